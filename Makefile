@@ -1,0 +1,46 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PO := $(wildcard contentserver/translations/*/LC_MESSAGES/messages.po)
+MO := $(PO:.po=.mo)
+APT_TEST := chromium nginx-light ffmpeg fonts-dejavu-core
+APT_BENCH := wrk
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test bench venv system-deps bench-deps translations clean
+
+$(STAMP): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+venv: $(STAMP)
+
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
+
+translations: $(MO)
+
+run: venv translations
+	$(BIN)/python run.py
+
+# Debian packages the tests drive for real: headless Chromium, nginx as the hub, ffmpeg for media fixtures.
+system-deps:
+	@missing=""; for p in $(APT_TEST); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
+
+bench-deps: system-deps
+	@dpkg -s $(APT_BENCH) >/dev/null 2>&1 || (DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_BENCH))
+
+test: venv translations system-deps
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+bench: venv translations bench-deps
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) instance

@@ -1,0 +1,54 @@
+"""contentserver: an offline-first educational content server for small remote schools."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask
+
+from .db import db
+from .library.objects import ObjectStore
+from .settings import load_settings
+
+
+def _secret_key(data_dir: Path) -> str:
+    """The cookie-signing key: generated once into the data folder, never kept in the repo."""
+    path = data_dir / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app over one data folder; settings are validated before anything else happens."""
+    settings = load_settings(test_config)
+    data_dir = Path(settings["DATA_DIR"]).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    settings["DATA_DIR"] = str(data_dir)
+
+    app = Flask(__name__, instance_path=str(data_dir))
+    app.config.update(settings)
+    app.config.update(
+        SECRET_KEY=settings["SECRET_KEY"] or _secret_key(data_dir),
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{data_dir / 'library.sqlite'}",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+    )
+    app.extensions["object_store"] = ObjectStore(data_dir)
+
+    db.init_app(app)
+    with app.app_context():
+        db.create_all()
+
+    from .i18n import init_i18n
+    from .views import browse, error_pages, page_cache
+
+    init_i18n(app)
+    page_cache.init_page_cache(app)
+    error_pages.register_error_handlers(app)
+    app.register_blueprint(browse.bp)
+    return app

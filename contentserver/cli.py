@@ -1,0 +1,94 @@
+"""The `contentserver` command: thin verbs over the library modules."""
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from . import create_app
+from .library.build import write_library
+from .library.bundle import open_library
+from .library.format import ManifestError
+from .library.importer import ImportLimits, import_library
+from .settings import SettingsError
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+EXIT_REFUSED = 2
+
+
+def with_app(command):
+    """Give a verb a --data option and run it inside the app of that data folder."""
+    @click.option("--data", "data_dir", type=click.Path(file_okay=False), default=None,
+                  help="Data folder (default: $CONTENTSERVER_DATA_DIR or instance/).")
+    @functools.wraps(command)
+    def wrapper(data_dir, **kwargs):
+        try:
+            app = create_app({"DATA_DIR": data_dir} if data_dir else None)
+        except SettingsError as exc:
+            err_console.print(f"[red]settings:[/red] {exc}")
+            sys.exit(EXIT_REFUSED)
+        with app.app_context():
+            try:
+                return command(app, **kwargs)
+            except ManifestError as exc:
+                err_console.print(f"[red]refused:[/red] {exc}")
+                err_console.print("The installed library was left as it was.")
+                sys.exit(EXIT_REFUSED)
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """contentserver — an offline-first school content server."""
+
+
+@main.command("import")
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@with_app
+def import_command(app, path: Path) -> None:
+    """Validate the library at PATH (built or source form) and install it."""
+    result = import_library(path, app.extensions["object_store"], ImportLimits.from_config(app.config))
+    if result.unchanged:
+        console.print(f"library {result.library_id} version {result.version} is already installed; nothing to do")
+        return
+    console.print(f"installed library {result.library_id} version {result.version}: "
+                  f"{len(result.added)} added, {len(result.updated)} updated, {len(result.removed)} removed")
+
+
+@main.command("build")
+@click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write the built library into.")
+def build_command(source: Path, out: Path) -> None:
+    """Build the library format from a source folder such as content/ (deterministic)."""
+    from .settings import load_settings
+    settings = load_settings()
+    try:
+        bundle = open_library(source, settings["MAX_MANIFEST_BYTES"], settings["MAX_LESSONS"])
+        written = write_library(bundle, out)
+    except ManifestError as exc:
+        err_console.print(f"[red]refused:[/red] {exc}")
+        sys.exit(EXIT_REFUSED)
+    console.print(f"built {bundle.manifest.library_id} version {bundle.manifest.version}: "
+                  f"{len(bundle.manifest.lessons)} lessons, {written} objects written to {out}")
+
+
+@main.command("check")
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def check_command(path: Path) -> None:
+    """Validate a library folder without installing it."""
+    from .settings import load_settings
+    settings = load_settings()
+    try:
+        bundle = open_library(path, settings["MAX_MANIFEST_BYTES"], settings["MAX_LESSONS"])
+        for sha in bundle.manifest.objects():
+            bundle.open_object(sha).close()
+    except ManifestError as exc:
+        err_console.print(f"[red]invalid:[/red] {exc}")
+        sys.exit(EXIT_REFUSED)
+    console.print(f"ok: {bundle.manifest.library_id} version {bundle.manifest.version}, "
+                  f"{len(bundle.manifest.lessons)} lessons")

@@ -1,0 +1,45 @@
+"""Exceptions that carry their HTTP status; views/error_pages.py renders them."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+
+class AppError(Exception):
+    """Base of every error the app shows to a user; `status` is its HTTP status."""
+
+    status = 500
+    title = _l("Something went wrong")
+
+    def __init__(self, message: str | None = None):
+        super().__init__(message or str(self.title))
+        self.message = message or str(self.title)
+
+
+class BadRequest(AppError):
+    status = 400
+    title = _l("Bad request")
+
+
+class Forbidden(AppError):
+    status = 403
+    title = _l("Not allowed")
+
+
+class NotFound(AppError):
+    status = 404
+    title = _l("Page not found")
+
+
+class PayloadTooLarge(AppError):
+    status = 413
+    title = _l("File too large")
+
+
+class Unprocessable(AppError):
+    status = 422
+    title = _l("Cannot accept this content")
+
+
+class Busy(AppError):
+    status = 503
+    title = _l("The server is busy, try again in a moment")

@@ -1,0 +1,1 @@
+"""The library format and everything that reads or writes it; no Flask request in here."""

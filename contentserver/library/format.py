@@ -1,0 +1,274 @@
+"""The library format (docs/library-format.md): constants, the manifest's shape, and its validation."""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+FORMAT_NAME = "contentserver-library"
+FORMAT_VERSION = 1
+SUPPORTED_FORMAT_VERSIONS = (1,)
+MANIFEST_NAME = "manifest.json"
+SIGNATURE_NAME = "manifest.json.sig"
+MAX_ATTACHMENTS = 100
+MAX_TAGS = 30
+LANGS = ("kk", "ru", "en")
+SCRIPTS = ("Cyrl", "Latn")
+
+# media type -> (kind, file name endings)
+MEDIA_TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "video/mp4": ("video", (".mp4", ".m4v")),
+    "video/webm": ("video", (".webm",)),
+    "text/vtt": ("subtitles", (".vtt",)),
+    "audio/mpeg": ("audio", (".mp3",)),
+    "audio/ogg": ("audio", (".ogg", ".oga", ".opus")),
+    "audio/mp4": ("audio", (".m4a",)),
+    "application/pdf": ("pdf", (".pdf",)),
+    "image/png": ("image", (".png",)),
+    "image/jpeg": ("image", (".jpg", ".jpeg")),
+    "image/webp": ("image", (".webp",)),
+    "image/gif": ("image", (".gif",)),
+}
+BODY_TYPE = "text/markdown"
+
+SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+SLUG_RE = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+DEVICE_NAMES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+
+
+class ManifestError(Exception):
+    """A library was refused; the message names the file and the field at fault."""
+
+    def __init__(self, message: str, file: str = MANIFEST_NAME, field: str = ""):
+        self.file, self.field, self.reason = file, field, message
+        where = f"{file}: {field}: " if field else f"{file}: "
+        super().__init__(where + message)
+
+
+@dataclass(frozen=True)
+class ObjectRef:
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class AttachmentEntry:
+    name: str
+    sha256: str
+    size: int
+    media_type: str
+    subtitles_for: str | None = None
+    lang: str | None = None
+
+    @property
+    def kind(self) -> str:
+        return MEDIA_TYPES[self.media_type][0]
+
+
+@dataclass(frozen=True)
+class LessonEntry:
+    id: str
+    title: str
+    lang: str
+    script: str
+    subject: str
+    grade: int
+    tags: tuple[str, ...]
+    body: ObjectRef
+    attachments: tuple[AttachmentEntry, ...] = ()
+
+    def objects(self) -> list[ObjectRef]:
+        return [self.body, *(ObjectRef(a.sha256, a.size) for a in self.attachments)]
+
+
+@dataclass(frozen=True)
+class Manifest:
+    library_id: str
+    title: str
+    version: int
+    created: str
+    lessons: tuple[LessonEntry, ...] = field(default_factory=tuple)
+    format_version: int = FORMAT_VERSION
+
+    def objects(self) -> dict[str, int]:
+        """Every object the library needs: sha256 -> size."""
+        return {ref.sha256: ref.size for lesson in self.lessons for ref in lesson.objects()}
+
+
+def object_relpath(sha256: str) -> str:
+    """Where an object lives inside a library folder or the object store."""
+    return f"objects/{sha256[:2]}/{sha256[2:]}"
+
+
+def is_safe_name(name: str) -> bool:
+    """A file name that is the same on ext4 and FAT32 and can never leave its folder."""
+    if not isinstance(name, str) or not NAME_RE.match(name) or ".." in name or name.endswith("."):
+        return False
+    return name.split(".")[0].lower() not in DEVICE_NAMES
+
+
+def _req(obj: dict, key: str, kind: type | tuple, where: str) -> Any:
+    if key not in obj:
+        raise ManifestError("is missing", field=f"{where}{key}")
+    value = obj[key]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        expected = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise ManifestError(f"must be {expected}", field=f"{where}{key}")
+    return value
+
+
+def _text(obj: dict, key: str, where: str, max_len: int) -> str:
+    value = _req(obj, key, str, where).strip()
+    if not value or len(value) > max_len or any(ord(c) < 32 for c in value):
+        raise ManifestError(f"must be 1 to {max_len} printable characters", field=f"{where}{key}")
+    return value
+
+
+def _choice(obj: dict, key: str, where: str, choices: tuple[str, ...]) -> str:
+    value = _req(obj, key, str, where)
+    if value not in choices:
+        raise ManifestError(f"{value!r} is not one of {', '.join(choices)}", field=f"{where}{key}")
+    return value
+
+
+def _object_ref(obj: Any, where: str) -> ObjectRef:
+    if not isinstance(obj, dict):
+        raise ManifestError("must be an object", field=where.rstrip("."))
+    sha = _req(obj, "sha256", str, where)
+    if not SHA256_RE.match(sha):
+        raise ManifestError("must be 64 lowercase hex digits", field=f"{where}sha256")
+    size = _req(obj, "size", int, where)
+    if size < 0:
+        raise ManifestError("must not be negative", field=f"{where}size")
+    return ObjectRef(sha, size)
+
+
+def _attachment(obj: Any, where: str) -> AttachmentEntry:
+    ref = _object_ref(obj, where)
+    name = _req(obj, "name", str, where)
+    if not is_safe_name(name):
+        raise ManifestError(f"{name!r} is not a safe file name (letters, digits, . _ -; no paths)",
+                            field=f"{where}name")
+    media_type = _choice(obj, "type", where, tuple(MEDIA_TYPES))
+    if not name.lower().endswith(MEDIA_TYPES[media_type][1]):
+        raise ManifestError(f"{name!r} does not end in a name fitting {media_type}", field=f"{where}name")
+    subtitles_for = obj.get("subtitles_for")
+    lang = obj.get("lang")
+    if media_type == "text/vtt":
+        if not isinstance(subtitles_for, str) or not is_safe_name(subtitles_for):
+            raise ManifestError("subtitles must name the video they belong to", field=f"{where}subtitles_for")
+        lang = _choice(obj, "lang", where, LANGS)
+    elif subtitles_for is not None:
+        raise ManifestError("only subtitles (text/vtt) may have subtitles_for", field=f"{where}subtitles_for")
+    return AttachmentEntry(name, ref.sha256, ref.size, media_type, subtitles_for, lang)
+
+
+def _lesson(obj: Any, where: str) -> LessonEntry:
+    if not isinstance(obj, dict):
+        raise ManifestError("must be an object", field=where.rstrip("."))
+    lesson_id = _req(obj, "id", str, where)
+    if not ID_RE.match(lesson_id):
+        raise ManifestError(f"{lesson_id!r} must be lowercase letters, digits and '-' (at most 80)", field=f"{where}id")
+    subject = _req(obj, "subject", str, where)
+    if not SLUG_RE.match(subject):
+        raise ManifestError(f"{subject!r} must be a lowercase word", field=f"{where}subject")
+    grade = _req(obj, "grade", int, where)
+    if not 1 <= grade <= 12:
+        raise ManifestError("must be from 1 to 12", field=f"{where}grade")
+    tags = obj.get("tags", [])
+    if not isinstance(tags, list) or len(tags) > MAX_TAGS or not all(isinstance(t, str) and 0 < len(t) <= 60
+                                                                       for t in tags):
+        raise ManifestError(f"must be a list of at most {MAX_TAGS} short strings", field=f"{where}tags")
+    raw_attachments = obj.get("attachments", [])
+    if not isinstance(raw_attachments, list) or len(raw_attachments) > MAX_ATTACHMENTS:
+        raise ManifestError(f"must be a list of at most {MAX_ATTACHMENTS}", field=f"{where}attachments")
+    attachments = tuple(_attachment(a, f"{where}attachments[{i}].") for i, a in enumerate(raw_attachments))
+    names = [a.name for a in attachments]
+    if len(set(n.lower() for n in names)) != len(names):
+        raise ManifestError("two attachments share a name", field=f"{where}attachments")
+    for i, a in enumerate(attachments):
+        if a.subtitles_for is not None and a.subtitles_for not in names:
+            raise ManifestError(f"names {a.subtitles_for!r}, which is not an attachment",
+                                field=f"{where}attachments[{i}].subtitles_for")
+    return LessonEntry(
+        id=lesson_id, title=_text(obj, "title", where, 300), lang=_choice(obj, "lang", where, LANGS),
+        script=_choice(obj, "script", where, SCRIPTS), subject=subject, grade=grade,
+        tags=tuple(t.strip() for t in tags), body=_object_ref(obj.get("body"), f"{where}body."),
+        attachments=attachments)
+
+
+def validate_manifest(data: Any, max_lessons: int) -> Manifest:
+    """Check a decoded manifest against the format, field by field."""
+    if not isinstance(data, dict):
+        raise ManifestError("the manifest must be a JSON object")
+    if data.get("format") != FORMAT_NAME:
+        raise ManifestError(f"must be {FORMAT_NAME!r}", field="format")
+    version = _req(data, "format_version", int, "")
+    if version not in SUPPORTED_FORMAT_VERSIONS:
+        raise ManifestError(
+            f"this library is in format version {version}; this contentserver reads version "
+            f"{', '.join(map(str, SUPPORTED_FORMAT_VERSIONS))} — "
+            + ("upgrade contentserver to import it" if version > FORMAT_VERSION else "rebuild the library"),
+            field="format_version")
+    library_id = _req(data, "library_id", str, "")
+    if not ID_RE.match(library_id):
+        raise ManifestError("must be lowercase letters, digits and '-'", field="library_id")
+    library_version = _req(data, "version", int, "")
+    if library_version < 1:
+        raise ManifestError("must be 1 or more", field="version")
+    lessons = _req(data, "lessons", list, "")
+    if len(lessons) > max_lessons:
+        raise ManifestError(f"lists {len(lessons)} lessons; at most {max_lessons} are accepted", field="lessons")
+    entries = tuple(_lesson(obj, f"lessons[{i}].") for i, obj in enumerate(lessons))
+    seen: set[str] = set()
+    for i, entry in enumerate(entries):
+        if entry.id in seen:
+            raise ManifestError(f"lesson id {entry.id!r} appears twice", field=f"lessons[{i}].id")
+        seen.add(entry.id)
+    return Manifest(library_id=library_id, title=str(data.get("title", library_id))[:200],
+                    version=library_version, created=_req(data, "created", str, ""),
+                    lessons=entries, format_version=version)
+
+
+def parse_manifest(raw: bytes, max_lessons: int, file: str = MANIFEST_NAME) -> Manifest:
+    """Decode manifest bytes (strict UTF-8 JSON, bounded depth) and validate them."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ManifestError(f"is not valid UTF-8 (byte {exc.start})", file=file) from None
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        raise ManifestError("is nested too deeply", file=file) from None
+    except json.JSONDecodeError as exc:
+        raise ManifestError(f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+                            file=file) from None
+    return validate_manifest(data, max_lessons)
+
+
+def manifest_to_dict(manifest: Manifest) -> dict[str, Any]:
+    """The manifest as the JSON object the format describes (inverse of validate_manifest)."""
+    def attachment(a: AttachmentEntry) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": a.name, "sha256": a.sha256, "size": a.size, "type": a.media_type}
+        if a.subtitles_for:
+            out.update(subtitles_for=a.subtitles_for, lang=a.lang)
+        return out
+
+    return {
+        "format": FORMAT_NAME, "format_version": manifest.format_version, "library_id": manifest.library_id,
+        "title": manifest.title, "version": manifest.version, "created": manifest.created,
+        "lessons": [{
+            "id": l.id, "title": l.title, "lang": l.lang, "script": l.script, "subject": l.subject,
+            "grade": l.grade, "tags": list(l.tags), "body": {"sha256": l.body.sha256, "size": l.body.size},
+            "attachments": [attachment(a) for a in l.attachments],
+        } for l in manifest.lessons],
+    }
+
+
+def manifest_bytes(manifest: Manifest) -> bytes:
+    """Canonical, deterministic bytes of a manifest (sorted keys, UTF-8, no spaces)."""
+    return json.dumps(manifest_to_dict(manifest), ensure_ascii=False, sort_keys=True,
+                      separators=(",", ":")).encode("utf-8")

@@ -1,0 +1,151 @@
+"""Importing a library: objects into the store first, then every lesson row in one transaction."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+
+from ..db import db
+from ..models import Attachment, InstalledLibrary, Lesson, utcnow
+from .bundle import LibraryBundle, open_library
+from .format import LessonEntry, ManifestError
+from .objects import ObjectStore
+from .store import bump_data_version
+
+
+@dataclass
+class ImportResult:
+    """What an import changed; `unchanged` when the same library version was already installed."""
+
+    library_id: str
+    version: int
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: bool = False
+
+
+@dataclass(frozen=True)
+class ImportLimits:
+    max_manifest_bytes: int
+    max_lessons: int
+    max_object_bytes: int
+
+    @classmethod
+    def from_config(cls, config: dict) -> "ImportLimits":
+        return cls(config["MAX_MANIFEST_BYTES"], config["MAX_LESSONS"], config["MAX_OBJECT_BYTES"])
+
+
+def import_library(path: Path, store: ObjectStore, limits: ImportLimits) -> ImportResult:
+    """Validate the library folder at `path` and install it; the installed library stays as it was on error."""
+    bundle = open_library(path, limits.max_manifest_bytes, limits.max_lessons)
+    return install_bundle(bundle, store, limits)
+
+
+def _check_version(bundle: LibraryBundle) -> InstalledLibrary | None:
+    manifest = bundle.manifest
+    installed = db.session.get(InstalledLibrary, manifest.library_id)
+    if installed is None or installed.manifest_sha256 == bundle.manifest_sha256:
+        return installed
+    if manifest.version < installed.version:
+        raise ManifestError(f"is version {manifest.version}, older than the installed version "
+                            f"{installed.version}; an older library is never installed over a newer one",
+                            field="version")
+    if manifest.version == installed.version:
+        raise ManifestError(f"has the installed version number {installed.version} but different content; "
+                            "a changed library needs a higher version", field="version")
+    return installed
+
+
+def _check_id_clashes(bundle: LibraryBundle) -> None:
+    ids = [lesson.id for lesson in bundle.manifest.lessons]
+    for start in range(0, len(ids), 500):
+        clash = db.session.execute(
+            select(Lesson.id, Lesson.library_id).where(Lesson.id.in_(ids[start:start + 500]))
+            .where((Lesson.library_id != bundle.manifest.library_id) | Lesson.library_id.is_(None))
+            .limit(1)).first()
+        if clash:
+            owner = f"library {clash[1]!r}" if clash[1] else "a teacher's lesson"
+            raise ManifestError(f"lesson id {clash[0]!r} is already used by {owner}", field="lessons")
+
+
+def _copy_objects(bundle: LibraryBundle, store: ObjectStore, limits: ImportLimits) -> None:
+    for sha, size in bundle.manifest.objects().items():
+        if size > limits.max_object_bytes:
+            raise ManifestError(f"object {sha} is {size} bytes; at most {limits.max_object_bytes} are accepted")
+        if not store.has(sha):
+            with bundle.open_object(sha) as stream:
+                store.put_stream(stream, sha, size, source=bundle.describe(sha))
+
+
+def _attachment_rows(entry: LessonEntry) -> list[Attachment]:
+    return [Attachment(position=i, name=a.name, sha256=a.sha256, size=a.size, media_type=a.media_type,
+                       kind=a.kind, subtitles_for=a.subtitles_for, subtitles_lang=a.lang)
+            for i, a in enumerate(entry.attachments)]
+
+
+def _same(lesson: Lesson, entry: LessonEntry) -> bool:
+    current = [(a.name, a.sha256, a.size, a.media_type, a.subtitles_for, a.subtitles_lang)
+               for a in lesson.attachments]
+    wanted = [(a.name, a.sha256, a.size, a.media_type, a.subtitles_for, a.lang) for a in entry.attachments]
+    return (lesson.title, lesson.lang, lesson.script, lesson.subject, lesson.grade, lesson.tags,
+            lesson.body_sha256, current) == (entry.title, entry.lang, entry.script, entry.subject, entry.grade,
+                                             list(entry.tags), entry.body.sha256, wanted)
+
+
+def _apply(lesson: Lesson, entry: LessonEntry) -> None:
+    lesson.title, lesson.lang, lesson.script = entry.title, entry.lang, entry.script
+    lesson.subject, lesson.grade = entry.subject, entry.grade
+    lesson.tags_json = json.dumps(list(entry.tags), ensure_ascii=False)
+    lesson.body_sha256 = entry.body.sha256
+    lesson.attachments = _attachment_rows(entry)
+    lesson.updated_at = utcnow()
+
+
+def install_bundle(bundle: LibraryBundle, store: ObjectStore, limits: ImportLimits) -> ImportResult:
+    """Bring every object into the store, then switch the lesson rows in one transaction."""
+    manifest = bundle.manifest
+    result = ImportResult(manifest.library_id, manifest.version)
+    installed = _check_version(bundle)
+    if installed is not None and installed.manifest_sha256 == bundle.manifest_sha256:
+        result.unchanged = True
+        return result
+    _check_id_clashes(bundle)
+    _copy_objects(bundle, store, limits)
+    try:
+        existing = {lesson.id: lesson for lesson in db.session.scalars(
+            select(Lesson).where(Lesson.library_id == manifest.library_id))}
+        for entry in manifest.lessons:
+            lesson = existing.pop(entry.id, None)
+            if lesson is None:
+                lesson = Lesson(id=entry.id, origin="hub", status="published", library_id=manifest.library_id)
+                _apply(lesson, entry)
+                db.session.add(lesson)
+                result.added.append(entry.id)
+            elif not _same(lesson, entry):
+                _apply(lesson, entry)
+                result.updated.append(entry.id)
+        for lesson in existing.values():
+            db.session.delete(lesson)
+            result.removed.append(lesson.id)
+        if installed is None:
+            installed = InstalledLibrary(library_id=manifest.library_id)
+            db.session.add(installed)
+        installed.title, installed.version = manifest.title, manifest.version
+        installed.manifest_sha256, installed.format_version = bundle.manifest_sha256, manifest.format_version
+        installed.installed_at = utcnow()
+        bump_data_version()
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return result
+
+
+def import_if_empty(path: Path | None, store: ObjectStore, limits: ImportLimits) -> ImportResult | None:
+    """First start: install the starter library when no library is installed yet."""
+    if not path or not Path(path).exists() or db.session.scalar(select(InstalledLibrary.library_id).limit(1)):
+        return None
+    return import_library(Path(path), store, limits)

@@ -1,0 +1,98 @@
+"""The content-addressed object store: files named by their sha256, written once, never changed."""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+from pathlib import Path
+from typing import BinaryIO, Iterator
+
+from .format import SHA256_RE, ManifestError, object_relpath
+
+CHUNK = 256 * 1024
+
+
+class ObjectStore:
+    """objects/ab/cdef… under the data folder; every write is verified, fsynced and renamed into place."""
+
+    def __init__(self, data_dir: Path):
+        self.root = Path(data_dir) / "objects"
+        self.staging = Path(data_dir) / "staging"
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.staging.mkdir(parents=True, exist_ok=True)
+
+    def path(self, sha256: str) -> Path:
+        """Where an object lives; refuses anything that is not a sha256, so no name can escape."""
+        if not SHA256_RE.match(sha256):
+            raise ValueError(f"not a sha256: {sha256!r}")
+        return self.root.parent / object_relpath(sha256)
+
+    def has(self, sha256: str) -> bool:
+        return self.path(sha256).is_file()
+
+    def put_stream(self, stream: BinaryIO, sha256: str, size: int, source: str = "object") -> Path:
+        """Copy a stream into the store if it has exactly `size` bytes hashing to `sha256`."""
+        final = self.path(sha256)
+        if final.is_file():
+            return final
+        digest = hashlib.sha256()
+        written = 0
+        fd, tmp_name = tempfile.mkstemp(dir=self.staging, prefix="put-", suffix=".tmp")
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                while chunk := stream.read(CHUNK):
+                    written += len(chunk)
+                    if written > size:
+                        raise ManifestError(f"has more than the {size} bytes the manifest declares", file=source)
+                    digest.update(chunk)
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            if written != size:
+                raise ManifestError(f"has {written} bytes, the manifest declares {size}", file=source)
+            if digest.hexdigest() != sha256:
+                raise ManifestError(f"content does not match its sha256 {sha256}", file=source)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, final)
+            _fsync_dir(final.parent)
+            return final
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def put_file(self, src: Path, sha256: str, size: int) -> Path:
+        with open(src, "rb") as stream:
+            return self.put_stream(stream, sha256, size, source=str(src))
+
+    def put_bytes(self, data: bytes) -> str:
+        """Store bytes whose hash we compute ourselves; returns the sha256."""
+        sha256 = hashlib.sha256(data).hexdigest()
+        if not self.has(sha256):
+            self.put_stream(io.BytesIO(data), sha256, len(data))
+        return sha256
+
+    def read_bytes(self, sha256: str) -> bytes:
+        return self.path(sha256).read_bytes()
+
+    def __iter__(self) -> Iterator[str]:
+        for sub in sorted(self.root.iterdir()):
+            for item in sorted(sub.iterdir()):
+                yield sub.name + item.name
+
+
+def sha256_file(path: Path) -> str:
+    """The sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        while chunk := stream.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

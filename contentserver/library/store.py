@@ -1,0 +1,89 @@
+"""The library store: what students may see, read from the lesson rows, plus the change counter."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from ..db import db
+from ..errors import NotFound
+from ..models import Attachment, InstalledLibrary, Lesson, Meta
+
+DATA_VERSION_KEY = "data_version"
+
+
+@dataclass(frozen=True)
+class Facets:
+    subjects: list[tuple[str, int]]
+    grades: list[tuple[int, int]]
+    langs: list[tuple[str, int]]
+    total: int
+
+
+def _visible():
+    return select(Lesson).where(Lesson.status == "published")
+
+
+def facets() -> Facets:
+    """Counts of visible lessons by subject, grade and language, for the home page."""
+    def count_by(column):
+        rows = db.session.execute(select(column, func.count()).where(Lesson.status == "published")
+                                  .group_by(column).order_by(column))
+        return [(value, count) for value, count in rows]
+
+    langs = count_by(Lesson.lang)
+    return Facets(count_by(Lesson.subject), count_by(Lesson.grade), langs, sum(c for _, c in langs))
+
+
+def list_lessons(subject: str | None = None, grade: int | None = None, lang: str | None = None,
+                 page: int = 1, per_page: int = 50) -> tuple[list[Lesson], int]:
+    """One page of visible lessons matching the filters, and how many match in all."""
+    query = _visible()
+    if subject is not None:
+        query = query.where(Lesson.subject == subject)
+    if grade is not None:
+        query = query.where(Lesson.grade == grade)
+    if lang is not None:
+        query = query.where(Lesson.lang == lang)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(query.order_by(Lesson.grade, Lesson.title)
+                              .limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
+    return list(rows), total or 0
+
+
+def get_lesson(lesson_id: str) -> Lesson:
+    """A visible lesson, or NotFound."""
+    lesson = db.session.get(Lesson, lesson_id)
+    if lesson is None or lesson.status != "published":
+        raise NotFound()
+    return lesson
+
+
+def object_media_type(sha256: str) -> str | None:
+    """The media type a visible lesson declared for an object, or None if no lesson uses it."""
+    row = db.session.execute(select(Attachment.media_type).join(Lesson)
+                             .where(Attachment.sha256 == sha256, Lesson.status == "published").limit(1)).first()
+    if row:
+        return row[0]
+    body = db.session.execute(select(Lesson.id).where(Lesson.body_sha256 == sha256,
+                                                       Lesson.status == "published").limit(1)).first()
+    return "text/markdown; charset=utf-8" if body else None
+
+
+def installed_libraries() -> list[InstalledLibrary]:
+    return list(db.session.scalars(select(InstalledLibrary).order_by(InstalledLibrary.library_id)))
+
+
+def data_version() -> int:
+    """A counter that grows whenever lessons change, so caches and ETags know when to renew."""
+    row = db.session.get(Meta, DATA_VERSION_KEY)
+    return int(row.value) if row else 0
+
+
+def bump_data_version() -> None:
+    """Count a change; call inside the transaction that makes it."""
+    row = db.session.get(Meta, DATA_VERSION_KEY)
+    if row is None:
+        db.session.add(Meta(key=DATA_VERSION_KEY, value="1"))
+    else:
+        row.value = str(int(row.value) + 1)

@@ -1,0 +1,92 @@
+"""The settings table: every setting declared once, as data, and checked at start-up."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ENV_PREFIX = "CONTENTSERVER_"
+
+
+class SettingsError(Exception):
+    """A setting is unknown or has a value of the wrong type; start-up stops with this message."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    type: type
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("DATA_DIR", "instance", str,
+            "Folder holding the database, content objects, search index and keys; nothing is written elsewhere."),
+    Setting("SECRET_KEY", "", str,
+            "Key that signs session cookies. Empty: a random key is generated into the data folder on first start."),
+    Setting("TESTING", False, bool, "Flask testing mode (tests only)."),
+    Setting("STARTER_LIBRARY", str(REPO_ROOT / "content"), str,
+            "Library imported by run.py on first start when nothing is installed yet; empty to skip."),
+    Setting("MAX_MANIFEST_BYTES", 64 * 1024 * 1024, int,
+            "Largest manifest.json accepted by import or sync, in bytes."),
+    Setting("MAX_LESSONS", 500_000, int, "Most lessons one library manifest may list."),
+    Setting("MAX_OBJECT_BYTES", 8 * 1024 ** 3, int, "Largest single content object accepted, in bytes."),
+    Setting("PAGE_CACHE_SIZE", 2048, int, "How many rendered pages the server keeps in memory."),
+    Setting("LIBRARY_CHECK_SECONDS", 2.0, float,
+            "How often the server checks whether another process (import, sync) changed the library."),
+    Setting("DEFAULT_LOCALE", "kk", str, "UI language when the browser asks for none we have (kk, ru or en)."),
+)
+
+SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def _coerce(setting: Setting, value: Any, origin: str) -> Any:
+    """Turn a value from the environment or a config mapping into the setting's type."""
+    if isinstance(value, str) and setting.type is not str:
+        text = value.strip().lower()
+        try:
+            if setting.type is bool:
+                if text in ("1", "true", "yes", "on"):
+                    return True
+                if text in ("0", "false", "no", "off", ""):
+                    return False
+                raise ValueError(value)
+            return setting.type(text)
+        except ValueError:
+            raise SettingsError(
+                f"setting {setting.name} from {origin}: {value!r} is not a valid {setting.type.__name__}"
+            ) from None
+    if setting.type is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, setting.type) or (setting.type is int and isinstance(value, bool)):
+        raise SettingsError(
+            f"setting {setting.name} from {origin}: expected {setting.type.__name__}, got {type(value).__name__}"
+        )
+    return value
+
+
+def load_settings(overrides: Mapping[str, Any] | None = None,
+                  environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Defaults, then CONTENTSERVER_* environment variables, then explicit overrides; all validated."""
+    environ = os.environ if environ is None else environ
+    values = {s.name: s.default for s in SETTINGS}
+    for key, raw in environ.items():
+        if not key.startswith(ENV_PREFIX):
+            continue
+        name = key[len(ENV_PREFIX):]
+        if name not in SETTINGS_BY_NAME:
+            raise SettingsError(f"unknown setting {key} in the environment; known: {', '.join(SETTINGS_BY_NAME)}")
+        values[name] = _coerce(SETTINGS_BY_NAME[name], raw, "the environment")
+    for name, value in (overrides or {}).items():
+        if name not in SETTINGS_BY_NAME:
+            raise SettingsError(f"unknown setting {name}; known: {', '.join(SETTINGS_BY_NAME)}")
+        values[name] = _coerce(SETTINGS_BY_NAME[name], value, "the configuration")
+    if values["DEFAULT_LOCALE"] not in ("kk", "ru", "en"):
+        raise SettingsError(f"setting DEFAULT_LOCALE: {values['DEFAULT_LOCALE']!r} is not one of kk, ru, en")
+    for name in ("MAX_MANIFEST_BYTES", "MAX_LESSONS", "MAX_OBJECT_BYTES", "PAGE_CACHE_SIZE"):
+        if values[name] <= 0:
+            raise SettingsError(f"setting {name} must be positive, got {values[name]}")
+    return values

@@ -1,0 +1,101 @@
+"""Students browse: home, subject/grade/language lists, lesson pages, and content objects."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, redirect, render_template, request, send_file
+from flask_babel import gettext as _
+
+from .. import render
+from ..errors import NotFound
+from ..i18n import LANG_COOKIE, LANGUAGE_NAMES, UI_LOCALES, subject_name
+from ..library import store
+from ..library.format import LANGS, SHA256_RE
+from .page_cache import cached_page
+
+bp = Blueprint("browse", __name__)
+PER_PAGE = 50
+ONE_YEAR = 365 * 24 * 3600
+
+
+def _page_number() -> int:
+    try:
+        return max(1, min(int(request.args.get("page", 1)), 100_000))
+    except ValueError:
+        return 1
+
+
+def _listing(heading: str, **filters) -> str:
+    page = _page_number()
+    lessons, total = store.list_lessons(page=page, per_page=PER_PAGE, **filters)
+    if not lessons and page > 1:
+        raise NotFound()
+    pages = max(1, -(-total // PER_PAGE))
+    return render_template("browse/list.html", heading=heading, lessons=lessons, total=total,
+                           page=page, pages=pages)
+
+
+@bp.get("/")
+@cached_page
+def home() -> str:
+    return render_template("browse/home.html", facets=store.facets())
+
+
+@bp.get("/subjects/<subject>")
+@cached_page
+def subject(subject: str) -> str:
+    return _listing(subject_name(subject), subject=subject)
+
+
+@bp.get("/grades/<int:grade>")
+@cached_page
+def grade(grade: int) -> str:
+    return _listing(_("Grade %(grade)s", grade=grade), grade=grade)
+
+
+@bp.get("/languages/<lang>")
+@cached_page
+def language(lang: str) -> str:
+    if lang not in LANGS:
+        raise NotFound()
+    return _listing(LANGUAGE_NAMES[lang], lang=lang)
+
+
+@bp.get("/lessons/<lesson_id>")
+@cached_page
+def lesson(lesson_id: str) -> str:
+    item = store.get_lesson(lesson_id)
+    objects = current_app.extensions["object_store"]
+    attachments = {a.name: a.sha256 for a in item.attachments}
+    body_html = render.render_markdown(objects.read_bytes(item.body_sha256).decode("utf-8"), attachments)
+    referenced = {a.name for a in item.attachments if render.object_url(a.sha256) in body_html}
+    return render_template("browse/lesson.html", lesson=item, body_html=body_html, referenced=referenced,
+                           object_url=render.object_url)
+
+
+@bp.get("/objects/<sha256>")
+def content_object(sha256: str) -> Response:
+    """Any object of a visible lesson by its hash: Range for seeking, immutable caching, ETag = hash."""
+    if not SHA256_RE.match(sha256):
+        raise NotFound()
+    media_type = store.object_media_type(sha256)
+    objects = current_app.extensions["object_store"]
+    if media_type is None or not objects.has(sha256):
+        raise NotFound()
+    response = send_file(objects.path(sha256), mimetype=media_type, conditional=True, etag=sha256,
+                         max_age=ONE_YEAR)
+    response.cache_control.immutable = True
+    response.cache_control.public = True
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/ui-language/<code>")
+def switch_language(code: str) -> Response:
+    """The language switch: a plain link that remembers the choice in a cookie and goes back."""
+    if code not in UI_LOCALES:
+        raise NotFound()
+    target = request.args.get("next", "/")
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        target = "/"
+    response = redirect(target, code=303)
+    response.set_cookie(LANG_COOKIE, code, max_age=ONE_YEAR, samesite="Lax", httponly=True)
+    return response

@@ -1,0 +1,43 @@
+"""Serve contentserver with waitress: python run.py --host 127.0.0.1 --port 8080 --data DIR."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from waitress import serve
+
+from contentserver import create_app
+from contentserver.library.format import ManifestError
+from contentserver.library.importer import ImportLimits, import_if_empty
+from contentserver.settings import SettingsError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Serve the school's content library on the LAN.")
+    parser.add_argument("--host", default="0.0.0.0", help="address to listen on (default: every LAN interface)")
+    parser.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    parser.add_argument("--data", default=None, help="data folder (default: $CONTENTSERVER_DATA_DIR or instance/)")
+    parser.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    args = parser.parse_args(argv)
+    try:
+        app = create_app({"DATA_DIR": args.data} if args.data else None)
+    except SettingsError as exc:
+        print(f"contentserver: settings: {exc}", file=sys.stderr)
+        return 2
+    with app.app_context():
+        try:
+            result = import_if_empty(app.config["STARTER_LIBRARY"], app.extensions["object_store"],
+                                     ImportLimits.from_config(app.config))
+        except ManifestError as exc:
+            print(f"contentserver: the starter library was refused: {exc}", file=sys.stderr)
+            return 2
+        if result:
+            print(f"imported starter library {result.library_id} v{result.version}: {len(result.added)} lessons",
+                  flush=True)
+    print(f"serving on http://{args.host}:{args.port}/ from {app.config['DATA_DIR']}", flush=True)
+    serve(app, host=args.host, port=args.port, threads=args.threads, ident="contentserver")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
