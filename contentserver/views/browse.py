@@ -66,7 +66,9 @@ def lesson(lesson_id: str) -> str:
     objects = current_app.extensions["object_store"]
     attachments = {a.name: a.sha256 for a in item.attachments}
     body_html = render.render_markdown(objects.read_bytes(item.body_sha256).decode("utf-8"), attachments)
-    referenced = {a.name for a in item.attachments if render.object_url(a.sha256) in body_html}
+    # Images shown inline by the body are not repeated below it; players and PDFs always are.
+    referenced = {a.name for a in item.attachments
+                  if a.kind == "image" and f'src="{render.object_url(a.sha256)}"' in body_html}
     return render_template("browse/lesson.html", lesson=item, body_html=body_html, referenced=referenced,
                            object_url=render.object_url)
 
