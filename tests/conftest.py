@@ -31,6 +31,25 @@ EXTENSION_TYPES = {
 }
 
 
+# --- hostile input from ../shared/hostile (read in place) ---------------------------------------------------
+
+def hostile_names() -> list[str]:
+    """bad-names.txt, one name a line; plus the real NUL byte and the newline name the file spells on 2 lines."""
+    lines = (SHARED / "hostile" / "bad-names.txt").read_text("utf-8").split("\n")
+    names = [line for line in lines if line]
+    # "file\nname.pdf" cannot be written one-a-line: the file has it as two lines "file" and "name.pdf".
+    if "file" in names and "name.pdf" in names:
+        names = [n for n in names if n not in ("file", "name.pdf")] + ["file\nname.pdf"]
+    names += [n.replace("\\x00", "\x00") for n in names if "\\x00" in n]
+    return names
+
+
+def xss_vectors() -> list[str]:
+    """xss-vectors.txt: script-injection vectors separated by lines of `----`."""
+    text = (SHARED / "hostile" / "xss-vectors.txt").read_text("utf-8")
+    return [v.strip("\n") for v in text.split("\n----\n") if v.strip()]
+
+
 # --- small but real media files -------------------------------------------------------------------------
 
 def png_bytes(width: int = 2, height: int = 2, rgb: tuple[int, int, int] = (200, 30, 30)) -> bytes:

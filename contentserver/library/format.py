@@ -32,10 +32,10 @@ MEDIA_TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 BODY_TYPE = "text/markdown"
 
-SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
-ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
-SLUG_RE = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+SHA256_RE = re.compile(r"^[0-9a-f]{64}\Z")
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}\Z")
+SLUG_RE = re.compile(r"^[a-z][a-z0-9-]{0,39}\Z")
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}\Z")
 DEVICE_NAMES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 
 

@@ -1,0 +1,328 @@
+"""The library format v1 (docs/library-format.md): manifest rules field by field, the source form, the build."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import CONTENT, FAKE_MP4, VTT, build_manifest, lesson_spec, pdf_bytes, png_bytes
+from contentserver.library.build import write_library
+from contentserver.library.bundle import open_library
+from contentserver.library.format import (ManifestError, is_safe_name, manifest_bytes, object_relpath,
+                                          parse_manifest)
+
+LIMIT = 1000
+
+
+def good_manifest() -> dict:
+    return build_manifest([
+        lesson_spec("alpha", attachments={"clip.mp4": FAKE_MP4, "clip.kk.vtt": VTT, "sheet.pdf": pdf_bytes(),
+                                          "leaf.png": png_bytes()}),
+        lesson_spec("beta", lang="kk", script="Cyrl", title="Судың үш күйі", grade=7),
+    ], "test-lib", 3, "Test library")
+
+
+def parse(data: dict, max_lessons: int = LIMIT):
+    return parse_manifest(json.dumps(data, ensure_ascii=False).encode("utf-8"), max_lessons)
+
+
+def refused(data: dict, max_lessons: int = LIMIT) -> ManifestError:
+    with pytest.raises(ManifestError) as info:
+        parse(data, max_lessons)
+    return info.value
+
+
+def test_valid_manifest_is_read_with_every_field():
+    manifest = parse(good_manifest())
+    assert (manifest.library_id, manifest.version, manifest.format_version) == ("test-lib", 3, 1)
+    alpha, beta = manifest.lessons
+    assert [a.name for a in alpha.attachments] == ["clip.kk.vtt", "clip.mp4", "leaf.png", "sheet.pdf"]
+    subtitles = alpha.attachments[0]
+    assert (subtitles.kind, subtitles.subtitles_for, subtitles.lang) == ("subtitles", "clip.mp4", "kk")
+    assert (beta.title, beta.lang, beta.script, beta.grade) == ("Судың үш күйі", "kk", "Cyrl", 7)
+    assert manifest.objects()[hashlib.sha256(FAKE_MP4).hexdigest()] == len(FAKE_MP4)
+
+
+def test_canonical_manifest_bytes_read_back_to_the_same_manifest():
+    manifest = parse(good_manifest())
+    raw = manifest_bytes(manifest)
+    assert parse_manifest(raw, LIMIT) == manifest
+    assert raw == manifest_bytes(parse_manifest(raw, LIMIT))
+    assert b"\n" not in raw and "Судың".encode() in raw
+
+
+def test_objects_are_named_by_sha256_two_hex_then_the_other_62():
+    sha = "ab" + "c" * 62
+    assert object_relpath(sha) == f"objects/ab/{'c' * 62}"
+
+
+def lesson0(key, value):
+    def edit(m):
+        if value is KeyError:
+            del m["lessons"][0][key]
+        else:
+            m["lessons"][0][key] = value
+    return edit
+
+
+def attachment0(key, value):
+    def edit(m):
+        entry = next(a for a in m["lessons"][0]["attachments"] if a["name"] == "sheet.pdf")
+        if value is KeyError:
+            del entry[key]
+        else:
+            entry[key] = value
+    return edit
+
+
+def top(key, value):
+    def edit(m):
+        if value is KeyError:
+            del m[key]
+        else:
+            m[key] = value
+    return edit
+
+
+def subtitles(key, value):
+    def edit(m):
+        entry = next(a for a in m["lessons"][0]["attachments"] if a["type"] == "text/vtt")
+        if value is KeyError:
+            del entry[key]
+        else:
+            entry[key] = value
+    return edit
+
+
+BAD_FIELDS = [
+    (top("format", "zip"), "format"),
+    (top("format", KeyError), "format"),
+    (top("format_version", "1"), "format_version"),
+    (top("format_version", KeyError), "format_version"),
+    (top("library_id", "Test Lib"), "library_id"),
+    (top("library_id", KeyError), "library_id"),
+    (top("version", 0), "version"),
+    (top("version", 1.5), "version"),
+    (top("version", True), "version"),
+    (top("version", KeyError), "version"),
+    (top("created", KeyError), "created"),
+    (top("lessons", {}), "lessons"),
+    (top("lessons", KeyError), "lessons"),
+    (lesson0("id", KeyError), "lessons[0].id"),
+    (lesson0("id", "Alpha"), "lessons[0].id"),
+    (lesson0("id", "a" * 81), "lessons[0].id"),
+    (lesson0("id", 7), "lessons[0].id"),
+    (lesson0("id", "alpha\n"), "lessons[0].id"),
+    (lesson0("subject", "math\n"), "lessons[0].subject"),
+    (top("library_id", "test-lib\n"), "library_id"),
+    (lesson0("body", {"sha256": "a" * 64 + "\n", "size": 1}), "lessons[0].body.sha256"),
+    (attachment0("name", "sheet.pdf\n"), "lessons[0].attachments[3].name"),
+    (lesson0("title", KeyError), "lessons[0].title"),
+    (lesson0("title", ""), "lessons[0].title"),
+    (lesson0("title", "   "), "lessons[0].title"),
+    (lesson0("title", "x" * 301), "lessons[0].title"),
+    (lesson0("title", "bell\x07"), "lessons[0].title"),
+    (lesson0("lang", KeyError), "lessons[0].lang"),
+    (lesson0("lang", "de"), "lessons[0].lang"),
+    (lesson0("script", KeyError), "lessons[0].script"),
+    (lesson0("script", "Arab"), "lessons[0].script"),
+    (lesson0("subject", KeyError), "lessons[0].subject"),
+    (lesson0("subject", "Math"), "lessons[0].subject"),
+    (lesson0("subject", "../math"), "lessons[0].subject"),
+    (lesson0("grade", KeyError), "lessons[0].grade"),
+    (lesson0("grade", 0), "lessons[0].grade"),
+    (lesson0("grade", 13), "lessons[0].grade"),
+    (lesson0("grade", "5"), "lessons[0].grade"),
+    (lesson0("grade", True), "lessons[0].grade"),
+    (lesson0("tags", "one"), "lessons[0].tags"),
+    (lesson0("tags", ["ok", ""]), "lessons[0].tags"),
+    (lesson0("tags", ["t"] * 31), "lessons[0].tags"),
+    (lesson0("tags", ["x" * 61]), "lessons[0].tags"),
+    (lesson0("body", KeyError), "lessons[0].body"),
+    (lesson0("body", "lesson.md"), "lessons[0].body"),
+    (lesson0("body", {"sha256": "A" * 64, "size": 1}), "lessons[0].body.sha256"),
+    (lesson0("body", {"sha256": "a" * 63, "size": 1}), "lessons[0].body.sha256"),
+    (lesson0("body", {"sha256": "a" * 64, "size": -1}), "lessons[0].body.size"),
+    (lesson0("body", {"sha256": "a" * 64, "size": "1"}), "lessons[0].body.size"),
+    (lesson0("body", {"sha256": "a" * 64}), "lessons[0].body.size"),
+    (lesson0("attachments", "clip.mp4"), "lessons[0].attachments"),
+    (lesson0("attachments", [{"name": f"p{i}.pdf", "sha256": "a" * 64, "size": 1, "type": "application/pdf"}
+                             for i in range(101)]), "lessons[0].attachments"),
+    (attachment0("name", KeyError), "lessons[0].attachments[3].name"),
+    (attachment0("name", "sheet.mp4"), "lessons[0].attachments[3].name"),
+    (attachment0("name", "sheet"), "lessons[0].attachments[3].name"),
+    (lambda m: attachment0("type", "video/mp4")(m) or attachment0("name", "CLIP.MP4")(m), "lessons[0].attachments"),
+    (attachment0("type", "image/svg+xml"), "lessons[0].attachments[3].type"),
+    (attachment0("type", "text/html"), "lessons[0].attachments[3].type"),
+    (attachment0("type", KeyError), "lessons[0].attachments[3].type"),
+    (attachment0("sha256", KeyError), "lessons[0].attachments[3].sha256"),
+    (attachment0("size", KeyError), "lessons[0].attachments[3].size"),
+    (attachment0("subtitles_for", "clip.mp4"), "lessons[0].attachments[3].subtitles_for"),
+    (subtitles("subtitles_for", KeyError), "lessons[0].attachments[0].subtitles_for"),
+    (subtitles("subtitles_for", "other.mp4"), "lessons[0].attachments[0].subtitles_for"),
+    (subtitles("subtitles_for", "../clip.mp4"), "lessons[0].attachments[0].subtitles_for"),
+    (subtitles("lang", KeyError), "lessons[0].attachments[0].lang"),
+    (subtitles("lang", "fr"), "lessons[0].attachments[0].lang"),
+]
+
+
+@pytest.mark.parametrize("edit, field", BAD_FIELDS, ids=[f"{i}-{f}" for i, (_, f) in enumerate(BAD_FIELDS)])
+def test_invalid_field_is_refused_with_a_message_naming_file_and_field(edit, field):
+    data = good_manifest()
+    edit(data)
+    error = refused(data)
+    assert (error.file, error.field) == ("manifest.json", field)
+    assert str(error).startswith(f"manifest.json: {field}: ")
+
+
+def test_duplicate_lesson_ids_are_refused():
+    data = good_manifest()
+    data["lessons"][1]["id"] = "alpha"
+    error = refused(data)
+    assert error.field == "lessons[1].id" and "'alpha' appears twice" in str(error)
+
+
+def test_more_lessons_than_max_lessons_are_refused():
+    error = refused(good_manifest(), max_lessons=1)
+    assert error.field == "lessons" and "2 lessons" in str(error) and "at most 1" in str(error)
+
+
+@pytest.mark.parametrize("version, advice", [(2, "upgrade contentserver"), (99, "upgrade contentserver"),
+                                             (0, "rebuild the library")])
+def test_unknown_format_version_says_which_version_is_needed(version, advice):
+    data = good_manifest()
+    data["format_version"] = version
+    error = refused(data)
+    assert error.field == "format_version"
+    assert f"format version {version}" in str(error) and "reads version 1" in str(error) and advice in str(error)
+
+
+def test_manifest_that_is_not_an_object_is_refused():
+    assert "JSON object" in str(refused([1, 2]))
+
+
+def test_invalid_utf8_is_refused_with_the_byte_position():
+    raw = json.dumps(good_manifest()).encode().replace(b"Test library", b"Test \xff library")
+    with pytest.raises(ManifestError, match=r"^manifest.json: is not valid UTF-8 \(byte \d+\)"):
+        parse_manifest(raw, LIMIT)
+
+
+def test_bad_json_is_refused_with_line_and_column():
+    raw = json.dumps(good_manifest(), indent=1).encode()[:-5]
+    with pytest.raises(ManifestError, match=r"^manifest.json: is not valid JSON: .* at line \d+ column \d+"):
+        parse_manifest(raw, LIMIT)
+
+
+def test_too_deeply_nested_json_is_refused():
+    raw = b'{"format": "contentserver-library", "x": ' + b"[" * 200_000 + b"]" * 200_000 + b"}"
+    with pytest.raises(ManifestError, match="nested too deeply"):
+        parse_manifest(raw, LIMIT)
+
+
+@pytest.mark.parametrize("name", ["leaf.png", "clip.kk.vtt", "Worksheet_2-b.PDF", "a"])
+def test_plain_names_are_safe(name):
+    assert is_safe_name(name)
+
+
+# --- the source form and the build ------------------------------------------------------------------------
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_content_folder_is_a_valid_source_library_with_at_least_12_lessons():
+    bundle = open_library(CONTENT, 10**6, LIMIT)
+    lessons = bundle.manifest.lessons
+    assert len(lessons) >= 12
+    assert {lesson.lang for lesson in lessons} == {"kk", "ru", "en"}
+    kinds = {a.kind for lesson in lessons for a in lesson.attachments}
+    assert {"pdf", "image"} <= kinds
+
+
+def test_build_of_content_is_deterministic_and_has_the_source_manifest_hash(tmp_path):
+    first, second = tmp_path / "one", tmp_path / "two"
+    source = open_library(CONTENT, 10**8, LIMIT)
+    write_library(source, first)
+    write_library(open_library(CONTENT, 10**8, LIMIT), second)
+    assert tree(first) == tree(second)
+    built = open_library(first, 10**8, LIMIT)
+    assert built.manifest == source.manifest
+    assert built.manifest_sha256 == source.manifest_sha256 == hashlib.sha256(
+        (first / "manifest.json").read_bytes()).hexdigest()
+    for sha in built.manifest.objects():
+        assert hashlib.sha256((first / object_relpath(sha)).read_bytes()).hexdigest() == sha
+
+
+def test_build_writes_no_temporary_files(tmp_path):
+    write_library(open_library(CONTENT, 10**8, LIMIT), tmp_path / "out")
+    assert not [p for p in (tmp_path / "out").rglob("*.tmp")]
+
+
+def test_source_form_reads_front_matter_body_and_subtitles(make_library):
+    root = make_library([lesson_spec("alpha", body="# Title\n\nText.\n",
+                                     attachments={"clip.mp4": FAKE_MP4, "clip.ru.vtt": VTT})], form="source")
+    lesson = open_library(root, 10**6, LIMIT).manifest.lessons[0]
+    assert lesson.body.sha256 == hashlib.sha256(b"# Title\n\nText.\n").hexdigest()
+    vtt = lesson.attachments[1]
+    assert (vtt.name, vtt.subtitles_for, vtt.lang) == ("clip.ru.vtt", "clip.mp4", "ru")
+
+
+def source_lesson(root: Path, text: str, files: dict[str, bytes] | None = None) -> Path:
+    root.mkdir(parents=True)
+    (root / "library.toml").write_text('library_id = "src"\ntitle = "S"\nversion = 1\ncreated = "2026"\n')
+    folder = root / "alpha"
+    folder.mkdir()
+    (folder / "lesson.md").write_text(text, "utf-8")
+    for name, data in (files or {}).items():
+        (folder / name).write_bytes(data)
+    return folder / "lesson.md"
+
+
+FRONT = 'title = "T"\nlang = "en"\nscript = "Latn"\nsubject = "math"\ngrade = 5\n'
+
+
+@pytest.mark.parametrize("text, field, words", [
+    ("# no front matter\n", "", "must start with a line '+++'"),
+    ("+++\n" + FRONT + "# never closed\n", "", "not closed"),
+    ("+++\ntitle = \n+++\n", "", "not valid TOML"),
+    ("+++\n" + FRONT + "colour = 'red'\n+++\n", "", "unknown front matter keys: colour"),
+    ("+++\n" + FRONT.replace("grade = 5", "grade = 13") + "+++\n", "grade", "1 to 12"),
+    ("+++\n" + FRONT.replace('lang = "en"\n', "") + "+++\n", "lang", "is missing"),
+])
+def test_bad_lesson_md_is_refused_naming_the_file_and_field(tmp_path, text, field, words):
+    lesson_md = source_lesson(tmp_path / "src", text)
+    with pytest.raises(ManifestError) as info:
+        open_library(tmp_path / "src", 10**6, LIMIT)
+    assert info.value.file == str(lesson_md) and info.value.field == field and words in str(info.value)
+
+
+def test_lesson_md_that_is_not_utf8_is_refused(tmp_path):
+    lesson_md = source_lesson(tmp_path / "src", "")
+    lesson_md.write_bytes(b"+++\n" + FRONT.encode() + b"+++\n\xc0\xaf\n")
+    with pytest.raises(ManifestError, match="not valid UTF-8"):
+        open_library(tmp_path / "src", 10**6, LIMIT)
+
+
+@pytest.mark.parametrize("name", ["drawing.svg", "run.exe", ".htaccess", "photo.jpg.php", "CON.pdf",
+                                  "name with spaces.pdf", "урок.pdf", "orphan.vtt"])
+def test_source_file_with_bad_name_or_type_is_refused_naming_it(tmp_path, name):
+    source_lesson(tmp_path / "src", "+++\n" + FRONT + "+++\nText\n", {name: b"x"})
+    with pytest.raises(ManifestError) as info:
+        open_library(tmp_path / "src", 10**6, LIMIT)
+    assert info.value.file.endswith(name)
+
+
+def test_source_symlink_is_refused(tmp_path):
+    (tmp_path / "secret.pdf").write_bytes(b"%PDF secret")
+    source_lesson(tmp_path / "src", "+++\n" + FRONT + "+++\nText\n")
+    os.symlink(tmp_path / "secret.pdf", tmp_path / "src" / "alpha" / "leak.pdf")
+    with pytest.raises(ManifestError, match="leak.pdf"):
+        open_library(tmp_path / "src", 10**6, LIMIT)
+
+
+def test_folder_that_is_no_library_is_refused(tmp_path):
+    with pytest.raises(ManifestError, match="no manifest.json .* or library.toml"):
+        open_library(tmp_path, 10**6, LIMIT)
