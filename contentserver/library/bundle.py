@@ -32,7 +32,9 @@ class LibraryBundle:
         try:
             return open(source, "rb")
         except FileNotFoundError:
-            raise ManifestError("is missing", file=str(source.relative_to(self.root))) from None
+            raise ManifestError("is missing", file=self.describe(sha256)) from None
+        except OSError as exc:
+            raise ManifestError(f"cannot be read ({exc.strerror})", file=self.describe(sha256)) from None
 
     def describe(self, sha256: str) -> str:
         source = self.sources.get(sha256, self.object_path(sha256))

@@ -71,13 +71,30 @@ def _check_id_clashes(bundle: LibraryBundle) -> None:
             raise ManifestError(f"lesson id {clash[0]!r} is already used by {owner}", field="lessons")
 
 
+def _object_fields(bundle: LibraryBundle) -> dict[str, str]:
+    """The manifest field that first refers to each object, so a refusal can name it."""
+    fields: dict[str, str] = {}
+    for i, lesson in enumerate(bundle.manifest.lessons):
+        fields.setdefault(lesson.body.sha256, f"lessons[{i}].body")
+        for j, a in enumerate(lesson.attachments):
+            fields.setdefault(a.sha256, f"lessons[{i}].attachments[{j}] ({a.name})")
+    return fields
+
+
 def _copy_objects(bundle: LibraryBundle, store: ObjectStore, limits: ImportLimits) -> None:
-    for sha, size in bundle.manifest.objects().items():
+    fields = _object_fields(bundle)
+    objects = bundle.manifest.objects()
+    for sha, size in objects.items():
         if size > limits.max_object_bytes:
-            raise ManifestError(f"object {sha} is {size} bytes; at most {limits.max_object_bytes} are accepted")
+            raise ManifestError(f"object {sha} is {size} bytes; at most {limits.max_object_bytes} are accepted",
+                                field=fields[sha])
+    for sha, size in objects.items():
         if not store.has(sha):
-            with bundle.open_object(sha) as stream:
-                store.put_stream(stream, sha, size, source=bundle.describe(sha))
+            try:
+                with bundle.open_object(sha) as stream:
+                    store.put_stream(stream, sha, size, source=bundle.describe(sha))
+            except ManifestError as exc:
+                raise ManifestError(exc.reason, file=exc.file, field=fields[sha]) from None
 
 
 def _attachment_rows(entry: LessonEntry) -> list[Attachment]:
