@@ -22,7 +22,7 @@ ALLOWED_ATTRIBUTES = {
     "code": {"class"},
     "abbr": {"title"},
 }
-URL_SCHEMES = {"http", "https", "mailto"}
+URL_SCHEMES = {"mailto"}  # no http(s): a page never points at another host (relative URLs stay allowed)
 MARKDOWN_EXTENSIONS = ("tables", "fenced_code", "sane_lists", "def_list", "abbr")
 
 
@@ -42,6 +42,8 @@ def _filter_for(attachments: Mapping[str, str]):
             return object_url(attachments[target])
         if element == "img" and not target.startswith("/objects/"):
             return None
+        if "".join(target.split()).replace("\\", "/").startswith("//"):
+            return None  # protocol-relative: another host
         return value
     return attribute_filter
 
