@@ -10,6 +10,7 @@ from flask import Flask
 
 from .db import db
 from .library.objects import ObjectStore
+from .search.indexer import Indexer
 from .settings import load_settings
 
 
@@ -39,10 +40,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
     )
     app.extensions["object_store"] = ObjectStore(data_dir)
+    app.extensions["indexer"] = Indexer(data_dir, app.extensions["object_store"])
 
     db.init_app(app)
     with app.app_context():
         db.create_all()
+        app.extensions["indexer"].ensure_built()
 
     from .i18n import init_i18n
     from .views import browse, error_pages, page_cache

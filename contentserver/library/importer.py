@@ -5,6 +5,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flask import current_app, has_app_context
 from sqlalchemy import select
 
 from ..db import db
@@ -158,7 +159,15 @@ def install_bundle(bundle: LibraryBundle, store: ObjectStore, limits: ImportLimi
     except BaseException:
         db.session.rollback()
         raise
+    _update_search_index(result)
     return result
+
+
+def _update_search_index(result: ImportResult) -> None:
+    """Make the committed change searchable: the indexer re-reads these rows (invariant 4: one writer)."""
+    indexer = current_app.extensions.get("indexer") if has_app_context() else None
+    if indexer is not None:
+        indexer.update_lessons(result.added + result.updated + result.removed)
 
 
 def import_if_empty(path: Path | None, store: ObjectStore, limits: ImportLimits) -> ImportResult | None:

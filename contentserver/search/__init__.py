@@ -1,0 +1,1 @@
+"""Search: Kazakh-aware text analysis (both scripts), Russian and English stemming, the index and queries."""

@@ -1,0 +1,219 @@
+"""The one writer of the search index and the source of consistent searchers.
+
+The index lives in DATA_DIR/index/<generation>/; the file CURRENT names the live generation and is replaced
+atomically, so a rebuild switches in one step and a crashed writer never leaves readers without an index.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from whoosh import index
+from whoosh.searching import Searcher
+
+from ..db import db
+from ..library.objects import ObjectStore
+from ..models import Lesson
+from .schema import build_schema, lesson_document
+
+log = logging.getLogger(__name__)
+POINTER = "CURRENT"
+WRITE_LOCK_SECONDS = 30.0
+CHECK_SECONDS = 0.2
+BATCH = 500
+
+
+class _Snapshot:
+    """One open searcher and how many searches use it; closed once retired and unused."""
+
+    def __init__(self, generation: str, ix: index.Index):
+        self.generation, self.ix = generation, ix
+        self.searcher = ix.searcher()
+        self.users = 0
+        self.retired = False
+
+
+class Indexer:
+    """Indexes published lessons; update_lessons and rebuild are synchronous (searchable on return)."""
+
+    def __init__(self, data_dir: Path, store: ObjectStore):
+        self.root = Path(data_dir) / "index"
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.store = store
+        self.schema = build_schema()
+        self._write_lock = threading.RLock()
+        self._lock = threading.Lock()
+        self._snapshot: _Snapshot | None = None
+        self._checked = 0.0
+
+    # -- generations -------------------------------------------------------------------------------------
+    def current_generation(self) -> str | None:
+        try:
+            name = (self.root / POINTER).read_text().strip()
+        except FileNotFoundError:
+            return None
+        return name if name and (self.root / name).is_dir() else None
+
+    def _point_to(self, generation: str) -> None:
+        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".pointer-")
+        with os.fdopen(fd, "w") as out:
+            out.write(generation)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, self.root / POINTER)
+
+    def _new_generation(self) -> tuple[str, index.Index]:
+        generation = time.strftime("g%Y%m%d-%H%M%S-") + os.urandom(3).hex()
+        folder = self.root / generation
+        folder.mkdir()
+        return generation, index.create_in(str(folder), self.schema)
+
+    def _open(self) -> tuple[str, index.Index]:
+        """The live generation, created empty on first use."""
+        generation = self.current_generation()
+        if generation is None:
+            with self._write_lock:
+                generation = self.current_generation()
+                if generation is None:
+                    generation, ix = self._new_generation()
+                    self._point_to(generation)
+                    return generation, ix
+        return generation, index.open_dir(str(self.root / generation))
+
+    def _remove_old_generations(self, keep: set[str]) -> None:
+        for folder in self.root.iterdir():
+            if folder.is_dir() and folder.name not in keep:
+                shutil.rmtree(folder, ignore_errors=True)
+
+    def ensure_built(self) -> None:
+        """At start-up: build the index when there is none yet (a new data folder or an older install)."""
+        if self.current_generation() is None:
+            self.rebuild()
+
+    # -- writing -----------------------------------------------------------------------------------------
+    def _documents(self, lesson_ids: list[str] | None) -> Iterator[tuple[str, dict | None]]:
+        """(id, document or None) for the given ids (None: every lesson), reading rows in batches."""
+        query = select(Lesson).options(selectinload(Lesson.attachments)).order_by(Lesson.id)
+        if lesson_ids is None:
+            offset = 0
+            while rows := db.session.scalars(query.where(Lesson.status == "published")
+                                             .limit(BATCH).offset(offset)).all():
+                offset += len(rows)
+                for lesson in rows:
+                    yield lesson.id, lesson_document(lesson, self.store)
+                db.session.expunge_all()
+            return
+        for start in range(0, len(lesson_ids), BATCH):
+            chunk = lesson_ids[start:start + BATCH]
+            found = {lesson.id: lesson for lesson in db.session.scalars(query.where(Lesson.id.in_(chunk)))}
+            for lesson_id in chunk:
+                lesson = found.get(lesson_id)
+                published = lesson is not None and lesson.status == "published"
+                yield lesson_id, lesson_document(lesson, self.store) if published else None
+
+    def update_lessons(self, lesson_ids: Iterable[str]) -> None:
+        """Re-read these lessons from the database: index the published ones, remove the rest."""
+        ids = list(dict.fromkeys(lesson_ids))
+        if not ids:
+            return
+        with self._write_lock:
+            while True:
+                generation, ix = self._open()
+                writer = ix.writer(timeout=WRITE_LOCK_SECONDS)
+                if generation == self.current_generation():
+                    break
+                writer.cancel()  # a rebuild switched generations while we waited for the lock
+            try:
+                for lesson_id, doc in self._documents(ids):
+                    if doc is None:
+                        writer.delete_by_term("id", lesson_id)
+                    else:
+                        writer.update_document(**doc)
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit()
+        self.refresh(force=True)
+
+    def rebuild(self) -> None:
+        """Index every published lesson into a new generation, then switch to it atomically."""
+        with self._write_lock:
+            old = self.current_generation()
+            old_writer = index.open_dir(str(self.root / old)).writer(timeout=WRITE_LOCK_SECONDS) if old else None
+            generation, ix = self._new_generation()
+            try:
+                writer = ix.writer(limitmb=128)
+                try:
+                    for _lesson_id, doc in self._documents(None):
+                        if doc is not None:
+                            writer.add_document(**doc)
+                except BaseException:
+                    writer.cancel()
+                    raise
+                writer.commit(optimize=True)
+                self._point_to(generation)
+            except BaseException:
+                shutil.rmtree(self.root / generation, ignore_errors=True)
+                raise
+            finally:
+                if old_writer is not None:
+                    old_writer.cancel()
+            self._remove_old_generations({generation, old} if old else {generation})
+        self.refresh(force=True)
+
+    # -- reading -----------------------------------------------------------------------------------------
+    def refresh(self, force: bool = False) -> None:
+        """Reopen the searcher when the index changed (cheap: at most every CHECK_SECONDS unless forced)."""
+        now = time.monotonic()
+        if not force and now - self._checked < CHECK_SECONDS and self._snapshot is not None:
+            return
+        self._checked = now
+        with self._lock:
+            current = self._snapshot
+        generation = self.current_generation()
+        if current is not None and generation == current.generation and current.searcher.up_to_date():
+            return
+        generation, ix = self._open()
+        fresh = _Snapshot(generation, ix)
+        with self._lock:
+            old, self._snapshot = self._snapshot, fresh
+            if old is not None:
+                old.retired = True
+                if old.users == 0:
+                    old.searcher.close()
+
+    @contextmanager
+    def searcher(self) -> Iterator[Searcher]:
+        """A consistent searcher for one search; index changes show up in the next one."""
+        self.refresh()
+        with self._lock:
+            snapshot = self._snapshot
+            snapshot.users += 1
+        try:
+            yield snapshot.searcher
+        finally:
+            with self._lock:
+                snapshot.users -= 1
+                if snapshot.retired and snapshot.users == 0:
+                    snapshot.searcher.close()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._snapshot is not None:
+                self._snapshot.retired = True
+                if self._snapshot.users == 0:
+                    self._snapshot.searcher.close()
+                self._snapshot = None
+
+    def doc_count(self) -> int:
+        with self.searcher() as searcher:
+            return searcher.doc_count()

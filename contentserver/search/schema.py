@@ -1,0 +1,79 @@
+"""The index schema and how a lesson row becomes an index document."""
+from __future__ import annotations
+
+import re
+
+from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.formats import Frequency
+
+from ..library.objects import ObjectStore
+from ..models import Lesson
+from .analysis import LANGS, exact_analyzer, key_analyzer, stem_analyzer
+from .extract import markdown_text, pdf_text, title_free, vtt_text
+
+SNIPPET_SOURCE_CHARS = 6000
+TEXT_PARTS = ("title", "body", "tags", "extra")  # extra: PDF text and subtitles
+EXACT_PARTS = ("title", "body")
+TOPIC_RE = re.compile(r"-(en|ru|kk)(-(latn|cyrl))?(-\d+)?$")
+
+
+def _text(analyzer) -> TEXT:
+    """A scored text field without positions: BM25F needs frequencies, not phrases."""
+    return TEXT(analyzer=analyzer, phrase=False, vector=None)
+
+
+def build_schema() -> Schema:
+    fields = {
+        "id": ID(stored=True, unique=True), "lang": ID(stored=True), "script": ID(stored=True),
+        "subject": ID(stored=True), "grade": ID(stored=True), "topic": ID(stored=True),
+        "kinds": KEYWORD(stored=True, commas=False), "title": STORED(), "text": STORED(),
+    }
+    for part in EXACT_PARTS:
+        fields[f"{part}_exact"] = _text(exact_analyzer())
+    for part in TEXT_PARTS:
+        fields[f"{part}_key"] = _text(key_analyzer())
+        for lang in LANGS:
+            fields[f"{part}_stem_{lang}"] = _text(stem_analyzer(lang))
+    schema = Schema(**fields)
+    for name in schema.names():
+        if isinstance(schema[name], TEXT):
+            schema[name].format = Frequency()
+    return schema
+
+
+def topic_of(lesson_id: str) -> str:
+    """Versions of one lesson in other languages share an id apart from a -en/-ru/-kk(-latn) ending."""
+    return TOPIC_RE.sub("", lesson_id)
+
+
+def extra_text(lesson: Lesson, store: ObjectStore) -> str:
+    """Text of the lesson's PDFs and subtitles."""
+    parts = []
+    for attachment in lesson.attachments:
+        if attachment.kind == "pdf" and store.has(attachment.sha256):
+            parts.append(pdf_text(store.read_bytes(attachment.sha256)))
+        elif attachment.kind == "subtitles" and store.has(attachment.sha256):
+            parts.append(vtt_text(store.read_bytes(attachment.sha256)))
+    return "\n".join(parts)
+
+
+def lesson_document(lesson: Lesson, store: ObjectStore) -> dict | None:
+    """The index document of a published lesson, or None when its body object is missing."""
+    if not store.has(lesson.body_sha256):
+        return None
+    body = title_free(markdown_text(store.read_bytes(lesson.body_sha256).decode("utf-8", "replace")), lesson.title)
+    tags = " ".join(lesson.tags)
+    extra = extra_text(lesson, store)
+    kinds = {"text"} | {a.kind for a in lesson.attachments if a.kind != "subtitles"}
+    doc = {"id": lesson.id, "lang": lesson.lang, "script": lesson.script, "subject": lesson.subject,
+           "grade": str(lesson.grade), "topic": topic_of(lesson.id), "kinds": " ".join(sorted(kinds)),
+           "title": lesson.title, "text": body[:SNIPPET_SOURCE_CHARS]}
+    texts = {"title": lesson.title, "body": body, "tags": tags, "extra": extra}
+    for part, value in texts.items():
+        if not value:
+            continue
+        if part in EXACT_PARTS:
+            doc[f"{part}_exact"] = value
+        doc[f"{part}_key"] = value
+        doc[f"{part}_stem_{lesson.lang}"] = value
+    return doc
