@@ -92,3 +92,6 @@ def check_command(path: Path) -> None:
         sys.exit(EXIT_REFUSED)
     console.print(f"ok: {bundle.manifest.library_id} version {bundle.manifest.version}, "
                   f"{len(bundle.manifest.lessons)} lessons")
+
+
+from . import cli_hub  # noqa: E402,F401  (registers keygen, publish, hub, sync, export, gc)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
-from sqlalchemy import ForeignKey, Integer, String, Text, DateTime
+from sqlalchemy import DateTime, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import db
@@ -73,3 +73,16 @@ class Meta(db.Model):
     __tablename__ = "meta"
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class Hub(db.Model):
+    """A hub this school pulls from; its public key is pinned here, never learnt from the hub itself."""
+
+    __tablename__ = "hubs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(500), unique=True)
+    public_key: Mapped[str] = mapped_column(String(64))
+    library_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    head_etag: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    head_signed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -38,6 +38,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LIBRARY_CHECK_SECONDS", 2.0, float,
             "How often the server checks whether another process (import, sync) changed the library."),
     Setting("DEFAULT_LOCALE", "kk", str, "UI language when the browser asks for none we have (kk, ru or en)."),
+    Setting("SYNC_CHUNK_BYTES", 256 * 1024, int,
+            "Bytes per ranged request when the sync job downloads (at most 262144): what a resume may re-send."),
+    Setting("SYNC_TIMEOUT_SECONDS", 30.0, float, "How long the sync job waits for the hub to answer one request."),
+    Setting("SYNC_GIVE_UP_SECONDS", 600.0, float,
+            "How long the sync job keeps retrying an unreachable hub (with backoff) before it stops, keeping progress."),
+    Setting("SYNC_BACKOFF_MAX_SECONDS", 30.0, float, "Longest wait between two retries of the sync job."),
+    Setting("USB_PART_BYTES", 2 * 1024 ** 3, int,
+            "Objects bigger than this are split into parts of this size on a USB stick (FAT32 holds at most 4 GiB)."),
+    Setting("GC_GRACE_SECONDS", 7 * 24 * 3600.0, float,
+            "Staging leftovers and unreferenced objects older than this are deleted by `contentserver gc`."),
 )
 
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
@@ -89,4 +99,6 @@ def load_settings(overrides: Mapping[str, Any] | None = None,
     for name in ("MAX_MANIFEST_BYTES", "MAX_LESSONS", "MAX_OBJECT_BYTES", "PAGE_CACHE_SIZE"):
         if values[name] <= 0:
             raise SettingsError(f"setting {name} must be positive, got {values[name]}")
+    if not 4096 <= values["SYNC_CHUNK_BYTES"] <= 256 * 1024:
+        raise SettingsError(f"setting SYNC_CHUNK_BYTES must be from 4096 to 262144, got {values['SYNC_CHUNK_BYTES']}")
     return values

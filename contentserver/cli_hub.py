@@ -1,0 +1,113 @@
+"""The hub and sync verbs of `contentserver`: keygen, publish, hub add, sync pull, export, gc."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+
+from .cli import EXIT_REFUSED, console, err_console, main, with_app
+from .db import db
+from .library.bundle import open_library
+from .library.publish import publish
+from .library.signing import keygen, load_signing_key, parse_public_key
+from .models import Hub
+
+
+@main.command("keygen")
+@click.option("--name", default="hub", show_default=True, help="Key name: keys/NAME.key and keys/NAME.pub.")
+@with_app
+def keygen_command(app, name: str) -> None:
+    """Make an ed25519 key pair in the data folder's keys/ (the secret file is readable by its owner only)."""
+    try:
+        path, public = keygen(Path(app.config["DATA_DIR"]), name)
+    except FileExistsError as exc:
+        err_console.print(f"[red]refused:[/red] {exc}")
+        sys.exit(EXIT_REFUSED)
+    console.print(f"secret key: {path}\npublic key: {public}")
+
+
+@main.command("publish")
+@click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Hub folder to write.")
+@click.option("--key", "key_file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Secret key file from `contentserver keygen`.")
+@with_app
+def publish_command(app, source: Path, out: Path, key_file: Path) -> None:
+    """Publish the library at SOURCE as a signed hub folder that any static HTTP server can serve."""
+    bundle = open_library(source, app.config["MAX_MANIFEST_BYTES"], app.config["MAX_LESSONS"])
+    result = publish(bundle, out, load_signing_key(key_file), app.config["MAX_MANIFEST_BYTES"],
+                     app.config["MAX_LESSONS"])
+    state = "already published" if result.unchanged else "published"
+    console.print(f"{state}: {result.library_id} version {result.version} in {out} "
+                  f"(head {result.head_bytes} bytes, {result.deltas} deltas)")
+
+
+@main.group("hub")
+def hub_group() -> None:
+    """The hubs this school pulls from."""
+
+
+@hub_group.command("add")
+@click.argument("url")
+@click.option("--key", "public_key", required=True, help="The hub's public key (64 hex digits), pinned here.")
+@with_app
+def hub_add_command(app, url: str, public_key: str) -> None:
+    """Pin a hub's URL and public key; a pull trusts nothing else it signs."""
+    try:
+        parse_public_key(public_key)
+    except ValueError as exc:
+        err_console.print(f"[red]refused:[/red] {exc}")
+        sys.exit(EXIT_REFUSED)
+    if not url.startswith(("http://", "https://")):
+        err_console.print("[red]refused:[/red] the hub URL must start with http:// or https://")
+        sys.exit(EXIT_REFUSED)
+    hub = db.session.scalar(select(Hub).where(Hub.url == url))
+    if hub is None:
+        db.session.add(Hub(url=url, public_key=public_key.strip().lower()))
+    elif hub.public_key != public_key.strip().lower():
+        hub.public_key, hub.head_etag, hub.head_signed = public_key.strip().lower(), None, None
+    db.session.commit()
+    console.print(f"hub {url} pinned with key {public_key.strip().lower()}")
+
+
+@main.group("sync")
+def sync_group() -> None:
+    """The sync job (also `python -m sync`)."""
+
+
+@sync_group.command("pull")
+@click.option("--quiet", is_flag=True, help="No progress display (for timers); errors are still shown.")
+@click.option("--hub", "url", default=None, help="Pull only from this configured hub URL.")
+@with_app
+def sync_pull_command(app, quiet: bool, url: str | None) -> None:
+    """Fetch and install the newest library version from the pinned hub(s); exit codes in docs/sync.md."""
+    from sync.runner import pull_all
+    sys.exit(pull_all(app, quiet=quiet, url=url))
+
+
+@main.command("export")
+@click.argument("path", type=click.Path(file_okay=False, path_type=Path))
+@with_app
+def export_command(app, path: Path) -> None:
+    """Write the installed library, with the hub's signature, to PATH (a USB stick; FAT32-safe)."""
+    from .library.usb import export_library
+    try:
+        written = export_library(path, app.extensions["object_store"], app.config["USB_PART_BYTES"])
+    except OSError as exc:
+        err_console.print(f"[red]export stopped:[/red] {exc.strerror or exc}; run it again to finish")
+        sys.exit(1)
+    console.print(f"exported {written.library_id} version {written.version} to {path}: "
+                  f"{written.objects} objects written, {written.split} split into parts")
+
+
+@main.command("gc")
+@click.option("--grace", type=float, default=None, help="Seconds (default: the GC_GRACE_SECONDS setting).")
+@with_app
+def gc_command(app, grace: float | None) -> None:
+    """Delete staging leftovers and unreferenced objects older than the grace period."""
+    from .library.gc import collect
+    freed = collect(app, app.config["GC_GRACE_SECONDS"] if grace is None else grace)
+    console.print(f"removed {freed.files} files, {freed.bytes} bytes")
+

@@ -1,0 +1,32 @@
+"""python -m sync pull [--data DIR] [--quiet] [--hub URL]: the sync job's command line (exit codes: docs/sync.md)."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from contentserver import create_app
+from contentserver.settings import SettingsError
+
+from .errors import EXIT_NOT_CONFIGURED
+from .runner import pull_all
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sync", description="Pull the hub's library into this school.")
+    sub = parser.add_subparsers(dest="verb", required=True)
+    pull = sub.add_parser("pull", help="fetch and install the hub's newest library version")
+    pull.add_argument("--data", default=None, help="data folder (default: $CONTENTSERVER_DATA_DIR or instance/)")
+    pull.add_argument("--quiet", action="store_true", help="no progress display (for timers); errors still shown")
+    pull.add_argument("--hub", default=None, help="pull only from this configured hub URL")
+    args = parser.parse_args(argv)
+    try:
+        app = create_app({"DATA_DIR": args.data} if args.data else None)
+    except SettingsError as exc:
+        print(f"sync: settings: {exc}", file=sys.stderr)
+        return EXIT_NOT_CONFIGURED
+    with app.app_context():
+        return pull_all(app, quiet=args.quiet, url=args.hub)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

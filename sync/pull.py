@@ -1,0 +1,175 @@
+"""One pull: signed head, manifest (delta or whole), missing objects into staging, then the one-step switch."""
+from __future__ import annotations
+
+import hashlib
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import Flask
+
+from contentserver.db import db
+from contentserver.library.bundle import LibraryBundle
+from contentserver.library.format import Manifest, ManifestError
+from contentserver.library.format import object_relpath, parse_manifest
+from contentserver.library.hubformat import (HEAD_NAME, MAX_HEAD_BYTES, FileRef, Head, PackRef, apply_delta,
+                                             check_manifest, gunzip_bounded, pack_members, parse_head, read_pack,
+                                             transfer_relpath)
+from contentserver.library.importer import ImportLimits, install_bundle
+from contentserver.library.objects import ObjectStore
+from contentserver.library.signing import open_signed
+from contentserver.models import Hub, InstalledLibrary
+
+from .errors import DiskFull, Refused
+from .progress import Display
+from .transfer import HubClient
+
+
+@dataclass
+class PullResult:
+    """What a run did, for the exit line and the log."""
+
+    library_id: str = ""
+    from_version: int | None = None
+    to_version: int | None = None
+    up_to_date: bool = False
+    objects: int = 0
+    object_bytes: int = 0
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+
+class Puller:
+    """Pulls one hub's library into one data folder; the caller holds the sync lock."""
+
+    def __init__(self, app: Flask, hub: Hub, client: HubClient, display: Display):
+        self.app, self.hub, self.client, self.display = app, hub, client, display
+        self.store: ObjectStore = app.extensions["object_store"]
+        self.limits = ImportLimits.from_config(app.config)
+        self.staging = Path(app.config["DATA_DIR"]) / "staging" / "pull"
+        self.staging.mkdir(parents=True, exist_ok=True)
+        self.reserve = app.config["DISK_RESERVE_BYTES"]
+
+    def run(self) -> PullResult:
+        result = PullResult()
+        head_raw, etag = self._head()
+        if head_raw is None:
+            result.up_to_date, result.library_id = True, self.hub.library_id or ""
+            return result
+        head = parse_head(open_signed(head_raw, self.hub.public_key, HEAD_NAME), self.limits.max_manifest_bytes)
+        result.library_id, result.to_version = head.library_id, head.version
+        if self.hub.library_id and head.library_id != self.hub.library_id:
+            raise Refused(f"{HEAD_NAME}: the hub now offers library {head.library_id!r}, "
+                          f"not {self.hub.library_id!r} as before")
+        installed = db.session.get(InstalledLibrary, head.library_id)
+        result.from_version = installed.version if installed else None
+        if installed is not None and installed.manifest_sha256 == head.manifest_sha256:
+            self._remember(head_raw, etag, head)
+            result.up_to_date = True
+            return result
+        if installed is not None and head.version <= installed.version:
+            raise Refused(f"{HEAD_NAME}: the hub offers version {head.version}, but version {installed.version} is "
+                          "installed; an older (or rewritten) library is never installed over a newer one")
+        manifest, base, manifest_raw, pack = self._manifest(head, installed)
+        missing = {sha: size for sha, size in manifest.objects().items() if not self.store.has(sha)}
+        for sha, size in missing.items():
+            if size > self.limits.max_object_bytes:
+                raise Refused(f"object {sha} is {size} bytes; at most {self.limits.max_object_bytes} are accepted")
+        result.objects, result.object_bytes = len(missing), sum(missing.values())
+        self._check_disk(result.object_bytes)
+        self.display.start(len(missing), result.object_bytes)
+        self._fetch_pack(pack, manifest, base, missing)
+        for sha, size in sorted(missing.items(), key=lambda item: item[1]):
+            self._fetch_object(sha, size)
+        self.display.stop()
+        self.store.put_bytes(manifest_raw)
+        installed_result = install_bundle(LibraryBundle(manifest, head.manifest_sha256, self.staging),
+                                          self.store, self.limits)
+        result.added, result.updated, result.removed = (installed_result.added, installed_result.updated,
+                                                         installed_result.removed)
+        self._remember(head_raw, etag, head)
+        return result
+
+    def _head(self) -> tuple[bytes | None, str | None]:
+        """The signed head, or None when it has not changed since the last run (a conditional request)."""
+        etag = self.hub.head_etag if self.hub.head_signed else None
+        status, body, new_etag = self.client.get_small(HEAD_NAME, MAX_HEAD_BYTES, etag)
+        return (None, etag) if status == 304 else (body, new_etag)
+
+    def _remember(self, head_raw: bytes, etag: str | None, head: Head) -> None:
+        self.hub.head_signed, self.hub.head_etag, self.hub.library_id = head_raw, etag, head.library_id
+        db.session.commit()
+
+    def _download(self, ref: FileRef, limit: int) -> bytes:
+        """A transport file named in the signed head, fetched resumably and verified, then read."""
+        if ref.size > limit:
+            raise Refused(f"{HEAD_NAME}: a file of {ref.size} bytes is declared; at most {limit} are accepted")
+        part = self.staging / f"{ref.sha256}.part"
+        self.client.fetch(transfer_relpath(ref.sha256), part, ref.size, ref.sha256)
+        data = part.read_bytes()
+        _drop(part)
+        return data
+
+    def _manifest(self, head: Head, installed: InstalledLibrary | None
+                  ) -> tuple[Manifest, Manifest | None, bytes, PackRef | None]:
+        """The new manifest (and the base it was patched from, its bytes, the pack that goes with it)."""
+        limit = self.limits.max_manifest_bytes
+        delta = next((d for d in head.deltas if installed and d.base == installed.manifest_sha256), None)
+        if delta is not None and self.store.has(delta.base):
+            base_raw = self.store.read_bytes(delta.base)
+            raw = apply_delta(base_raw, gunzip_bounded(self._download(delta, limit), limit, "manifest delta"),
+                              self.limits.max_lessons)
+            if hashlib.sha256(raw).hexdigest() == head.manifest_sha256:
+                return (check_manifest(raw, head, self.limits.max_lessons),
+                        parse_manifest(base_raw, self.limits.max_lessons), raw, delta.pack)
+        raw = gunzip_bounded(self._download(head.manifest_file, limit), head.manifest_size, "manifest.json")
+        return check_manifest(raw, head, self.limits.max_lessons), None, raw, head.pack
+
+    def _fetch_pack(self, pack: PackRef | None, manifest: Manifest, base: Manifest | None,
+                    missing: dict[str, int]) -> None:
+        """Small objects travel in one compressed pack when at least half of the pack is wanted."""
+        if pack is None:
+            return
+        members = pack_members(manifest, base)
+        wanted = sum(size for sha, size in members.items() if sha in missing)
+        if not wanted or wanted * 2 < pack.raw or pack.raw != sum(members.values()):
+            return
+        part = self.staging / f"{pack.sha256}.part"
+        self.client.fetch(transfer_relpath(pack.sha256), part, pack.size, pack.sha256)
+        with open(part, "rb") as stream:
+            for sha, size, window in read_pack(stream, members, "pack " + pack.sha256[:12]):
+                if sha in missing:
+                    self._store(lambda: self.store.put_stream(window, sha, size, source=f"pack object {sha}"))
+                    missing.pop(sha)
+                    self.display.add_object()
+        _drop(part)
+
+    def _fetch_object(self, sha: str, size: int) -> None:
+        self._check_disk(size)
+        part = self.staging / f"{sha}.part"
+        self.client.fetch(object_relpath(sha), part, size, sha)
+        self._store(lambda: self.store.put_file(part, sha, size))
+        _drop(part)
+        self.display.add_object()
+
+    def _store(self, put) -> None:
+        try:
+            put()
+        except ManifestError as exc:
+            raise Refused(str(exc)) from None
+        except OSError as exc:
+            if exc.errno == 28:
+                raise DiskFull("the disk filled while storing objects; the old library keeps serving") from None
+            raise
+
+    def _check_disk(self, needed: int) -> None:
+        free = shutil.disk_usage(self.staging).free
+        if free < needed + self.reserve:
+            raise DiskFull(f"{needed} bytes are needed plus a reserve of {self.reserve}, but only {free} are free "
+                           "in the data folder; the old library keeps serving")
+
+
+def _drop(part: Path) -> None:
+    part.unlink(missing_ok=True)
+    part.with_name(part.name + ".etag").unlink(missing_ok=True)

@@ -1,0 +1,108 @@
+"""A sync run around a pull: the one-at-a-time lock, the client, the exit code and the log line."""
+from __future__ import annotations
+
+import fcntl
+import json
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import select
+
+from contentserver.db import db
+from contentserver.library.format import ManifestError
+from contentserver.models import Hub
+
+from .errors import EXIT_OK, Busy, NotConfigured, Refused, SyncError
+from .progress import Display
+from .pull import PullResult, Puller
+from .transfer import HubClient
+
+LOG_NAME = "sync.log"
+
+
+def _lock(data_dir: Path):
+    path = data_dir / "staging" / "sync.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(path, "w")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise Busy("another sync job is running on this data folder") from None
+    return handle
+
+
+def client_for(app: Flask, url: str, display: Display) -> HubClient:
+    """A hub client configured from the settings table."""
+    c = app.config
+    return HubClient(url, c["SYNC_CHUNK_BYTES"], c["SYNC_TIMEOUT_SECONDS"], c["SYNC_GIVE_UP_SECONDS"],
+                     c["SYNC_BACKOFF_MAX_SECONDS"], on_bytes=display.add_bytes)
+
+
+def _summary(result: PullResult) -> str:
+    if result.up_to_date:
+        return f"library {result.library_id} is up to date (version {result.to_version or result.from_version})"
+    return (f"installed library {result.library_id} version {result.to_version} (was {result.from_version}): "
+            f"{len(result.added)} added, {len(result.updated)} updated, {len(result.removed)} removed; "
+            f"{result.objects} objects, {result.object_bytes} bytes fetched")
+
+
+def pull_all(app: Flask, quiet: bool = False, url: str | None = None) -> int:
+    """Pull every configured hub (or the one at `url`); returns the exit code and logs one line per hub."""
+    display = Display(quiet)
+    data_dir = Path(app.config["DATA_DIR"])
+    code = EXIT_OK
+    try:
+        lock = _lock(data_dir)
+    except Busy as exc:
+        display.console.print(f"[yellow]busy:[/yellow] {exc}")
+        return exc.exit_code
+    try:
+        query = select(Hub).order_by(Hub.id)
+        hubs = list(db.session.scalars(query.where(Hub.url == url) if url else query))
+        if not hubs:
+            exc = NotConfigured("no hub is configured: run `contentserver hub add URL --key PUBKEY` first")
+            display.console.print(f"[red]not configured:[/red] {exc}")
+            return exc.exit_code
+        for hub in hubs:
+            code = max(code, _pull_one(app, hub, display, data_dir))
+    finally:
+        lock.close()
+    return code
+
+
+def _pull_one(app: Flask, hub: Hub, display: Display, data_dir: Path) -> int:
+    started = time.monotonic()
+    client = client_for(app, hub.url, display)
+    result, code, message = PullResult(), EXIT_OK, ""
+    try:
+        result = Puller(app, hub, client, display).run()
+        message = _summary(result)
+        display.say(message)
+    except (SyncError, ManifestError) as exc:
+        db.session.rollback()
+        error = exc if isinstance(exc, SyncError) else Refused(str(exc))
+        code, message = error.exit_code, str(error)
+        display.stop()
+        display.console.print(f"[red]sync stopped:[/red] {message}")
+        if isinstance(error, Refused):
+            display.console.print("Nothing was installed; the library stays as it was.")
+    finally:
+        client.close()
+    _log(data_dir, {"time": datetime.now(timezone.utc).isoformat(timespec="seconds"), "hub": hub.url,
+                    "exit": code, "library": result.library_id, "from": result.from_version,
+                    "to": result.to_version, "up_to_date": result.up_to_date, "objects": result.objects,
+                    "object_bytes": result.object_bytes, "wire_bytes": client.counters.bytes_down,
+                    "requests": client.counters.requests, "seconds": round(time.monotonic() - started, 3),
+                    "message": message})
+    return code
+
+
+def _log(data_dir: Path, record: dict) -> None:
+    """One JSON line per run in logs/sync.log, the school's own record of what sync did."""
+    logs = data_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    with open(logs / LOG_NAME, "a", encoding="utf-8") as out:
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")

@@ -1,0 +1,194 @@
+"""Ranged, resumable, verified HTTP downloads: chunk by chunk, If-Range guarded, never past the declared size."""
+from __future__ import annotations
+
+import errno
+import hashlib
+import http.client
+import re
+import socket
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+from urllib.parse import urlsplit
+
+from .errors import DiskFull, LinkDown, Refused
+
+CONTENT_RANGE_RE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
+READ_BLOCK = 64 * 1024
+NETWORK_ERRORS = (OSError, http.client.HTTPException)
+
+
+@dataclass
+class Counters:
+    """What went over the wire: response bytes (headers estimated from their text) and requests."""
+
+    bytes_down: int = 0
+    requests: int = 0
+    resent: int = 0
+
+
+class HubClient:
+    """One keep-alive connection to a hub folder's base URL, with retries, backoff and a give-up time."""
+
+    def __init__(self, base_url: str, chunk: int, timeout: float, give_up: float, backoff_max: float,
+                 on_bytes: Callable[[int], None] = lambda n: None):
+        parts = urlsplit(base_url if base_url.endswith("/") else base_url + "/")
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise Refused(f"hub URL {base_url!r} must be http:// or https://")
+        self.scheme, self.host, self.port, self.prefix = parts.scheme, parts.hostname, parts.port, parts.path
+        self.chunk, self.timeout, self.give_up, self.backoff_max = chunk, timeout, give_up, backoff_max
+        self.on_bytes, self.counters = on_bytes, Counters()
+        self.conn: http.client.HTTPConnection | None = None
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+    def _connection(self) -> http.client.HTTPConnection:
+        if self.conn is None:
+            cls = http.client.HTTPSConnection if self.scheme == "https" else http.client.HTTPConnection
+            self.conn = cls(self.host, self.port, timeout=self.timeout)
+        return self.conn
+
+    def _exchange(self, relpath: str, headers: dict[str, str], handle: Callable[[http.client.HTTPResponse], object]):
+        """Send one GET and let `handle` read the response; network errors retry with backoff until give-up."""
+        started, delay = time.monotonic(), 0.5
+        while True:
+            try:
+                conn = self._connection()
+                conn.request("GET", self.prefix + relpath, headers=headers)
+                response = conn.getresponse()
+                self.counters.requests += 1
+                self.counters.bytes_down += len(str(response.headers)) + 17
+                result = handle(response)
+                if response.will_close or not response.isclosed():
+                    self.close()
+                return result
+            except (socket.timeout, *NETWORK_ERRORS) as exc:
+                if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+                    raise
+                self.close()
+                if time.monotonic() - started > self.give_up:
+                    raise LinkDown(f"the hub {self.host} did not answer for {int(self.give_up)} s "
+                                   f"({exc.__class__.__name__}: {exc}); progress is kept for the next run") from None
+                time.sleep(delay)
+                delay = min(delay * 2, self.backoff_max)
+
+    def _read(self, response: http.client.HTTPResponse, limit: int, what: str) -> bytes:
+        """The body, refused if it is longer than `limit` (whatever the server declared)."""
+        declared = response.getheader("Content-Length")
+        if declared is not None and int(declared) > limit:
+            raise Refused(f"{what}: the hub sends {declared} bytes, more than the {limit} declared")
+        data = response.read(limit + 1) if declared is None else _read_exactly(response, int(declared))
+        if len(data) > limit:
+            raise Refused(f"{what}: the hub sends more than the {limit} bytes declared")
+        self.counters.bytes_down += len(data)
+        self.on_bytes(len(data))
+        return data
+
+    def get_small(self, relpath: str, limit: int, etag: str | None = None) -> tuple[int, bytes, str | None]:
+        """A small file (the head): (status, body, ETag); 304 when `etag` still matches."""
+        headers = {"If-None-Match": etag} if etag else {}
+
+        def handle(response):
+            if response.status == 304:
+                response.read()
+                return 304, b"", etag
+            if response.status != 200:
+                response.read(READ_BLOCK)
+                raise LinkDown(f"the hub answered {response.status} {response.reason} for {relpath}")
+            return 200, self._read(response, limit, relpath), response.getheader("ETag")
+        return self._exchange(relpath, headers, handle)
+
+    def fetch(self, relpath: str, part: Path, size: int, sha256: str) -> None:
+        """Download into `part` (resuming what is there) until it has `size` bytes hashing to `sha256`."""
+        for attempt in range(2):
+            resumed = part.exists() and part.stat().st_size > 0
+            self._fill(relpath, part, size)
+            if _sha256_file(part) == sha256:
+                return
+            part.unlink()
+            if not resumed or attempt:
+                raise Refused(f"{relpath}: the bytes the hub sent do not match their sha256 {sha256}")
+
+    def _fill(self, relpath: str, part: Path, size: int) -> None:
+        validator = part.with_name(part.name + ".etag")
+        if part.exists() and part.stat().st_size > size:
+            part.unlink()
+        restarts = 0
+        while (offset := part.stat().st_size if part.exists() else 0) < size or not part.exists():
+            end = min(offset + self.chunk, size) - 1
+            headers = {"Range": f"bytes={offset}-{end}"} if size else {}
+            etag = validator.read_text() if validator.exists() and offset else None
+            if etag:
+                headers["If-Range"] = etag
+            chunk = self._exchange(relpath, headers, lambda r: self._chunk(r, relpath, offset, end, size))
+            if chunk is None:
+                restarts += 1
+                if restarts > 2:
+                    raise Refused(f"{relpath}: the hub does not honour Range requests")
+                part.unlink(missing_ok=True)
+                validator.unlink(missing_ok=True)
+                continue
+            data, new_etag = chunk
+            if new_etag and not etag:
+                validator.write_text(new_etag)
+            _append(part, data)
+            if not size:
+                break
+
+    def _chunk(self, response: http.client.HTTPResponse, relpath: str, offset: int, end: int, size: int):
+        """The bytes offset..end from a matching 206 (or a whole small file's 200); None means restart."""
+        if response.status == 404:
+            response.read(READ_BLOCK)
+            raise LinkDown(f"the hub has no {relpath} (it may be publishing; try again later)")
+        if response.status == 206:
+            match = CONTENT_RANGE_RE.match(response.getheader("Content-Range", ""))
+            if not match:
+                raise Refused(f"{relpath}: the hub sent a 206 without a valid Content-Range")
+            first, last, total = map(int, match.groups())
+            if total != size:
+                raise Refused(f"{relpath}: the hub has {total} bytes, but {size} are declared; "
+                              "more or fewer bytes than declared are never accepted")
+            if (first, last) != (offset, end):
+                response.close()
+                return None
+            return self._read(response, end - offset + 1, relpath), response.getheader("ETag")
+        if response.status == 200:
+            if offset == 0 and end == size - 1 or size == 0:
+                return self._read(response, size, relpath), response.getheader("ETag")
+            response.close()
+            return None
+        if response.status == 416:
+            response.read(READ_BLOCK)
+            raise Refused(f"{relpath}: the hub has fewer bytes than the {size} declared")
+        response.read(READ_BLOCK)
+        raise LinkDown(f"the hub answered {response.status} {response.reason} for {relpath}")
+
+
+def _read_exactly(response: http.client.HTTPResponse, n: int) -> bytes:
+    parts, left = [], n
+    while left > 0:
+        block = response.read(min(left, READ_BLOCK))
+        if not block:
+            raise http.client.IncompleteRead(b"".join(parts), left)
+        parts.append(block)
+        left -= len(block)
+    return b"".join(parts)
+
+
+def _append(part: Path, data: bytes) -> None:
+    try:
+        with open(part, "ab") as out:
+            out.write(data)
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise DiskFull(f"the disk filled while writing {part.name}; the old library keeps serving") from None
+        raise
+
+
+def _sha256_file(path: Path) -> str:
+    with open(path, "rb") as stream:
+        return hashlib.file_digest(stream, "sha256").hexdigest()

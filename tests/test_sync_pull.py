@@ -1,0 +1,69 @@
+"""Pulling from a real nginx hub: first sync, an update, and an unchanged hub that costs < 2 KB."""
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from nacl.signing import SigningKey
+
+from conftest import CONTENT, lesson_spec, png_bytes
+from nginx_hub import nginx  # noqa: F401  (fixture)
+from sync.errors import EXIT_OK
+from sync_helpers import installed, pin_hub, publish_folder, pull
+
+
+@pytest.fixture
+def key() -> SigningKey:
+    return SigningKey.generate()
+
+
+def test_first_sync_installs_the_starter_library_and_every_object_verifies(tmp_path, nginx, make_app, key):
+    hub_dir = tmp_path / "hub"
+    publish_folder(CONTENT, hub_dir, key)
+    server = nginx(hub_dir)
+    app = make_app()
+    pin_hub(app, server.url, key)
+    assert pull(app) == EXIT_OK
+    state = installed(app)
+    assert len(state["lessons"]) == len(list(p for p in CONTENT.iterdir() if p.is_dir()))
+    assert state["objects_verify"]
+    log = (tmp_path / "data" / "logs" / "sync.log").read_text().splitlines()
+    assert '"exit": 0' in log[-1]
+
+
+def test_unchanged_hub_costs_less_than_2_kb_on_the_wire(tmp_path, nginx, make_app, key):
+    hub_dir = tmp_path / "hub"
+    publish_folder(CONTENT, hub_dir, key)
+    server = nginx(hub_dir)
+    app = make_app()
+    pin_hub(app, server.url, key)
+    assert pull(app) == EXIT_OK
+    server.reset()
+    assert pull(app) == EXIT_OK
+    assert [status for status, _sent, _uri in server.log_lines()] == [304]
+    assert server.wire() < 2048
+
+
+def test_update_adds_changes_and_removes_lessons_and_fetches_only_new_objects(tmp_path, nginx, make_app, make_library,
+                                                                             key):
+    v1 = [lesson_spec(f"l{i:03d}", body=f"# Lesson {i}\n\n" + "text " * 50,
+                      attachments={"pic.png": png_bytes(3, 3, (i, 1, 1))}) for i in range(30)]
+    v2 = [dict(s) for s in v1[1:]] + [lesson_spec("new-one", body="# New\n\nBrand new lesson.\n")]
+    v2[0] = lesson_spec("l001", body="# Lesson 1 changed\n")
+    hub_dir = tmp_path / "hub"
+    publish_folder(make_library(v1, version=1, library_id="lib"), hub_dir, key)
+    server = nginx(hub_dir)
+    app = make_app()
+    pin_hub(app, server.url, key)
+    assert pull(app) == EXIT_OK
+    publish_folder(make_library(v2, version=2, library_id="lib"), hub_dir, key)
+    server.reset()
+    assert pull(app) == EXIT_OK
+    state = installed(app)
+    assert state["versions"] == {"lib": 2}
+    assert "l000" not in state["lessons"] and "new-one" in state["lessons"]
+    assert state["lessons"]["l001"] == hashlib.sha256(b"# Lesson 1 changed\n").hexdigest()
+    assert state["objects_verify"]
+    uris = [uri for _status, _sent, uri in server.log_lines()]
+    assert not any("/objects/" in uri for uri in uris), uris     # two small bodies travel in the delta's pack
+    assert server.wire() < 4096
