@@ -1,49 +1,15 @@
 """The renderer: Markdown becomes HTML that can never run script or load anything from outside the box."""
 from __future__ import annotations
 
-import html
-from html.parser import HTMLParser
-
 import pytest
 
-from conftest import xss_vectors
+from conftest import URL_ATTRIBUTES, Elements, points_elsewhere, url_scheme, xss_vectors
 from contentserver.render import render_markdown
 
 SHA = "ab" * 32
 DANGEROUS_TAGS = {"script", "iframe", "object", "embed", "style", "svg", "math", "base", "meta", "form", "input",
                   "button", "link", "frame", "frameset", "applet", "body", "html", "head", "title", "noscript",
                   "template", "textarea", "select", "details"}
-URL_ATTRIBUTES = {"href", "src", "action", "formaction", "background", "data", "xlink:href", "poster", "srcset",
-                  "cite", "longdesc", "usemap", "dynsrc", "lowsrc", "ping"}
-
-
-class Elements(HTMLParser):
-    """Every element with its attributes, as a browser's tokenizer would see them."""
-
-    def __init__(self, text: str):
-        super().__init__(convert_charrefs=True)
-        self.elements: list[tuple[str, dict[str, str | None]]] = []
-        self.feed(text)
-        self.close()
-
-    def handle_starttag(self, tag, attrs):
-        self.elements.append((tag, dict(attrs)))
-
-    handle_startendtag = handle_starttag
-
-
-def url_scheme(value: str) -> str:
-    """The scheme a browser would use: entities decoded, whitespace and control characters dropped."""
-    cleaned = "".join(c for c in html.unescape(value) if c > " " and c != "\x7f").lower()
-    return cleaned.split(":", 1)[0] if ":" in cleaned.split("/", 1)[0] else ""
-
-
-def points_elsewhere(url: str | None) -> bool:
-    """Would a browser leave this host for this URL (another scheme, or //host, or /\\host)?"""
-    if url is None:
-        return False
-    cleaned = "".join(c for c in html.unescape(url) if c > " ").replace("\\", "/")
-    return cleaned.startswith("//") or url_scheme(url) not in ("", "mailto")
 
 
 def assert_harmless(rendered: str) -> None:
