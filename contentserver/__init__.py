@@ -49,9 +49,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     from .i18n import init_i18n
     from .views import browse, error_pages, page_cache
+    from .views import access, admin, auth, teach
 
     init_i18n(app)
     page_cache.init_page_cache(app)
     error_pages.register_error_handlers(app)
     app.register_blueprint(browse.bp)
+    access.init_access(app)
+    for blueprint in (auth.bp, teach.bp, admin.bp):
+        app.register_blueprint(blueprint)
     return app

@@ -94,4 +94,30 @@ def check_command(path: Path) -> None:
                   f"{len(bundle.manifest.lessons)} lessons")
 
 
+@main.group("user")
+def user_group() -> None:
+    """Teacher and admin accounts."""
+
+
+@user_group.command("add")
+@click.argument("username")
+@click.option("--admin", "is_admin", is_flag=True, help="Make an administrator (manages teachers).")
+@click.option("--name", "display_name", default="", help="Full name shown on the pages.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin (scripts).")
+@with_app
+def user_add_command(app, username: str, is_admin: bool, display_name: str, password_stdin: bool) -> None:
+    """Add an account, e.g. the first admin: contentserver user add --admin NAME."""
+    from .accounts.users import AccountError, create_user
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(username, password, "admin" if is_admin else "teacher", display_name)
+    except AccountError as exc:
+        err_console.print(f"[red]refused:[/red] {exc}")
+        sys.exit(EXIT_REFUSED)
+    console.print(f"added {user.role} {user.username}")
+
+
 from . import cli_hub  # noqa: E402,F401  (registers keygen, publish, hub, sync, export, gc)

@@ -43,3 +43,8 @@ class Unprocessable(AppError):
 class Busy(AppError):
     status = 503
     title = _l("The server is busy, try again in a moment")
+
+
+class InsufficientStorage(AppError):
+    status = 507
+    title = _l("Not enough free disk space")

@@ -4,7 +4,8 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, ForeignKey, Integer, LargeBinary, String, Text
+from flask_login import UserMixin
+from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import db
@@ -15,7 +16,9 @@ def utcnow() -> datetime:
 
 
 class Lesson(db.Model):
-    """One lesson; `origin` is 'hub' (imported or synced) or 'local' (written by a teacher here)."""
+    """One lesson; `origin` is 'hub' (imported or synced) or 'local' (written by a teacher here).
+
+    `status` is 'published', 'draft' or 'deleted' (a teacher's delete, recoverable by an admin)."""
 
     __tablename__ = "lessons"
     id: Mapped[str] = mapped_column(String(80), primary_key=True)
@@ -29,6 +32,7 @@ class Lesson(db.Model):
     origin: Mapped[str] = mapped_column(String(8), default="hub", index=True)
     status: Mapped[str] = mapped_column(String(12), default="published", index=True)
     library_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     attachments: Mapped[list["Attachment"]] = relationship(
         back_populates="lesson", order_by="Attachment.position", cascade="all, delete-orphan")
@@ -73,6 +77,61 @@ class Meta(db.Model):
     __tablename__ = "meta"
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class User(UserMixin, db.Model):
+    """A teacher or admin account; students need none. `session_token` changes to end old sessions."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100), default="")
+    role: Mapped[str] = mapped_column(String(8), default="teacher")
+    password_hash: Mapped[str] = mapped_column(String(200))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    session_token: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    def get_id(self) -> str:
+        """What the session cookie carries: the account id and its current session token."""
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_active(self) -> bool:
+        return not self.disabled
+
+
+class LoginFailure(db.Model):
+    """One failed login, counted per account and per address for throttling."""
+
+    __tablename__ = "login_failures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[float] = mapped_column(Float, index=True)
+
+
+class LessonRevision(db.Model):
+    """A saved version of a local lesson (fields, body object, attachments), kept so it can be restored."""
+
+    __tablename__ = "lesson_revisions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lesson_id: Mapped[str] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    saved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    saved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    snapshot_json: Mapped[str] = mapped_column(Text)
+
+
+class ShareRequest(db.Model):
+    """A lesson a teacher marked "share with the hub"; the sync job's push takes queued rows."""
+
+    __tablename__ = "share_queue"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lesson_id: Mapped[str] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), unique=True)
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    state: Mapped[str] = mapped_column(String(12), default="queued")
 
 
 class Hub(db.Model):

@@ -38,6 +38,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LIBRARY_CHECK_SECONDS", 2.0, float,
             "How often the server checks whether another process (import, sync) changed the library."),
     Setting("DEFAULT_LOCALE", "kk", str, "UI language when the browser asks for none we have (kk, ru or en)."),
+    Setting("COOKIE_SECURE", False, bool,
+            "Mark the session cookie Secure (sent over HTTPS only); turn on when the server is reached by HTTPS."),
+    Setting("UPLOAD_MAX_VIDEO_BYTES", 200 * 1024 ** 2, int, "Largest video a teacher may upload, in bytes."),
+    Setting("UPLOAD_MAX_AUDIO_BYTES", 50 * 1024 ** 2, int, "Largest audio file a teacher may upload, in bytes."),
+    Setting("UPLOAD_MAX_PDF_BYTES", 50 * 1024 ** 2, int, "Largest PDF a teacher may upload, in bytes."),
+    Setting("UPLOAD_MAX_IMAGE_BYTES", 10 * 1024 ** 2, int, "Largest image a teacher may upload, in bytes."),
+    Setting("UPLOAD_MAX_SUBTITLES_BYTES", 1024 ** 2, int, "Largest subtitles (WebVTT) file, in bytes."),
+    Setting("DISK_RESERVE_BYTES", 256 * 1024 ** 2, int,
+            "Uploads are refused when they would leave less free space than this in the data folder, in bytes."),
+    Setting("LOGIN_SLOW_AFTER", 3, int,
+            "Failed logins (per account and per address) after which each further try must wait, doubling."),
+    Setting("LOGIN_LOCK_AFTER", 10, int, "Failed logins (per account and per address) that lock logins for a while."),
+    Setting("LOGIN_LOCK_SECONDS", 900, int, "How long a lock lasts; failures older than this are forgotten."),
     Setting("SYNC_CHUNK_BYTES", 256 * 1024, int,
             "Bytes per ranged request when the sync job downloads (at most 262144): what a resume may re-send."),
     Setting("SYNC_TIMEOUT_SECONDS", 30.0, float, "How long the sync job waits for the hub to answer one request."),
@@ -96,7 +109,10 @@ def load_settings(overrides: Mapping[str, Any] | None = None,
         values[name] = _coerce(SETTINGS_BY_NAME[name], value, "the configuration")
     if values["DEFAULT_LOCALE"] not in ("kk", "ru", "en"):
         raise SettingsError(f"setting DEFAULT_LOCALE: {values['DEFAULT_LOCALE']!r} is not one of kk, ru, en")
-    for name in ("MAX_MANIFEST_BYTES", "MAX_LESSONS", "MAX_OBJECT_BYTES", "PAGE_CACHE_SIZE"):
+    for name in ("MAX_MANIFEST_BYTES", "MAX_LESSONS", "MAX_OBJECT_BYTES", "PAGE_CACHE_SIZE",
+                 "UPLOAD_MAX_VIDEO_BYTES", "UPLOAD_MAX_AUDIO_BYTES", "UPLOAD_MAX_PDF_BYTES",
+                 "UPLOAD_MAX_IMAGE_BYTES", "UPLOAD_MAX_SUBTITLES_BYTES", "LOGIN_SLOW_AFTER", "LOGIN_LOCK_AFTER",
+                 "LOGIN_LOCK_SECONDS", "USB_PART_BYTES"):
         if values[name] <= 0:
             raise SettingsError(f"setting {name} must be positive, got {values[name]}")
     if not 4096 <= values["SYNC_CHUNK_BYTES"] <= 256 * 1024:

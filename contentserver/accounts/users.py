@@ -1,0 +1,96 @@
+"""Accounts: argon2 password hashes, roles, disabling, and the session token that ends old sessions."""
+from __future__ import annotations
+
+import re
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..db import db
+from ..models import User
+
+ROLES = ("admin", "teacher")
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
+MIN_PASSWORD = 8
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+class AccountError(ValueError):
+    """A username or password was refused; the message says why."""
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(_("The password needs at least %(num)s characters.", num=MIN_PASSWORD))
+    if len(password) > 1024:
+        raise AccountError(_("The password is too long."))
+
+
+def create_user(username: str, password: str, role: str = "teacher", display_name: str = "") -> User:
+    """Add an account and commit; usernames are lowercase letters, digits and . _ -."""
+    username = username.strip().lower()
+    if not USERNAME_RE.match(username):
+        raise AccountError(_("A user name is 2 to 40 lowercase letters, digits, '.', '_' or '-'."))
+    if role not in ROLES:
+        raise AccountError(_("The role must be admin or teacher."))
+    check_password_rules(password)
+    if find_user(username) is not None:
+        raise AccountError(_("The user name %(name)s is taken.", name=username))
+    user = User(username=username, display_name=display_name.strip()[:100] or username, role=role,
+                password_hash=_hasher.hash(password), disabled=False, session_token=secrets.token_hex(16))
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def find_user(username: str) -> User | None:
+    return db.session.scalar(select(User).where(User.username == username.strip().lower()))
+
+
+def list_users() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.role, User.username)))
+
+
+def verify_login(username: str, password: str) -> User | None:
+    """The enabled account these credentials open, or None; unknown names cost as much time as known ones."""
+    user = find_user(username)
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or user.disabled:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+        db.session.commit()
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    """Reset a password; every existing session of the account ends."""
+    check_password_rules(password)
+    user.password_hash = _hasher.hash(password)
+    user.session_token = secrets.token_hex(16)
+    db.session.commit()
+
+
+def set_disabled(user: User, disabled: bool) -> None:
+    """Disable or enable an account; disabling ends its sessions at once."""
+    user.disabled = disabled
+    user.session_token = secrets.token_hex(16)
+    db.session.commit()
+
+
+def user_for_session(value: str) -> User | None:
+    """The enabled account a session id belongs to, if its token is still current."""
+    user_id, _, token = value.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.disabled or not secrets.compare_digest(user.session_token, token):
+        return None
+    return user

@@ -1,0 +1,1 @@
+"""Teachers' lessons: drafts and revisions (lessons.py), uploads (uploads.py, sniff.py), clean names (names.py)."""

@@ -1,0 +1,240 @@
+"""Teachers' own lessons: save (each save a revision), restore, delete/recover, files, share-with-hub mark."""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Iterable
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..db import db
+from ..errors import NotFound, Unprocessable
+from ..library.format import LANGS, MAX_ATTACHMENTS, MAX_TAGS, SCRIPTS, SLUG_RE
+from ..library.objects import ObjectStore
+from ..library.store import bump_data_version
+from ..models import Attachment, Lesson, LessonRevision, ShareRequest, User, utcnow
+from .names import new_lesson_id
+from .uploads import StoredFile
+
+STATUSES = ("draft", "published")
+
+
+@dataclass
+class LessonFields:
+    """What a teacher edits; `body` is Markdown."""
+
+    title: str
+    lang: str
+    script: str
+    subject: str
+    grade: int
+    tags: list[str] = field(default_factory=list)
+    body: str = ""
+    status: str = "draft"
+
+    def check(self) -> None:
+        """The library format's rules, so a local lesson could be published to the hub as it is."""
+        self.title, self.subject = self.title.strip(), self.subject.strip().lower()
+        self.tags = [t.strip() for t in self.tags if t.strip()]
+        if not self.title or len(self.title) > 300 or any(ord(c) < 32 for c in self.title):
+            raise Unprocessable(_("The title must be 1 to 300 printable characters."))
+        if self.lang not in LANGS or self.script not in SCRIPTS or self.status not in STATUSES:
+            raise Unprocessable(_("Unknown language, script or status."))
+        if not SLUG_RE.match(self.subject):
+            raise Unprocessable(_("The subject must be one lowercase word (letters, digits, '-')."))
+        if not 1 <= self.grade <= 12:
+            raise Unprocessable(_("The grade must be from 1 to 12."))
+        if len(self.tags) > MAX_TAGS or any(len(t) > 60 or any(ord(c) < 32 for c in t) for t in self.tags):
+            raise Unprocessable(_("At most %(num)s tags of at most 60 characters each.", num=MAX_TAGS))
+
+
+@dataclass(frozen=True)
+class Revision:
+    number: int
+    saved_at: Any
+    saved_by: str
+    snapshot: dict[str, Any]
+
+
+def changed(lesson_ids: Iterable[str]) -> None:
+    """After a commit: the search index and the page cache learn about the change at once."""
+    ids = list(lesson_ids)
+    indexer = current_app.extensions.get("indexer")
+    if indexer is not None:
+        indexer.update_lessons(ids)
+    cache = current_app.extensions.get("page_cache")
+    if cache is not None:
+        cache.clear()
+
+
+def _commit(lesson: Lesson) -> None:
+    try:
+        bump_data_version()
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    changed([lesson.id])
+
+
+def _snapshot(lesson: Lesson) -> dict[str, Any]:
+    return {"title": lesson.title, "lang": lesson.lang, "script": lesson.script, "subject": lesson.subject,
+            "grade": lesson.grade, "tags": lesson.tags, "body_sha256": lesson.body_sha256,
+            "status": lesson.status,
+            "attachments": [{"name": a.name, "sha256": a.sha256, "size": a.size, "media_type": a.media_type,
+                             "kind": a.kind, "subtitles_for": a.subtitles_for, "subtitles_lang": a.subtitles_lang}
+                            for a in lesson.attachments]}
+
+
+def _record_revision(lesson: Lesson, user: User) -> None:
+    """Keep this state of the lesson as a new revision (the previous ones stay)."""
+    db.session.flush()
+    last = db.session.scalar(select(LessonRevision.number).where(LessonRevision.lesson_id == lesson.id)
+                             .order_by(LessonRevision.number.desc()).limit(1)) or 0
+    db.session.add(LessonRevision(lesson_id=lesson.id, number=last + 1, saved_by=user.id,
+                                  snapshot_json=json.dumps(_snapshot(lesson), ensure_ascii=False)))
+
+
+def _apply(lesson: Lesson, fields: LessonFields, body_sha256: str) -> None:
+    lesson.title, lesson.lang, lesson.script = fields.title, fields.lang, fields.script
+    lesson.subject, lesson.grade, lesson.status = fields.subject, fields.grade, fields.status
+    lesson.tags_json = json.dumps(fields.tags, ensure_ascii=False)
+    lesson.body_sha256 = body_sha256
+    lesson.updated_at = utcnow()
+
+
+def create_lesson(fields: LessonFields, owner: User, objects: ObjectStore) -> Lesson:
+    """A new local lesson owned by `owner`, with its first revision."""
+    fields.check()
+    lesson = Lesson(id=new_lesson_id(fields.title), origin="local", library_id=None, owner_id=owner.id)
+    _apply(lesson, fields, objects.put_bytes(fields.body.encode("utf-8")))
+    db.session.add(lesson)
+    _record_revision(lesson, owner)
+    _commit(lesson)
+    return lesson
+
+
+def save_lesson(lesson: Lesson, fields: LessonFields, user: User, objects: ObjectStore) -> None:
+    """Save an edit as a new revision; the earlier revisions stay restorable."""
+    fields.check()
+    _apply(lesson, fields, objects.put_bytes(fields.body.encode("utf-8")))
+    _record_revision(lesson, user)
+    _commit(lesson)
+
+
+def lesson_fields(lesson: Lesson, objects: ObjectStore) -> LessonFields:
+    """The editable fields of a lesson as it is now (the body read from the object store)."""
+    return LessonFields(lesson.title, lesson.lang, lesson.script, lesson.subject, lesson.grade, lesson.tags,
+                        objects.read_bytes(lesson.body_sha256).decode("utf-8"),
+                        lesson.status if lesson.status in STATUSES else "draft")
+
+
+def revisions(lesson: Lesson) -> list[Revision]:
+    """Every saved version of the lesson, newest first."""
+    rows = db.session.execute(select(LessonRevision, User.username).outerjoin(User, User.id == LessonRevision.saved_by)
+                              .where(LessonRevision.lesson_id == lesson.id)
+                              .order_by(LessonRevision.number.desc()))
+    return [Revision(rev.number, rev.saved_at, name or "", json.loads(rev.snapshot_json)) for rev, name in rows]
+
+
+def restore_revision(lesson: Lesson, number: int, user: User) -> None:
+    """Make an earlier revision current again (recorded as a new revision, so the restore can be undone)."""
+    row = db.session.scalar(select(LessonRevision).where(LessonRevision.lesson_id == lesson.id,
+                                                          LessonRevision.number == number))
+    if row is None:
+        raise NotFound()
+    snap = json.loads(row.snapshot_json)
+    fields = LessonFields(snap["title"], snap["lang"], snap["script"], snap["subject"], snap["grade"],
+                          snap["tags"], "", snap["status"] if snap["status"] in STATUSES else "draft")
+    _apply(lesson, fields, snap["body_sha256"])
+    lesson.attachments = [Attachment(position=i, **a) for i, a in enumerate(snap["attachments"])]
+    _record_revision(lesson, user)
+    _commit(lesson)
+
+
+def delete_lesson(lesson: Lesson) -> None:
+    """Hide the lesson everywhere; an admin can recover it with the status of its last revision."""
+    lesson.status = "deleted"
+    lesson.updated_at = utcnow()
+    _commit(lesson)
+
+
+def recover_lesson(lesson: Lesson) -> None:
+    last = revisions(lesson)
+    lesson.status = last[0].snapshot["status"] if last else "draft"
+    lesson.updated_at = utcnow()
+    _commit(lesson)
+
+
+def deleted_lessons() -> list[Lesson]:
+    return list(db.session.scalars(select(Lesson).where(Lesson.origin == "local", Lesson.status == "deleted")
+                                   .order_by(Lesson.updated_at.desc())))
+
+
+def lessons_of(user: User) -> list[Lesson]:
+    """The local lessons a user may edit: their own, or all of them for an admin."""
+    query = select(Lesson).where(Lesson.origin == "local", Lesson.status != "deleted")
+    if user.role != "admin":
+        query = query.where(Lesson.owner_id == user.id)
+    return list(db.session.scalars(query.order_by(Lesson.updated_at.desc())))
+
+
+def attach_file(lesson: Lesson, stored: StoredFile, user: User, subtitles_for: str | None = None,
+                subtitles_lang: str | None = None) -> None:
+    """Add a stored upload to the lesson; a file of the same name is replaced (Markdown keeps pointing at it)."""
+    if stored.kind == "subtitles":
+        videos = {a.name for a in lesson.attachments if a.kind == "video"}
+        if subtitles_for not in videos or subtitles_lang not in LANGS:
+            raise Unprocessable(_("Subtitles need the video they belong to and their language."))
+    else:
+        subtitles_for = subtitles_lang = None
+    kept = [a for a in lesson.attachments if a.name.lower() != stored.name.lower()]
+    if len(kept) >= MAX_ATTACHMENTS:
+        raise Unprocessable(_("A lesson can have at most %(num)s files.", num=MAX_ATTACHMENTS))
+    kept.append(Attachment(name=stored.name, sha256=stored.sha256, size=stored.size, media_type=stored.media_type,
+                           kind=stored.kind, subtitles_for=subtitles_for, subtitles_lang=subtitles_lang))
+    _set_attachments(lesson, kept, user)
+
+
+def remove_file(lesson: Lesson, name: str, user: User) -> None:
+    kept = [a for a in lesson.attachments if a.name != name and a.subtitles_for != name]
+    if len(kept) == len(lesson.attachments):
+        raise NotFound()
+    _set_attachments(lesson, kept, user)
+
+
+def _set_attachments(lesson: Lesson, attachments: list[Attachment], user: User) -> None:
+    for position, attachment in enumerate(attachments):
+        attachment.position = position
+    lesson.attachments = attachments
+    lesson.updated_at = utcnow()
+    _record_revision(lesson, user)
+    _commit(lesson)
+
+
+def share_request(lesson: Lesson) -> ShareRequest | None:
+    return db.session.scalar(select(ShareRequest).where(ShareRequest.lesson_id == lesson.id))
+
+
+def set_shared(lesson: Lesson, user: User, shared: bool) -> None:
+    """Mark (queue for the sync job's push) or unmark a lesson for sharing with the hub."""
+    request = share_request(lesson)
+    if shared and request is None:
+        db.session.add(ShareRequest(lesson_id=lesson.id, requested_by=user.id, state="queued"))
+    elif shared and request is not None:
+        request.state, request.requested_at, request.requested_by = "queued", utcnow(), user.id
+    elif request is not None:
+        db.session.delete(request)
+    db.session.commit()
+
+
+def queued_shares() -> list[ShareRequest]:
+    """The push's work list: lessons marked for sharing and not pushed since."""
+    return list(db.session.scalars(select(ShareRequest).where(ShareRequest.state == "queued")
+                                   .order_by(ShareRequest.requested_at)))
+
+
+def as_dict(fields: LessonFields) -> dict[str, Any]:
+    return asdict(fields)

@@ -1,0 +1,119 @@
+"""Uploads: spooled into staging while hashed, typed by their bytes, size- and disk-checked, then stored."""
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from flask_babel import gettext as _
+
+from ..errors import InsufficientStorage, PayloadTooLarge, Unprocessable
+from ..library.format import MEDIA_TYPES
+from ..library.objects import ObjectStore
+from .names import clean_file_name
+from .sniff import HEAD_BYTES, sniff_media_type
+
+LIMIT_SETTINGS = {"video": "UPLOAD_MAX_VIDEO_BYTES", "audio": "UPLOAD_MAX_AUDIO_BYTES", "pdf": "UPLOAD_MAX_PDF_BYTES",
+                  "image": "UPLOAD_MAX_IMAGE_BYTES", "subtitles": "UPLOAD_MAX_SUBTITLES_BYTES"}
+
+
+def disk_full() -> InsufficientStorage:
+    return InsufficientStorage(_("The server's disk is too full to take this file. Nothing was saved. "
+                                 "Ask the administrator to free some space."))
+
+
+def check_free_space(folder: Path, incoming: int, reserve: int) -> None:
+    """Refuse, before writing anything, a file that would leave less than `reserve` bytes free."""
+    if shutil.disk_usage(folder).free - incoming < reserve:
+        raise disk_full()
+
+
+class SpoolFile:
+    """An anonymous temporary file in staging (gone by itself if the process dies) hashed as it is written."""
+
+    def __init__(self, staging: Path):
+        self._file = tempfile.TemporaryFile(dir=staging)
+        self._digest = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        try:
+            written = self._file.write(data)
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                self.close()
+                raise disk_full() from None
+            raise
+        self._digest.update(data)
+        self.size += len(data)
+        return written
+
+    def sha256(self) -> str:
+        return self._digest.hexdigest()
+
+    def read(self, size: int = -1) -> bytes:
+        return self._file.read(size)
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        return self._file.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._file.tell()
+
+    def flush(self) -> None:
+        self._file.flush()
+
+    def close(self) -> None:
+        self._file.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._file.closed
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    name: str
+    sha256: str
+    size: int
+    media_type: str
+
+    @property
+    def kind(self) -> str:
+        return MEDIA_TYPES[self.media_type][0]
+
+
+def store_upload(spool: SpoolFile, raw_name: str, objects: ObjectStore, config: Mapping) -> StoredFile:
+    """Check a spooled upload (type from its bytes, size for that type, free disk) and put it in the store."""
+    spool.seek(0)
+    media_type = sniff_media_type(spool.read(HEAD_BYTES))
+    if media_type is None:
+        raise Unprocessable(_("This kind of file is not accepted. Upload a video (MP4, WebM), audio (MP3, OGG, "
+                              "M4A), a PDF, an image (PNG, JPEG, WebP, GIF) or subtitles (WebVTT)."))
+    kind = MEDIA_TYPES[media_type][0]
+    limit = config[LIMIT_SETTINGS[kind]]
+    if spool.size > limit:
+        raise PayloadTooLarge(_("This file is %(size)s MB; files of this kind may be at most %(limit)s MB.",
+                                size=round(spool.size / 2**20, 1), limit=round(limit / 2**20, 1)))
+    if kind == "subtitles":
+        spool.seek(0)
+        try:
+            spool.read().decode("utf-8")
+        except UnicodeDecodeError:
+            raise Unprocessable(_("Subtitles must be a WebVTT file in UTF-8.")) from None
+    sha256 = spool.sha256()
+    if not objects.has(sha256):
+        check_free_space(objects.staging, spool.size, config["DISK_RESERVE_BYTES"])
+        spool.seek(0)
+        try:
+            objects.put_stream(spool, sha256, spool.size, source=raw_name)
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise disk_full() from None
+            raise
+    return StoredFile(clean_file_name(raw_name, media_type), sha256, spool.size, media_type)

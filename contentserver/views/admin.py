@@ -1,0 +1,107 @@
+"""Admin pages (/admin/...): add, disable and reset teachers; recover deleted lessons; the share queue."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..accounts import users
+from ..authoring import lessons as authoring
+from ..db import db
+from ..errors import BadRequest, NotFound
+from ..models import User
+from .access import editable_lesson, protect_blueprint, role_required
+from .forms import PasswordForm, UserForm
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+protect_blueprint(bp)
+
+
+@bp.after_request
+def _no_store(response: Response) -> Response:
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound()
+    return user
+
+
+def _users_page(form: UserForm, message: str | None = None, status: int = 200):
+    return render_template("admin/users.html", users=users.list_users(), form=form, message=message), status
+
+
+@bp.get("/")
+@role_required("admin")
+def index():
+    return _users_page(UserForm(formdata=None))
+
+
+@bp.post("/users")
+@role_required("admin")
+def add_user():
+    form = UserForm()
+    if not form.validate():
+        return _users_page(form, _("Please correct the marked fields."), 400)
+    try:
+        user = users.create_user(form.username.data, form.password.data, "teacher", form.display_name.data or "")
+    except users.AccountError as exc:
+        return _users_page(form, str(exc), 400)
+    return _users_page(UserForm(formdata=None), _("Teacher %(name)s added.", name=user.username))
+
+
+@bp.post("/users/<int:user_id>/disable")
+@role_required("admin")
+def disable_user(user_id: int) -> Response:
+    user = _user(user_id)
+    if user.id == current_user.id:
+        raise BadRequest(_("You cannot disable your own account."))
+    users.set_disabled(user, True)
+    return redirect(url_for("admin.index"), code=303)
+
+
+@bp.post("/users/<int:user_id>/enable")
+@role_required("admin")
+def enable_user(user_id: int) -> Response:
+    users.set_disabled(_user(user_id), False)
+    return redirect(url_for("admin.index"), code=303)
+
+
+@bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
+@role_required("admin")
+def reset_password(user_id: int):
+    user = _user(user_id)
+    form = PasswordForm()
+    message, status = None, 200
+    if form.validate_on_submit():
+        try:
+            users.set_password(user, form.password.data)
+        except users.AccountError as exc:
+            message, status = str(exc), 400
+        else:
+            return redirect(url_for("admin.index"), code=303)
+    elif form.is_submitted():
+        message, status = _("Please correct the marked fields."), 400
+    return render_template("admin/password.html", user=user, form=form, message=message), status
+
+
+@bp.get("/deleted")
+@role_required("admin")
+def deleted() -> str:
+    return render_template("admin/deleted.html", lessons=authoring.deleted_lessons())
+
+
+@bp.post("/lessons/<lesson_id>/recover")
+@role_required("admin")
+def recover(lesson_id: str) -> Response:
+    authoring.recover_lesson(editable_lesson(lesson_id, deleted_ok=True))
+    return redirect(url_for("admin.deleted"), code=303)
+
+
+@bp.get("/shares")
+@role_required("admin")
+def shares() -> str:
+    return render_template("admin/shares.html", shares=authoring.queued_shares())

@@ -1,0 +1,66 @@
+"""Teacher login and logout (/auth/...), with throttling of failed logins."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _, ngettext
+from flask_login import current_user, login_user, logout_user
+
+from ..accounts import throttle
+from ..accounts.users import verify_login
+from .access import protect_blueprint
+from .forms import LoginForm
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+protect_blueprint(bp)
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("teach.index")
+
+
+def _refusal(verdict: throttle.Verdict) -> str:
+    if verdict.locked:
+        minutes = max(1, -(-verdict.wait_seconds // 60))
+        return ngettext("Too many failed logins: logging in is locked for %(num)s minute.",
+                        "Too many failed logins: logging in is locked for %(num)s minutes.", minutes)
+    return ngettext("Too many failed logins: wait %(num)s second before trying again.",
+                    "Too many failed logins: wait %(num)s seconds before trying again.", verdict.wait_seconds)
+
+
+def _page(form: LoginForm, message: str | None = None, status: int = 200) -> tuple[str, int, dict]:
+    return (render_template("auth/login.html", form=form, message=message), status,
+            {"Cache-Control": "no-store"})
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if request.method == "GET" or not form.validate_on_submit():
+        return _page(form, status=200 if request.method == "GET" else 400)
+    rules = throttle.ThrottleRules.from_config(current_app.config)
+    address = request.remote_addr or "unknown"
+    verdict = throttle.check(form.username.data, address, rules)
+    if not verdict.allowed:
+        return _page(form, _refusal(verdict), 429)
+    user = verify_login(form.username.data, form.password.data)
+    if user is None:
+        throttle.record_failure(form.username.data, address, rules)
+        after = throttle.check(form.username.data, address, rules)
+        message = _("Wrong user name or password, or the account is disabled.")
+        return _page(form, message + ("" if after.allowed else " " + _refusal(after)), 401)
+    throttle.record_success(user.username)
+    session.clear()
+    login_user(user)
+    return redirect(_safe_next(request.args.get("next")), code=303)
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout() -> Response | str:
+    """GET asks (a link cannot log anyone out behind their back); POST, with its CSRF token, logs out."""
+    if request.method == "GET":
+        return render_template("auth/logout.html", logged_in=current_user.is_authenticated)
+    logout_user()
+    session.clear()
+    return redirect(url_for("browse.home"), code=303)

@@ -1,0 +1,168 @@
+"""HTTP helpers for the teacher tests: a cookie-keeping client that fills CSRF tokens, and accounts via the CLI."""
+from __future__ import annotations
+
+import re
+import subprocess
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+from conftest import REPO, VENV_BIN
+
+TOKEN_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+PASSWORD = "correct-horse-42"
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: object
+    text: str
+    url: str
+
+    @property
+    def location(self) -> str:
+        return self.headers.get("Location", "")
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def multipart(fields: dict[str, str], files: dict[str, tuple[str, bytes]]) -> tuple[bytes, str]:
+    """Encode a multipart/form-data body by hand (file name bytes kept as given)."""
+    boundary = uuid.uuid4().hex
+    out = bytearray()
+    for name, value in fields.items():
+        out += (f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n').encode()
+    for name, (filename, data) in files.items():
+        quoted = filename.replace("\\", "\\\\").replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
+        out += (f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{quoted}"\r\n'
+                f'Content-Type: application/octet-stream\r\n\r\n').encode("utf-8", "surrogateescape") + data + b"\r\n"
+    out += f"--{boundary}--\r\n".encode()
+    return bytes(out), f"multipart/form-data; boundary={boundary}"
+
+
+class Client:
+    """A browser-like HTTP client: keeps cookies, does not follow redirects unless asked."""
+
+    def __init__(self, base_url: str):
+        self.base = base_url
+        self.jar = CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect())
+        self.token = ""
+
+    def request(self, method: str, path: str, data: bytes | None = None, content_type: str | None = None,
+                follow: bool = False, timeout: float = 60) -> Reply:
+        request = urllib.request.Request(self.base + path, data=data, method=method,
+                                         headers={"Accept-Language": "en"})
+        if content_type:
+            request.add_header("Content-Type", content_type)
+        try:
+            with self.opener.open(request, timeout=timeout) as response:
+                reply = Reply(response.status, response.headers, response.read().decode("utf-8", "replace"), path)
+        except urllib.error.HTTPError as error:
+            with error:
+                reply = Reply(error.code, error.headers, error.read().decode("utf-8", "replace"), path)
+        found = TOKEN_RE.search(reply.text)
+        if found:
+            self.token = found.group(1)
+        if follow and reply.status in (301, 302, 303) and reply.location:
+            target = urllib.parse.urlsplit(reply.location)
+            return self.get(target.path + (f"?{target.query}" if target.query else ""), follow=True)
+        return reply
+
+    def get(self, path: str, follow: bool = False) -> Reply:
+        return self.request("GET", path, follow=follow)
+
+    def post(self, path: str, fields: dict[str, str] | None = None, files: dict[str, tuple[str, bytes]] | None = None,
+             csrf: bool = True, follow: bool = False) -> Reply:
+        """POST a form; the CSRF token of the last page seen is added unless csrf=False."""
+        fields = dict(fields or {})
+        if csrf and "csrf_token" not in fields:
+            fields["csrf_token"] = self.token
+        if files:
+            body, content_type = multipart(fields, files)
+        else:
+            body, content_type = urllib.parse.urlencode(fields).encode(), "application/x-www-form-urlencoded"
+        return self.request("POST", path, body, content_type, follow=follow)
+
+    def login(self, username: str, password: str = PASSWORD) -> Reply:
+        self.get("/auth/login")
+        return self.post("/auth/login", {"username": username, "password": password})
+
+    def cookie(self, name: str):
+        return next((c for c in self.jar if c.name == name), None)
+
+
+def add_user(data_dir: Path, username: str, password: str = PASSWORD, admin: bool = False) -> None:
+    """Create an account the way an operator does: `contentserver user add [--admin] NAME --password-stdin`."""
+    args = [str(VENV_BIN / "contentserver"), "user", "add", username, "--password-stdin",
+            "--data", str(data_dir)] + (["--admin"] if admin else [])
+    subprocess.run(args, input=password + "\n", text=True, check=True, capture_output=True, cwd=REPO)
+
+
+LESSON = {"title": "Photosynthesis", "lang": "en", "script": "Latn", "subject": "science", "grade": "6",
+          "tags": "plants, light", "body": "# Photosynthesis\n\nPlants make sugar from light.\n",
+          "status": "published", "action": "save"}
+
+
+def create_lesson(client: Client, **fields: str) -> str:
+    """Create a lesson through the form; returns its id (from the redirect to its edit page)."""
+    client.get("/teach/new")
+    reply = client.post("/teach/new", {**LESSON, **fields})
+    assert reply.status == 303, reply.text
+    return reply.location.split("/teach/lessons/")[1].split("?")[0]
+
+
+@dataclass
+class Site:
+    """A running server with an admin `boss` and teachers `anna` and `boris` (password PASSWORD)."""
+
+    server: object
+    data_dir: Path
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def client(self, username: str | None = None) -> Client:
+        client = Client(self.url)
+        if username:
+            reply = client.login(username)
+            assert reply.status == 303, reply.text
+        return client
+
+
+def start_site(start_server, data_dir: Path, env: dict[str, str] | None = None) -> Site:
+    """Admin from the command line, teachers through the admin page, as a school would set up."""
+    add_user(data_dir, "boss", admin=True)
+    site = Site(start_server(data_dir=data_dir, starter="", env=env), data_dir)
+    admin = site.client("boss")
+    for name in ("anna", "boris"):
+        admin.get("/admin/")
+        reply = admin.post("/admin/users", {"username": name, "display_name": name.title(), "password": PASSWORD})
+        assert reply.status == 200 and "added" in reply.text, reply.text
+    return site
+
+
+def in_search(site: Site, words: str, lesson_id: str) -> bool:
+    """Whether a search finds the lesson: the /search page when it exists, else the index the server wrote."""
+    status, _headers, body = site.server.get("/search?" + urllib.parse.urlencode({"q": words}))
+    if status != 404:
+        return f"/lessons/{lesson_id}" in body.decode("utf-8")
+    from whoosh import index
+    root = site.data_dir / "index"
+    ix = index.open_dir(str(root / (root / "CURRENT").read_text().strip()))
+    try:
+        with ix.searcher() as searcher:
+            doc = searcher.document(id=lesson_id)
+    finally:
+        ix.close()
+    text = f"{doc['title']} {doc['text']}".lower() if doc else ""
+    return doc is not None and all(word.lower() in text for word in words.split())

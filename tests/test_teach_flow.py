@@ -1,0 +1,108 @@
+"""A teacher's whole day over real HTTP: log in, write, upload, publish, search, edit, restore, delete, recover."""
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from conftest import png_bytes
+from teach_http import LESSON, create_lesson, in_search, start_site
+
+
+@pytest.fixture
+def site(start_server, tmp_path):
+    return start_site(start_server, tmp_path / "site")
+
+
+def edit_form(client, lesson_id: str) -> dict[str, str]:
+    """The lesson's current form values, read back from its edit page."""
+    page = client.get(f"/teach/lessons/{lesson_id}").text
+    title = re.search(r'name="title"[^>]*value="([^"]*)"', page).group(1)
+    body = re.search(r'<textarea[^>]*name="body"[^>]*>\n?(.*?)</textarea>', page, re.S).group(1)
+    return {**LESSON, "title": title, "body": body}
+
+
+def test_teacher_writes_uploads_publishes_and_students_find_it(site):
+    anna = site.client("anna")
+    lesson_id = create_lesson(anna, status="draft", body="# Photosynthesis\n\n![leaf](leaf.png)\n")
+    assert re.fullmatch(r"t-photosynthesis-[0-9a-f]{6}", lesson_id)
+    assert site.server.get(f"/lessons/{lesson_id}")[0] == 404, "a draft is not visible to students"
+    assert not in_search(site, "Photosynthesis", lesson_id)
+
+    anna.get(f"/teach/lessons/{lesson_id}")
+    reply = anna.post(f"/teach/lessons/{lesson_id}/files", files={"file": ("leaf.png", png_bytes())}, follow=True)
+    assert reply.status == 200 and "leaf.png" in reply.text
+
+    anna.post(f"/teach/lessons/{lesson_id}", {**edit_form(anna, lesson_id), "status": "published"})
+    status, _headers, body = site.server.get(f"/lessons/{lesson_id}")
+    assert status == 200
+    sha = re.search(r'<img[^>]*src="/objects/([0-9a-f]{64})"', body.decode()).group(1)
+    assert site.server.get(f"/objects/{sha}")[2] == png_bytes()
+    assert in_search(site, "Photosynthesis", lesson_id)
+
+
+def test_published_edit_is_searchable_within_a_second_and_restore_brings_back_the_old_text(site):
+    anna = site.client("anna")
+    lesson_id = create_lesson(anna)
+    anna.get(f"/teach/lessons/{lesson_id}")
+    started = time.monotonic()
+    reply = anna.post(f"/teach/lessons/{lesson_id}", {**LESSON, "body": "Chlorophyll absorbs light.\n"})
+    assert reply.status == 303
+    while not in_search(site, "Chlorophyll", lesson_id):
+        assert time.monotonic() - started < 1.0, "the edit was not searchable within 1 s"
+        time.sleep(0.05)
+    assert b"Chlorophyll" in site.server.get(f"/lessons/{lesson_id}")[2]
+
+    history = anna.get(f"/teach/lessons/{lesson_id}/history").text
+    assert "Restore this version" in history
+    reply = anna.post(f"/teach/lessons/{lesson_id}/restore/1")
+    assert reply.status == 303
+    page = site.server.get(f"/lessons/{lesson_id}")[2].decode()
+    assert "Plants make sugar" in page and "Chlorophyll" not in page
+    assert in_search(site, "sugar", lesson_id) and not in_search(site, "Chlorophyll", lesson_id)
+    assert anna.get(f"/teach/lessons/{lesson_id}/history").text.count("<tr>") == 1 + 3, "restore is a revision too"
+
+
+def test_unpublishing_and_deleting_hide_at_once_and_admin_recovers(site):
+    anna = site.client("anna")
+    lesson_id = create_lesson(anna)
+    assert in_search(site, "Photosynthesis", lesson_id)
+    anna.get(f"/teach/lessons/{lesson_id}")
+    anna.post(f"/teach/lessons/{lesson_id}", {**LESSON, "status": "draft"})
+    assert not in_search(site, "Photosynthesis", lesson_id)
+    assert site.server.get(f"/lessons/{lesson_id}")[0] == 404
+    anna.post(f"/teach/lessons/{lesson_id}", {**LESSON, "status": "published"})
+    assert site.server.get(f"/lessons/{lesson_id}")[0] == 200
+
+    anna.get(f"/teach/lessons/{lesson_id}")
+    assert anna.post(f"/teach/lessons/{lesson_id}/delete").status == 303
+    assert site.server.get(f"/lessons/{lesson_id}")[0] == 404
+    assert not in_search(site, "Photosynthesis", lesson_id)
+    assert lesson_id not in anna.get("/teach/").text
+    assert anna.get(f"/teach/lessons/{lesson_id}").status == 404
+
+    boss = site.client("boss")
+    assert lesson_id in boss.get("/admin/deleted").text
+    assert boss.post(f"/admin/lessons/{lesson_id}/recover").status == 303
+    assert site.server.get(f"/lessons/{lesson_id}")[0] == 200
+    assert in_search(site, "Photosynthesis", lesson_id)
+
+
+def test_preview_renders_without_saving(site):
+    anna = site.client("anna")
+    anna.get("/teach/new")
+    reply = anna.post("/teach/new", {**LESSON, "action": "preview", "body": "| a | b |\n|---|---|\n| 1 | 2 |\n"})
+    assert reply.status == 200 and "<table>" in reply.text and "<td>1</td>" in reply.text
+    assert "Photosynthesis" not in anna.get("/teach/").text
+
+
+def test_share_with_hub_mark_queues_the_lesson(site):
+    anna = site.client("anna")
+    lesson_id = create_lesson(anna)
+    anna.get(f"/teach/lessons/{lesson_id}")
+    anna.post(f"/teach/lessons/{lesson_id}/share", {"share": "1"})
+    assert "queued to be shared" in anna.get(f"/teach/lessons/{lesson_id}").text
+    assert lesson_id in site.client("boss").get("/admin/shares").text
+    anna.post(f"/teach/lessons/{lesson_id}/share", {"share": "0"})
+    assert lesson_id not in site.client("boss").get("/admin/shares").text
