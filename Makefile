@@ -3,13 +3,11 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-PO := $(wildcard contentserver/translations/*/LC_MESSAGES/messages.po)
-MO := $(PO:.po=.mo)
 APT_TEST := chromium nginx-light ffmpeg fonts-dejavu-core
 APT_BENCH := wrk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test bench venv system-deps bench-deps translations clean
+.PHONY: run test bench venv system-deps bench-deps translations i18n-update clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,10 +17,13 @@ $(STAMP): setup.cfg pyproject.toml
 
 venv: $(STAMP)
 
-%.mo: %.po $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
+# UI catalogs (docs/i18n.md): kk@latin is generated from kk by the search transliterator, every .po compiled.
+translations: $(STAMP)
+	$(BIN)/python -m contentserver.i18n_catalogs build
 
-translations: $(MO)
+# After UI text changed: extract every string and merge it into the kk, ru and en catalogs (then translate).
+i18n-update: $(STAMP)
+	$(BIN)/python -m contentserver.i18n_catalogs update
 
 run: venv translations
 	$(BIN)/python run.py

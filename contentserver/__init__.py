@@ -48,7 +48,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.extensions["indexer"].ensure_built()
 
     from .i18n import init_i18n
-    from .views import browse, error_pages, page_cache
+    from .views import browse, error_pages, offline, page_cache
     from .views import access, admin, auth, teach
 
     init_i18n(app)
@@ -58,4 +58,5 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     access.init_access(app)
     for blueprint in (auth.bp, teach.bp, admin.bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(offline.bp)
     return app

@@ -1,14 +1,23 @@
-"""UI languages: which one a request gets, and the names shown for languages and subjects."""
+"""UI languages: which one a request gets, the names shown for languages and subjects, local dates and numbers."""
 from __future__ import annotations
 
-from flask import Flask, current_app, request
-from flask_babel import Babel, get_locale, lazy_gettext as _l
+from datetime import date, datetime
+from typing import Iterable
 
-UI_LOCALES = ("kk", "ru", "en")
+from flask import Flask, current_app, request
+from flask_babel import Babel, format_date, format_decimal, get_locale, lazy_gettext as _l
+
+from .search.folding import cyrillic_to_latin
+
+# Language tags (BCP 47) as the switch, the cookie and `lang` attributes spell them.
+UI_LOCALES = ("kk", "kk-Latn", "ru", "en")
+# CLDR has no Kazakh Latin locale (Babel turns kk_Latn into kk_Cyrl), so Kazakh Latin is gettext's
+# `kk@latin`: its own catalog, Kazakh plural rules, and Kazakh dates transliterated (see `latin`).
+BABEL_LOCALES = {"kk-Latn": "kk@latin"}
 LANG_COOKIE = "lang"
 
 # Languages are shown by their own names, so everyone can find theirs whatever the UI language.
-LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
+LANGUAGE_NAMES = {"kk": "Қазақша", "kk-Latn": cyrillic_to_latin("Қазақша"), "ru": "Русский", "en": "English"}
 SUBJECT_NAMES = {
     "science": _l("Science"), "math": _l("Mathematics"), "geography": _l("Geography"),
     "history": _l("History"), "language": _l("Language and literature"), "informatics": _l("Informatics"),
@@ -21,14 +30,58 @@ def subject_name(slug: str) -> str:
     return str(SUBJECT_NAMES.get(slug, slug.replace("-", " ").capitalize()))
 
 
+def ui_tag_for(tag: str) -> str | None:
+    """The UI language for one language tag of Accept-Language (kk-KZ → kk, kk-Latn-KZ → kk-Latn)."""
+    parts = tag.strip().lower().replace("_", "-").split("-")
+    if parts[0] == "kk" and "latn" in parts[1:]:
+        return "kk-Latn"
+    return parts[0] if parts[0] in UI_LOCALES else None
+
+
+def best_ui_tag(cookie: str | None, accepted: Iterable[str], default: str) -> str:
+    """The cookie the language switch set, else the browser's most wanted language we have, else the default."""
+    if cookie in UI_LOCALES:
+        return cookie
+    for tag in accepted:
+        match = ui_tag_for(tag)
+        if match:
+            return match
+    return default
+
+
 def select_locale() -> str:
-    """The cookie the language switch set, else the browser's preference, else the school's default."""
-    chosen = request.cookies.get(LANG_COOKIE)
-    if chosen in UI_LOCALES:
-        return chosen
-    return request.accept_languages.best_match(UI_LOCALES, default=current_app.config["DEFAULT_LOCALE"])
+    """Flask-Babel's locale selector: the Babel identifier of the request's UI language."""
+    tag = best_ui_tag(request.cookies.get(LANG_COOKIE), (value for value, _q in request.accept_languages),
+                      current_app.config["DEFAULT_LOCALE"])
+    return BABEL_LOCALES.get(tag, tag)
+
+
+def ui_lang() -> str:
+    """The UI language as a BCP 47 tag for `lang` attributes and the switch (kk, kk-Latn, ru, en)."""
+    locale = get_locale()
+    if locale is None:
+        return current_app.config["DEFAULT_LOCALE"]
+    return f"{locale.language}-Latn" if locale.modifier == "latin" else locale.language
+
+
+def latin(text: str) -> str:
+    """Text Babel formatted in Kazakh Cyrillic (month names) spelled in Latin when the UI is Kazakh Latin."""
+    locale = get_locale()
+    return cyrillic_to_latin(text) if locale is not None and locale.modifier == "latin" else text
+
+
+def ui_date(value: date | datetime, format: str = "long") -> str:
+    """A date in the UI language's own way (2026 ж. 5 наурыз, 5 марта 2026 г., March 5, 2026)."""
+    return latin(format_date(value, format))
+
+
+def ui_number(value: int | float) -> str:
+    """A number grouped the UI language's way (12 345 in kk and ru, 12,345 in en)."""
+    return format_decimal(value)
 
 
 def init_i18n(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
-    app.jinja_env.globals.update(get_locale=get_locale, subject_name=subject_name, LANGUAGE_NAMES=LANGUAGE_NAMES, UI_LOCALES=UI_LOCALES)
+    app.jinja_env.globals.update(get_locale=get_locale, ui_lang=ui_lang, subject_name=subject_name,
+                                 LANGUAGE_NAMES=LANGUAGE_NAMES, UI_LOCALES=UI_LOCALES)
+    app.jinja_env.filters.update(ui_date=ui_date, ui_number=ui_number)

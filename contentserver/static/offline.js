@@ -1,0 +1,92 @@
+/* Progressive enhancement: registers the service worker, saves a lesson for offline reading, lists saved ones.
+   Every text shown comes from data-* attributes the server rendered in the UI language. */
+(function () {
+  "use strict";
+  if (!("serviceWorker" in navigator) || !window.caches || !window.fetch) return;
+  var CACHE = "saved-lessons-v1";  // the same name as in sw.js
+  navigator.serviceWorker.register("/sw.js", { scope: "/" });
+
+  function lessonUrls() {
+    var urls = [location.pathname];
+    document.querySelectorAll("main img[src^='/objects/']").forEach(function (img) {
+      urls.push(img.getAttribute("src"));
+    });
+    return urls;
+  }
+
+  function savedLessons(cache) {
+    return cache.keys().then(function (requests) {
+      return requests.map(function (r) { return new URL(r.url).pathname; })
+        .filter(function (path) { return path.indexOf("/lessons/") === 0; });
+    });
+  }
+
+  function setupSaveButton(box) {
+    var button = box.querySelector("button");
+    var status = box.querySelector("[role=status]");
+    var path = location.pathname;
+    function show(saved, message) {
+      button.textContent = saved ? box.dataset.remove : box.dataset.save;
+      button.dataset.saved = saved ? "1" : "";
+      status.textContent = message || (saved ? box.dataset.saved : "");
+    }
+    caches.open(CACHE).then(function (cache) {
+      return cache.match(path, { ignoreVary: true });
+    }).then(function (hit) { show(!!hit); box.hidden = false; });
+    button.addEventListener("click", function () {
+      var wasSaved = !!button.dataset.saved;
+      status.textContent = wasSaved ? "" : box.dataset.saving;
+      caches.open(CACHE).then(function (cache) {
+        return wasSaved ? cache.delete(path, { ignoreVary: true }) : cache.addAll(lessonUrls());
+      }).then(function () { show(!wasSaved); }, function () { show(wasSaved, box.dataset.failed); });
+    });
+  }
+
+  function listItem(cache, path, box) {
+    return cache.match(path, { ignoreVary: true }).then(function (response) {
+      return response.text();
+    }).then(function (html) {
+      var doc = new DOMParser().parseFromString(html, "text/html");
+      var article = doc.querySelector("article.lesson");
+      var heading = doc.querySelector("main h1");
+      var li = document.createElement("li");
+      var link = document.createElement("a");
+      link.href = path;
+      link.textContent = heading ? heading.textContent : path;
+      if (article && article.lang) link.lang = article.lang;
+      var remove = document.createElement("button");
+      remove.type = "button";
+      remove.textContent = box.dataset.remove;
+      remove.addEventListener("click", function () {
+        cache.delete(path, { ignoreVary: true }).then(function () { li.remove(); });
+      });
+      li.append(link, " ", remove);
+      return li;
+    });
+  }
+
+  function setupSavedList(box) {
+    var list = box.querySelector("ul");
+    var empty = box.querySelector("[data-empty]");
+    caches.open(CACHE).then(function (cache) {
+      return savedLessons(cache).then(function (paths) {
+        if (navigator.onLine) {  // back on the school Wi-Fi: the service worker refreshes each saved copy
+          paths.forEach(function (path) { fetch(path, { cache: "no-cache" }).catch(function () {}); });
+        }
+        return Promise.all(paths.map(function (path) { return listItem(cache, path, box); }));
+      });
+    }).then(function (items) {
+      items.forEach(function (li) { list.appendChild(li); });
+      empty.hidden = items.length > 0;
+      box.hidden = false;
+      document.querySelectorAll("[data-offline-unsupported]").forEach(function (p) { p.hidden = true; });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var save = document.querySelector("[data-offline-save]");
+    var saved = document.querySelector("[data-offline-list]");
+    if (save) setupSaveButton(save);
+    if (saved) setupSavedList(saved);
+  });
+})();
