@@ -56,6 +56,8 @@ class Puller:
         head_raw, etag = self._head()
         if head_raw is None:
             result.up_to_date, result.library_id = True, self.hub.library_id or ""
+            installed = db.session.get(InstalledLibrary, result.library_id)
+            result.from_version = result.to_version = installed.version if installed else None
             return result
         head = parse_head(open_signed(head_raw, self.hub.public_key, HEAD_NAME), self.limits.max_manifest_bytes)
         result.library_id, result.to_version = head.library_id, head.version

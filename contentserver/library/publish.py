@@ -5,6 +5,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,7 +125,10 @@ def publish(bundle: LibraryBundle, out: Path, key: SigningKey, max_manifest_byte
                *history][:KEEP_VERSIONS + 1]
     signed = sign_blob(key, head_bytes(head))
     _atomic_write(out / HISTORY_NAME, json.dumps(history, indent=1).encode())
+    previous_mtime = (out / HEAD_NAME).stat().st_mtime if previous is not None else 0.0
     _atomic_write(out / HEAD_NAME, signed)
+    stamp = max(time.time(), previous_mtime + 1.0)
+    os.utime(out / HEAD_NAME, (stamp, stamp))   # servers' ETags (nginx: mtime-size) must change with the head
     _prune(out, head, previous, history)
     return PublishResult(manifest.library_id, manifest.version, False, len(deltas), len(signed))
 
