@@ -1,0 +1,145 @@
+"""From what a student typed to a whoosh query: exact > stemmed > folded > fuzzy, prefix on the last word.
+
+Queries are built term by term from plain words, never parsed as query syntax, so operators (*, ~, quotes,
+field:) are just characters that are dropped.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from whoosh.query import NullQuery, Or, Query, Term
+from whoosh.searching import Searcher
+
+from .analysis import STOP_KEYS, analyze, words
+from .folding import KAZAKH_CYRILLIC_LETTERS, KAZAKH_LATIN_LETTERS, fold, has_cyrillic
+
+# How much a match in each field counts. A word matching exactly also matches its stem and its key, so the
+# sums rank exact > stemmed > folded; fuzzy and prefix expansions count least.
+WEIGHTS = {"title_exact": 3.0, "body_exact": 1.5,
+           "title_stem": 3.0, "body_stem": 1.2, "tags_stem": 1.5, "extra_stem": 0.6,
+           "title_key": 1.2, "body_key": 0.5, "tags_key": 0.8, "extra_key": 0.3}
+FUZZY_FIELDS = {"title_key": 0.8, "body_key": 0.35, "title_exact": 0.8, "body_exact": 0.35}
+PREFIX_FIELDS = {"title_key": 1.0, "body_key": 0.4}
+KNOWN_WORD_PREFIX_SHARE = 0.5  # the last word is already a whole indexed word: its completions count less
+FUZZY_MIN_LETTERS = 5
+PREFIX_MIN_LETTERS = 2
+MAX_EXPANSIONS = 40
+MAX_WORDS = 12
+KAZAKH_LETTERS = KAZAKH_CYRILLIC_LETTERS | KAZAKH_LATIN_LETTERS - {"q"}
+
+
+@dataclass
+class Plan:
+    """The analysed query: its words, the language it is in, and term → word index for coverage."""
+
+    words: list[str]
+    lang: str | None
+    query: Query
+    term_word: dict[tuple[str, str], int] = field(default_factory=dict)
+    keys: set[str] = field(default_factory=set)
+
+    @property
+    def empty(self) -> bool:
+        return not self.words
+
+
+def query_words(text: str, max_words: int = MAX_WORDS) -> tuple[list[str], bool]:
+    """The normalized words of a query, stopwords dropped unless nothing else is left; and is-last-a-prefix."""
+    found = words(text)[:max_words]
+    content = [w for w in found if fold(w) not in STOP_KEYS]
+    prefix = bool(text) and not text[-1].isspace() and bool(found) and found[-1] == (content or found)[-1]
+    return content or found, prefix
+
+
+def candidate_langs(text: str) -> list[str]:
+    """Languages a query may be in, by script: Cyrillic is Kazakh or Russian, Latin is Kazakh or English."""
+    return ["kk", "ru"] if has_cyrillic(text) else ["kk", "en"]
+
+
+def _expand_prefix(searcher: Searcher, fieldname: str, prefix: str) -> list[str]:
+    reader = searcher.reader()
+    terms = []
+    for btext in reader.expand_prefix(fieldname, prefix):
+        terms.append(btext.decode("utf-8"))
+        if len(terms) >= MAX_EXPANSIONS * 4:
+            break
+    terms.sort(key=lambda t: -reader.doc_frequency(fieldname, t))
+    return terms[:MAX_EXPANSIONS]
+
+
+def _fuzzy(searcher: Searcher, fieldname: str, word: str) -> list[str]:
+    found = []
+    for term in searcher.reader().terms_within(fieldname, word, 1, prefix=1):
+        if term != word:
+            found.append(term)
+            if len(found) >= MAX_EXPANSIONS:
+                break
+    return found
+
+
+def detect_language(text: str, query_words_: list[str], prefix: bool, searcher: Searcher) -> str:
+    """The query's language: Kazakh letters decide; else the language whose lessons know most of its words."""
+    letters = set(text.lower())
+    if letters & KAZAKH_LETTERS:
+        return "kk"
+    kazakh, other = candidate_langs(text)
+    reader = searcher.reader()
+    scores = {}
+    for lang in (kazakh, other):
+        fieldname = f"body_stem_{lang}"
+        known = 0.0
+        for i, word in enumerate(query_words_):
+            stems = analyze(word, lang)
+            if any(reader.doc_frequency(fieldname, s) for s in stems):
+                known += 1
+            elif prefix and i == len(query_words_) - 1 and stems and next(
+                    iter(reader.expand_prefix(fieldname, stems[0])), None) is not None:
+                known += 0.5
+        scores[lang] = known
+    return kazakh if scores[kazakh] > scores[other] else other
+
+
+def build(text: str, searcher: Searcher, max_words: int = MAX_WORDS) -> Plan:
+    """Turn the query text into one OR of weighted terms, remembering which word each term came from."""
+    found, prefix = query_words(text, max_words)
+    if not found:
+        return Plan([], None, NullQuery)
+    lang = detect_language(text, found, prefix, searcher)
+    schema_names = set(searcher.schema.names())
+    plan = Plan(found, lang, NullQuery)
+    terms: dict[tuple[str, str], float] = {}
+
+    def add(fieldname: str, text_: str, weight: float, index: int) -> None:
+        if fieldname not in schema_names:
+            return
+        key = (fieldname, text_)
+        if weight > terms.get(key, 0.0):
+            terms[key] = weight
+            plan.term_word[key] = index
+        plan.keys.add(text_)
+
+    langs = candidate_langs(text)
+    for index, word in enumerate(found):
+        key = fold(word)
+        word_langs = ["kk"] if set(word) & KAZAKH_LETTERS else langs  # қ, ә, ş… are never Russian or English
+        last_prefix = prefix and index == len(found) - 1 and len(key) >= PREFIX_MIN_LETTERS
+        add("title_exact", word, WEIGHTS["title_exact"], index)
+        add("body_exact", word, WEIGHTS["body_exact"], index)
+        for part in ("title", "body", "tags", "extra"):
+            add(f"{part}_key", key, WEIGHTS[f"{part}_key"], index)
+            for lang in word_langs:
+                for stem in analyze(word, lang):
+                    add(f"{part}_stem_{lang}", stem, WEIGHTS[f"{part}_stem"], index)
+        if len(key) >= FUZZY_MIN_LETTERS:
+            for fieldname, weight in FUZZY_FIELDS.items():
+                for term in _fuzzy(searcher, fieldname, word if fieldname.endswith("_exact") else key):
+                    add(fieldname, term, weight, index)
+        if last_prefix:
+            for fieldname, weight in PREFIX_FIELDS.items():
+                if searcher.reader().doc_frequency(fieldname, key):
+                    weight *= KNOWN_WORD_PREFIX_SHARE
+                for term in _expand_prefix(searcher, fieldname, key):
+                    if term != key:
+                        add(fieldname, term, weight, index)
+    plan.query = Or([Term(f, t, boost=w) for (f, t), w in terms.items()]) if terms else NullQuery
+    return plan
