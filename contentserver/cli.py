@@ -7,17 +7,34 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from . import create_app
 from .library.build import write_library
 from .library.bundle import open_library
 from .library.format import ManifestError
 from .library.importer import ImportLimits, import_library
-from .settings import SettingsError
+from .library.objects import verified_chunks
+from .settings import SettingsError, load_settings
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 EXIT_REFUSED = 2
+
+
+def refuse(label: str, error: Exception, note: str = "") -> None:
+    """Print why (names from a library are text, never markup) and exit with status 2."""
+    err_console.print(f"[red]{label}:[/red] {escape(str(error))}")
+    if note:
+        err_console.print(note)
+    sys.exit(EXIT_REFUSED)
+
+
+def load_settings_or_refuse() -> dict:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        refuse("settings", exc)
 
 
 def with_app(command):
@@ -29,15 +46,12 @@ def with_app(command):
         try:
             app = create_app({"DATA_DIR": data_dir} if data_dir else None)
         except SettingsError as exc:
-            err_console.print(f"[red]settings:[/red] {exc}")
-            sys.exit(EXIT_REFUSED)
+            refuse("settings", exc)
         with app.app_context():
             try:
                 return command(app, **kwargs)
             except ManifestError as exc:
-                err_console.print(f"[red]refused:[/red] {exc}")
-                err_console.print("The installed library was left as it was.")
-                sys.exit(EXIT_REFUSED)
+                refuse("refused", exc, "The installed library was left as it was.")
     return wrapper
 
 
@@ -65,31 +79,29 @@ def import_command(app, path: Path) -> None:
               help="Folder to write the built library into.")
 def build_command(source: Path, out: Path) -> None:
     """Build the library format from a source folder such as content/ (deterministic)."""
-    from .settings import load_settings
-    settings = load_settings()
+    settings = load_settings_or_refuse()
     try:
         bundle = open_library(source, settings["MAX_MANIFEST_BYTES"], settings["MAX_LESSONS"])
         written = write_library(bundle, out)
     except ManifestError as exc:
-        err_console.print(f"[red]refused:[/red] {exc}")
-        sys.exit(EXIT_REFUSED)
+        refuse("refused", exc)
     console.print(f"built {bundle.manifest.library_id} version {bundle.manifest.version}: "
-                  f"{len(bundle.manifest.lessons)} lessons, {written} objects written to {out}")
+                  f"{len(bundle.manifest.lessons)} lessons, {written} objects written to {escape(str(out))}")
 
 
 @main.command("check")
 @click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
 def check_command(path: Path) -> None:
     """Validate a library folder without installing it."""
-    from .settings import load_settings
-    settings = load_settings()
+    settings = load_settings_or_refuse()
     try:
         bundle = open_library(path, settings["MAX_MANIFEST_BYTES"], settings["MAX_LESSONS"])
-        for sha in bundle.manifest.objects():
-            bundle.open_object(sha).close()
+        for sha, size in bundle.manifest.objects().items():
+            with bundle.open_object(sha) as stream:
+                for _chunk in verified_chunks(stream, sha, size, source=bundle.describe(sha)):
+                    pass
     except ManifestError as exc:
-        err_console.print(f"[red]invalid:[/red] {exc}")
-        sys.exit(EXIT_REFUSED)
+        refuse("invalid", exc)
     console.print(f"ok: {bundle.manifest.library_id} version {bundle.manifest.version}, "
                   f"{len(bundle.manifest.lessons)} lessons")
 

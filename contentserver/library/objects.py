@@ -36,24 +36,14 @@ class ObjectStore:
         final = self.path(sha256)
         if final.is_file():
             return final
-        digest = hashlib.sha256()
-        written = 0
         fd, tmp_name = tempfile.mkstemp(dir=self.staging, prefix="put-", suffix=".tmp")
         tmp = Path(tmp_name)
         try:
             with os.fdopen(fd, "wb") as out:
-                while chunk := stream.read(CHUNK):
-                    written += len(chunk)
-                    if written > size:
-                        raise ManifestError(f"has more than the {size} bytes the manifest declares", file=source)
-                    digest.update(chunk)
+                for chunk in verified_chunks(stream, sha256, size, source):
                     out.write(chunk)
                 out.flush()
                 os.fsync(out.fileno())
-            if written != size:
-                raise ManifestError(f"has {written} bytes, the manifest declares {size}", file=source)
-            if digest.hexdigest() != sha256:
-                raise ManifestError(f"content does not match its sha256 {sha256}", file=source)
             final.parent.mkdir(parents=True, exist_ok=True)
             os.replace(tmp, final)
             _fsync_dir(final.parent)
@@ -79,6 +69,22 @@ class ObjectStore:
         for sub in sorted(self.root.iterdir()):
             for item in sorted(sub.iterdir()):
                 yield sub.name + item.name
+
+
+def verified_chunks(stream: BinaryIO, sha256: str, size: int, source: str = "object") -> Iterator[bytes]:
+    """The stream's chunks; a ManifestError naming `source` unless it is exactly `size` bytes hashing to `sha256`."""
+    digest = hashlib.sha256()
+    seen = 0
+    while chunk := stream.read(CHUNK):
+        seen += len(chunk)
+        if seen > size:
+            raise ManifestError(f"has more than the {size} bytes the manifest declares", file=source)
+        digest.update(chunk)
+        yield chunk
+    if seen != size:
+        raise ManifestError(f"has {seen} bytes, the manifest declares {size}", file=source)
+    if digest.hexdigest() != sha256:
+        raise ManifestError(f"content does not match its sha256 {sha256}", file=source)
 
 
 def sha256_file(path: Path) -> str:
