@@ -55,6 +55,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     page_cache.init_page_cache(app)
     error_pages.register_error_handlers(app)
     app.register_blueprint(browse.bp)
+    from .views import api, search
+    app.register_blueprint(search.bp)
+    app.register_blueprint(api.bp)
     access.init_access(app)
     for blueprint in (auth.bp, teach.bp, admin.bp):
         app.register_blueprint(blueprint)

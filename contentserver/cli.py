@@ -132,4 +132,13 @@ def user_add_command(app, username: str, is_admin: bool, display_name: str, pass
     console.print(f"added {user.role} {user.username}")
 
 
+@main.command("reindex")
+@with_app
+def reindex_command(app) -> None:
+    """Rebuild the search index into a new folder and switch to it atomically."""
+    indexer = app.extensions["indexer"]
+    indexer.rebuild()
+    console.print(f"search index rebuilt: {indexer.doc_count()} lessons in {indexer.current_generation()}")
+
+
 from . import cli_hub  # noqa: E402,F401  (registers keygen, publish, hub, sync, export, gc)

@@ -61,6 +61,12 @@ SETTINGS: tuple[Setting, ...] = (
             "Objects bigger than this are split into parts of this size on a USB stick (FAT32 holds at most 4 GiB)."),
     Setting("GC_GRACE_SECONDS", 7 * 24 * 3600.0, float,
             "Staging leftovers and unreferenced objects older than this are deleted by `contentserver gc`."),
+    Setting("SEARCH_MAX_CONCURRENT", 2, int,
+            "Searches that may run at once; more get a \"busy, try again\" page while browsing stays fast."),
+    Setting("SEARCH_QUEUE_SECONDS", 0.3, float, "How long a search waits for a free slot before it is turned away."),
+    Setting("SEARCH_TIME_BUDGET_SECONDS", 1.0, float,
+            "Longest time one search may rank documents; it then answers with what it found so far."),
+    Setting("SEARCH_MAX_QUERY_CHARS", 200, int, "Longer search queries are cut to this many characters."),
 )
 
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
@@ -117,4 +123,7 @@ def load_settings(overrides: Mapping[str, Any] | None = None,
             raise SettingsError(f"setting {name} must be positive, got {values[name]}")
     if not 4096 <= values["SYNC_CHUNK_BYTES"] <= 256 * 1024:
         raise SettingsError(f"setting SYNC_CHUNK_BYTES must be from 4096 to 262144, got {values['SYNC_CHUNK_BYTES']}")
+    for name in ("SEARCH_MAX_CONCURRENT", "SEARCH_TIME_BUDGET_SECONDS", "SEARCH_MAX_QUERY_CHARS"):
+        if values[name] <= 0:
+            raise SettingsError(f"setting {name} must be positive, got {values[name]}")
     return values

@@ -110,6 +110,16 @@ def _group(hits: list[Hit]) -> list[Hit]:
     return list(groups.values())
 
 
+def _add_versions(searcher: Searcher, heads: list[Hit], store: ObjectStore) -> None:
+    """Every other version of each topic on the page joins its 'also in', not only those that matched."""
+    for head in heads:
+        shown = {head.id} | {other.id for other in head.also_in}
+        extra = [doc for doc in searcher.search(Term("topic", head.topic), limit=20) if doc["id"] not in shown]
+        visible = _visible([doc["id"] for doc in extra], store) if extra else set()
+        head.also_in.extend(Hit(doc["id"], doc["title"], doc["lang"], doc["script"], doc["subject"],
+                                int(doc["grade"]), doc["topic"], 0.0) for doc in extra if doc["id"] in visible)
+
+
 def _suggest(searcher: Searcher, plan: Plan) -> str | None:
     """The query with unknown words replaced by the closest indexed words, or None."""
     reader = searcher.reader()
@@ -143,6 +153,7 @@ def search(indexer: Indexer, text: str, filters: Filters = Filters(), page: int 
         groups = _group(results.ranked)
         results.total = len(groups)
         results.hits = groups[(page - 1) * per_page: page * per_page]
+        _add_versions(searcher, results.hits, indexer.store)
         if snippets:
             for hit in results.hits:
                 hit.snippet = make_snippet(hit.text, hit.lang, plan.keys)

@@ -86,16 +86,18 @@ def detect_language(text: str, query_words_: list[str], prefix: bool, searcher: 
     reader = searcher.reader()
     scores = {}
     for lang in (kazakh, other):
-        fieldname = f"body_stem_{lang}"
-        known = 0.0
+        fieldname, lessons = f"body_stem_{lang}", max(1, reader.doc_frequency("lang", lang))
+        known, share = 0.0, 0.0
         for i, word in enumerate(query_words_):
             stems = analyze(word, lang)
-            if any(reader.doc_frequency(fieldname, s) for s in stems):
+            frequency = max((reader.doc_frequency(fieldname, s) for s in stems), default=0)
+            if frequency:
                 known += 1
+                share += frequency / lessons
             elif prefix and i == len(query_words_) - 1 and stems and next(
                     iter(reader.expand_prefix(fieldname, stems[0])), None) is not None:
                 known += 0.5
-        scores[lang] = known
+        scores[lang] = (known, share)
     return kazakh if scores[kazakh] > scores[other] else other
 
 

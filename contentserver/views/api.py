@@ -1,0 +1,50 @@
+"""JSON for scripts and apps: search results and as-you-type title suggestions."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request, url_for
+
+from ..search.engine import Filters, Hit
+from .search import filters_from, page_arg, run_search
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+MAX_LIMIT = 50
+SUGGESTIONS = 8
+
+
+def _limit() -> int:
+    try:
+        return max(1, min(int(request.args.get("limit", 10)), MAX_LIMIT))
+    except ValueError:
+        return 10
+
+
+def _hit_json(hit: Hit) -> dict:
+    return {"id": hit.id, "title": hit.title, "lang": hit.lang, "script": hit.script, "subject": hit.subject,
+            "grade": hit.grade, "snippet": str(hit.snippet), "url": url_for("browse.lesson", lesson_id=hit.id),
+            "score": round(hit.score, 4),
+            "also_in": [{"id": other.id, "title": other.title, "lang": other.lang, "script": other.script,
+                         "url": url_for("browse.lesson", lesson_id=other.id)} for other in hit.also_in]}
+
+
+@bp.get("/search")
+def search_json() -> Response:
+    """GET /api/search?q=…&lang=…&limit=…&page=…&subject=…&grade=…&type=…"""
+    text = request.args.get("q", "").strip()
+    page, limit = page_arg(), _limit()
+    found = run_search(text, filters_from(request.args), page, limit) if text else None
+    return jsonify(query=text, lang=found.lang if found else None, total=found.total if found else 0,
+                   page=page, pages=found.pages if found else 1,
+                   suggestion=found.suggestion if found else None, timed_out=found.timed_out if found else False,
+                   results=[_hit_json(hit) for hit in found.hits] if found else [])
+
+
+@bp.get("/suggest")
+def suggest() -> Response:
+    """Titles for as-you-type; format=opensearch gives the OpenSearch suggestions array."""
+    text = request.args.get("q", "")
+    found = run_search(text, Filters(), 1, SUGGESTIONS, snippets=False) if text.strip() else None
+    hits = found.hits if found else []
+    if request.args.get("format") == "opensearch":
+        return jsonify([text, [hit.title for hit in hits]])
+    return jsonify(query=text, suggestions=[{"id": hit.id, "title": hit.title, "lang": hit.lang,
+                                             "url": url_for("browse.lesson", lesson_id=hit.id)} for hit in hits])

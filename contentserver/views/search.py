@@ -1,0 +1,77 @@
+"""Students search: a plain HTML results page (no JavaScript needed) and the OpenSearch description."""
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
+
+from ..library import store
+from ..library.format import LANGS
+from ..search.engine import Filters, Results, search
+from ..search.limiter import SearchLimiter
+
+bp = Blueprint("search", __name__)
+PER_PAGE = 10
+MAX_PAGE = 20
+KINDS = ("video", "audio", "pdf", "image")
+SUBJECT_RE = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
+
+
+@bp.record_once
+def _init_limiter(state) -> None:
+    config = state.app.config
+    state.app.extensions["search_limiter"] = SearchLimiter(config["SEARCH_MAX_CONCURRENT"],
+                                                           config["SEARCH_QUEUE_SECONDS"])
+
+
+def _int_arg(args: MultiDict, name: str, low: int, high: int) -> int | None:
+    try:
+        value = int(args.get(name, ""))
+    except ValueError:
+        return None
+    return value if low <= value <= high else None
+
+
+def filters_from(args: MultiDict) -> Filters:
+    """Filters from request arguments; anything malformed is ignored rather than refused."""
+    subject = args.get("subject", "")
+    lang = args.get("lang", "")
+    kind = args.get("type", "")
+    return Filters(subject=subject if SUBJECT_RE.match(subject) else None,
+                   grade=_int_arg(args, "grade", 1, 12),
+                   lang=lang if lang in LANGS else None,
+                   kind=kind if kind in KINDS else None)
+
+
+def run_search(text: str, filters: Filters, page: int, per_page: int, snippets: bool = True) -> Results:
+    """A search inside the concurrency limit and time budget (raises Busy when over the limit)."""
+    config = current_app.config
+    with current_app.extensions["search_limiter"].slot():
+        return search(current_app.extensions["indexer"], text, filters, page=page, per_page=per_page,
+                      budget=config["SEARCH_TIME_BUDGET_SECONDS"], max_chars=config["SEARCH_MAX_QUERY_CHARS"],
+                      snippets=snippets)
+
+
+def page_arg() -> int:
+    return _int_arg(request.args, "page", 1, MAX_PAGE) or 1
+
+
+@bp.get("/search")
+def results() -> str:
+    text = request.args.get("q", "").strip()
+    limit = current_app.config["SEARCH_MAX_QUERY_CHARS"]
+    too_long, text = len(text) > limit, text[:limit]
+    filters = filters_from(request.args)
+    found = run_search(text, filters, page_arg(), PER_PAGE) if text else None
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template("search/results.html", q=text, found=found, filters=filters, too_long=too_long,
+                           facets=store.facets(), kinds=KINDS, args=args)
+
+
+@bp.get("/opensearch.xml")
+def opensearch() -> Response:
+    """Lets phones and browsers add the school's search as a search engine."""
+    xml = render_template("search/opensearch.xml", search_url=url_for("search.results", _external=True),
+                          suggest_url=url_for("api.suggest", _external=True))
+    return Response(xml, mimetype="application/opensearchdescription+xml")
