@@ -125,7 +125,8 @@ def user_add_command(app, username: str, is_admin: bool, display_name: str, pass
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = create_user(username, password, "admin" if is_admin else "teacher", display_name)
+        with app.test_request_context():  # messages are translated; the CLI speaks the school's default
+            user = create_user(username, password, "admin" if is_admin else "teacher", display_name)
     except AccountError as exc:
         err_console.print(f"[red]refused:[/red] {exc}")
         sys.exit(EXIT_REFUSED)
