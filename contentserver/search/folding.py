@@ -97,8 +97,8 @@ def fold_latin(word: str) -> str:
 
 
 def fold(word: str) -> str:
-    """The script- and keyboard-independent key of one normalized word."""
-    return fold_latin(to_latin_lower(word))
+    """The script- and keyboard-independent key of one normalized word (ё is read as е, as Russians type it)."""
+    return fold_latin(to_latin_lower(word.replace("ё", "е")))
 
 
 def is_plain(word: str) -> bool:
