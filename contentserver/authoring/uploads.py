@@ -22,6 +22,13 @@ LIMIT_SETTINGS = {"video": "UPLOAD_MAX_VIDEO_BYTES", "audio": "UPLOAD_MAX_AUDIO_
                   "image": "UPLOAD_MAX_IMAGE_BYTES", "subtitles": "UPLOAD_MAX_SUBTITLES_BYTES"}
 
 
+def size_text(size: int) -> str:
+    """A size as people read it: KB below one megabyte, MB (one decimal) above."""
+    if size < 2**20:
+        return _("%(num)s KB", num=-(-size // 1024))
+    return _("%(num)s MB", num=round(size / 2**20, 1))
+
+
 def disk_full() -> InsufficientStorage:
     return InsufficientStorage(_("The server's disk is too full to take this file. Nothing was saved. "
                                  "Ask the administrator to free some space."))
@@ -98,8 +105,8 @@ def store_upload(spool: SpoolFile, raw_name: str, objects: ObjectStore, config: 
     kind = MEDIA_TYPES[media_type][0]
     limit = config[LIMIT_SETTINGS[kind]]
     if spool.size > limit:
-        raise PayloadTooLarge(_("This file is %(size)s MB; files of this kind may be at most %(limit)s MB.",
-                                size=round(spool.size / 2**20, 1), limit=round(limit / 2**20, 1)))
+        raise PayloadTooLarge(_("This file is %(size)s; files of this kind may be at most %(limit)s.",
+                                size=size_text(spool.size), limit=size_text(limit)))
     if kind == "subtitles":
         spool.seek(0)
         try:

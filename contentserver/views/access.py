@@ -10,7 +10,7 @@ from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from ..accounts.users import user_for_session
-from ..authoring.uploads import LIMIT_SETTINGS, SpoolFile, check_free_space
+from ..authoring.uploads import LIMIT_SETTINGS, SpoolFile, check_free_space, size_text
 from ..db import db
 from ..errors import Forbidden, NotFound, PayloadTooLarge
 from ..models import Lesson, User
@@ -46,8 +46,8 @@ def upload_limit() -> int:
 def _protect() -> None:
     """Refuse oversized bodies before reading them, then check the CSRF token of every changing request."""
     if request.content_length is not None and request.content_length > upload_limit():
-        raise PayloadTooLarge(_("This upload is too large: files may be at most %(limit)s MB.",
-                                limit=round((upload_limit() - FORM_SLACK) / 2**20)))
+        raise PayloadTooLarge(_("This upload is too large: files may be at most %(limit)s.",
+                                limit=size_text(upload_limit() - FORM_SLACK)))
     csrf.protect()
 
 
