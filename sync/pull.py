@@ -50,6 +50,7 @@ class Puller:
         self.staging = Path(app.config["DATA_DIR"]) / "staging" / "pull"
         self.staging.mkdir(parents=True, exist_ok=True)
         self.reserve = app.config["DISK_RESERVE_BYTES"]
+        self.kept: list[Path] = []
 
     def run(self) -> PullResult:
         result = PullResult()
@@ -91,6 +92,8 @@ class Puller:
         result.added, result.updated, result.removed = (installed_result.added, installed_result.updated,
                                                          installed_result.removed)
         self._remember(head_raw, etag, head)
+        for part in self.kept:
+            _drop(part)
         return result
 
     def _head(self) -> tuple[bytes | None, str | None]:
@@ -109,9 +112,8 @@ class Puller:
             raise Refused(f"{HEAD_NAME}: a file of {ref.size} bytes is declared; at most {limit} are accepted")
         part = self.staging / f"{ref.sha256}.part"
         self.client.fetch(transfer_relpath(ref.sha256), part, ref.size, ref.sha256)
-        data = part.read_bytes()
-        _drop(part)
-        return data
+        self.kept.append(part)     # kept until the install, so a killed run never fetches it twice
+        return part.read_bytes()
 
     def _manifest(self, head: Head, installed: InstalledLibrary | None
                   ) -> tuple[Manifest, Manifest | None, bytes, PackRef | None]:

@@ -20,13 +20,14 @@ pid {run}/nginx.pid;
 error_log {run}/error.log warn;
 events {{ worker_connections 128; }}
 http {{
-  log_format wire '$status $bytes_sent $request_uri';
+  log_format wire '$status $bytes_sent $body_bytes_sent $http_range $request_uri';
   access_log {run}/access.log wire;
   default_type application/octet-stream;
   sendfile on;
   keepalive_timeout 60;
   client_body_temp_path {run}/body; proxy_temp_path {run}/proxy; fastcgi_temp_path {run}/fastcgi;
   uwsgi_temp_path {run}/uwsgi; scgi_temp_path {run}/scgi;
+  {extra}
   server {{
     listen {host}:{port};
     root {root};
@@ -39,12 +40,12 @@ http {{
 class Nginx:
     """nginx over `root`; `wire()` is the bytes it has sent since the last `reset()` (headers included)."""
 
-    def __init__(self, root: Path, run: Path, host: str = "127.0.0.1", netns: str | None = None):
+    def __init__(self, root: Path, run: Path, host: str = "127.0.0.1", netns: str | None = None, extra: str = ""):
         self.root, self.run, self.host = root, run, host
         self.port = free_port()
         run.mkdir(parents=True, exist_ok=True)
         conf = run / "nginx.conf"
-        conf.write_text(CONFIG.format(run=run, root=root, host=host, port=self.port))
+        conf.write_text(CONFIG.format(run=run, root=root, host=host, port=self.port, extra=extra))
         prefix = ["ip", "netns", "exec", netns] if netns else []
         self.proc = subprocess.Popen([*prefix, "nginx", "-c", str(conf), "-p", str(run)],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -71,13 +72,18 @@ class Nginx:
             return False
 
     def log_lines(self) -> list[tuple[int, int, str]]:
+        """(status, bytes sent with headers, URI) per response."""
+        return [(status, sent, uri) for status, sent, _body, _range, uri in self.log_records()]
+
+    def log_records(self) -> list[tuple[int, int, int, str, str]]:
+        """(status, bytes sent, body bytes sent, Range header or '-', URI) per response."""
         path = self.run / "access.log"
         if not path.exists():
             return []
         out = []
         for line in path.read_text().splitlines():
-            status, sent, uri = line.split(" ", 2)
-            out.append((int(status), int(sent), uri))
+            status, sent, body, ranges, uri = line.split(" ", 4)
+            out.append((int(status), int(sent), int(body), ranges, uri))
         return out
 
     def reset(self) -> None:
