@@ -8,10 +8,11 @@ import urllib.parse
 import urllib.request
 import uuid
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from http.cookiejar import CookieJar
 from pathlib import Path
 
-from conftest import REPO, VENV_BIN
+from conftest import REPO, SHARED, VENV_BIN
 
 TOKEN_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 PASSWORD = "correct-horse-42"
@@ -166,3 +167,42 @@ def in_search(site: Site, words: str, lesson_id: str) -> bool:
         ix.close()
     text = f"{doc['title']} {doc['text']}".lower() if doc else ""
     return doc is not None and all(word.lower() in text for word in words.split())
+
+
+class _InertChecker(HTMLParser):
+    """Collects anything in a page that could run script: handlers, script URLs, active elements."""
+
+    ACTIVE = {"iframe", "object", "embed", "base", "svg", "math", "style", "frame", "frameset", "applet"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        values = dict(attrs)
+        if tag in self.ACTIVE:
+            self.problems.append(f"<{tag}>")
+        if tag == "script" and not (values.get("src") or "").startswith("/static/"):
+            self.problems.append("<script> not from /static/")
+        if tag == "meta" and "http-equiv" in values:
+            self.problems.append("<meta http-equiv>")
+        for name, value in attrs:
+            target = re.sub(r"[\x00-\x20]", "", (value or "")).lower()
+            if name.startswith("on"):
+                self.problems.append(f"<{tag} {name}=…>")
+            if name in ("href", "src", "action", "formaction", "data", "background", "xlink:href") and \
+                    target.startswith(("javascript:", "data:", "vbscript:")):
+                self.problems.append(f"<{tag} {name}={value!r}>")
+
+
+def inert_problems(html: str) -> list[str]:
+    """Everything in the page that could execute; an empty list means the page is inert."""
+    checker = _InertChecker()
+    checker.feed(html)
+    checker.close()
+    return checker.problems
+
+
+def xss_vectors() -> list[str]:
+    text = (SHARED / "hostile" / "xss-vectors.txt").read_text("utf-8")
+    return [v.strip("\n") for v in re.split(r"(?m)^----$", text) if v.strip()]

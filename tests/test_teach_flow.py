@@ -106,3 +106,6 @@ def test_share_with_hub_mark_queues_the_lesson(site):
     assert lesson_id in site.client("boss").get("/admin/shares").text
     anna.post(f"/teach/lessons/{lesson_id}/share", {"share": "0"})
     assert lesson_id not in site.client("boss").get("/admin/shares").text
+    anna.post(f"/teach/lessons/{lesson_id}/share", {"share": "1"})
+    anna.post(f"/teach/lessons/{lesson_id}/delete")
+    assert lesson_id not in site.client("boss").get("/admin/shares").text, "a deleted lesson is not pushed"

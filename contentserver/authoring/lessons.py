@@ -7,7 +7,7 @@ from typing import Any, Iterable
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from ..db import db
 from ..errors import NotFound, Unprocessable
@@ -155,8 +155,9 @@ def restore_revision(lesson: Lesson, number: int, user: User) -> None:
 
 
 def delete_lesson(lesson: Lesson) -> None:
-    """Hide the lesson everywhere; an admin can recover it with the status of its last revision."""
+    """Hide the lesson everywhere (and drop its share mark); an admin can recover it as its last revision."""
     lesson.status = "deleted"
+    db.session.execute(delete(ShareRequest).where(ShareRequest.lesson_id == lesson.id))
     lesson.updated_at = utcnow()
     _commit(lesson)
 
