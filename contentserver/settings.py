@@ -57,6 +57,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SYNC_GIVE_UP_SECONDS", 600.0, float,
             "How long the sync job keeps retrying an unreachable hub (with backoff) before it stops, keeping progress."),
     Setting("SYNC_BACKOFF_MAX_SECONDS", 30.0, float, "Longest wait between two retries of the sync job."),
+    Setting("SYNC_CAP_KBIT", 0, int,
+            "Most the sync job may use of the link, in kbit/s on the wire; 0: no cap (it yields to other traffic)."),
+    Setting("SYNC_FULL_SPEED_HOURS", "", str,
+            "Local times when SYNC_CAP_KBIT does not apply, e.g. `18:00-07:00, 12:30-13:30`; empty: capped all day."),
+    Setting("SYNC_DELAY_TARGET_MS", 100, int,
+            "Queueing delay the sync job may add on the link, in ms: above it sync slows down, below it speeds up."),
+    Setting("SYNC_MIN_KBIT", 8, int,
+            "Slowest the sync job goes while it yields to the school's own traffic, in kbit/s."),
     Setting("USB_PART_BYTES", 2 * 1024 ** 3, int,
             "Objects bigger than this are split into parts of this size on a USB stick (FAT32 holds at most 4 GiB)."),
     Setting("GC_GRACE_SECONDS", 7 * 24 * 3600.0, float,
@@ -121,6 +129,14 @@ def load_settings(overrides: Mapping[str, Any] | None = None,
                  "LOGIN_LOCK_SECONDS", "USB_PART_BYTES"):
         if values[name] <= 0:
             raise SettingsError(f"setting {name} must be positive, got {values[name]}")
+    for name in ("SYNC_DELAY_TARGET_MS", "SYNC_MIN_KBIT"):
+        if values[name] <= 0:
+            raise SettingsError(f"setting {name} must be positive, got {values[name]}")
+    try:
+        from sync.ratelimit import RateCap  # the sync job's parser, so the server refuses what sync would
+        RateCap.from_settings(values)
+    except ValueError as exc:
+        raise SettingsError(f"setting {exc}") from None
     if not 4096 <= values["SYNC_CHUNK_BYTES"] <= 256 * 1024:
         raise SettingsError(f"setting SYNC_CHUNK_BYTES must be from 4096 to 262144, got {values['SYNC_CHUNK_BYTES']}")
     for name in ("SEARCH_MAX_CONCURRENT", "SEARCH_TIME_BUDGET_SECONDS", "SEARCH_MAX_QUERY_CHARS"):

@@ -15,6 +15,7 @@ from contentserver.library.format import ManifestError
 from contentserver.models import Hub
 
 from .errors import EXIT_OK, Busy, NotConfigured, Refused, SyncError
+from .pacing import Pacer, PacingConfig
 from .progress import Display
 from .pull import PullResult, Puller
 from .transfer import HubClient
@@ -38,7 +39,8 @@ def client_for(app: Flask, url: str, display: Display) -> HubClient:
     """A hub client configured from the settings table."""
     c = app.config
     return HubClient(url, c["SYNC_CHUNK_BYTES"], c["SYNC_TIMEOUT_SECONDS"], c["SYNC_GIVE_UP_SECONDS"],
-                     c["SYNC_BACKOFF_MAX_SECONDS"], on_bytes=display.add_bytes)
+                     c["SYNC_BACKOFF_MAX_SECONDS"], on_bytes=display.add_bytes,
+                     pacer=Pacer(PacingConfig.from_settings(c)))
 
 
 def _summary(result: PullResult) -> str:

@@ -13,6 +13,7 @@ from typing import Callable
 from urllib.parse import urlsplit
 
 from .errors import DiskFull, LinkDown, Refused
+from .pacing import Pacer
 
 CONTENT_RANGE_RE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
 READ_BLOCK = 64 * 1024
@@ -32,13 +33,14 @@ class HubClient:
     """One keep-alive connection to a hub folder's base URL, with retries, backoff and a give-up time."""
 
     def __init__(self, base_url: str, chunk: int, timeout: float, give_up: float, backoff_max: float,
-                 on_bytes: Callable[[int], None] = lambda n: None):
+                 on_bytes: Callable[[int], None] = lambda n: None, pacer: Pacer | None = None):
         parts = urlsplit(base_url if base_url.endswith("/") else base_url + "/")
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise Refused(f"hub URL {base_url!r} must be http:// or https://")
         self.scheme, self.host, self.port, self.prefix = parts.scheme, parts.hostname, parts.port, parts.path
         self.chunk, self.timeout, self.give_up, self.backoff_max = chunk, timeout, give_up, backoff_max
         self.on_bytes, self.counters = on_bytes, Counters()
+        self.pacer = pacer  # yields the link to the school's own traffic (sync/pacing.py)
         self.conn: http.client.HTTPConnection | None = None
 
     def close(self) -> None:
@@ -50,6 +52,8 @@ class HubClient:
         if self.conn is None:
             cls = http.client.HTTPSConnection if self.scheme == "https" else http.client.HTTPConnection
             self.conn = cls(self.host, self.port, timeout=self.timeout)
+            if self.pacer is not None:
+                self.conn._create_connection = self.pacer.create_connection
         return self.conn
 
     def _exchange(self, relpath: str, headers: dict[str, str], handle: Callable[[http.client.HTTPResponse], object]):
@@ -81,7 +85,7 @@ class HubClient:
         declared = response.getheader("Content-Length")
         if declared is not None and int(declared) > limit:
             raise Refused(f"{what}: the hub sends {declared} bytes, more than the {limit} declared")
-        data = response.read(limit + 1) if declared is None else _read_exactly(response, int(declared))
+        data = response.read(limit + 1) if declared is None else _read_exactly(response, int(declared), self.pacer)
         if len(data) > limit:
             raise Refused(f"{what}: the hub sends more than the {limit} bytes declared")
         self.counters.bytes_down += len(data)
@@ -168,10 +172,14 @@ class HubClient:
         raise LinkDown(f"the hub answered {response.status} {response.reason} for {relpath}")
 
 
-def _read_exactly(response: http.client.HTTPResponse, n: int) -> bytes:
+def _read_exactly(response: http.client.HTTPResponse, n: int, pacer: Pacer | None = None) -> bytes:
     parts, left = [], n
     while left > 0:
-        block = response.read(min(left, READ_BLOCK))
+        if pacer is None:
+            block = response.read(min(left, READ_BLOCK))
+        else:  # what has arrived, at most the pacer's share: the pacer sleeps between reads
+            block = response.read1(min(left, pacer.read_size()))
+            pacer.spend(len(block))
         if not block:
             raise http.client.IncompleteRead(b"".join(parts), left)
         parts.append(block)
