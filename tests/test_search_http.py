@@ -31,7 +31,8 @@ class Server:
     def get(self, path: str, **params) -> tuple[int, str, str]:
         query = ("?" + urllib.parse.urlencode(params)) if params else ""
         try:
-            with urllib.request.urlopen(self.url + path + query, timeout=20) as response:
+            request = urllib.request.Request(self.url + path + query, headers={"Accept-Language": "en"})
+            with urllib.request.urlopen(request, timeout=20) as response:
                 return response.status, response.headers.get("Content-Type", ""), response.read().decode("utf-8")
         except urllib.error.HTTPError as error:
             with error:
@@ -200,4 +201,4 @@ def test_opensearch_description_points_at_the_search_page(server):
     assert f"{server.url}/search?q={{searchTerms}}" in body
     _, _, home = server.get("/")
     assert any(a.get("rel") == "search" for a in Elements(home).find("link"))
-    assert any(f.get("action") == "/search" for f in Elements(home).find("form"))
+    assert any(a.get("href") == "/search" for a in Elements(home).find("a"))  # the header's way to search
