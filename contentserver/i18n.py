@@ -30,6 +30,11 @@ def subject_name(slug: str) -> str:
     return str(SUBJECT_NAMES.get(slug, slug.replace("-", " ").capitalize()))
 
 
+def content_lang(lang: str, script: str | None = None) -> str:
+    """The BCP 47 tag of a lesson's own text, for its `lang` attribute: Kazakh in Latin letters is kk-Latn."""
+    return "kk-Latn" if lang == "kk" and script == "Latn" else lang
+
+
 def ui_tag_for(tag: str) -> str | None:
     """The UI language for one language tag of Accept-Language (kk-KZ → kk, kk-Latn-KZ → kk-Latn)."""
     parts = tag.strip().lower().replace("_", "-").split("-")
@@ -82,6 +87,7 @@ def ui_number(value: int | float) -> str:
 
 def init_i18n(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
-    app.jinja_env.globals.update(get_locale=get_locale, ui_lang=ui_lang, subject_name=subject_name,
+    app.jinja_env.globals.update(get_locale=get_locale, ui_lang=ui_lang, content_lang=content_lang,
+                                 subject_name=subject_name,
                                  LANGUAGE_NAMES=LANGUAGE_NAMES, UI_LOCALES=UI_LOCALES)
     app.jinja_env.filters.update(ui_date=ui_date, ui_number=ui_number)

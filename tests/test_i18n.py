@@ -131,3 +131,12 @@ def test_dates_and_numbers_in_the_ui_language(app, lang, day, number):
     with app.test_request_context("/", headers={"Cookie": f"lang={lang}"}):
         assert day in ui_date(date(2026, 3, 5))
         assert ui_number(12345.5) == number
+
+
+def test_a_kazakh_latin_lesson_is_marked_kk_latn_in_lists_and_on_its_page(app, make_library):
+    from conftest import import_into, lesson_spec
+    import_into(app, make_library([lesson_spec("qala", lang="kk", script="Latn", title="Qala", subject="geography")]))
+    client = app.test_client()
+    assert '<a href="/lessons/qala" lang="kk-Latn">Qala</a>' in client.get("/subjects/geography").text
+    page = client.get("/lessons/qala").text
+    assert '<article class="lesson" lang="kk-Latn">' in page and '<span lang="kk-Latn">Qazaqşa</span>' in page

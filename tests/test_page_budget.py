@@ -10,7 +10,7 @@ import re
 from conftest import CONTENT
 
 BUDGET = 30 * 1024
-MAIN_PAGES = {"home": "/", "subject": "/subjects/math", "login": "/auth/login"}
+MAIN_PAGES = {"home": "/", "subject": "/subjects/math", "search results": "/search?q=su", "login": "/auth/login"}
 STARTER_LESSONS = sorted(p.parent.name for p in CONTENT.glob("*/lesson.md"))
 
 
