@@ -28,7 +28,7 @@ RATES = (("64kbit", 64_000), ("512kbit", 512_000), ("2mbit", 2_000_000))
 BIG_BYTES = 24 * 1024 * 1024
 NGINX = """daemon off; worker_processes 1; user root; pid {run}/nginx.pid; error_log {run}/error.log crit;
 events {{ worker_connections 64; }}
-http {{ access_log off; sendfile on; keepalive_timeout 120; keepalive_requests 100000;
+http {{ access_log off; sendfile on; tcp_nopush on; keepalive_timeout 120; keepalive_requests 100000;
   default_type application/octet-stream;
   client_body_temp_path {run}/b; proxy_temp_path {run}/p; fastcgi_temp_path {run}/f; uwsgi_temp_path {run}/u;
   scgi_temp_path {run}/s;
@@ -49,11 +49,12 @@ def _progress(count, seconds: float) -> None:
     os._exit(0)
 
 
-def client_sync(url: str, seconds: float) -> None:
+def client_sync(url: str, seconds: float, cap_kbit: float = 0) -> None:
     """Our sync's real transfer path (HubClient with a Pacer) fetching a big object, for `seconds`."""
     from sync.pacing import Pacer, PacingConfig
+    from sync.ratelimit import RateCap
     from sync.transfer import HubClient
-    pacer = Pacer(PacingConfig())
+    pacer = Pacer(PacingConfig(cap=RateCap(int(cap_kbit))))
     client = HubClient(url, 256 * 1024, timeout=30, give_up=60, backoff_max=5, pacer=pacer)
     work = Path(tempfile.mkdtemp(prefix="wl-sync-"))
     thread = threading.Thread(target=client.fetch, args=("big.bin", work / "big.part", BIG_BYTES, "0" * 64),
@@ -130,10 +131,11 @@ def weak_link(name: str, rate: str) -> Iterator[str]:
         shutil.rmtree(run, ignore_errors=True)
 
 
-def start(name: str, mode: str, url: str, seconds: float) -> subprocess.Popen:
+def start(name: str, mode: str, url: str, seconds: float, *extra: float) -> subprocess.Popen:
     """One client in the school's namespace."""
     return subprocess.Popen(["ip", "netns", "exec", f"{name}-school", sys.executable, "-m", "bench.weak_link",
-                             "--client", mode, url, str(seconds)], cwd=REPO, stdout=subprocess.PIPE, text=True)
+                             "--client", mode, url, str(seconds), *map(str, extra)],
+                            cwd=REPO, stdout=subprocess.PIPE, text=True)
 
 
 def result(proc: subprocess.Popen) -> dict:
@@ -146,6 +148,13 @@ def bytes_between(samples: list, t0: float, t1: float) -> float:
     def at(t: float) -> float:
         return max((b for ts, b, *_ in samples if ts <= t), default=0)
     return at(t1) - at(t0)
+
+
+def hub_sent_bytes(name: str) -> int:
+    """Bytes the hub has put on the link so far (the shaper's own counter: headers and all)."""
+    out = subprocess.run(["ip", "netns", "exec", f"{name}-hub", "tc", "-s", "qdisc", "show", "dev", f"{name}-h"],
+                         capture_output=True, text=True, check=True).stdout
+    return int(out.split(" Sent ", 1)[1].split(" bytes", 1)[0])
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -209,6 +218,6 @@ if __name__ == "__main__":
     parser.add_argument("args", nargs="*")
     options = parser.parse_args()
     if options.client:
-        CLIENTS[options.client](options.args[0], float(options.args[1]))
+        CLIENTS[options.client](options.args[0], *map(float, options.args[1:]))
     else:
         main()

@@ -1,0 +1,166 @@
+"""Search under load on the 20,000-lesson synthetic library: index build, query latency, and a search storm.
+
+python -m bench.search_load [--lessons N] [--storm-seconds S]
+
+Prints the index build time and size, one client's query latency (p50/p95) over a fixed query mix, and
+browsing latency (p99) of one client reading lesson pages, alone and during a storm of 16 searching clients
+(wrk, or Python threads without it) against a real waitress server on 127.0.0.1.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.cache import cached_folder, digest  # noqa: E402
+from bench.load import load_tool, run_load  # noqa: E402
+from bench.search_corpus import QUERIES, read_jsonl  # noqa: E402
+from bench.servers import HOST, contentserver_command, free_port, serving  # noqa: E402
+from bench.synthetic import REPO, lesson_ids, synthetic_library  # noqa: E402
+from contentserver import create_app  # noqa: E402
+from contentserver.library.importer import ImportLimits, import_library  # noqa: E402
+
+STORM_CLIENTS = 16
+EXTRA_QUERIES = ["су", "water", "вода", "энергия", "energy", "Қазақстан", "Kazakhstan", "Казахстан", "алгоритм",
+                 "history", "тарих", "история", "жер", "планета", "planet", "сабақ", "lesson", "урок", "mektep",
+                 "oqushylar", "матем", "informat", "қабырға", "сердце", "heart", "jurek"]
+DB_CODE = ("contentserver/db.py", "contentserver/models.py", "contentserver/library")
+
+
+def query_mix() -> list[str]:
+    """The dev queries plus common one-word and prefix searches, in a fixed order."""
+    return [q["q"] for q in read_jsonl(QUERIES)] + EXTRA_QUERIES
+
+
+def _code_digest() -> bytes:
+    files = []
+    for name in DB_CODE:
+        path = REPO / name
+        files += sorted(path.rglob("*.py")) if path.is_dir() else [path]
+    return b"".join(f.read_bytes() for f in files)
+
+
+def lessons_without_index(library: Path) -> Path:
+    """A data folder with the library imported but no search index built (so the build can be timed), cached."""
+    def build(out: Path) -> None:
+        print(f"  importing {library.name} without a search index (cached for later runs)…", flush=True)
+        app = create_app({"DATA_DIR": str(out), "STARTER_LIBRARY": ""})
+        app.extensions.pop("indexer").close()  # the importer then leaves indexing to the timed rebuild
+        with app.app_context():
+            import_library(library, app.extensions["object_store"], ImportLimits.from_config(app.config))
+        shutil.rmtree(out / "index")
+    return cached_folder(f"search-data-{library.name}-{digest(_code_digest())}", build)
+
+
+def working_copy(source: Path, target: Path) -> Path:
+    """A copy to write into: objects are immutable, so they are hard links; the database is copied."""
+    shutil.copytree(source, target, copy_function=os.link, ignore=shutil.ignore_patterns("library.sqlite*"))
+    for db_file in source.glob("library.sqlite*"):
+        shutil.copy2(db_file, target / db_file.name)
+    return target
+
+
+def folder_mib(path: Path) -> float:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2 ** 20
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
+
+
+def timed_gets(port: int, paths: list[str], seconds: float | None = None, stop: threading.Event | None = None
+               ) -> tuple[list[float], int]:
+    """One keep-alive client: GET each path in turn (until `seconds` pass or `stop` is set); ms and non-200s."""
+    conn = http.client.HTTPConnection(HOST, port, timeout=30)
+    latencies, bad = [], 0
+    deadline = time.monotonic() + seconds if seconds else None
+    try:
+        for i in range(10 ** 9):
+            if (deadline and time.monotonic() > deadline) or (stop and stop.is_set()) or \
+                    (not deadline and not stop and i >= len(paths)):
+                break
+            started = time.perf_counter()
+            conn.request("GET", paths[i % len(paths)])
+            response = conn.getresponse()
+            response.read()
+            latencies.append((time.perf_counter() - started) * 1000)
+            bad += response.status != 200
+    finally:
+        conn.close()
+    return latencies, bad
+
+
+def search_paths(queries: list[str]) -> list[str]:
+    return [f"/search?{urllib.parse.urlencode({'q': q})}" for q in queries]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lessons", type=int, default=20_000)
+    parser.add_argument("--storm-seconds", type=float, default=20.0)
+    parser.add_argument("--browse-seconds", type=float, default=10.0)
+    args = parser.parse_args(argv)
+    library = synthetic_library(args.lessons)
+    base = lessons_without_index(library)
+    ids = lesson_ids(library)
+    rng = random.Random(7)
+    browse = [f"/lessons/{rng.choice(ids)}" for _ in range(5000)]
+    with tempfile.TemporaryDirectory(prefix="bench-search-") as tmp:
+        data = working_copy(base, Path(tmp) / "data")
+        app = create_app({"DATA_DIR": str(data), "STARTER_LIBRARY": ""})
+        indexer = app.extensions["indexer"]
+        with app.app_context():
+            started = time.perf_counter()
+            indexer.rebuild()
+            build_s = time.perf_counter() - started
+        size = folder_mib(indexer.root / indexer.current_generation())
+        indexer.close()
+        print(f"index build: {args.lessons} lessons in {build_s:.1f} s, {size:.1f} MiB on disk")
+
+        port = free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CONTENTSERVER_")}
+        env["CONTENTSERVER_STARTER_LIBRARY"] = ""
+        with serving("contentserver", contentserver_command(data, port), port, env=env):
+            paths = search_paths(query_mix())
+            timed_gets(port, paths)  # warm up: searcher open, caches filled
+            latencies, bad = timed_gets(port, paths * 3)
+            print(f"search latency, one client, {len(latencies)} queries over HTTP: "
+                  f"p50 {percentile(latencies, 50):.1f} ms, p95 {percentile(latencies, 95):.1f} ms "
+                  f"(target p95 < 50 ms), non-200: {bad}")
+
+            alone, _ = timed_gets(port, browse, seconds=args.browse_seconds)
+            print(f"browsing alone: {len(alone)} lesson pages, p50 {percentile(alone, 50):.1f} ms, "
+                  f"p99 {percentile(alone, 99):.1f} ms")
+
+            stop, during = threading.Event(), {}
+
+            def browser() -> None:
+                during["ms"], during["bad"] = timed_gets(port, browse[len(alone):] + browse, stop=stop)
+            reader = threading.Thread(target=browser)
+            reader.start()
+            storm = run_load(f"http://{HOST}:{port}", paths, seconds=args.storm_seconds, connections=STORM_CLIENTS)
+            stop.set()
+            reader.join()
+            ms = during["ms"]
+            print(f"search storm ({load_tool()}): {STORM_CLIENTS} clients for {args.storm_seconds:.0f} s, "
+                  f"{storm.requests} requests ({storm.rps:.0f}/s), {storm.bad_status} turned away busy (503), "
+                  f"p95 {storm.p95_ms:.1f} ms")
+            print(f"browsing during the storm: {len(ms)} lesson pages, p50 {statistics.median(ms):.1f} ms, "
+                  f"p99 {percentile(ms, 99):.1f} ms (target < 300 ms), non-200: {during['bad']}")
+            print(f"browsing p99: {percentile(alone, 99):.1f} ms alone vs {percentile(ms, 99):.1f} ms in the storm")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+"""Servers under test as real processes on 127.0.0.1: start on a free port, time the first page, read RSS, stop."""
+from __future__ import annotations
+
+import http.client
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, Sequence
+
+REPO = Path(__file__).resolve().parents[1]
+HOST = "127.0.0.1"
+WAITRESS_THREADS = 8  # run.py's default; the hello app gets the same
+
+
+def free_port() -> int:
+    """A port nothing listens on now (bound to port 0, then released)."""
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def get(base_url: str, path: str, timeout: float = 10) -> tuple[int, bytes]:
+    """One plain GET: status and body."""
+    host, port = base_url.split("//", 1)[1].rstrip("/").rsplit(":", 1)
+    conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def _descendants(pid: int) -> list[int]:
+    """A process and all its children (nginx and others fork workers), from /proc."""
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            try:
+                queue += [int(child) for child in task.read_text().split()]
+            except OSError:
+                continue
+    return found
+
+
+def rss_kib(pid: int) -> int:
+    """Resident memory of a process and its children, in KiB (VmRSS from /proc/<pid>/status)."""
+    total = 0
+    for member in _descendants(pid):
+        try:
+            status = Path(f"/proc/{member}/status").read_text()
+        except OSError:
+            continue
+        total += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+    return total
+
+
+@dataclass
+class Server:
+    """A running server process; `cold_start_s` is process start to the first 200 of its ready path."""
+
+    name: str
+    process: subprocess.Popen
+    base_url: str
+    cold_start_s: float
+    log: Path
+    extra: dict = field(default_factory=dict)
+
+    def rss_mib(self) -> float:
+        return rss_kib(self.process.pid) / 1024
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+
+@contextmanager
+def serving(name: str, command: Sequence[str], port: int, ready_path: str = "/", timeout: float = 120,
+            env: dict | None = None) -> Iterator[Server]:
+    """Start `command` (which listens on 127.0.0.1:`port`), wait for a 200 on `ready_path`, stop it on exit."""
+    base_url = f"http://{HOST}:{port}"
+    with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as tmp:
+        log = Path(tmp) / "server.log"
+        with open(log, "wb") as log_file:
+            started = time.perf_counter()
+            process = subprocess.Popen(list(command), stdout=log_file, stderr=subprocess.STDOUT, cwd=REPO, env=env)
+            server = Server(name, process, base_url, 0.0, log)
+            try:
+                server.cold_start_s = _wait_ready(server, ready_path, started, timeout)
+                yield server
+            finally:
+                server.stop()
+
+
+def _wait_ready(server: Server, path: str, started: float, timeout: float) -> float:
+    while time.perf_counter() - started < timeout:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"{server.name} exited with {server.process.returncode}:\n"
+                               f"{server.log.read_text(errors='replace')[-2000:]}")
+        try:
+            status, _ = get(server.base_url, path, timeout=timeout)
+            if status == 200:
+                return time.perf_counter() - started
+        except OSError:
+            pass
+        time.sleep(0.005)
+    raise RuntimeError(f"{server.name} did not answer 200 on {path} within {timeout:.0f} s")
+
+
+def contentserver_command(data_dir: Path, port: int, threads: int = WAITRESS_THREADS) -> list[str]:
+    """run.py with real waitress over a data folder."""
+    return [sys.executable, str(REPO / "run.py"), "--host", HOST, "--port", str(port), "--data", str(data_dir),
+            "--threads", str(threads)]
+
+
+def hello_command(port: int, threads: int = WAITRESS_THREADS) -> list[str]:
+    """The bare Flask "hello" app under waitress: the framework's ceiling on this machine."""
+    return [sys.executable, "-m", "bench.hello_app", "--port", str(port), "--threads", str(threads)]
