@@ -46,6 +46,14 @@ def test_valid_manifest_is_read_with_every_field():
     assert manifest.objects()[hashlib.sha256(FAKE_MP4).hexdigest()] == len(FAKE_MP4)
 
 
+@pytest.mark.parametrize("created", ["2026-11-25T00:00:00Z", "2026-11-25T00:00:00+00:00",
+                                     "2026-11-25T09:41:07.123456+00:00"])
+def test_created_accepts_iso_8601_utc_times(created):
+    data = good_manifest()
+    data["created"] = created
+    assert parse(data).created == created
+
+
 def test_canonical_manifest_bytes_read_back_to_the_same_manifest():
     manifest = parse(good_manifest())
     raw = manifest_bytes(manifest)
@@ -109,6 +117,10 @@ BAD_FIELDS = [
     (top("version", True), "version"),
     (top("version", KeyError), "version"),
     (top("created", KeyError), "created"),
+    (top("created", "yesterday"), "created"),
+    (top("created", "2026-11-25T00:00:00"), "created"),
+    (top("created", "2026-11-25T05:00:00+05:00"), "created"),
+    (top("created", 1764028800), "created"),
     (top("lessons", {}), "lessons"),
     (top("lessons", KeyError), "lessons"),
     (lesson0("id", KeyError), "lessons[0].id"),
@@ -272,7 +284,7 @@ def test_source_form_reads_front_matter_body_and_subtitles(make_library):
 
 def source_lesson(root: Path, text: str, files: dict[str, bytes] | None = None) -> Path:
     root.mkdir(parents=True)
-    (root / "library.toml").write_text('library_id = "src"\ntitle = "S"\nversion = 1\ncreated = "2026"\n')
+    (root / "library.toml").write_text('library_id = "src"\ntitle = "S"\nversion = 1\ncreated = "2026-11-25T00:00:00Z"\n')
     folder = root / "alpha"
     folder.mkdir()
     (folder / "lesson.md").write_text(text, "utf-8")

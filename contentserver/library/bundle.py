@@ -47,9 +47,12 @@ def open_library(path: Path, max_manifest_bytes: int, max_lessons: int) -> Libra
     manifest_path = path / MANIFEST_NAME
     if manifest_path.is_file():
         size = manifest_path.stat().st_size
+        if size <= max_manifest_bytes:
+            with open(manifest_path, "rb") as stream:
+                raw = stream.read(max_manifest_bytes + 1)  # bounded, even if the file grows meanwhile
+            size = len(raw)
         if size > max_manifest_bytes:
             raise ManifestError(f"is {size} bytes; at most {max_manifest_bytes} are accepted")
-        raw = manifest_path.read_bytes()
         return LibraryBundle(parse_manifest(raw, max_lessons), hashlib.sha256(raw).hexdigest(), path)
     if (path / SOURCE_HEADER).is_file():
         manifest, sources = read_source(path, max_lessons)

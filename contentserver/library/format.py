@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 FORMAT_NAME = "contentserver-library"
@@ -200,6 +201,17 @@ def _lesson(obj: Any, where: str) -> LessonEntry:
         attachments=attachments)
 
 
+def _created(data: dict) -> str:
+    value = _req(data, "created", str, "")
+    try:
+        offset = datetime.fromisoformat(value).utcoffset()
+    except ValueError:
+        offset = None
+    if offset != timedelta(0):
+        raise ManifestError("must be an ISO 8601 UTC time such as 2026-11-25T00:00:00Z", field="created")
+    return value
+
+
 def validate_manifest(data: Any, max_lessons: int) -> Manifest:
     """Check a decoded manifest against the format, field by field."""
     if not isinstance(data, dict):
@@ -229,7 +241,7 @@ def validate_manifest(data: Any, max_lessons: int) -> Manifest:
             raise ManifestError(f"lesson id {entry.id!r} appears twice", field=f"lessons[{i}].id")
         seen.add(entry.id)
     return Manifest(library_id=library_id, title=str(data.get("title", library_id))[:200],
-                    version=library_version, created=_req(data, "created", str, ""),
+                    version=library_version, created=_created(data),
                     lessons=entries, format_version=version)
 
 
