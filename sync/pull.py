@@ -16,6 +16,7 @@ from contentserver.library.hubformat import (HEAD_NAME, MAX_HEAD_BYTES, FileRef,
                                              check_manifest, gunzip_bounded, pack_members, parse_head, read_pack,
                                              transfer_relpath)
 from contentserver.library.importer import ImportLimits, install_bundle
+from contentserver.library.manifests import read_manifest
 from contentserver.library.objects import ObjectStore
 from contentserver.library.signing import open_signed
 from contentserver.models import Hub, InstalledLibrary
@@ -74,7 +75,7 @@ class Puller:
         if installed is not None and head.version <= installed.version:
             raise Refused(f"{HEAD_NAME}: the hub offers version {head.version}, but version {installed.version} is "
                           "installed; an older (or rewritten) library is never installed over a newer one")
-        manifest, base, manifest_raw, pack = self._manifest(head, installed)
+        manifest, base, pack = self._manifest(head, installed)
         missing = {sha: size for sha, size in manifest.objects().items() if not self.store.has(sha)}
         for sha, size in missing.items():
             if size > self.limits.max_object_bytes:
@@ -86,7 +87,6 @@ class Puller:
         for sha, size in sorted(missing.items(), key=lambda item: item[1]):
             self._fetch_object(sha, size)
         self.display.stop()
-        self.store.put_bytes(manifest_raw)
         installed_result = install_bundle(LibraryBundle(manifest, head.manifest_sha256, self.staging),
                                           self.store, self.limits)
         result.added, result.updated, result.removed = (installed_result.added, installed_result.updated,
@@ -116,19 +116,19 @@ class Puller:
         return part.read_bytes()
 
     def _manifest(self, head: Head, installed: InstalledLibrary | None
-                  ) -> tuple[Manifest, Manifest | None, bytes, PackRef | None]:
-        """The new manifest (and the base it was patched from, its bytes, the pack that goes with it)."""
+                  ) -> tuple[Manifest, Manifest | None, PackRef | None]:
+        """The new manifest, the base it was patched from (if any) and the pack that goes with it."""
         limit = self.limits.max_manifest_bytes
         delta = next((d for d in head.deltas if installed and d.base == installed.manifest_sha256), None)
-        if delta is not None and self.store.has(delta.base):
-            base_raw = self.store.read_bytes(delta.base)
+        base_raw = read_manifest(self.store, delta.base) if delta is not None else None
+        if delta is not None and base_raw is not None:
             raw = apply_delta(base_raw, gunzip_bounded(self._download(delta, limit), limit, "manifest delta"),
                               self.limits.max_lessons)
             if hashlib.sha256(raw).hexdigest() == head.manifest_sha256:
                 return (check_manifest(raw, head, self.limits.max_lessons),
-                        parse_manifest(base_raw, self.limits.max_lessons), raw, delta.pack)
+                        parse_manifest(base_raw, self.limits.max_lessons), delta.pack)
         raw = gunzip_bounded(self._download(head.manifest_file, limit), head.manifest_size, "manifest.json")
-        return check_manifest(raw, head, self.limits.max_lessons), None, raw, head.pack
+        return check_manifest(raw, head, self.limits.max_lessons), None, head.pack
 
     def _fetch_pack(self, pack: PackRef | None, manifest: Manifest, base: Manifest | None,
                     missing: dict[str, int]) -> None:

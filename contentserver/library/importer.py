@@ -1,6 +1,7 @@
 """Importing a library: objects into the store first, then every lesson row in one transaction."""
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,7 +12,8 @@ from sqlalchemy import select
 from ..db import db
 from ..models import Attachment, InstalledLibrary, Lesson, utcnow
 from .bundle import LibraryBundle, open_library
-from .format import LessonEntry, ManifestError
+from .format import MANIFEST_NAME, LessonEntry, ManifestError, manifest_bytes
+from .manifests import keep_manifest
 from .objects import ObjectStore
 from .store import bump_data_version
 
@@ -122,6 +124,14 @@ def _apply(lesson: Lesson, entry: LessonEntry) -> None:
     lesson.updated_at = utcnow()
 
 
+def _keep_manifest(bundle: LibraryBundle, store: ObjectStore) -> None:
+    """The installed manifest's exact bytes go into the store: the base of the next sync delta and of a USB export."""
+    path = bundle.root / MANIFEST_NAME
+    raw = path.read_bytes() if path.is_file() else manifest_bytes(bundle.manifest)
+    if hashlib.sha256(raw).hexdigest() == bundle.manifest_sha256:
+        keep_manifest(store, raw)
+
+
 def install_bundle(bundle: LibraryBundle, store: ObjectStore, limits: ImportLimits) -> ImportResult:
     """Bring every object into the store, then switch the lesson rows in one transaction."""
     manifest = bundle.manifest
@@ -132,6 +142,7 @@ def install_bundle(bundle: LibraryBundle, store: ObjectStore, limits: ImportLimi
         return result
     _check_id_clashes(bundle)
     _copy_objects(bundle, store, limits)
+    _keep_manifest(bundle, store)
     try:
         existing = {lesson.id: lesson for lesson in db.session.scalars(
             select(Lesson).where(Lesson.library_id == manifest.library_id))}
