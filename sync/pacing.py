@@ -38,6 +38,7 @@ PEAK_DECAY = 0.999          # per second: the link's best is forgotten in some t
 WINDOW_SLACK_SECONDS = 0.02
 MIN_RCVBUF, MAX_RCVBUF = 2048, 256 * 1024
 MIN_MSS, MAX_MSS = 536, 1460
+CAP_SHARE = 0.97             # of a cap, what is left for content once requests and probes had theirs
 HEADER_BYTES = 66            # Ethernet, IPv4 and TCP with timestamps, per segment
 SEGMENT_SECONDS = 0.01       # a segment should cross the link in this long, so it never holds others up much
 
@@ -137,10 +138,10 @@ class Pacer:
     @property
     def rate(self) -> float:
         """The rate reads are paced at now, in bytes/s: the controller's, under the cap in force (which counts
-        the bytes on the wire, so the packets' headers are taken off it)."""
+        the bytes on the wire, so the packets' headers, the requests and the probes are taken off it)."""
         cap = self.config.cap.bytes_per_second(self._wallclock())
         rate = self._controller.rate
-        return rate if cap is None else min(rate, cap * self._mss / (self._mss + HEADER_BYTES))
+        return rate if cap is None else min(rate, CAP_SHARE * cap * self._mss / (self._mss + HEADER_BYTES))
 
     def queuing_delay(self) -> float:
         """The latest queueing delay estimate, in seconds."""
