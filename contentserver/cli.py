@@ -64,8 +64,16 @@ def main() -> None:
 @click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @with_app
 def import_command(app, path: Path) -> None:
-    """Validate the library at PATH (built or source form) and install it."""
-    result = import_library(path, app.extensions["object_store"], ImportLimits.from_config(app.config))
+    """Validate the library at PATH (built or source form, or a signed USB export) and install it."""
+    from .library.usb import import_stick, is_stick
+    store, limits = app.extensions["object_store"], ImportLimits.from_config(app.config)
+    try:
+        result = import_stick(path, store, limits) if is_stick(path) else import_library(path, store, limits)
+    except OSError as exc:
+        err_console.print(f"[red]import stopped:[/red] {path} could not be read ({exc.strerror or exc}). "
+                          "The installed library was left as it was; copied objects are kept, so run the "
+                          "import again when the stick is back.")
+        sys.exit(1)
     if result.unchanged:
         console.print(f"library {result.library_id} version {result.version} is already installed; nothing to do")
         return
