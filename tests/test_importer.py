@@ -229,6 +229,13 @@ def test_broken_object_is_refused_naming_its_file_and_field(installed, make_libr
     assert stored_files(app, "objects") == before_objects, "a bad object never enters the store"
 
 
+@pytest.mark.parametrize("body", [b"# Title\n\xff\xfe not text", pdf_bytes() + b"\xff"])
+def test_lesson_body_that_is_not_utf8_is_refused(installed, make_library, body):
+    app, before = installed
+    error = refuse(app, make_library(base_lessons() + [lesson_spec("gamma", body=body)], version=2), before)
+    assert error.field == "lessons[2].body" and "not UTF-8" in str(error)
+
+
 def test_object_larger_than_max_object_bytes_is_refused(make_app, make_library):
     app = make_app(MAX_OBJECT_BYTES=1000)
     error = refuse(app, make_library(base_lessons()), library_state(app))

@@ -100,6 +100,16 @@ def _copy_objects(bundle: LibraryBundle, store: ObjectStore, limits: ImportLimit
                 raise ManifestError(exc.reason, file=exc.file, field=fields[sha]) from None
 
 
+def _check_bodies(bundle: LibraryBundle, store: ObjectStore) -> None:
+    """Every body is UTF-8 Markdown, so no lesson page can fail to render."""
+    for i, lesson in enumerate(bundle.manifest.lessons):
+        try:
+            store.read_bytes(lesson.body.sha256).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ManifestError(f"is not UTF-8 Markdown (byte {exc.start})", file=bundle.describe(lesson.body.sha256),
+                                field=f"lessons[{i}].body") from None
+
+
 def _attachment_rows(entry: LessonEntry) -> list[Attachment]:
     return [Attachment(position=i, name=a.name, sha256=a.sha256, size=a.size, media_type=a.media_type,
                        kind=a.kind, subtitles_for=a.subtitles_for, subtitles_lang=a.lang)
@@ -142,6 +152,7 @@ def install_bundle(bundle: LibraryBundle, store: ObjectStore, limits: ImportLimi
         return result
     _check_id_clashes(bundle)
     _copy_objects(bundle, store, limits)
+    _check_bodies(bundle, store)
     _keep_manifest(bundle, store)
     try:
         existing = {lesson.id: lesson for lesson in db.session.scalars(
