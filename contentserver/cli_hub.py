@@ -107,7 +107,13 @@ def export_command(app, path: Path) -> None:
 @with_app
 def gc_command(app, grace: float | None) -> None:
     """Delete staging leftovers and unreferenced objects older than the grace period."""
-    from .library.gc import collect
-    freed = collect(app, app.config["GC_GRACE_SECONDS"] if grace is None else grace)
+    from .library.gc import collect, exclusive
+    try:
+        lock = exclusive(Path(app.config["DATA_DIR"]))
+    except BlockingIOError:
+        err_console.print("[yellow]busy:[/yellow] a sync job is running; try again when it has finished")
+        sys.exit(5)
+    with lock:
+        freed = collect(app, app.config["GC_GRACE_SECONDS"] if grace is None else grace)
     console.print(f"removed {freed.files} files, {freed.bytes} bytes")
 

@@ -1,7 +1,6 @@
 """A sync run around a pull: the one-at-a-time lock, the client, the exit code and the log line."""
 from __future__ import annotations
 
-import fcntl
 import json
 import time
 from datetime import datetime, timezone
@@ -12,6 +11,7 @@ from sqlalchemy import select
 
 from contentserver.db import db
 from contentserver.library.format import ManifestError
+from contentserver.library.gc import collect, exclusive
 from contentserver.models import Hub
 
 from .errors import EXIT_OK, Busy, NotConfigured, Refused, SyncError
@@ -24,15 +24,10 @@ LOG_NAME = "sync.log"
 
 
 def _lock(data_dir: Path):
-    path = data_dir / "staging" / "sync.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(path, "w")
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return exclusive(data_dir)
     except BlockingIOError:
-        handle.close()
-        raise Busy("another sync job is running on this data folder") from None
-    return handle
+        raise Busy("another sync job (or clean-up) is running on this data folder") from None
 
 
 def client_for(app: Flask, url: str, display: Display) -> HubClient:
@@ -68,6 +63,7 @@ def pull_all(app: Flask, quiet: bool = False, url: str | None = None) -> int:
             exc = NotConfigured("no hub is configured: run `contentserver hub add URL --key PUBKEY` first")
             display.console.print(f"[red]not configured:[/red] {exc}")
             return exc.exit_code
+        collect(app, app.config["GC_GRACE_SECONDS"])
         for hub in hubs:
             code = max(code, _pull_one(app, hub, display, data_dir))
     finally:

@@ -1,0 +1,70 @@
+"""Clean-up: staging leftovers and objects nothing refers to, after a grace period, so the disk cannot grow forever."""
+from __future__ import annotations
+
+import fcntl
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from flask import Flask
+from sqlalchemy import select
+
+from ..db import db
+from ..models import Attachment, InstalledLibrary, Lesson
+from .manifests import FOLDER as MANIFESTS
+
+LOCK_NAME = "sync.lock"
+
+
+@dataclass
+class Freed:
+    files: int = 0
+    bytes: int = 0
+
+
+def exclusive(data_dir: Path) -> IO:
+    """The data folder's sync lock (held by a pull and by gc); raises BlockingIOError when another holds it."""
+    path = Path(data_dir) / "staging" / LOCK_NAME
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(path, "w")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise
+    return handle
+
+
+def _referenced() -> set[str]:
+    """Every sha256 a lesson row (hub or teacher, published or draft) or an installed manifest needs."""
+    refs = set(db.session.scalars(select(Lesson.body_sha256)))
+    refs |= set(db.session.scalars(select(Attachment.sha256)))
+    refs |= set(db.session.scalars(select(InstalledLibrary.manifest_sha256)))
+    return refs
+
+
+def _drop(path: Path, cutoff: float, freed: Freed) -> None:
+    stat = path.stat()
+    if stat.st_mtime < cutoff:
+        path.unlink()
+        freed.files += 1
+        freed.bytes += stat.st_size
+
+
+def collect(app: Flask, grace: float) -> Freed:
+    """Delete what is older than `grace` seconds and unreferenced; call with the sync lock held (or let us take it)."""
+    data_dir = Path(app.config["DATA_DIR"])
+    cutoff, freed = time.time() - grace, Freed()
+    for path in (data_dir / "staging").rglob("*"):
+        if path.is_file() and path.name != LOCK_NAME:
+            _drop(path, cutoff, freed)
+    refs = _referenced()
+    for path in (data_dir / MANIFESTS).glob("*.json*"):
+        if path.name.split(".")[0] not in refs:
+            _drop(path, cutoff, freed)
+    store = app.extensions["object_store"]
+    for sha in list(store):
+        if sha not in refs:
+            _drop(store.path(sha), cutoff, freed)
+    return freed

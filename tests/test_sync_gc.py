@@ -1,0 +1,55 @@
+"""Clean-up: old staging leftovers and unreferenced objects go; referenced, teacher and recent files stay."""
+from __future__ import annotations
+
+import os
+import time
+
+from conftest import lesson_spec
+from contentserver.db import db
+from contentserver.library.gc import collect
+from contentserver.models import Lesson
+
+DAY = 24 * 3600
+
+
+def _age(path, seconds: float) -> None:
+    stamp = time.time() - seconds
+    os.utime(path, (stamp, stamp))
+
+
+def test_unreferenced_objects_older_than_the_grace_period_are_deleted(app, make_library, import_library_into):
+    import_library_into(app, make_library([lesson_spec("a", body="# A\n"), lesson_spec("b", body="# B\n")],
+                                          library_id="lib", version=1))
+    store = app.extensions["object_store"]
+    with app.app_context():
+        teacher_body = store.put_bytes(b"# teacher's own\n")
+        db.session.add(Lesson(id="mine", title="Mine", lang="en", script="Latn", subject="math", grade=3,
+                              body_sha256=teacher_body, origin="local", status="draft"))
+        db.session.commit()
+        orphan_old, orphan_new = store.put_bytes(b"left by a killed sync"), store.put_bytes(b"arrived just now")
+    import_library_into(app, make_library([lesson_spec("a", body="# A\n")], library_id="lib", version=2))
+    for sha in list(store):
+        _age(store.path(sha), 8 * DAY)
+    _age(store.path(orphan_new), 10)
+    with app.app_context():
+        freed = collect(app, 7 * DAY)
+    remaining = set(store)
+    assert orphan_old not in remaining and orphan_new in remaining
+    assert teacher_body in remaining
+    with app.app_context():
+        bodies = {row.body_sha256 for row in db.session.scalars(db.select(Lesson))}
+    assert bodies <= remaining
+    assert freed.files == 2       # the orphan and the body of removed lesson "b"
+
+
+def test_staging_leftovers_are_deleted_after_the_grace_period(app, data_dir):
+    staging = data_dir / "staging" / "pull"
+    staging.mkdir(parents=True, exist_ok=True)
+    old, fresh = staging / ("a" * 64 + ".part"), staging / ("b" * 64 + ".part")
+    old.write_bytes(b"x" * 1000)
+    fresh.write_bytes(b"y" * 1000)
+    _age(old, 8 * DAY)
+    with app.app_context():
+        freed = collect(app, 7 * DAY)
+    assert not old.exists() and fresh.exists()
+    assert freed.bytes == 1000
