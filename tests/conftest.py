@@ -349,6 +349,20 @@ class LiveServer:
         return self.log.read_text("utf-8", errors="replace")
 
 
+def _wait_until_listening(server: LiveServer, port: int, timeout: float) -> bool:
+    """True once the server accepts connections; False if it exited; fails the test on timeout."""
+    deadline = time.monotonic() + timeout
+    while server.proc.poll() is None:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return True
+        except OSError:
+            if time.monotonic() > deadline:
+                pytest.fail(f"run.py did not answer within {timeout}s:\n{server.output()}")
+            time.sleep(0.1)
+    return False
+
+
 @pytest.fixture
 def start_server(tmp_path: Path) -> Callable[..., LiveServer]:
     """start_server(data_dir=None, starter=None, env=None, timeout=60) -> LiveServer running run.py (waitress).
@@ -360,31 +374,24 @@ def start_server(tmp_path: Path) -> Callable[..., LiveServer]:
     def start(data_dir: Path | None = None, starter: str | None = None, env: dict[str, str] | None = None,
               timeout: float = 60) -> LiveServer:
         data_dir = data_dir or tmp_path / f"server-data{len(started)}"
-        port = free_port()
         environ = {k: v for k, v in os.environ.items() if not k.startswith("CONTENTSERVER_")}
         if starter is not None:
             environ["CONTENTSERVER_STARTER_LIBRARY"] = starter
         environ.update(env or {})
-        log = tmp_path / f"server{len(started)}.log"
-        with open(log, "wb") as out:
-            proc = subprocess.Popen(
-                [sys.executable, str(REPO / "run.py"), "--host", "127.0.0.1", "--port", str(port),
-                 "--data", str(data_dir), "--threads", "4"],
-                cwd=tmp_path, env=environ, stdout=out, stderr=subprocess.STDOUT)
-        server = LiveServer(f"http://127.0.0.1:{port}", data_dir, proc, log)
-        started.append(server)
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
+        for attempt in range(3):  # another process may take the free port before run.py binds it
+            port = free_port()
+            log = tmp_path / f"server{len(started)}.log"
+            with open(log, "wb") as out:
+                proc = subprocess.Popen(
+                    [sys.executable, str(REPO / "run.py"), "--host", "127.0.0.1", "--port", str(port),
+                     "--data", str(data_dir), "--threads", "4"],
+                    cwd=tmp_path, env=environ, stdout=out, stderr=subprocess.STDOUT)
+            server = LiveServer(f"http://127.0.0.1:{port}", data_dir, proc, log)
+            started.append(server)
+            if _wait_until_listening(server, port, timeout):
+                return server
+            if "Address already in use" not in server.output() or attempt == 2:
                 pytest.fail(f"run.py exited with {proc.returncode}:\n{server.output()}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"run.py did not answer within {timeout}s:\n{server.output()}")
-                time.sleep(0.1)
-        return server
 
     yield start
     for server in started:
