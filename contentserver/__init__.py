@@ -62,4 +62,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     for blueprint in (auth.bp, teach.bp, admin.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(offline.bp)
+    from .views import hub
+    app.register_blueprint(hub.bp)
     return app
