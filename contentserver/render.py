@@ -38,8 +38,9 @@ def _filter_for(attachments: Mapping[str, str]):
         target = value.strip()
         if target.startswith("./"):
             target = target[2:]
-        if target in attachments:
-            return object_url(attachments[target])
+        name, hash_mark, fragment = target.partition("#")  # sheet.pdf#page=2 keeps its page
+        if name in attachments:
+            return object_url(attachments[name]) + hash_mark + fragment
         if element == "img" and not target.startswith("/objects/"):
             return None
         if "".join(target.split()).replace("\\", "/").startswith("//"):

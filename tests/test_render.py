@@ -74,6 +74,11 @@ def test_attachment_names_are_rewritten_to_object_urls():
     assert attrs["a"]["href"] == f"/objects/{'cd' * 32}"
 
 
+def test_link_to_a_page_of_an_attached_pdf_keeps_the_page():
+    out = render_markdown("[page 2](sheet.pdf#page=2)", {"sheet.pdf": SHA})
+    assert f'href="/objects/{SHA}#page=2"' in out
+
+
 @pytest.mark.parametrize("source", ["http://example.com/tracker.png", "https://cdn.example.org/a.png",
                                     "//evil.example/a.png", "ftp://x/a.png", "other.png", "../leaf.png",
                                     "/static/../etc/passwd", "data:image/png;base64,iVBORw0KGgo="])
