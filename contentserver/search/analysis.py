@@ -32,7 +32,13 @@ class NormalizingTokenizer(Tokenizer):
         self.words = RegexTokenizer(WORD_PATTERN)
 
     def __call__(self, value, **kwargs):
-        return self.words(normalize(value), **kwargs)
+        return self.words(_normalized(value), **kwargs)
+
+
+@lru_cache(maxsize=8)
+def _normalized(text: str) -> str:
+    """The fields of one document analyse the same text several times: normalize it once."""
+    return normalize(text)
 
 
 class KeyFilter(Filter):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Kazakh Cyrillic → 2021 Latin, letter by letter (lowercase; case is restored by cyrillic_to_latin).
 CYR_TO_LAT = {
@@ -25,6 +26,7 @@ LATIN_LOOKALIKE_IN_CYRILLIC = {"i": "і", "h": "һ", "ə": "ә", "a": "а", "e":
                                "y": "у", "x": "х", "k": "к", "m": "м", "t": "т", "b": "в"}
 SCHWA = {"ə": "ä", "Ə": "Ä", "ә": "ä"}  # in Latin words
 APOSTROPHES = "'’ʼ`´"
+WORD_RE = re.compile(r"\w+")
 
 CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
 LATIN_RE = re.compile(r"[A-Za-z\u00c0-\u024f\u0259]")
@@ -40,8 +42,11 @@ def lower(text: str) -> str:
     return unicodedata.normalize("NFC", text.replace("İ", "i").replace("\u0307", "")).lower()
 
 
+@lru_cache(maxsize=100_000)
 def fix_lookalikes(word: str) -> str:
     """A word mostly in one script gets its stray look-alike letters from the other script put right."""
+    if word.isascii():
+        return word
     cyr = len(CYRILLIC_RE.findall(word))
     lat = len(LATIN_RE.findall(word))
     if cyr and lat and cyr >= lat:
@@ -56,7 +61,7 @@ def normalize(text: str) -> str:
     text = lower(text)
     for mark in APOSTROPHES:
         text = text.replace(mark, "")
-    return re.sub(r"\w+", lambda m: fix_lookalikes(m.group()), text)
+    return WORD_RE.sub(lambda m: fix_lookalikes(m.group()), text)
 
 
 def cyrillic_to_latin(text: str) -> str:
