@@ -1,4 +1,4 @@
-"""The hub and sync verbs of `contentserver`: keygen, publish, hub add, sync pull, export, gc."""
+"""The hub and sync verbs of `contentserver`: keygen, publish, hub add, sync pull/run, export, gc."""
 from __future__ import annotations
 
 import sys
@@ -85,6 +85,14 @@ def sync_pull_command(app, quiet: bool, url: str | None) -> None:
     """Fetch and install the newest library version from the pinned hub(s); exit codes in docs/sync.md."""
     from sync.runner import pull_all
     sys.exit(pull_all(app, quiet=quiet, url=url))
+
+
+@sync_group.command("run")
+@with_app
+def sync_run_command(app) -> None:
+    """Run the sync job as a service: a pull every SYNC_INTERVAL_SECONDS, retries with backoff, one per folder."""
+    from sync.service import run_service, stop_on_signals
+    sys.exit(run_service(app, stop_on_signals(), announce=console.print))
 
 
 @main.command("export")

@@ -65,6 +65,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Queueing delay the sync job may add on the link, in ms: above it sync slows down, below it speeds up."),
     Setting("SYNC_MIN_KBIT", 8, int,
             "Slowest the sync job goes while it yields to the school's own traffic, in kbit/s."),
+    Setting("SYNC_INTERVAL_SECONDS", 3600.0, float, "How often `sync run` (the sync service) pulls from the hub."),
+    Setting("SYNC_RETRY_SECONDS", 60.0, float,
+            "After a failed pull the service retries this soon, doubling the wait per failure up to the interval."),
     Setting("USB_PART_BYTES", 2 * 1024 ** 3, int,
             "Objects bigger than this are split into parts of this size on a USB stick (FAT32 holds at most 4 GiB)."),
     Setting("GC_GRACE_SECONDS", 7 * 24 * 3600.0, float,
@@ -129,7 +132,7 @@ def load_settings(overrides: Mapping[str, Any] | None = None,
                  "LOGIN_LOCK_SECONDS", "USB_PART_BYTES"):
         if values[name] <= 0:
             raise SettingsError(f"setting {name} must be positive, got {values[name]}")
-    for name in ("SYNC_DELAY_TARGET_MS", "SYNC_MIN_KBIT"):
+    for name in ("SYNC_DELAY_TARGET_MS", "SYNC_MIN_KBIT", "SYNC_INTERVAL_SECONDS", "SYNC_RETRY_SECONDS"):
         if values[name] <= 0:
             raise SettingsError(f"setting {name} must be positive, got {values[name]}")
     try:

@@ -1,4 +1,5 @@
-"""python -m sync pull [--data DIR] [--quiet] [--hub URL]: the sync job's command line (exit codes: docs/sync.md)."""
+"""python -m sync pull [--data DIR] [--quiet] [--hub URL] | run [--data DIR]: the sync job's command line
+(exit codes: docs/sync.md; `run` is the long-lived service of sync/service.py)."""
 from __future__ import annotations
 
 import argparse
@@ -9,6 +10,7 @@ from contentserver.settings import SettingsError
 
 from .errors import EXIT_NOT_CONFIGURED
 from .runner import pull_all
+from .service import run_service, stop_on_signals
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,6 +20,8 @@ def main(argv: list[str] | None = None) -> int:
     pull.add_argument("--data", default=None, help="data folder (default: $CONTENTSERVER_DATA_DIR or instance/)")
     pull.add_argument("--quiet", action="store_true", help="no progress display (for timers); errors still shown")
     pull.add_argument("--hub", default=None, help="pull only from this configured hub URL")
+    run = sub.add_parser("run", help="pull on a schedule as a long-lived service (one per data folder)")
+    run.add_argument("--data", default=None, help="data folder (default: $CONTENTSERVER_DATA_DIR or instance/)")
     args = parser.parse_args(argv)
     try:
         app = create_app({"DATA_DIR": args.data} if args.data else None)
@@ -25,6 +29,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"sync: settings: {exc}", file=sys.stderr)
         return EXIT_NOT_CONFIGURED
     with app.app_context():
+        if args.verb == "run":
+            return run_service(app, stop_on_signals(), announce=lambda line: print(line, flush=True))
         return pull_all(app, quiet=args.quiet, url=args.hub)
 
 
