@@ -7,13 +7,12 @@ import socket
 import subprocess
 import time
 import urllib.parse
-import uuid
 from pathlib import Path
 
 import pytest
 
 from conftest import pdf_bytes, png_bytes
-from teach_http import add_user, create_lesson, multipart, start_site
+from teach_http import create_lesson, multipart, start_site
 
 PNG_HEAD = b"\x89PNG\r\n\x1a\n"
 MP4_HEAD = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"

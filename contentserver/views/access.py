@@ -51,8 +51,15 @@ def _protect() -> None:
     csrf.protect()
 
 
+def _no_store(response: Response) -> Response:
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
 def protect_blueprint(bp: Blueprint) -> None:
+    """Account pages: size and CSRF checks before the view, never cached (they show one person's data)."""
     bp.before_request(_protect)
+    bp.after_request(_no_store)
 
 
 @login_manager.user_loader

@@ -17,12 +17,6 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 protect_blueprint(bp)
 
 
-@bp.after_request
-def _no_store(response: Response) -> Response:
-    response.headers.setdefault("Cache-Control", "no-store")
-    return response
-
-
 def _user(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:

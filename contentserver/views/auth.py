@@ -29,9 +29,8 @@ def _refusal(verdict: throttle.Verdict) -> str:
                     "Too many failed logins: wait %(num)s seconds before trying again.", verdict.wait_seconds)
 
 
-def _page(form: LoginForm, message: str | None = None, status: int = 200) -> tuple[str, int, dict]:
-    return (render_template("auth/login.html", form=form, message=message), status,
-            {"Cache-Control": "no-store"})
+def _page(form: LoginForm, message: str | None = None, status: int = 200) -> tuple[str, int]:
+    return render_template("auth/login.html", form=form, message=message), status
 
 
 @bp.route("/login", methods=["GET", "POST"])

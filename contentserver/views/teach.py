@@ -17,12 +17,6 @@ bp = Blueprint("teach", __name__, url_prefix="/teach")
 protect_blueprint(bp)
 
 
-@bp.after_request
-def _no_store(response: Response) -> Response:
-    response.headers.setdefault("Cache-Control", "no-store")
-    return response
-
-
 def _objects():
     return current_app.extensions["object_store"]
 
