@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -55,6 +56,7 @@ def pull_all(app: Flask, quiet: bool = False, url: str | None = None) -> int:
         lock = _lock(data_dir)
     except Busy as exc:
         display.console.print(f"[yellow]busy:[/yellow] {exc}")
+        _log(data_dir, _record(url, exc.exit_code, str(exc)))
         return exc.exit_code
     try:
         query = select(Hub).order_by(Hub.id)
@@ -62,6 +64,7 @@ def pull_all(app: Flask, quiet: bool = False, url: str | None = None) -> int:
         if not hubs:
             exc = NotConfigured("no hub is configured: run `contentserver hub add URL --key PUBKEY` first")
             display.console.print(f"[red]not configured:[/red] {exc}")
+            _log(data_dir, _record(url, exc.exit_code, str(exc)))
             return exc.exit_code
         collect(app, app.config["GC_GRACE_SECONDS"])
         for hub in hubs:
@@ -89,18 +92,24 @@ def _pull_one(app: Flask, hub: Hub, display: Display, data_dir: Path) -> int:
             display.console.print("Nothing was installed; the library stays as it was.")
     finally:
         client.close()
-    _log(data_dir, {"time": datetime.now(timezone.utc).isoformat(timespec="seconds"), "hub": hub.url,
-                    "exit": code, "library": result.library_id, "from": result.from_version,
-                    "to": result.to_version, "up_to_date": result.up_to_date, "objects": result.objects,
-                    "object_bytes": result.object_bytes, "wire_bytes": client.counters.bytes_down,
-                    "requests": client.counters.requests, "seconds": round(time.monotonic() - started, 3),
-                    "message": message})
+    _log(data_dir, _record(hub.url, code, message, library=result.library_id, **{"from": result.from_version},
+                           to=result.to_version, up_to_date=result.up_to_date, objects=result.objects,
+                           object_bytes=result.object_bytes, wire_bytes=client.counters.bytes_down,
+                           requests=client.counters.requests, seconds=round(time.monotonic() - started, 3)))
     return code
+
+
+def _record(hub: str | None, code: int, message: str, **fields) -> dict:
+    return {"time": datetime.now(timezone.utc).isoformat(timespec="seconds"), "hub": hub, "exit": code,
+            **fields, "message": message}
 
 
 def _log(data_dir: Path, record: dict) -> None:
     """One JSON line per run in logs/sync.log, the school's own record of what sync did."""
     logs = data_dir / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    with open(logs / LOG_NAME, "a", encoding="utf-8") as out:
-        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    try:
+        logs.mkdir(parents=True, exist_ok=True)
+        with open(logs / LOG_NAME, "a", encoding="utf-8") as out:
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    except OSError as exc:      # a full disk must not turn a clean stop into a crash
+        print(f"sync: could not write {logs / LOG_NAME}: {exc.strerror}", file=sys.stderr)
