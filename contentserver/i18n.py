@@ -4,8 +4,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Iterable
 
+from babel import support
 from flask import Flask, current_app, request
 from flask_babel import Babel, format_date, format_decimal, get_locale, lazy_gettext as _l
+from wtforms.i18n import messages_path
 
 from .search.folding import cyrillic_to_latin
 
@@ -85,8 +87,32 @@ def ui_number(value: int | float) -> str:
     return format_decimal(value)
 
 
+class LatinTranslations:
+    """A Kazakh Cyrillic gettext catalog read in the 2021 Latin alphabet (for catalogs we do not write)."""
+
+    def __init__(self, cyrillic: support.NullTranslations):
+        self.cyrillic = cyrillic
+
+    def ugettext(self, message: str) -> str:
+        return cyrillic_to_latin(self.cyrillic.ugettext(message))
+
+    def ungettext(self, singular: str, plural: str, n: int) -> str:
+        return cyrillic_to_latin(self.cyrillic.ungettext(singular, plural, n))
+
+
+def _latin_form_messages() -> None:
+    """WTForms ships Kazakh validator messages in Cyrillic only: the Latin UI gets them transliterated.
+
+    Flask-WTF keeps a request's WTForms catalog in `request.wtforms_translations`; setting it first wins.
+    """
+    if ui_lang() == "kk-Latn":
+        request.wtforms_translations = LatinTranslations(
+            support.Translations.load(messages_path(), ["kk"], domain="wtforms"))
+
+
 def init_i18n(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
+    app.before_request(_latin_form_messages)
     app.jinja_env.globals.update(get_locale=get_locale, ui_lang=ui_lang, content_lang=content_lang,
                                  subject_name=subject_name,
                                  LANGUAGE_NAMES=LANGUAGE_NAMES, UI_LOCALES=UI_LOCALES)

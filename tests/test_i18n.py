@@ -140,3 +140,16 @@ def test_a_kazakh_latin_lesson_is_marked_kk_latn_in_lists_and_on_its_page(app, m
     assert '<a href="/lessons/qala" lang="kk-Latn">Qala</a>' in client.get("/subjects/geography").text
     page = client.get("/lessons/qala").text
     assert '<article class="lesson" lang="kk-Latn">' in page and '<span lang="kk-Latn">Qazaqşa</span>' in page
+
+
+@pytest.mark.parametrize(("lang", "required"), [("kk", "Бұл өріс міндетті"), ("kk-Latn", "Būl örıs mındettı"),
+                                                 ("ru", "Обязательное поле"), ("en", "This field is required")])
+def test_form_validation_messages_are_in_the_ui_language(app, lang, required):
+    from werkzeug.datastructures import MultiDict
+
+    from contentserver.views.forms import LoginForm
+    with app.test_request_context("/auth/login", headers={"Cookie": f"lang={lang}"}):
+        app.preprocess_request()
+        form = LoginForm(formdata=MultiDict({"username": "", "password": "x"}), meta={"csrf": False})
+        assert not form.validate()
+        assert form.username.errors[0].startswith(required)
