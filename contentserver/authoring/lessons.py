@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from flask import current_app
@@ -235,7 +235,3 @@ def queued_shares() -> list[ShareRequest]:
     """The push's work list: lessons marked for sharing and not pushed since."""
     return list(db.session.scalars(select(ShareRequest).where(ShareRequest.state == "queued")
                                    .order_by(ShareRequest.requested_at)))
-
-
-def as_dict(fields: LessonFields) -> dict[str, Any]:
-    return asdict(fields)

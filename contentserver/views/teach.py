@@ -1,6 +1,8 @@
 """Teacher pages (/teach/...): write, preview, publish, attach files, history and restore, delete, share."""
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from flask import Blueprint, Response, current_app, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -74,7 +76,7 @@ def new():
 def edit(lesson_id: str):
     lesson = editable_lesson(lesson_id)
     if request.method == "GET":
-        form = LessonForm(data=authoring.as_dict(authoring.lesson_fields(lesson, _objects())))
+        form = LessonForm(data=asdict(authoring.lesson_fields(lesson, _objects())))
         form.tags.data = ", ".join(lesson.tags)
         return _edit_page(form, lesson, message=_("Saved.") if request.args.get("saved") else None)
     form = LessonForm()
