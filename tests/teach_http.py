@@ -206,3 +206,9 @@ def inert_problems(html: str) -> list[str]:
 def xss_vectors() -> list[str]:
     text = (SHARED / "hostile" / "xss-vectors.txt").read_text("utf-8")
     return [v.strip("\n") for v in re.split(r"(?m)^----$", text) if v.strip()]
+
+
+def bad_names() -> list[str]:
+    """The hostile file names, plus the real NUL byte where the file writes it out as \\x00."""
+    lines = [line for line in (SHARED / "hostile" / "bad-names.txt").read_text("utf-8").split("\n") if line]
+    return lines + [line.replace("\\x00", "\x00") for line in lines if "\\x00" in line]

@@ -1,10 +1,13 @@
 """Every script-injection vector in a title, body, tag or file name is shown inert on every page."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from conftest import png_bytes
-from teach_http import LESSON, create_lesson, inert_problems, start_site, xss_vectors
+from conftest import pdf_bytes, png_bytes
+from contentserver.library.format import is_safe_name
+from teach_http import LESSON, bad_names, create_lesson, inert_problems, start_site, xss_vectors
 
 
 @pytest.fixture(scope="module")
@@ -39,3 +42,20 @@ def test_vector_in_title_body_tags_and_file_name_is_inert(hostile_site, vector):
     for path, reply in pages.items():
         assert reply.status == 200, path
         assert inert_problems(reply.text) == [], (path, vector)
+
+
+def test_hostile_file_names_are_stored_under_clean_names_inside_the_store(hostile_site):
+    anna = hostile_site.client("anna")
+    lesson_id = create_lesson(anna)
+    outside_before = sorted(p.name for p in hostile_site.data_dir.parent.iterdir())
+    for raw in bad_names():
+        anna.get(f"/teach/lessons/{lesson_id}")
+        reply = anna.post(f"/teach/lessons/{lesson_id}/files", files={"file": (raw, pdf_bytes(raw[:20]))})
+        assert reply.status == 303, raw
+    page = anna.get(f"/teach/lessons/{lesson_id}").text
+    names = re.findall(rf'href="/teach/lessons/{lesson_id}/files/([^"]+)"', page)
+    assert names and all(is_safe_name(name) and name.endswith(".pdf") for name in names), names
+    assert "passwd.pdf" in names and "urok-No1-qazaqsha.pdf" in names
+    assert inert_problems(page) == []
+    assert sorted(p.name for p in hostile_site.data_dir.parent.iterdir()) == outside_before
+    assert not list(hostile_site.data_dir.glob("**/*passwd*")), "no file is named after what the client sent"

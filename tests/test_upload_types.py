@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SHARED, VTT, pdf_bytes, png_bytes
+from conftest import VTT, pdf_bytes, png_bytes
 from contentserver.authoring.names import clean_file_name, new_lesson_id
 from contentserver.authoring.sniff import sniff_media_type
 from contentserver.library.format import ID_RE, MEDIA_TYPES, is_safe_name
+from teach_http import bad_names
 
 FFMPEG_SOURCES = {
     "video/mp4": (["-f", "lavfi", "-i", "color=size=16x16:rate=5:duration=0.4", "-c:v", "mpeg4"], "v.mp4"),
@@ -56,14 +57,9 @@ def test_other_bytes_are_refused_whatever_their_name(data):
     assert sniff_media_type(data[:64]) is None
 
 
-def hostile_names() -> list[str]:
-    lines = (SHARED / "hostile" / "bad-names.txt").read_text("utf-8").split("\n")
-    return lines + [line.replace("\\x00", "\x00") for line in lines if "\\x00" in line]
-
-
 @pytest.mark.parametrize("media_type", sorted(MEDIA_TYPES))
 def test_every_hostile_name_becomes_a_safe_name_fitting_the_real_type(media_type):
-    for raw in hostile_names():
+    for raw in bad_names() + [""]:
         name = clean_file_name(raw, media_type)
         assert is_safe_name(name), (raw, name)
         assert name.lower().endswith(MEDIA_TYPES[media_type][1]), (raw, name)
