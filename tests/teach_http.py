@@ -147,8 +147,9 @@ def start_site(start_server, data_dir: Path, env: dict[str, str] | None = None) 
     admin = site.client("boss")
     for name in ("anna", "boris"):
         admin.get("/admin/")
-        reply = admin.post("/admin/users", {"username": name, "display_name": name.title(), "password": PASSWORD})
-        assert reply.status == 200 and "added" in reply.text, reply.text
+        reply = admin.post("/admin/users", {"username": name, "display_name": name.title(), "password": PASSWORD},
+                           follow=True)
+        assert reply.status == 200 and f"Teacher {name} added" in reply.text, reply.text
     return site
 
 

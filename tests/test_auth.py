@@ -156,3 +156,11 @@ def test_user_add_cli_refuses_bad_input_and_prompts_without_stdin_flag(tmp_path)
     again = subprocess.run([cli, "user", "add", "root", "--password-stdin", "--data", data],
                            input="long-enough-1\n", capture_output=True, text=True, env=env)
     assert again.returncode == 2 and "taken" in again.stderr
+
+
+def test_admin_refuses_a_taken_or_malformed_user_name(site):
+    boss = site.client("boss")
+    for name, message in [("anna", "is taken"), ("Bad Name!", "lowercase letters")]:
+        boss.get("/admin/")
+        reply = boss.post("/admin/users", {"username": name, "password": PASSWORD})
+        assert reply.status == 400 and message in reply.text, name

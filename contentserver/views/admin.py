@@ -1,7 +1,7 @@
 """Admin pages (/admin/...): add, disable and reset teachers; recover deleted lessons; the share queue."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, redirect, render_template, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -44,7 +44,8 @@ def add_user():
         user = users.create_user(form.username.data, form.password.data, "teacher", form.display_name.data or "")
     except users.AccountError as exc:
         return _users_page(form, str(exc), 400)
-    return _users_page(UserForm(formdata=None), _("Teacher %(name)s added.", name=user.username))
+    flash(_("Teacher %(name)s added.", name=user.username))
+    return redirect(url_for("admin.index"), code=303)
 
 
 @bp.post("/users/<int:user_id>/disable")
