@@ -72,10 +72,10 @@ def baseline_ranker(rows: list[dict]) -> Ranker:
     return rank
 
 
-def main(argv: list[str] | None = None) -> float:
+def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--queries", type=Path, default=QUERIES, help="queries JSONL (default: the dev set)")
-    args = parser.parse_args(argv)
+    args = parser.parse_args([] if argv is None else argv)  # python -m bench calls main() bare
     rows = read_jsonl(LESSONS)
     queries = read_jsonl(args.queries)
     lessons = {row["id"]: row for row in rows}
@@ -97,8 +97,9 @@ def main(argv: list[str] | None = None) -> float:
     print(f"\nbaseline MRR@10 overall: {base['overall']['mrr']:.2f}")
     print(f"language-first overall: {figures['overall']['lang_first']:.2f}")
     print(f"MRR@10 overall: {figures['overall']['mrr']:.2f}")
-    return figures["overall"]["mrr"]
+    return {"mrr_at_10": figures["overall"]["mrr"], "recall_at_10": figures["overall"]["recall"],
+            "language_first": figures["overall"]["lang_first"], "baseline_mrr_at_10": base["overall"]["mrr"]}
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

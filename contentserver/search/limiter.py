@@ -11,15 +11,32 @@ from ..errors import Busy
 
 
 class SearchLimiter:
-    """At most `slots` searches at once; a search waits up to `wait_seconds` for a slot, then gets Busy (503)."""
+    """At most `slots` searches run at once and as many more wait (up to `wait_seconds`) for a turn; any other
+    search is turned away at once with Busy (503), so searches never hold most of the server's threads."""
 
     def __init__(self, slots: int, wait_seconds: float):
         self._slots = threading.BoundedSemaphore(slots)
+        self._max_waiting = slots
+        self._waiting = 0
+        self._lock = threading.Lock()
         self.wait_seconds = wait_seconds
+
+    def _acquire(self) -> bool:
+        if self._slots.acquire(blocking=False):
+            return True
+        with self._lock:
+            if self._waiting >= self._max_waiting:
+                return False
+            self._waiting += 1
+        try:
+            return self._slots.acquire(timeout=self.wait_seconds)
+        finally:
+            with self._lock:
+                self._waiting -= 1
 
     @contextmanager
     def slot(self) -> Iterator[None]:
-        if not self._slots.acquire(timeout=self.wait_seconds):
+        if not self._acquire():
             raise Busy(str(_l("Many people are searching right now. Please try again in a moment; "
                               "browsing the library still works.")))
         try:

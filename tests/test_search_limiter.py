@@ -1,0 +1,57 @@
+"""The search limiter: a bounded number run, as many wait briefly, the rest are turned away at once."""
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from contentserver.errors import Busy
+from contentserver.search.limiter import SearchLimiter
+
+
+def test_searches_over_the_limit_and_the_queue_are_turned_away_at_once(app):
+    limiter = SearchLimiter(slots=1, wait_seconds=5.0)
+    entered, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with limiter.slot():
+            entered.set()
+            release.wait(10)
+
+    def wait_in_queue(results: list) -> None:
+        try:
+            with limiter.slot():
+                results.append("ran")
+        except Busy:
+            results.append("busy")
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    entered.wait(5)
+    queued: list = []
+    waiter = threading.Thread(target=wait_in_queue, args=(queued,))
+    waiter.start()
+    time.sleep(0.2)  # the waiter is now queued for the one slot
+    with app.test_request_context():
+        started = time.monotonic()
+        with pytest.raises(Busy):
+            with limiter.slot():
+                pass
+        assert time.monotonic() - started < 1.0  # not made to wait: the queue is full
+    release.set()
+    holder.join(10)
+    waiter.join(10)
+    assert queued == ["ran"]
+
+
+def test_a_queued_search_gives_up_after_its_wait(app):
+    limiter = SearchLimiter(slots=1, wait_seconds=0.1)
+    with app.test_request_context():
+        with limiter.slot():
+            started = time.monotonic()
+            with pytest.raises(Busy) as caught:
+                with limiter.slot():
+                    pass
+            assert 0.05 < time.monotonic() - started < 2.0
+    assert caught.value.status == 503
