@@ -1,20 +1,23 @@
-"""Image width and height from the file header, so lesson pages reserve the space and do not jump on slow Wi-Fi.
+"""Lesson images as shown: the smaller copy of a big one, with width and height so pages do not jump on slow Wi-Fi.
 
-Objects are immutable (named by their hash), so a size once read is cached for good. PNG, GIF, WebP and JPEG
-(the image types a library may hold) are read with the standard library: a few header bytes, never the pixels.
+Sizes come from the file header: PNG, GIF, WebP and JPEG (the image types a library may hold) are read with the
+standard library, a few header bytes, never the pixels; objects are immutable, so a size read is cached for good.
 """
 from __future__ import annotations
 
 import re
 import struct
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO, Iterable, Mapping
 
 from .library.objects import ObjectStore
+from .library.variants import variants_of
 
 Size = tuple[int, int]
-IMG_WITHOUT_SIZE = re.compile(r'<img(?![^>]*\swidth=)\s([^>]*?)src="/objects/([0-9a-f]{64})"')
+IMG_TAG = re.compile(r'<img\s[^>]*?src="/objects/([0-9a-f]{64})"[^>]*>')
+IMG_WIDTH = re.compile(r"\swidth=")
 JPEG_SOF = set(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
 
 
@@ -80,22 +83,37 @@ def _object_size(path: Path) -> Size | None:
     return size if size and all(0 < n < 100_000 for n in size) else None
 
 
-def image_sizes(attachments: Iterable, store: ObjectStore) -> dict[str, Size]:
-    """sha256 → (width, height) of every image attachment whose header could be read."""
-    sizes = {}
-    for attachment in attachments:
-        if attachment.kind == "image":
-            size = _object_size(store.path(attachment.sha256))
-            if size:
-                sizes[attachment.sha256] = size
-    return sizes
+@dataclass(frozen=True)
+class ShownImage:
+    """How a lesson shows an image: the object to load (its smaller copy when there is one) and its size."""
+
+    sha256: str
+    width: int
+    height: int
 
 
-def add_sizes(html: str, sizes: Mapping[str, Size]) -> str:
-    """Give every <img> of a known object its width and height (images the author sized keep theirs)."""
-    def sized(match: re.Match) -> str:
-        size = sizes.get(match.group(2))
-        if size is None:
-            return match.group(0)
-        return f'<img width="{size[0]}" height="{size[1]}" {match.group(1)}src="/objects/{match.group(2)}"'
-    return IMG_WITHOUT_SIZE.sub(sized, html)
+def shown_images(attachments: Iterable, store: ObjectStore) -> dict[str, ShownImage]:
+    """Original sha256 → what to show, for every image attachment whose size is known."""
+    images = [a for a in attachments if a.kind == "image"]
+    variants = variants_of(a.sha256 for a in images)
+    shown = {}
+    for image in images:
+        variant = variants.get(image.sha256)
+        if variant is not None:
+            shown[image.sha256] = ShownImage(variant.variant_sha256, variant.width, variant.height)
+        elif size := _object_size(store.path(image.sha256)):
+            shown[image.sha256] = ShownImage(image.sha256, *size)
+    return shown
+
+
+def show_images(html: str, shown: Mapping[str, ShownImage]) -> str:
+    """Every <img> of a known object loads what `shown` says, with its width and height unless the author set them."""
+    def fix(match: re.Match) -> str:
+        tag, image = match.group(0), shown.get(match.group(1))
+        if image is None:
+            return tag
+        tag = tag.replace(f'src="/objects/{match.group(1)}"', f'src="/objects/{image.sha256}"')
+        if not IMG_WIDTH.search(tag):
+            tag = f'<img width="{image.width}" height="{image.height}"' + tag[len("<img"):]
+        return tag
+    return IMG_TAG.sub(fix, html)

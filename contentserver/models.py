@@ -145,3 +145,13 @@ class Hub(db.Model):
     head_etag: Mapped[str | None] = mapped_column(String(200), nullable=True)
     head_signed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ImageVariant(db.Model):
+    """A smaller copy of a big lesson image, made once at import; keyed by the original object's sha256."""
+
+    __tablename__ = "image_variants"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    variant_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)

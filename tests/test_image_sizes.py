@@ -1,6 +1,7 @@
-"""Lesson images carry width and height read from their header bytes, and load lazily."""
+"""Lesson images: width and height read from their header bytes, lazy loading, smaller copies of big ones."""
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import struct
@@ -8,7 +9,7 @@ import struct
 import pytest
 
 from conftest import import_into, lesson_spec, png_bytes
-from contentserver.imagesize import add_sizes, read_size
+from contentserver.imagesize import ShownImage, read_size, show_images
 
 SHA = "ab" * 32
 
@@ -40,10 +41,12 @@ def test_unknown_or_damaged_headers_give_no_size(data):
     assert read_size(io.BytesIO(data)) is None
 
 
-def test_sizes_go_only_to_images_without_one():
+def test_shown_images_get_their_size_unless_the_author_set_one_and_load_the_smaller_copy():
+    small = "cd" * 32
     html = f'<p><img alt="a" src="/objects/{SHA}" loading="lazy"><img width="5" src="/objects/{SHA}"></p>'
-    assert add_sizes(html, {SHA: (40, 30)}) == (
-        f'<p><img width="40" height="30" alt="a" src="/objects/{SHA}" loading="lazy"><img width="5" src="/objects/{SHA}"></p>')
+    assert show_images(html, {SHA: ShownImage(small, 40, 30)}) == (
+        f'<p><img width="40" height="30" alt="a" src="/objects/{small}" loading="lazy">'
+        f'<img width="5" src="/objects/{small}"></p>')
 
 
 def test_lesson_images_have_width_height_and_lazy_loading(app, make_library):
@@ -56,3 +59,44 @@ def test_lesson_images_have_width_height_and_lazy_loading(app, make_library):
     assert 'width="64" height="48"' in images[0] and 'alt="A red square"' in images[0]
     assert 'width="8" height="6"' in images[1]
     assert all('loading="lazy"' in img for img in images)
+
+
+def big_photo(width: int = 2000, height: int = 1500) -> bytes:
+    from PIL import Image
+    out = io.BytesIO()
+    Image.effect_noise((width, height), 60).convert("RGB").save(out, "JPEG", quality=95)
+    return out.getvalue()
+
+
+def test_a_big_photo_is_shown_as_a_smaller_copy_made_at_import(app, make_library):
+    photo = big_photo()
+    lesson = lesson_spec("photo", body="# Photo\n\n![Steppe](steppe.jpg)\n", attachments={"steppe.jpg": photo})
+    import_into(app, make_library([lesson]))
+    client = app.test_client()
+    img = re.search(r"<img [^>]*>", client.get("/lessons/photo").text).group(0)
+    assert 'width="960" height="720"' in img
+    src = re.search(r'src="(/objects/[0-9a-f]{64})"', img).group(1)
+    response = client.get(src)
+    assert response.status_code == 200 and response.mimetype == "image/jpeg"
+    assert read_size(io.BytesIO(response.data)) == (960, 720) and len(response.data) < len(photo) / 3
+    response.close()
+
+
+def test_small_images_and_gifs_are_shown_as_they_are(app, make_library):
+    gif = b"GIF89a" + struct.pack("<HH", 3000, 2000) + bytes(200_000)
+    lesson = lesson_spec("plain", body="![a](a.png) ![g](g.gif)", attachments={"a.png": png_bytes(1200, 900),
+                                                                                  "g.gif": gif})
+    import_into(app, make_library([lesson]))
+    page = app.test_client().get("/lessons/plain").text
+    originals = {hashlib.sha256(png_bytes(1200, 900)).hexdigest(), hashlib.sha256(gif).hexdigest()}
+    assert set(re.findall(r'<img [^>]*src="/objects/([0-9a-f]{64})"', page)) == originals
+
+
+def test_garbage_collection_keeps_the_smaller_copies_of_images_in_use(app, make_library):
+    from contentserver.library.gc import collect
+    from contentserver.models import ImageVariant
+    import_into(app, make_library([lesson_spec("photo", attachments={"steppe.jpg": big_photo()})]))
+    with app.app_context():
+        variant = ImageVariant.query.one().variant_sha256
+        collect(app, 0)
+        assert app.extensions["object_store"].has(variant)

@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from ..db import db
-from ..models import Attachment, InstalledLibrary, Lesson
+from ..models import Attachment, ImageVariant, InstalledLibrary, Lesson
 from .manifests import FOLDER as MANIFESTS
 
 LOCK_NAME = "sync.lock"
@@ -37,10 +37,12 @@ def exclusive(data_dir: Path) -> IO:
 
 
 def _referenced() -> set[str]:
-    """Every sha256 a lesson row (hub or teacher, published or draft) or an installed manifest needs."""
+    """Every sha256 a lesson row (hub or teacher, published or draft), an image's copy or a manifest needs."""
     refs = set(db.session.scalars(select(Lesson.body_sha256)))
     refs |= set(db.session.scalars(select(Attachment.sha256)))
     refs |= set(db.session.scalars(select(InstalledLibrary.manifest_sha256)))
+    refs |= {variant for original, variant in db.session.execute(
+        select(ImageVariant.sha256, ImageVariant.variant_sha256)) if original in refs}
     return refs
 
 

@@ -16,6 +16,7 @@ from .format import MANIFEST_NAME, LessonEntry, ManifestError, manifest_bytes
 from .manifests import keep_manifest
 from .objects import ObjectStore
 from .store import bump_data_version
+from .variants import make_variants
 
 
 @dataclass
@@ -155,6 +156,7 @@ def install_bundle(bundle: LibraryBundle, store: ObjectStore, limits: ImportLimi
     _check_bodies(bundle, store)
     _keep_manifest(bundle, store)
     try:
+        make_variants(store, ((a.sha256, a.media_type, a.size) for e in manifest.lessons for a in e.attachments))
         existing = {lesson.id: lesson for lesson in db.session.scalars(
             select(Lesson).where(Lesson.library_id == manifest.library_id))}
         for entry in manifest.lessons:

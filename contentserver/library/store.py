@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from ..db import db
 from ..errors import NotFound
 from ..models import Attachment, InstalledLibrary, Lesson, Meta
+from .variants import original_of
 
 DATA_VERSION_KEY = "data_version"
 
@@ -67,7 +68,10 @@ def object_media_type(sha256: str) -> str | None:
         return row[0]
     body = db.session.execute(select(Lesson.id).where(Lesson.body_sha256 == sha256,
                                                        Lesson.status == "published").limit(1)).first()
-    return "text/markdown; charset=utf-8" if body else None
+    if body:
+        return "text/markdown; charset=utf-8"
+    original = original_of(sha256)  # a smaller copy of an image: visible while its original is
+    return object_media_type(original) if original else None
 
 
 def installed_libraries() -> list[InstalledLibrary]:

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 
 from .. import render
 from ..errors import NotFound
-from ..imagesize import add_sizes, image_sizes
+from ..imagesize import show_images, shown_images
 from ..i18n import LANG_COOKIE, LANGUAGE_NAMES, UI_LOCALES, subject_name
 from ..library import store
 from ..library.format import LANGS, SHA256_RE
@@ -66,14 +66,13 @@ def lesson(lesson_id: str) -> str:
     item = store.get_lesson(lesson_id)
     objects = current_app.extensions["object_store"]
     attachments = {a.name: a.sha256 for a in item.attachments}
-    sizes = image_sizes(item.attachments, objects)
-    body_html = add_sizes(render.render_markdown(objects.read_bytes(item.body_sha256).decode("utf-8"), attachments),
-                          sizes)
+    body_html = render.render_markdown(objects.read_bytes(item.body_sha256).decode("utf-8"), attachments)
     # Images shown inline by the body are not repeated below it; players and PDFs always are.
     referenced = {a.name for a in item.attachments
                   if a.kind == "image" and f'src="{render.object_url(a.sha256)}"' in body_html}
-    return render_template("browse/lesson.html", lesson=item, body_html=body_html, referenced=referenced,
-                           object_url=render.object_url, image_sizes=sizes)
+    shown = shown_images(item.attachments, objects)
+    return render_template("browse/lesson.html", lesson=item, body_html=show_images(body_html, shown),
+                           referenced=referenced, object_url=render.object_url, shown_images=shown)
 
 
 @bp.get("/objects/<sha256>")
