@@ -191,17 +191,22 @@ def ms(values: list[float], q: float) -> float:
     return percentile(values, q) * 1000
 
 
-def main() -> None:
+def main() -> dict | None:
+    """Print the table and the 512 kbit/s summary line (last); return the figures per rate."""
     if os.geteuid() != 0:
         print("weak link: skipped (needs root for network namespaces)")
-        return
+        return None
     name = f"wlb{os.getpid() % 100000}"
     print(f"{'link':>8} | goodput | idle p50/p95 ms | plain download p50/p95 | our sync p50/p95 | added p95 | share")
-    rows = []
+    rows, figures = [], {}
     for rate, bits in RATES:
         row = measure(name, rate, bits)
         rows.append(row)
         added = ms(row["during"], 0.95) - ms(row["idle"], 0.95)
+        figures[rate] = {"goodput_pct": round(row["goodput"] * 100, 1), "added_p95_ms": round(added),
+                         "share_under_competition_pct": round(row["share"] * 100, 1),
+                         **{f"{phase}_p{q}_ms": round(ms(row[phase], q / 100))
+                            for phase in ("idle", "loaded", "during") for q in (50, 95)}}
         print(f"{rate:>8} | {row['goodput']:6.0%} | {ms(row['idle'], .5):6.0f} / {ms(row['idle'], .95):6.0f} | "
               f"{ms(row['loaded'], .5):6.0f} / {ms(row['loaded'], .95):6.0f} | "
               f"{ms(row['during'], .5):6.0f} / {ms(row['during'], .95):6.0f} | {added:6.0f} | {row['share']:4.0%}",
@@ -210,6 +215,7 @@ def main() -> None:
     added = ms(row["during"], 0.95) - ms(row["idle"], 0.95)
     print(f"weak link 512kbit: goodput {row['goodput'] * 100:.0f}% of link, added p95 {added:.0f} ms, "
           f"share under competition {row['share'] * 100:.0f}%")
+    return figures
 
 
 if __name__ == "__main__":
