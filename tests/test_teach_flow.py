@@ -109,3 +109,10 @@ def test_share_with_hub_mark_queues_the_lesson(site):
     anna.post(f"/teach/lessons/{lesson_id}/share", {"share": "1"})
     anna.post(f"/teach/lessons/{lesson_id}/delete")
     assert lesson_id not in site.client("boss").get("/admin/shares").text, "a deleted lesson is not pushed"
+
+
+def test_a_long_lesson_in_cyrillic_saves(site):
+    anna = site.client("anna")
+    body = "Фотосинтез — өсімдіктердің қоректенуі. " * 4000
+    lesson_id = create_lesson(anna, body=body, lang="kk", script="Cyrl")
+    assert body.strip() in site.server.get(f"/lessons/{lesson_id}")[2].decode()

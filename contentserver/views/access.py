@@ -21,6 +21,7 @@ login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = _l("Please log in as a teacher to open this page.")
 FORM_SLACK = 1024 ** 2
+FORM_MEMORY = 4 * 1024 ** 2
 ACCOUNT_BLUEPRINTS = ("auth", "teach", "admin")
 
 
@@ -32,6 +33,12 @@ class UploadRequest(Request):
         if self.blueprint in ACCOUNT_BLUEPRINTS:
             return upload_limit()
         return super().max_content_length
+
+    @property
+    def max_form_memory_size(self) -> int | None:
+        if self.blueprint in ACCOUNT_BLUEPRINTS:
+            return FORM_MEMORY  # a long lesson in Cyrillic, percent-encoded, is several times its length
+        return super().max_form_memory_size
 
     def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
         staging = current_app.extensions["object_store"].staging
