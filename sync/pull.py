@@ -139,6 +139,7 @@ class Puller:
         wanted = sum(size for sha, size in members.items() if sha in missing)
         if not wanted or wanted * 2 < pack.raw or pack.raw != sum(members.values()):
             return
+        self._check_disk(pack.size + wanted)
         part = self.staging / f"{pack.sha256}.part"
         self.client.fetch(transfer_relpath(pack.sha256), part, pack.size, pack.sha256)
         with open(part, "rb") as stream:

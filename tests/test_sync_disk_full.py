@@ -37,19 +37,23 @@ def _video_lessons(count: int, seed: int) -> list[dict]:
 
 @pytest.fixture
 def school(tmp_path, nginx, make_app, make_library):
+    """school(reserve, videos) -> (app with version 1 installed, nginx, its state); the hub then offers `videos`."""
     hub_dir = tmp_path / "hub"
     publish_folder(make_library(_video_lessons(1, 1), version=1, library_id="lib"), hub_dir, KEY)
     server = nginx(hub_dir)
-    return hub_dir, server, make_library, make_app
+
+    def make(reserve: int, videos: int):
+        app = make_app(DISK_RESERVE_BYTES=reserve)
+        pin_hub(app, server.url, KEY)
+        assert pull(app) == EXIT_OK
+        before = installed(app)
+        publish_folder(make_library(_video_lessons(videos, 2), version=2, library_id="lib"), hub_dir, KEY)
+        return app, server, before
+    return make
 
 
 def test_a_library_larger_than_the_free_disk_is_refused_before_downloading(school):
-    hub_dir, server, make_library, make_app = school
-    app = make_app(DISK_RESERVE_BYTES=1_000_000)
-    pin_hub(app, server.url, KEY)
-    assert pull(app) == EXIT_OK
-    before = installed(app)
-    publish_folder(make_library(_video_lessons(12, 2), version=2, library_id="lib"), hub_dir, KEY)
+    app, server, before = school(reserve=1_000_000, videos=12)
     server.reset()
     assert pull(app) == EXIT_DISK
     assert installed(app) == before
@@ -59,12 +63,7 @@ def test_a_library_larger_than_the_free_disk_is_refused_before_downloading(schoo
 
 
 def test_a_disk_that_fills_during_the_sync_stops_it_and_the_old_library_serves_on(school):
-    hub_dir, server, make_library, make_app = school
-    app = make_app(DISK_RESERVE_BYTES=0)
-    pin_hub(app, server.url, KEY)
-    assert pull(app) == EXIT_OK
-    before = installed(app)
-    publish_folder(make_library(_video_lessons(10, 3), version=2, library_id="lib"), hub_dir, KEY)
+    app, server, before = school(reserve=0, videos=10)
     assert pull(app) == EXIT_DISK        # fits by the first check, but staging + store need twice the space
     assert installed(app) == before
     with app.test_client() as client:

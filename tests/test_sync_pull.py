@@ -17,13 +17,20 @@ def key() -> SigningKey:
     return SigningKey.generate()
 
 
-def test_first_sync_installs_the_starter_library_and_every_object_verifies(tmp_path, nginx, make_app, key):
+@pytest.fixture
+def starter_school(tmp_path, nginx, make_app, key):
+    """nginx serving the starter library as a hub, and a school that pinned it and pulled once."""
     hub_dir = tmp_path / "hub"
     publish_folder(CONTENT, hub_dir, key)
     server = nginx(hub_dir)
     app = make_app()
     pin_hub(app, server.url, key)
     assert pull(app) == EXIT_OK
+    return app, server
+
+
+def test_first_sync_installs_the_starter_library_and_every_object_verifies(tmp_path, starter_school):
+    app, _server = starter_school
     state = installed(app)
     assert len(state["lessons"]) == len(list(p for p in CONTENT.iterdir() if p.is_dir()))
     assert state["objects_verify"]
@@ -31,13 +38,8 @@ def test_first_sync_installs_the_starter_library_and_every_object_verifies(tmp_p
     assert '"exit": 0' in log[-1]
 
 
-def test_unchanged_hub_costs_less_than_2_kb_on_the_wire(tmp_path, nginx, make_app, key):
-    hub_dir = tmp_path / "hub"
-    publish_folder(CONTENT, hub_dir, key)
-    server = nginx(hub_dir)
-    app = make_app()
-    pin_hub(app, server.url, key)
-    assert pull(app) == EXIT_OK
+def test_unchanged_hub_costs_less_than_2_kb_on_the_wire(starter_school):
+    app, server = starter_school
     server.reset()
     assert pull(app) == EXIT_OK
     assert [status for status, _sent, _uri in server.log_lines()] == [304]

@@ -20,12 +20,16 @@ def manifest_path(store: ObjectStore, sha256: str) -> Path:
 def keep_manifest(store: ObjectStore, raw: bytes) -> None:
     """Write the bytes under their sha256 (temporary name, fsync, rename), once."""
     path = manifest_path(store, hashlib.sha256(raw).hexdigest())
-    if path.is_file():
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, raw)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Temporary name, fsync, rename: a reader sees the old file or the whole new one, never half."""
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "wb") as out:
-        out.write(raw)
+        out.write(data)
         out.flush()
         os.fsync(out.fileno())
     os.replace(tmp, path)

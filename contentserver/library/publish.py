@@ -17,6 +17,7 @@ from .format import Manifest, ManifestError, manifest_bytes, parse_manifest
 from .hubformat import (HEAD_NAME, MAX_DELTAS, DeltaRef, FileRef, Head, PackRef, gunzip_bounded, gzip_bytes,
                         head_bytes, make_delta, pack_members, parse_head, sorted_manifest, transfer_relpath,
                         write_pack)
+from .manifests import atomic_write
 from .signing import open_signed, public_key_hex, sign_blob
 
 HISTORY_NAME = "history.json"
@@ -37,17 +38,8 @@ def _write_file(out: Path, data: bytes) -> FileRef:
     path = out / transfer_relpath(sha)
     if not path.is_file():
         path.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(path, data)
+        atomic_write(path, data)
     return FileRef(sha, len(data))
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as stream:
-        stream.write(data)
-        stream.flush()
-        os.fsync(stream.fileno())
-    os.replace(tmp, path)
 
 
 def _write_pack(out: Path, members: dict[str, int], bundle: LibraryBundle) -> PackRef | None:
@@ -124,9 +116,9 @@ def publish(bundle: LibraryBundle, out: Path, key: SigningKey, max_manifest_byte
     history = [{"version": manifest.version, "manifest": sha, "file": manifest_file.sha256},
                *history][:KEEP_VERSIONS + 1]
     signed = sign_blob(key, head_bytes(head))
-    _atomic_write(out / HISTORY_NAME, json.dumps(history, indent=1).encode())
+    atomic_write(out / HISTORY_NAME, json.dumps(history, indent=1).encode())
     previous_mtime = (out / HEAD_NAME).stat().st_mtime if previous is not None else 0.0
-    _atomic_write(out / HEAD_NAME, signed)
+    atomic_write(out / HEAD_NAME, signed)
     stamp = max(time.time(), previous_mtime + 1.0)
     os.utime(out / HEAD_NAME, (stamp, stamp))   # servers' ETags (nginx: mtime-size) must change with the head
     _prune(out, head, previous, history)
