@@ -100,3 +100,17 @@ def test_garbage_collection_keeps_the_smaller_copies_of_images_in_use(app, make_
         variant = ImageVariant.query.one().variant_sha256
         collect(app, 0)
         assert app.extensions["object_store"].has(variant)
+
+
+def test_a_teachers_big_photo_upload_is_shown_as_a_smaller_copy(start_server, tmp_path):
+    from teach_http import create_lesson, start_site
+    site = start_site(start_server, tmp_path / "site")
+    anna = site.client("anna")
+    lesson_id = create_lesson(anna, body="# Steppe\n\n![The steppe in May](steppe.jpg)\n")
+    anna.get(f"/teach/lessons/{lesson_id}")
+    reply = anna.post(f"/teach/lessons/{lesson_id}/files", files={"file": ("steppe.jpg", big_photo(1600, 1200))},
+                      follow=True)
+    assert reply.status == 200, reply.text
+    status, _headers, body = site.server.get(f"/lessons/{lesson_id}")
+    img = re.search(r"<img [^>]*>", body.decode("utf-8")).group(0)
+    assert status == 200 and 'width="960" height="720"' in img and 'alt="The steppe in May"' in img

@@ -11,6 +11,7 @@ from .. import render
 from ..authoring import lessons as authoring
 from ..authoring.uploads import store_upload
 from ..errors import NotFound, Unprocessable
+from ..library.variants import make_variants
 from ..models import Lesson
 from .access import editable_lesson, protect_blueprint, role_required
 from .forms import LessonForm, UploadForm
@@ -97,6 +98,7 @@ def upload(lesson_id: str):
         raise Unprocessable(_("Choose a file to upload."))
     upload_file = form.file.data
     stored = store_upload(upload_file.stream, upload_file.filename or "file", _objects(), current_app.config)
+    make_variants(_objects(), [(stored.sha256, stored.media_type, stored.size)])
     authoring.attach_file(lesson, stored, current_user, form.subtitles_for.data or None, form.subtitles_lang.data)
     return redirect(url_for("teach.edit", lesson_id=lesson.id, saved=1) + "#files", code=303)
 
