@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-APT_TEST := chromium nginx-light ffmpeg fonts-dejavu-core
+APT_TEST := chromium nginx-light ffmpeg fonts-dejavu-core npm
 APT_BENCH := wrk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
