@@ -19,7 +19,8 @@ BABEL_LOCALES = {"kk-Latn": "kk@latin"}
 LANG_COOKIE = "lang"
 
 # Languages are shown by their own names, so everyone can find theirs whatever the UI language.
-LANGUAGE_NAMES = {"kk": "Қазақша", "kk-Latn": cyrillic_to_latin("Қазақша"), "ru": "Русский", "en": "English"}
+LANGUAGE_NAMES = {"kk": "Қазақша", "kk-Latn": cyrillic_to_latin("Қазақша"), "ru": "Русский",
+                  "en": "English"}
 SUBJECT_NAMES = {
     "science": _l("Science"), "math": _l("Mathematics"), "geography": _l("Geography"),
     "history": _l("History"), "language": _l("Language and literature"), "informatics": _l("Informatics"),

@@ -35,6 +35,12 @@ def po_path(locale: str) -> Path:
     return TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po"
 
 
+def _in_package(path: str) -> bool:
+    """Only the package is searched: not content/ (media), instance/ (objects), tests or caches."""
+    parts = Path(path).relative_to(REPO).parts
+    return parts[0] == "contentserver" and not any(p.startswith((".", "_")) for p in parts)
+
+
 def extract() -> Catalog:
     """Every translatable string of the app, found the way babel.cfg says."""
     with open(REPO / "babel.cfg", encoding="utf-8") as cfg:
@@ -42,7 +48,7 @@ def extract() -> Catalog:
     template = Catalog(project="contentserver", charset="utf-8")
     for filename, lineno, message, comments, context in extract_from_dir(
             REPO, method_map, options_map, keywords=KEYWORDS, comment_tags=("TRANSLATORS:",),
-            strip_comment_tags=True):
+            strip_comment_tags=True, directory_filter=_in_package):
         template.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     return template
 
@@ -168,7 +174,8 @@ def problems(template: Catalog | None = None) -> list[str]:
             continue
         have = {_key(m): m for m in catalog if m.id}
         found += [f"{locale}: missing {key[1]!r}" for key in sorted(wanted - have.keys(), key=str)]
-        found += [f"{locale}: stale (no longer in the code) {key[1]!r}" for key in sorted(have.keys() - wanted, key=str)]
+        found += [f"{locale}: stale (no longer in the code) {key[1]!r}"
+                  for key in sorted(have.keys() - wanted, key=str)]
         for key, message in have.items():
             if not all(_strings(message)):
                 found.append(f"{locale}: untranslated {key[1]!r}")
