@@ -59,6 +59,12 @@ def test_first_start_imports_content_and_serves_home_lesson_video_range_and_pdf(
     assert body.startswith(b"%PDF") and body == pdf.read_bytes()
 
 
+def test_server_writes_nothing_outside_its_data_folder(live_server, tmp_path):
+    assert live_server.get("/")[0] == 200 and live_server.get("/lessons/nope")[0] == 404
+    stray = [p.name for p in tmp_path.iterdir() if p != live_server.data_dir and not p.name.endswith(".log")]
+    assert stray == [], "run.py ran in tmp_path and must write only under --data"
+
+
 def test_pages_answer_304_and_unknown_lessons_404_over_http(live_server):
     status, head, _ = live_server.get("/")
     assert status == 200
