@@ -67,42 +67,23 @@ def test_objects_are_named_by_sha256_two_hex_then_the_other_62():
     assert object_relpath(sha) == f"objects/ab/{'c' * 62}"
 
 
-def lesson0(key, value):
-    def edit(m):
-        if value is KeyError:
-            del m["lessons"][0][key]
-        else:
-            m["lessons"][0][key] = value
-    return edit
+def setter(locate):
+    """setter(locate)(key, value) -> an edit that sets (or with value KeyError, deletes) locate(manifest)[key]."""
+    def field(key, value):
+        def edit(manifest):
+            target = locate(manifest)
+            if value is KeyError:
+                del target[key]
+            else:
+                target[key] = value
+        return edit
+    return field
 
 
-def attachment0(key, value):
-    def edit(m):
-        entry = next(a for a in m["lessons"][0]["attachments"] if a["name"] == "sheet.pdf")
-        if value is KeyError:
-            del entry[key]
-        else:
-            entry[key] = value
-    return edit
-
-
-def top(key, value):
-    def edit(m):
-        if value is KeyError:
-            del m[key]
-        else:
-            m[key] = value
-    return edit
-
-
-def subtitles(key, value):
-    def edit(m):
-        entry = next(a for a in m["lessons"][0]["attachments"] if a["type"] == "text/vtt")
-        if value is KeyError:
-            del entry[key]
-        else:
-            entry[key] = value
-    return edit
+top = setter(lambda m: m)
+lesson0 = setter(lambda m: m["lessons"][0])
+attachment0 = setter(lambda m: next(a for a in m["lessons"][0]["attachments"] if a["name"] == "sheet.pdf"))
+subtitles = setter(lambda m: next(a for a in m["lessons"][0]["attachments"] if a["type"] == "text/vtt"))
 
 
 BAD_FIELDS = [
