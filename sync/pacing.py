@@ -1,17 +1,18 @@
 """How fast sync may read: yield to the school's own traffic by queueing delay (LEDBAT, RFC 6817), under a cap.
 
-The transfer loop opens its sockets with `Pacer.open_socket` (a small receive buffer and segment size, so few of
-our bytes are ever queued in the modem), reads `Pacer.read_size()` bytes at a time and calls `Pacer.spend(n)`
-after each read, which sleeps as long as the current rate requires. Delay samples (round-trip times through the
-link, see sync/delayprobe.py) go to `Pacer.observe`; the rate doubles per second while the queueing delay is
-well below the target and falls quickly when it rises above, so sync uses an idle link and gets out of the way
-when the school's own traffic fills the queue.
+The transfer loop opens its sockets with `Pacer.create_connection` (a small receive buffer and segment size, so
+few of our bytes are ever queued in the modem), reads at most `Pacer.read_size()` bytes at a time and calls
+`Pacer.spend(n)` after each read, which sleeps as long as the current rate requires. Delay samples (round-trip
+times through the link, see sync/delayprobe.py) go to `Pacer.observe`; the rate doubles per second while the
+queueing delay is well below the target and falls quickly when it rises above, so sync uses an idle link and
+gets out of the way when the school's own traffic fills the queue. The design and its figures: docs/pacing.md.
 """
 from __future__ import annotations
 
 import socket
 import threading
 import time
+import weakref
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,14 +29,14 @@ HALVE_SECONDS = 0.5          # at twice the target the rate halves this often
 MAX_OFF_TARGET = 4.0         # far above the target counts as this far
 MAX_UP, MAX_DOWN = 1.0, 2.0  # one sample at most doubles the rate, or quarters it
 MAX_STEP_SECONDS = 2.0       # a long gap between samples counts as this much
-READ_SECONDS = 0.01         # each read takes about this much of the rate
+READ_SECONDS = 0.01          # each read takes about this much of the rate
 BURST_SECONDS = 0.05         # reads may catch up this much time after a pause, no more
 CEILING_OVER_DELIVERY = 2.0  # the rate may not grow past this multiple of what the link actually delivered
-RATE_LIMITED = 0.8          # we got at least this share of the rate we paced at: the pacing is what binds
-SQUEEZED = 0.75             # we got less than this share of the best the link ever carried for us
-YIELD_FRACTION = 0.15       # then a standing queue a fraction of the target long is already someone else's
-PEAK_DECAY = 0.999          # per second: the link's best is forgotten in some ten minutes
-WINDOW_SLACK_SECONDS = 0.02
+RATE_LIMITED = 0.8           # we got at least this share of the rate we paced at: the pacing is what binds
+SQUEEZED = 0.75              # we got less than this share of the best the link ever carried for us
+YIELD_FRACTION = 0.15        # then a standing queue a fraction of the target long is already someone else's
+PEAK_DECAY = 0.999           # per second: the link's best is forgotten in some ten minutes
+WINDOW_SLACK_SECONDS = 0.02  # the receive window holds this much traffic beyond twice the base round trip
 MIN_RCVBUF, MAX_RCVBUF = 1024, 256 * 1024
 MIN_MSS, MAX_MSS = 536, 1460
 CAP_SHARE = 0.97             # of a cap, what is left for content once requests and probes had theirs
@@ -132,7 +133,7 @@ class Pacer:
         self.peak = 0.0                   # highest delivery seen: the link's speed as far as we know
         self.bytes_read = 0
         self._probe: DelayProbe | None = None
-        self._sock: socket.socket | None = None
+        self._sock: weakref.ref[socket.socket] | None = None   # the connection made last
         self._rcvbuf, self._mss = 0, MAX_MSS
 
     @property
@@ -212,9 +213,10 @@ class Pacer:
         """Let the open connection's window grow with what the link turns out to carry (never shrink it:
         pacing alone slows a live connection, and TCP must not take back window it has offered)."""
         rcvbuf = self.socket_options()[0]
-        if self._sock is not None and rcvbuf > self._rcvbuf * 1.25:
+        sock = self._sock() if self._sock is not None else None
+        if sock is not None and rcvbuf > self._rcvbuf * 1.25:
             try:
-                self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
                 self._rcvbuf = rcvbuf
             except OSError:          # the connection was closed under us: the next one starts with it
                 self._sock = None
@@ -231,7 +233,8 @@ class Pacer:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
                 if hasattr(socket, "TCP_MAXSEG"):
                     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, mss)
-                sock.settimeout(timeout)
+                if timeout is None or isinstance(timeout, (int, float)):   # else: http.client's "default"
+                    sock.settimeout(timeout)
                 if source_address:
                     sock.bind(source_address)
                 sock.connect(addr)
@@ -240,7 +243,7 @@ class Pacer:
                 sock.close()
                 continue
             self._start_probe(addr[:2])
-            self._sock, self._rcvbuf, self._mss = sock, rcvbuf, mss
+            self._sock, self._rcvbuf, self._mss = weakref.ref(sock), rcvbuf, mss
             return sock
         raise error or OSError(f"no address for {address[0]}")
 
