@@ -1,0 +1,59 @@
+"""The hub transport form on its own: deltas rebuild the exact manifest bytes, packs and gzip are bounded."""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+
+import pytest
+
+from conftest import lesson_spec
+from contentserver.library.bundle import open_library
+from contentserver.library.format import ManifestError, manifest_bytes
+from contentserver.library.hubformat import (apply_delta, gunzip_bounded, make_delta, pack_members, read_pack,
+                                             sorted_manifest, write_pack)
+
+
+def _manifest(make_library, lessons, version):
+    return sorted_manifest(open_library(make_library(lessons, version=version, library_id="lib"), 10 ** 8,
+                                        10 ** 6).manifest)
+
+
+def test_a_delta_rebuilds_the_new_manifest_byte_for_byte(make_library):
+    old = _manifest(make_library, [lesson_spec(f"d{i}", body=f"# {i}\n") for i in range(20)], 1)
+    changed = [lesson_spec(f"d{i}", body=f"# {i}\n") for i in range(3, 20)]
+    changed[0] = lesson_spec("d3", body="# three, changed\n", title="Три")
+    new = _manifest(make_library, changed + [lesson_spec("a-first"), lesson_spec("zz-last")], 2)
+    delta = make_delta(old, new)
+    assert apply_delta(manifest_bytes(old), delta, 1000) == manifest_bytes(new)
+    assert len(delta) < len(manifest_bytes(new)) / 3
+
+
+def test_a_delta_that_would_exceed_the_lesson_limit_is_refused(make_library):
+    old = _manifest(make_library, ["a"], 1)
+    new = _manifest(make_library, ["a", "b", "c"], 2)
+    with pytest.raises(ManifestError, match="more than 2 lessons"):
+        apply_delta(manifest_bytes(old), make_delta(old, new), 2)
+
+
+def test_a_pack_round_trips_and_refuses_what_it_should_not_hold(make_library):
+    new = _manifest(make_library, [lesson_spec(f"p{i}", body=f"# body {i}\n") for i in range(5)], 1)
+    members = pack_members(new)
+    objects = {lesson.body.sha256: f"# body {lesson.id[1:]}\n".encode() for lesson in new.lessons}
+    out = io.BytesIO()
+    write_pack(members, objects.__getitem__, out)
+    got = {sha: window.read() for sha, _size, window in read_pack(io.BytesIO(out.getvalue()), members, "pack")}
+    assert {sha: hashlib.sha256(data).hexdigest() for sha, data in got.items()} == {sha: sha for sha in members}
+    with pytest.raises(ManifestError, match="should not"):
+        list(read_pack(io.BytesIO(out.getvalue()), dict(list(members.items())[1:]), "pack"))
+    with pytest.raises(ManifestError, match="not a valid pack"):
+        for _sha, _size, window in read_pack(io.BytesIO(out.getvalue()[:-30]), members, "pack"):
+            window.read()
+
+
+def test_gunzip_stops_at_the_declared_size():
+    assert gunzip_bounded(gzip.compress(b"x" * 100), 100, "f") == b"x" * 100
+    with pytest.raises(ManifestError, match="expands to more"):
+        gunzip_bounded(gzip.compress(b"x" * 10 ** 7), 1000, "f")
+    with pytest.raises(ManifestError, match="not a valid gzip"):
+        gunzip_bounded(b"not gzip at all", 1000, "f")
