@@ -19,6 +19,7 @@ REGISTRY: tuple[tuple[str, bool], ...] = (
     ("browse", True),
     ("search_quality", False),
     ("search_load", False),
+    ("sync_wire", False),
 )
 
 
