@@ -151,3 +151,4 @@ def reindex_command(app) -> None:
 
 
 from . import cli_hub  # noqa: E402,F401  (registers keygen, publish, hub, sync, export, gc)
+from . import cli_report  # noqa: E402,F401  (registers report)

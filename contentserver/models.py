@@ -147,6 +147,25 @@ class Hub(db.Model):
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class SyncAttempt(db.Model):
+    """One sync run against one hub, kept for the connectivity report (sync/report.py, docs/connectivity.md)."""
+
+    __tablename__ = "sync_attempts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    hub_url: Mapped[str] = mapped_column(String(500))
+    direction: Mapped[str] = mapped_column(String(8), default="pull")
+    reachable: Mapped[bool] = mapped_column(Boolean)
+    bytes_down: Mapped[int] = mapped_column(Integer, default=0)
+    bytes_up: Mapped[int] = mapped_column(Integer, default=0)
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    download_bps: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    upload_bps: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    latency_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    exit_code: Mapped[int] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
 class ImageVariant(db.Model):
     """A smaller copy of a big lesson image, made once at import; keyed by the original object's sha256."""
 

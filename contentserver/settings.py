@@ -68,6 +68,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SYNC_INTERVAL_SECONDS", 3600.0, float, "How often `sync run` (the sync service) pulls from the hub."),
     Setting("SYNC_RETRY_SECONDS", 60.0, float,
             "After a failed pull the service retries this soon, doubling the wait per failure up to the interval."),
+    Setting("SCHOOL_ID_GOVT", "", str, "The government's id of this school, put in the connectivity report."),
+    Setting("SCHOOL_ID_GIGA", "", str, "Giga's id of this school (school_id_giga), put in the connectivity report."),
     Setting("USB_PART_BYTES", 2 * 1024 ** 3, int,
             "Objects bigger than this are split into parts of this size on a USB stick (FAT32 holds at most 4 GiB)."),
     Setting("GC_GRACE_SECONDS", 7 * 24 * 3600.0, float,

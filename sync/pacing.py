@@ -82,6 +82,10 @@ class BaseDelay:
         """The base delay (0 before any sample)."""
         return min((lowest for _, lowest in self._buckets), default=0.0)
 
+    def known(self) -> bool:
+        """Whether any sample was taken."""
+        return bool(self._buckets)
+
 
 class DelayController:
     """The rate (bytes/s) steered by queueing delay: up while below target, down when above; not thread-safe."""
@@ -154,6 +158,12 @@ class Pacer:
         with self._lock:
             ceiling = CEILING_OVER_DELIVERY * self.delivered if self.delivered else None
             self._controller.observe(delay, self._clock(), ceiling, self.target_delay())
+
+    def latency(self) -> float | None:
+        """The link's round trip without a queue (the base delay), in seconds; None before any sample."""
+        with self._lock:
+            base = self._controller.base
+            return base.value() if base.known() else None
 
     def target_delay(self) -> float:
         """The configured target; but when the link is full without us - we get all the rate we ask for, or

@@ -19,6 +19,7 @@ from .errors import EXIT_OK, Busy, NotConfigured, Refused, SyncError
 from .pacing import Pacer, PacingConfig
 from .progress import Display
 from .pull import PullResult, Puller
+from .report import record_attempt
 from .transfer import HubClient
 
 LOG_NAME = "sync.log"
@@ -96,6 +97,7 @@ def _pull_one(app: Flask, hub: Hub, display: Display, data_dir: Path) -> int:
                            to=result.to_version, up_to_date=result.up_to_date, objects=result.objects,
                            object_bytes=result.object_bytes, wire_bytes=client.counters.bytes_down,
                            requests=client.counters.requests, seconds=round(time.monotonic() - started, 3)))
+    record_attempt(client, hub.url, code, message, round(time.monotonic() - started, 3))
     return code
 
 

@@ -1,0 +1,91 @@
+"""The connectivity report: every sync attempt recorded, summed up per day in the field names of Giga's maps."""
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Iterable
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from contentserver.db import db
+from contentserver.models import SyncAttempt
+
+from .transfer import HubClient
+
+FORMAT = "contentserver-connectivity/1"
+MAX_ERRORS = 5
+
+
+def record_attempt(client: HubClient, hub_url: str, code: int, message: str, seconds: float,
+                   direction: str = "pull") -> None:
+    """Store one attempt: reachable when the hub answered at least once; speed and latency from the pacer."""
+    pacer = client.pacer
+    latency = pacer.latency() if pacer is not None else None
+    db.session.add(SyncAttempt(
+        hub_url=hub_url, direction=direction, reachable=client.counters.requests > 0,
+        bytes_down=client.counters.bytes_down, bytes_up=0, seconds=seconds,
+        download_bps=int(pacer.peak * 8) if pacer is not None and pacer.peak else None,
+        latency_ms=round(latency * 1000) if latency is not None else None,
+        exit_code=code, error=message[:1000] if code else None))
+    try:
+        db.session.commit()
+    except SQLAlchemyError:      # a full disk, say: the sync itself has its own exit code and log line
+        db.session.rollback()
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite hands datetimes back without their zone; they were stored in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return _utc(moment).isoformat(timespec="seconds").replace("+00:00", "Z") if moment else None
+
+
+def _median(values: Iterable[int | None]) -> int | None:
+    present = [v for v in values if v is not None]
+    return int(statistics.median(present)) if present else None
+
+
+def day_summary(day: date, attempts: list[SyncAttempt], school_id_giga: str, school_id_govt: str) -> dict[str, Any]:
+    """One day's attempts (UTC) in Giga's six fields, plus uplink availability, bytes and errors."""
+    hours: list[list[bool]] = [[] for _ in range(24)]
+    for attempt in attempts:
+        hours[_utc(attempt.started_at).hour].append(attempt.reachable)
+    measured = [a for a in attempts if a.download_bps or a.latency_ms is not None]
+    successes = [a.started_at for a in attempts if a.exit_code == 0]
+    errors = Counter(a.error for a in attempts if a.error)
+    reachable = sum(a.reachable for a in attempts)
+    return {
+        "school_id_giga": school_id_giga or None,
+        "school_id_govt": school_id_govt or None,
+        "timestamp": _iso(max((a.started_at for a in measured or attempts), default=None)),
+        "connectivity_speed": _median(a.download_bps for a in attempts),
+        "connectivity_upload_speed": _median(a.upload_bps for a in attempts),
+        "connectivity_latency": _median(a.latency_ms for a in attempts),
+        "date": day.isoformat(),
+        "attempts": len(attempts),
+        "reachable_attempts": reachable,
+        "uplink_availability": round(reachable / len(attempts), 3) if attempts else None,
+        "uplink_availability_by_hour": [round(sum(h) / len(h), 3) if h else None for h in hours],
+        "bytes_down": sum(a.bytes_down for a in attempts),
+        "bytes_up": sum(a.bytes_up for a in attempts),
+        "last_success": _iso(max(successes, default=None)),
+        "errors": [{"message": m, "count": n} for m, n in errors.most_common(MAX_ERRORS)],
+    }
+
+
+def build_report(school_id_giga: str, school_id_govt: str, days: int = 30,
+                 now: datetime | None = None) -> dict[str, Any]:
+    """The last `days` UTC days that have attempts, oldest first (docs/connectivity.md)."""
+    now = now or datetime.now(timezone.utc)
+    since = datetime.combine(now.date() - timedelta(days=days - 1), datetime.min.time(), tzinfo=timezone.utc)
+    rows = db.session.scalars(db.select(SyncAttempt).where(SyncAttempt.started_at >= since)
+                              .order_by(SyncAttempt.started_at))
+    by_day: dict[date, list[SyncAttempt]] = {}
+    for row in rows:
+        by_day.setdefault(_utc(row.started_at).date(), []).append(row)
+    return {"format": FORMAT, "generated": _iso(now), "school_id_giga": school_id_giga or None,
+            "school_id_govt": school_id_govt or None,
+            "days": [day_summary(day, by_day[day], school_id_giga, school_id_govt) for day in sorted(by_day)]}
