@@ -1,13 +1,14 @@
 """Clean-up: old staging leftovers and unreferenced objects go; referenced, teacher and recent files stay."""
 from __future__ import annotations
 
+import json
 import os
 import time
 
 from conftest import lesson_spec
 from contentserver.db import db
 from contentserver.library.gc import collect
-from contentserver.models import Lesson
+from contentserver.models import Lesson, LessonRevision
 
 DAY = 24 * 3600
 
@@ -53,3 +54,21 @@ def test_staging_leftovers_are_deleted_after_the_grace_period(app, data_dir):
         freed = collect(app, 7 * DAY)
     assert not old.exists() and fresh.exists()
     assert freed.bytes == 1000
+
+
+def test_objects_of_a_teachers_earlier_revisions_survive_clean_up(app):
+    store = app.extensions["object_store"]
+    with app.app_context():
+        old_body, old_file, new_body = (store.put_bytes(b"# first draft\n"), store.put_bytes(b"old picture"),
+                                        store.put_bytes(b"# second draft\n"))
+        db.session.add(Lesson(id="mine", title="Mine", lang="en", script="Latn", subject="math", grade=3,
+                              body_sha256=new_body, origin="local", status="draft"))
+        db.session.flush()
+        snapshot = {"body_sha256": old_body, "attachments": [{"name": "p.png", "sha256": old_file}]}
+        db.session.add(LessonRevision(lesson_id="mine", number=1, snapshot_json=json.dumps(snapshot)))
+        db.session.commit()
+    for sha in list(store):
+        _age(store.path(sha), 8 * DAY)
+    with app.app_context():
+        collect(app, 7 * DAY)
+    assert {old_body, old_file, new_body} <= set(store)

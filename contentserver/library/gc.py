@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import fcntl
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +12,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from ..db import db
-from ..models import Attachment, ImageVariant, InstalledLibrary, Lesson
+from ..models import Attachment, ImageVariant, InstalledLibrary, Lesson, LessonRevision
 from .manifests import FOLDER as MANIFESTS
 
 LOCK_NAME = "sync.lock"
@@ -36,10 +37,21 @@ def exclusive(data_dir: Path) -> IO:
     return handle
 
 
+def _revision_refs() -> set[str]:
+    """Objects that a teacher's saved revisions need, so every revision stays restorable."""
+    refs: set[str] = set()
+    for snapshot_json in db.session.scalars(select(LessonRevision.snapshot_json)):
+        snapshot = json.loads(snapshot_json)
+        refs.add(snapshot["body_sha256"])
+        refs |= {a["sha256"] for a in snapshot.get("attachments", [])}
+    return refs
+
+
 def _referenced() -> set[str]:
-    """Every sha256 a lesson row (hub or teacher, published or draft), an image's copy or a manifest needs."""
+    """Every sha256 a lesson row (hub or teacher, published or draft), a revision, an image's copy or a manifest needs."""
     refs = set(db.session.scalars(select(Lesson.body_sha256)))
     refs |= set(db.session.scalars(select(Attachment.sha256)))
+    refs |= _revision_refs()
     refs |= set(db.session.scalars(select(InstalledLibrary.manifest_sha256)))
     refs |= {variant for original, variant in db.session.execute(
         select(ImageVariant.sha256, ImageVariant.variant_sha256)) if original in refs}
