@@ -33,13 +33,14 @@ def test_keygen_publish_hub_add_pull_export_and_gc(tmp_path, nginx):
     assert _run("sync", "pull", "--data", str(school)).returncode == 6     # no hub configured yet
     assert _run("hub", "add", server.url, "--key", "not-a-key", "--data", str(school)).returncode == 2
     assert _run("hub", "add", server.url, "--key", public, "--data", str(school)).returncode == 0
-    pulled = _run("sync", "pull", "--quiet", "--data", str(school))
+    pulled = _run("sync", "pull", "--data", str(school))
     assert pulled.returncode == 0, pulled.stderr
-    assert pulled.stdout == "" and pulled.stderr == ""
-    again = _run("sync", "pull", "--data", str(school))
-    assert again.returncode == 0 and "up to date" in again.stderr
+    assert "installed library kz-starter" in pulled.stderr
+    again = _run("sync", "pull", "--quiet", "--data", str(school))
+    assert again.returncode == 0 and again.stdout == "" and again.stderr == ""
+    assert "up to date" in _run("sync", "pull", "--data", str(school)).stderr
     exported = _run("export", str(tmp_path / "stick"), "--data", str(school))
     assert exported.returncode == 0, exported.stderr
     assert (tmp_path / "stick" / "head.signed").is_file()
     assert _run("gc", "--data", str(school)).returncode == 0
-    assert len((school / "logs" / "sync.log").read_text().splitlines()) == 3
+    assert len((school / "logs" / "sync.log").read_text().splitlines()) == 4
