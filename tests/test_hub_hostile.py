@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import http.server
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -251,3 +253,38 @@ def test_delta_that_does_not_produce_the_signed_manifest_falls_back_and_still_in
     assert delta.exists()
     assert _pull(app)[0] == EXIT_OK
     assert installed(app)["versions"] == {"lib": 2}
+
+
+class _Overlong(http.server.BaseHTTPRequestHandler):
+    """A hub that ignores Range and sends every file with 1000 bytes more than it has."""
+
+    root: Path
+
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        path = self.root / self.path.lstrip("/")
+        data = path.read_bytes() if path.is_file() else b""
+        if not path.name.endswith(HEAD_NAME):
+            data += b"\0" * 1000
+        self.send_response(200 if path.is_file() else 404)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_server_that_ignores_ranges_and_sends_more_than_declared_is_refused(tmp_path, make_app, make_library):
+    hub_dir = tmp_path / "overlong-hub"
+    publish_folder(make_library(LESSONS, version=1, library_id="lib"), hub_dir, KEY)
+    handler = type("Handler", (_Overlong,), {"root": hub_dir})
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        app = make_app(SYNC_GIVE_UP_SECONDS=2.0)
+        pin_hub(app, f"http://127.0.0.1:{server.server_address[1]}/", KEY)
+        try:
+            _assert_refused(app, installed(app), "more than the", "declared")
+        finally:
+            server.shutdown()
+            thread.join()
