@@ -18,9 +18,9 @@ from typing import Any, Callable
 
 import pytest
 
-from libmaker import (CONTENT, DEFAULT_LESSON, EXTENSION_TYPES, FAKE_MP4, REPO, SHARED, VTT,  # noqa: F401
-                      build_manifest, hostile_names, lesson_spec, pdf_bytes, png_bytes, write_built_library,
-                      write_object, write_source_library, xss_vectors)
+from libmaker import (CONTENT, DEFAULT_LESSON, EXTENSION_TYPES, FAKE_MP4, REPO, SAMPLE_BODY, SHARED,  # noqa: F401
+                      VTT, build_manifest, hostile_names, lesson_spec, pdf_bytes, png_bytes, sample_lessons,
+                      write_built_library, write_object, write_source_library, xss_vectors)
 from pagecheck import URL_ATTRIBUTES, Elements, external_urls, points_elsewhere, url_scheme  # noqa: F401
 
 VENV_BIN = Path(sys.executable).parent
@@ -109,6 +109,18 @@ def imported_app(app):
 @pytest.fixture
 def imported_client(imported_app):
     return imported_app.test_client()
+
+
+@pytest.fixture
+def sample_app(app, make_library):
+    """An app with sample_lessons() installed: 3 lessons, 2 subjects, grades 5 and 7, kk/ru/en, every media kind."""
+    import_into(app, make_library(sample_lessons()))
+    return app
+
+
+@pytest.fixture
+def sample_client(sample_app):
+    return sample_app.test_client()
 
 
 # --- a real server over HTTP ------------------------------------------------------------------------------

@@ -158,3 +158,30 @@ def write_source_library(root: Path, lessons: list[dict[str, Any]], library_id: 
         for name, data in spec["attachments"].items():
             (folder / name).write_bytes(data)
     return root
+
+
+SAMPLE_BODY = """# Alpha lesson
+
+Intro with a picture: ![a leaf](leaf.png)
+
+| Unit | Size |
+|---|---|
+| cm | small |
+| km | large |
+
+- first point
+- second point
+
+[Worksheet](sheet.pdf)
+"""
+
+
+def sample_lessons(title: str = "Alpha lesson") -> list[dict[str, Any]]:
+    """alpha (science, en: table, list, image, PDF, video with en+ru subtitles), beta (math, ru), gamma (math, kk)."""
+    return [
+        lesson_spec("alpha", title=title, body=SAMPLE_BODY.replace("Alpha lesson", title),
+                    attachments={"leaf.png": png_bytes(), "sheet.pdf": pdf_bytes(), "clip.mp4": FAKE_MP4,
+                                 "clip.en.vtt": VTT, "clip.ru.vtt": VTT + b"\n"}),
+        lesson_spec("beta", subject="math", lang="ru", script="Cyrl", title="Бета", grade=5),
+        lesson_spec("gamma", subject="math", lang="kk", script="Cyrl", title="Гамма", grade=7),
+    ]
