@@ -6,7 +6,7 @@ import re
 import pytest
 
 from browser_support import browser, new_page  # noqa: F401  (fixtures)
-from conftest import import_into, lesson_spec, png_bytes
+from conftest import import_into, lesson_spec, pdf_bytes, png_bytes
 
 pytestmark = pytest.mark.browser
 
@@ -17,7 +17,7 @@ ALLOWED_IN_CACHE = re.compile(r"^/(lessons/[^/]+|objects/[0-9a-f]{64}|saved|stat
 def water(version: int) -> dict:
     return lesson_spec("water", title="Water in three states", body=(
         f"# Water in three states\n\n![Ice, water and steam](states.png)\n\nVersion {version} of the text.\n"),
-        attachments={"states.png": png_bytes(40 + version, 30, (20, 90, 200))})
+        attachments={"states.png": png_bytes(40 + version, 30, (20, 90, 200)), "sheet.pdf": pdf_bytes(f"v{version}")})
 
 
 def cached_paths(page) -> list[str]:
@@ -28,6 +28,15 @@ def cached_paths(page) -> list[str]:
         }
         return paths;
     }""")
+
+
+def eventually(page, script: str, timeout: float = 15.0) -> None:
+    """Poll an async page function until it returns true (wait_for_function does not await promises)."""
+    for _ in range(int(timeout * 10)):
+        if page.evaluate(script):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"still false after {timeout}s: {script}")
 
 
 def image_width(page) -> int:
@@ -61,11 +70,11 @@ def test_a_saved_lesson_opens_offline_and_is_updated_when_back_online(start_serv
     updater = create_app({"DATA_DIR": str(server.data_dir), "STARTER_LIBRARY": ""})
     import_into(updater, make_library([water(2), "other"], version=2))
     page.goto(server.url + "/saved")  # back on the school Wi-Fi: saved copies are refreshed
-    page.wait_for_function("""async () => {
+    eventually(page, """async () => {
         const hit = await caches.match('/lessons/water', {ignoreVary: true});
         return hit && (await hit.text()).includes('Version 2 of the text.');
     }""")
-    page.wait_for_function("""async () => {
+    eventually(page, """async () => {
         const html = await (await caches.match('/lessons/water', {ignoreVary: true})).text();
         const src = html.match(/<img[^>]*src="([^"]+)"/)[1];
         return !!(await caches.match(src, {ignoreVary: true}));
@@ -79,6 +88,11 @@ def test_a_saved_lesson_opens_offline_and_is_updated_when_back_online(start_serv
     page.context.set_offline(True)
     page.goto(server.url + LESSON)
     assert "Version 2 of the text." in page.inner_text("article") and image_width(page) == 42
+    worksheet = page.evaluate("""async () => {
+        const response = await fetch(document.querySelector('figure.pdf figcaption a').getAttribute('href'));
+        return [response.status, (await response.text()).slice(0, 5)];
+    }""")
+    assert worksheet == [200, "%PDF-"]
     assert not page.dialogs and not page.errors
 
 

@@ -1,17 +1,20 @@
 /* Progressive enhancement: registers the service worker, saves a lesson for offline reading, lists saved ones.
-   Every text shown comes from data-* attributes the server rendered in the UI language. */
+   Every text shown comes from data-* attributes the server rendered in the UI language. The service worker
+   (sw.js) writes the cache; this page only asks it to save, reads what is saved, and removes. */
 (function () {
   "use strict";
-  if (!("serviceWorker" in navigator) || !window.caches || !window.fetch) return;
+  if (!("serviceWorker" in navigator) || !window.caches || !window.MessageChannel) return;
   var CACHE = "saved-lessons-v1";  // the same name as in sw.js
   navigator.serviceWorker.register("/sw.js", { scope: "/" });
 
-  function lessonUrls() {
-    var urls = [location.pathname];
-    document.querySelectorAll("main img[src^='/objects/']").forEach(function (img) {
-      urls.push(img.getAttribute("src"));
+  function askToSave(paths) {
+    return navigator.serviceWorker.ready.then(function (registration) {
+      return new Promise(function (resolve, reject) {
+        var channel = new MessageChannel();
+        channel.port1.onmessage = function (event) { if (event.data) resolve(); else reject(); };
+        registration.active.postMessage({ save: paths }, [channel.port2]);
+      });
     });
-    return urls;
   }
 
   function savedLessons(cache) {
@@ -36,9 +39,10 @@
     button.addEventListener("click", function () {
       var wasSaved = !!button.dataset.saved;
       status.textContent = wasSaved ? "" : box.dataset.saving;
-      caches.open(CACHE).then(function (cache) {
-        return wasSaved ? cache.delete(path, { ignoreVary: true }) : cache.addAll(lessonUrls());
-      }).then(function () { show(!wasSaved); }, function () { show(wasSaved, box.dataset.failed); });
+      var done = wasSaved ? caches.open(CACHE).then(function (cache) {
+        return cache.delete(path, { ignoreVary: true });
+      }) : askToSave([path]);
+      done.then(function () { show(!wasSaved); }, function () { show(wasSaved, box.dataset.failed); });
     });
   }
 
@@ -70,9 +74,7 @@
     var empty = box.querySelector("[data-empty]");
     caches.open(CACHE).then(function (cache) {
       return savedLessons(cache).then(function (paths) {
-        if (navigator.onLine) {  // back on the school Wi-Fi: the service worker refreshes each saved copy
-          paths.forEach(function (path) { fetch(path, { cache: "no-cache" }).catch(function () {}); });
-        }
+        if (navigator.onLine && paths.length) askToSave(paths).catch(function () {});  // back on the school Wi-Fi
         return Promise.all(paths.map(function (path) { return listItem(cache, path, box); }));
       });
     }).then(function (items) {

@@ -1,17 +1,26 @@
 /* Service worker: lessons a student saved open with no connection and follow their changes when online.
-   Only lesson pages, their images, the saved-lessons page and the stylesheet are ever cached; teacher and
-   admin pages never pass through here. */
+   Only lesson pages, their images and worksheets, the saved-lessons page and the stylesheet are ever cached;
+   teacher and admin pages never are. This file is the only writer of the cache (offline.js asks it to save). */
 "use strict";
 const CACHE = "saved-lessons-v1";
 const SHELL = ["/saved", "/static/style.css", "/static/offline.js"];
 const CACHEABLE = /^\/(lessons\/[^/]+|objects\/[0-9a-f]{64}|saved|static\/(style\.css|offline\.js))$/;
-const IMAGE_SRC = /<img[^>]*\ssrc="(\/objects\/[0-9a-f]{64})"/g;
+// What a saved lesson keeps with it: its images and its PDF worksheets (never videos: too big).
+const LESSON_FILES = /<img[^>]*\ssrc="(\/objects\/[0-9a-f]{64})"|<figure class="attachment pdf">\s*<figcaption>\s*<a href="(\/objects\/[0-9a-f]{64})"/g;
 
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
+  event.waitUntil(caches.open(CACHE).then((cache) => Promise.all(SHELL.map((path) => download(cache, path))))
+    .then(() => self.skipWaiting()));
 });
 
 self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim()));
+
+self.addEventListener("message", (event) => {
+  const paths = event.data && event.data.save;
+  const reply = event.ports[0];
+  if (!Array.isArray(paths) || !reply) return;
+  event.waitUntil(saveLessons(paths).then(() => reply.postMessage(true), () => reply.postMessage(false)));
+});
 
 self.addEventListener("fetch", (event) => {
   const request = event.request;
@@ -24,15 +33,36 @@ self.addEventListener("fetch", (event) => {
   }
 });
 
+/* Store a response under its path alone: without Vary, so one copy per path, whatever the language cookie. */
+async function keep(cache, path, response) {
+  const headers = new Headers(response.headers);
+  headers.delete("Vary");
+  const copy = new Response(await response.blob(), { status: response.status, statusText: response.statusText, headers });
+  await cache.delete(path, { ignoreVary: true });
+  await cache.put(path, copy);
+}
+
+async function download(cache, path, fetched) {
+  const response = fetched || await fetch(path, { cache: "no-cache" });
+  if (!response.ok) throw new Error(path + ": " + response.status);
+  const html = path.startsWith("/lessons/") ? await response.clone().text() : "";
+  await keep(cache, path, response);
+  for (const [, img, pdf] of html.matchAll(LESSON_FILES)) {
+    const file = img || pdf;
+    if (!(await cache.match(file, { ignoreVary: true }))) await download(cache, file);
+  }
+}
+
+async function saveLessons(paths) {
+  const cache = await caches.open(CACHE);
+  for (const path of [...SHELL, ...paths.filter((p) => p.startsWith("/lessons/") && CACHEABLE.test(p))]) {
+    await download(cache, path);
+  }
+}
+
 async function offlineFallback() {
   const saved = await caches.match("/saved", { ignoreVary: true });
   return saved || Response.error();
-}
-
-async function keepImages(cache, html) {
-  for (const [, src] of html.matchAll(IMAGE_SRC)) {
-    if (!(await cache.match(src, { ignoreVary: true }))) await cache.add(src).catch(() => undefined);
-  }
 }
 
 async function answer(request, path) {
@@ -41,11 +71,9 @@ async function answer(request, path) {
   if (path.startsWith("/objects/")) return saved || fetch(request);  // named by their hash: never change
   try {
     const fresh = await fetch(request);
-    // A saved page is replaced by its newer version (and that version's images) whenever we are online.
+    // A saved page is replaced by its newer version (and that version's files) whenever we are online.
     if (saved && fresh.ok && !/no-store/.test(fresh.headers.get("Cache-Control") || "")) {
-      const html = await fresh.clone().text();
-      await cache.put(path, fresh.clone());
-      if (path.startsWith("/lessons/")) await keepImages(cache, html);
+      await download(cache, path, fresh.clone()).catch(() => undefined);
     }
     return fresh;
   } catch (error) {
