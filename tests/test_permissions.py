@@ -39,6 +39,7 @@ ROUTES = [
     ("admin.deleted", "GET", "/admin/deleted", None, ADMIN_ONLY),
     ("admin.recover", "POST", "/admin/lessons/{deleted}/recover", lambda c: {}, ADMIN_ONLY),
     ("admin.shares", "GET", "/admin/shares", None, ADMIN_ONLY),
+    ("admin.connectivity", "GET", "/admin/connectivity", None, ADMIN_ONLY),
 ]
 
 

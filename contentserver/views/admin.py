@@ -100,3 +100,6 @@ def recover(lesson_id: str) -> Response:
 @role_required("admin")
 def shares() -> str:
     return render_template("admin/shares.html", shares=authoring.queued_shares())
+
+
+from . import admin_connectivity  # noqa: E402,F401  (registers /admin/connectivity on this blueprint)

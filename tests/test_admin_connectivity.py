@@ -1,0 +1,56 @@
+"""/admin/connectivity: the last 30 days of real sync attempts as SVG charts, with no JavaScript; admins only."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+from nacl.signing import SigningKey
+
+from conftest import free_port, lesson_spec
+from contentserver.charts import HEIGHT, bar_chart
+from contentserver.db import db
+from contentserver.models import ShareRequest
+from nginx_hub import nginx  # noqa: F401  (fixture)
+from sync.errors import EXIT_LINK
+from sync_helpers import pin_hub, publish_folder, pull
+from teach_http import start_site
+
+
+def test_bars_scale_to_the_top_and_days_without_data_are_stubs():
+    chart = bar_chart([(50.0, "a"), (None, "b"), (100.0, "c"), (0.0, "d")], top=100)
+    heights = [bar.height for bar in chart.bars]
+    assert heights == [HEIGHT / 2, 2.0, HEIGHT, 0.0] and chart.bars[1].missing
+    assert [bar.title for bar in chart.bars] == ["a", "b", "c", "d"]
+    assert all(bar.y + bar.height == HEIGHT for bar in chart.bars)
+    assert bar_chart([(3.0, "x"), (6.0, "y")]).top == 6.0
+
+
+def test_admin_page_charts_the_recorded_attempts_of_real_pulls(tmp_path, nginx, make_app, make_library,
+                                                             start_server, data_dir):
+    key = SigningKey.generate()
+    hub_dir = tmp_path / "hub"
+    publish_folder(make_library([lesson_spec("one")], version=1, library_id="lib"), hub_dir, key)
+    app = make_app(SYNC_GIVE_UP_SECONDS=0.5, SYNC_BACKOFF_MAX_SECONDS=0.1)
+    pin_hub(app, nginx(hub_dir).url, key)
+    pin_hub(app, f"http://127.0.0.1:{free_port()}/", SigningKey.generate())      # a hub that never answers
+    assert pull(app) == EXIT_LINK
+    with app.app_context():
+        db.session.add(ShareRequest(lesson_id="one", state="queued"))
+        db.session.commit()
+        db.session.remove()
+
+    site = start_site(start_server, data_dir)
+    page = site.client("boss").get("/admin/connectivity")
+    assert page.status == 200
+    html = page.text
+    charts = re.findall(r'<svg class="chart".*?</svg>', html, re.S)
+    assert len(charts) == 3 and all(chart.count("<rect") == 30 for chart in charts)
+    assert not any("<script" in chart for chart in charts)          # drawn on the server, not scripted
+    assert "50% reached the hub</title>" in charts[0]               # one of today's two attempts reached it
+    assert charts[0].count('fill="#bbb"') == 29                     # the other 29 days have no attempt
+    today = datetime.now(timezone.utc)
+    assert f"{today:%H}:" in html and "UTC" in html                  # the last successful sync: today
+    assert re.search(r"Lessons waiting to go up</dt>\s*<dd><a [^>]*>1</a>", html)
+    assert "Free disk" in html and " GB" in html
+    assert site.client("anna").get("/admin/connectivity").status == 403
+    assert site.client().get("/admin/connectivity").status in (302, 303)
