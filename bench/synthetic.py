@@ -7,6 +7,8 @@ bundle, build), and both the built library and the data folder it imports into a
 from __future__ import annotations
 
 import hashlib
+import importlib
+import inspect
 import json
 import random
 import struct
@@ -33,10 +35,11 @@ LANGUAGE_MIX = {("kk", "Cyrl"): 0.45, ("ru", "Cyrl"): 0.30, ("en", "Latn"): 0.15
 PART_WORD = {("kk", "Cyrl"): "бөлім", ("ru", "Cyrl"): "часть", ("en", "Latn"): "part", ("kk", "Latn"): "bölım"}
 IMAGE_SHARE = 0.10  # lessons with a figure (one of a few small PNGs, stored once: content-addressed)
 WORDS_MEDIAN, WORDS_MIN, WORDS_MAX = 320, 120, 1500
-# Code whose change makes an imported data folder stale: the database schema and the search index schema.
-# (Not all of library/ and search/: they change often, and importing 20,000 lessons with their index takes
-# minutes. After a change to text analysis, remove the cached data-* folders to measure the new index.)
-DATA_CODE = ("contentserver/models.py", "contentserver/search/schema.py")
+# What makes an imported data folder stale: the rows the importer fills and the search index schema. (Not all
+# of the code: it changes all day, new tables are made at start-up, and importing 20,000 lessons with their
+# index takes minutes. After a change to text analysis, remove the cached data-* folders to measure it.)
+DATA_SHAPE = ("contentserver.models:Lesson", "contentserver.models:Attachment", "contentserver.models:InstalledLibrary",
+              "contentserver.search.schema:build_schema")
 
 
 @dataclass(frozen=True)
@@ -150,12 +153,16 @@ def synthetic_library(n: int) -> Path:
     return cached_folder(f"lib-{n}-{key}", build)
 
 
-def _data_code_digest() -> bytes:
-    files = []
-    for name in DATA_CODE:
-        path = REPO / name
-        files += sorted(path.rglob("*.py")) if path.is_dir() else [path] if path.is_file() else []
-    return b"".join(f.relative_to(REPO).as_posix().encode() + f.read_bytes() for f in files)
+def _data_shape() -> str:
+    """The source of the classes and functions named in DATA_SHAPE (those that exist)."""
+    parts = []
+    for name in DATA_SHAPE:
+        module, attr = name.split(":")
+        try:
+            parts.append(inspect.getsource(getattr(importlib.import_module(module), attr)))
+        except (ImportError, AttributeError):
+            parts.append(f"{name}: absent")
+    return "\n".join(parts)
 
 
 def imported_data(library: Path) -> Path:
@@ -164,7 +171,7 @@ def imported_data(library: Path) -> Path:
     Its key is the library's manifest and the code that shapes a data folder, so a schema or index change
     imports afresh. A server may be run on it (it writes only its WAL and caches); copy it to modify it.
     """
-    key = digest((library / MANIFEST_NAME).read_bytes(), _data_code_digest())
+    key = digest((library / MANIFEST_NAME).read_bytes(), _data_shape())
 
     def build(out: Path) -> None:
         started = time.monotonic()

@@ -1,60 +1,101 @@
-"""Rendered pages kept in memory per library version and UI language, answered with ETags and 304s."""
+"""Rendered pages kept in memory per library version and UI language, answered with ETags and 304s.
+
+A page Flask has served once is then answered by a thin WSGI layer in front of Flask, replaying the status
+and headers Flask gave it: no request context, routing, session or locale objects per hit (the profile of
+`make bench` showed those, not rendering, were most of a cached lesson page's cost). Anything else — other
+methods, visitors with a session, pages not cached yet — goes through Flask as usual.
+"""
 from __future__ import annotations
 
 import hashlib
 import threading
 import time
 from collections import OrderedDict
-from functools import wraps
-from typing import Callable
+from dataclasses import dataclass
+from functools import lru_cache, wraps
+from typing import Callable, Iterable
 
 from flask import Flask, Response, current_app, request
-from flask_babel import get_locale
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header, parse_cookie, parse_etags
 
+from ..i18n import LANG_COOKIE, best_ui_tag
 from ..library.store import data_version
+
+KEY_ENVIRON = "contentserver.page_key"  # set by cached_page: the key the response was cached under
+NOT_REPLAYED = ("date", "content-type", "content-length")  # never stored (date) / not sent with a 304
+
+
+@dataclass
+class Page:
+    body: bytes
+    etag: str
+    headers: list[tuple[str, str]] | None = None  # as Flask sent them (without Date), once it has
 
 
 class PageCache:
-    """A small thread-safe LRU of (html bytes, etag), emptied whenever the library changes."""
+    """A small thread-safe LRU of pages, emptied whenever the library changes."""
 
     def __init__(self, size: int, check_seconds: float):
         self.size, self.check_seconds = size, check_seconds
-        self._pages: OrderedDict[tuple, tuple[bytes, str]] = OrderedDict()
+        self._pages: OrderedDict[tuple, Page] = OrderedDict()
         self._lock = threading.Lock()
         self.version = -1
         self._checked = 0.0
 
+    def due(self) -> bool:
+        return time.monotonic() - self._checked >= self.check_seconds
+
     def refresh(self) -> None:
         """Every few seconds, look at the data version another process (import, sync) may have moved."""
-        now = time.monotonic()
-        if now - self._checked < self.check_seconds:
+        if not self.due():
             return
         version = data_version()
         with self._lock:
-            self._checked = now
+            self._checked = time.monotonic()
             if version != self.version:
                 self._pages.clear()
                 self.version = version
 
-    def get(self, key: tuple) -> tuple[bytes, str] | None:
+    def get(self, key: tuple) -> Page | None:
         with self._lock:
             hit = self._pages.get(key)
             if hit is not None:
                 self._pages.move_to_end(key)
             return hit
 
-    def put(self, key: tuple, body: bytes) -> tuple[bytes, str]:
-        entry = (body, hashlib.blake2b(body, digest_size=12).hexdigest())
+    def put(self, key: tuple, body: bytes) -> Page:
+        page = Page(body, hashlib.blake2b(body, digest_size=12).hexdigest())
         with self._lock:
-            self._pages[key] = entry
+            self._pages[key] = page
             while len(self._pages) > self.size:
                 self._pages.popitem(last=False)
-        return entry
+        return page
+
+    def remember_headers(self, key: tuple, headers: list[tuple[str, str]]) -> None:
+        with self._lock:
+            page = self._pages.get(key)
+            if page is not None:
+                page.headers = [(k, v) for k, v in headers if k.lower() != "date"]
 
     def clear(self) -> None:
         with self._lock:
             self._pages.clear()
             self._checked = 0.0
+
+
+@lru_cache(maxsize=512)
+def _ui_tag(cookie_header: str, accept_language: str, default: str) -> str:
+    """The UI language i18n.select_locale picks for these headers (the cookie, else Accept-Language)."""
+    cookie = parse_cookie(cookie_header).get(LANG_COOKIE) if cookie_header else None
+    accepted = parse_accept_header(accept_language or None, LanguageAccept)
+    return best_ui_tag(cookie, (value for value, _q in accepted), default)
+
+
+def page_key(environ: dict, default_locale: str, version: int) -> tuple:
+    """What a cached page depends on: path and query, UI language, library version."""
+    ui = _ui_tag(environ.get("HTTP_COOKIE", ""), environ.get("HTTP_ACCEPT_LANGUAGE", ""), default_locale)
+    return (environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), ui, version)
 
 
 def page_cache() -> PageCache:
@@ -66,18 +107,61 @@ def cached_page(view: Callable[..., str]) -> Callable[..., Response]:
     @wraps(view)
     def wrapper(**kwargs) -> Response:
         cache = page_cache()
-        key = (request.full_path, str(get_locale()), cache.version)
-        entry = cache.get(key)
-        if entry is None:
-            entry = cache.put(key, view(**kwargs).encode("utf-8"))
-        response = Response(entry[0], mimetype="text/html")
-        response.set_etag(entry[1])
+        key = page_key(request.environ, current_app.config["DEFAULT_LOCALE"], cache.version)
+        page = cache.get(key)
+        if page is None:
+            page = cache.put(key, view(**kwargs).encode("utf-8"))
+        request.environ[KEY_ENVIRON] = key
+        response = Response(page.body, mimetype="text/html")
+        response.set_etag(page.etag)
         response.headers["Cache-Control"] = "no-cache"
         response.vary.update(("Accept-Language", "Cookie"))
         return response.make_conditional(request)
     return wrapper
 
 
+class CachedPages:
+    """WSGI layer: a GET for a page already cached is answered here, the same way Flask answered it."""
+
+    def __init__(self, app: Flask, cache: PageCache, wsgi_app: Callable):
+        self.app, self.cache, self.wsgi_app = app, cache, wsgi_app
+
+    def _has_session(self, environ: dict) -> bool:
+        cookies = environ.get("HTTP_COOKIE")
+        if not cookies:
+            return False
+        names = parse_cookie(cookies)
+        return (self.app.config["SESSION_COOKIE_NAME"] in names
+                or self.app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in names)
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD") != "GET" or self._has_session(environ):
+            return self.wsgi_app(environ, start_response)
+        if self.cache.due():
+            with self.app.app_context():
+                self.cache.refresh()
+        page = self.cache.get(page_key(environ, self.app.config["DEFAULT_LOCALE"], self.cache.version))
+        if page is None or page.headers is None:
+            return self._through_flask(environ, start_response)
+        if parse_etags(environ.get("HTTP_IF_NONE_MATCH")).contains_weak(page.etag):
+            start_response("304 Not Modified", [h for h in page.headers if h[0].lower() not in NOT_REPLAYED])
+            return []
+        start_response("200 OK", page.headers)
+        return [page.body]
+
+    def _through_flask(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        """Let Flask answer; a plain 200 of a cached page (no cookie set) teaches us its headers."""
+        def capture(status: str, headers: list[tuple[str, str]], exc_info=None):
+            key = environ.get(KEY_ENVIRON)
+            if (key is not None and status.startswith("200 ") and exc_info is None
+                    and not any(name.lower() == "set-cookie" for name, _ in headers)):
+                self.cache.remember_headers(key, headers)
+            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+        return self.wsgi_app(environ, capture)
+
+
 def init_page_cache(app: Flask) -> None:
-    app.extensions["page_cache"] = PageCache(app.config["PAGE_CACHE_SIZE"], app.config["LIBRARY_CHECK_SECONDS"])
-    app.before_request(lambda: app.extensions["page_cache"].refresh())
+    cache = PageCache(app.config["PAGE_CACHE_SIZE"], app.config["LIBRARY_CHECK_SECONDS"])
+    app.extensions["page_cache"] = cache
+    app.before_request(cache.refresh)
+    app.wsgi_app = CachedPages(app, cache, app.wsgi_app)
