@@ -112,7 +112,7 @@ def _latin_form_messages() -> None:
 
 
 def init_i18n(app: Flask) -> None:
-    Babel(app, locale_selector=select_locale)
+    Babel(app, locale_selector=select_locale, default_timezone=app.config["TIMEZONE"])
     app.before_request(_latin_form_messages)
     app.jinja_env.globals.update(get_locale=get_locale, ui_lang=ui_lang, content_lang=content_lang,
                                  subject_name=subject_name,

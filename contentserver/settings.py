@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
+import pytz
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ENV_PREFIX = "CONTENTSERVER_"
 
@@ -37,7 +39,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PAGE_CACHE_SIZE", 2048, int, "How many rendered pages the server keeps in memory."),
     Setting("LIBRARY_CHECK_SECONDS", 2.0, float,
             "How often the server checks whether another process (import, sync) changed the library."),
-    Setting("DEFAULT_LOCALE", "kk", str, "UI language when the browser asks for none we have (kk, ru or en)."),
+    Setting("DEFAULT_LOCALE", "kk", str,
+            "UI language when the browser asks for none we have (kk, kk-Latn, ru or en)."),
+    Setting("TIMEZONE", "Asia/Almaty", str, "Time zone of dates shown on pages (an IANA name, e.g. Asia/Aqtobe)."),
     Setting("COOKIE_SECURE", False, bool,
             "Mark the session cookie Secure (sent over HTTPS only); turn on when the server is reached by HTTPS."),
     Setting("UPLOAD_MAX_VIDEO_BYTES", 200 * 1024 ** 2, int, "Largest video a teacher may upload, in bytes."),
@@ -126,8 +130,10 @@ def load_settings(overrides: Mapping[str, Any] | None = None,
         if name not in SETTINGS_BY_NAME:
             raise SettingsError(f"unknown setting {name}; known: {', '.join(SETTINGS_BY_NAME)}")
         values[name] = _coerce(SETTINGS_BY_NAME[name], value, "the configuration")
-    if values["DEFAULT_LOCALE"] not in ("kk", "ru", "en"):
-        raise SettingsError(f"setting DEFAULT_LOCALE: {values['DEFAULT_LOCALE']!r} is not one of kk, ru, en")
+    if values["DEFAULT_LOCALE"] not in ("kk", "kk-Latn", "ru", "en"):
+        raise SettingsError(f"setting DEFAULT_LOCALE: {values['DEFAULT_LOCALE']!r} is not one of kk, ru, en, kk-Latn")
+    if values["TIMEZONE"] not in pytz.all_timezones_set:
+        raise SettingsError(f"setting TIMEZONE: {values['TIMEZONE']!r} is not a time zone name such as Asia/Almaty")
     for name in ("MAX_MANIFEST_BYTES", "MAX_LESSONS", "MAX_OBJECT_BYTES", "PAGE_CACHE_SIZE",
                  "UPLOAD_MAX_VIDEO_BYTES", "UPLOAD_MAX_AUDIO_BYTES", "UPLOAD_MAX_PDF_BYTES",
                  "UPLOAD_MAX_IMAGE_BYTES", "UPLOAD_MAX_SUBTITLES_BYTES", "LOGIN_SLOW_AFTER", "LOGIN_LOCK_AFTER",

@@ -153,3 +153,18 @@ def test_form_validation_messages_are_in_the_ui_language(app, lang, required):
         form = LoginForm(formdata=MultiDict({"username": "", "password": "x"}), meta={"csrf": False})
         assert not form.validate()
         assert form.username.errors[0].startswith(required)
+
+
+def test_dates_are_shown_in_the_schools_time_zone(make_app):
+    from datetime import datetime, timezone
+    late_evening_utc = datetime(2026, 3, 4, 20, 30, tzinfo=timezone.utc)  # already 5 March in Almaty (UTC+5)
+    for zone, day in (("Asia/Almaty", "March 5, 2026"), ("UTC", "March 4, 2026")):
+        app = make_app(TIMEZONE=zone)
+        with app.test_request_context("/", headers={"Cookie": "lang=en"}):
+            assert ui_date(late_evening_utc) == day
+
+
+def test_an_unknown_time_zone_stops_the_server_at_start():
+    from contentserver.settings import SettingsError, load_settings
+    with pytest.raises(SettingsError, match="TIMEZONE"):
+        load_settings({"TIMEZONE": "Mars/Olympus"}, environ={})
