@@ -49,7 +49,21 @@ def test_range_request_gets_206_with_the_right_bytes_and_content_range(sample_cl
     response.close()
 
 
-@pytest.mark.parametrize("range_header", ["bytes=2048-", "bytes=5000-6000", "bytes=-0"])
+def test_suffix_range_longer_than_the_object_gets_all_of_it(sample_client):
+    response = sample_client.get(f"/objects/{MP4_SHA}", headers={"Range": "bytes=-5000"})
+    assert response.status_code == 206 and response.headers["Content-Range"] == "bytes 0-2047/2048"
+    assert response.get_data() == FAKE_MP4
+    response.close()
+
+
+@pytest.mark.parametrize("range_header", ["items=0-5", "bytes=0-1,5-6"])
+def test_other_units_and_several_ranges_are_ignored_and_the_whole_object_sent(sample_client, range_header):
+    response = sample_client.get(f"/objects/{MP4_SHA}", headers={"Range": range_header})
+    assert response.status_code == 200 and response.get_data() == FAKE_MP4
+    response.close()
+
+
+@pytest.mark.parametrize("range_header", ["bytes=2048-", "bytes=5000-6000", "bytes=-0", "bytes=5-1"])
 def test_unsatisfiable_range_gets_416_with_the_size(sample_client, range_header):
     response = sample_client.get(f"/objects/{MP4_SHA}", headers={"Range": range_header})
     assert response.status_code == 416

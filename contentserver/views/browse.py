@@ -75,6 +75,17 @@ def lesson(lesson_id: str) -> str:
                            referenced=referenced, object_url=render.object_url, shown_images=shown)
 
 
+def _fit_range(size: int) -> None:
+    """RFC 9110 where werkzeug says 416: a suffix past the start means all; other units, several ranges: ignored."""
+    wanted = request.range
+    if wanted is None:
+        return  # no Range, or one that does not parse: 416 is right for that
+    if wanted.units != "bytes" or len(wanted.ranges) != 1:
+        request.environ.pop("HTTP_RANGE", None)
+    elif wanted.ranges[0][0] < 0 and -wanted.ranges[0][0] > size:
+        request.environ["HTTP_RANGE"] = "bytes=0-"
+
+
 @bp.get("/objects/<sha256>")
 def content_object(sha256: str) -> Response:
     """Any object of a visible lesson by its hash: Range for seeking, immutable caching, ETag = hash."""
@@ -84,6 +95,7 @@ def content_object(sha256: str) -> Response:
     objects = current_app.extensions["object_store"]
     if media_type is None or not objects.has(sha256):
         raise NotFound()
+    _fit_range(objects.path(sha256).stat().st_size)
     response = send_file(objects.path(sha256), mimetype=media_type, conditional=True, etag=sha256,
                          max_age=ONE_YEAR)
     response.cache_control.immutable = True
