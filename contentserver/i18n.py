@@ -6,7 +6,7 @@ from typing import Iterable
 
 from babel import support
 from flask import Flask, current_app, request
-from flask_babel import Babel, format_date, format_decimal, get_locale, lazy_gettext as _l
+from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale, lazy_gettext as _l
 from wtforms.i18n import messages_path
 
 from .search.folding import cyrillic_to_latin
@@ -83,6 +83,11 @@ def ui_date(value: date | datetime, format: str = "long") -> str:
     return latin(format_date(value, format))
 
 
+def ui_datetime(value: datetime, format: str = "short") -> str:
+    """A moment in the school's time zone, the UI language's way (25.11.2026, 20:04 / 11/25/26, 8:04 PM)."""
+    return latin(format_datetime(value, format))
+
+
 def ui_number(value: int | float) -> str:
     """A number grouped the UI language's way (12 345 in kk and ru, 12,345 in en)."""
     return format_decimal(value)
@@ -117,4 +122,4 @@ def init_i18n(app: Flask) -> None:
     app.jinja_env.globals.update(get_locale=get_locale, ui_lang=ui_lang, content_lang=content_lang,
                                  subject_name=subject_name,
                                  LANGUAGE_NAMES=LANGUAGE_NAMES, UI_LOCALES=UI_LOCALES)
-    app.jinja_env.filters.update(ui_date=ui_date, ui_number=ui_number)
+    app.jinja_env.filters.update(ui_date=ui_date, ui_datetime=ui_datetime, ui_number=ui_number)

@@ -168,3 +168,13 @@ def test_an_unknown_time_zone_stops_the_server_at_start():
     from contentserver.settings import SettingsError, load_settings
     with pytest.raises(SettingsError, match="TIMEZONE"):
         load_settings({"TIMEZONE": "Mars/Olympus"}, environ={})
+
+
+@pytest.mark.parametrize(("lang", "shown"), [("en", "3/5/26, 1:30\u202fAM"), ("ru", "05.03.2026, 01:30"),
+                                             ("kk", "05.03.26, 01:30")])
+def test_moments_are_shown_in_the_schools_time_zone_the_ui_languages_way(app, lang, shown):
+    from datetime import datetime, timezone
+
+    from contentserver.i18n import ui_datetime
+    with app.test_request_context("/", headers={"Cookie": f"lang={lang}"}):
+        assert ui_datetime(datetime(2026, 3, 4, 20, 30, tzinfo=timezone.utc)) == shown
