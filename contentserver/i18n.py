@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Iterable
 
 from babel import support
@@ -106,14 +107,18 @@ class LatinTranslations:
         return cyrillic_to_latin(self.cyrillic.ungettext(singular, plural, n))
 
 
+@lru_cache(maxsize=1)
+def _latin_wtforms() -> LatinTranslations:
+    return LatinTranslations(support.Translations.load(messages_path(), ["kk"], domain="wtforms"))
+
+
 def _latin_form_messages() -> None:
     """WTForms ships Kazakh validator messages in Cyrillic only: the Latin UI gets them transliterated.
 
     Flask-WTF keeps a request's WTForms catalog in `request.wtforms_translations`; setting it first wins.
     """
     if ui_lang() == "kk-Latn":
-        request.wtforms_translations = LatinTranslations(
-            support.Translations.load(messages_path(), ["kk"], domain="wtforms"))
+        request.wtforms_translations = _latin_wtforms()
 
 
 def init_i18n(app: Flask) -> None:
