@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import signal
 import sys
 import time
 import traceback
@@ -32,7 +33,13 @@ def _load(name: str):
         raise
 
 
+def _exit_on_sigterm(signum, frame) -> None:
+    """`timeout` or a kill ends the run through SystemExit, so servers are stopped and temporary folders go."""
+    sys.exit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help=f"modules to run (default all: {', '.join(n for n, _ in REGISTRY)})")
     parser.add_argument("--json", type=Path, help="also write every module's figures to this file")

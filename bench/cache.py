@@ -38,6 +38,7 @@ def cached_folder(name: str, build: Callable[[Path], None]) -> Path:
     final = root / name
     if final.is_dir():
         return final
+    _remove_orphans(root)
     with open(root / f"{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if final.is_dir():
@@ -51,3 +52,14 @@ def cached_folder(name: str, build: Callable[[Path], None]) -> Path:
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     return final
+
+
+def _remove_orphans(root: Path) -> None:
+    """Remove temporary folders that no running build holds (left by a build that was killed)."""
+    for tmp in root.glob(".tmp-*"):
+        with open(root / f"{tmp.name[len('.tmp-'):]}.lock", "w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue
+            shutil.rmtree(tmp, ignore_errors=True)
