@@ -1,13 +1,14 @@
 """`make bench`: run every benchmark module in order, each printing its own figures.
 
 python -m bench [NAME ...] [--json FILE]: NAMEs pick modules from REGISTRY (default: all). A module exposes
-`main()`, which prints its table and may return a dict of figures; --json writes them all to FILE.
-Optional modules that are not written yet are skipped with a note.
+`main()` (or `main(argv)`, called with []), which prints its table and may return a dict of figures; --json
+writes them all to FILE. Optional modules that are not written yet are skipped with a note.
 """
 from __future__ import annotations
 
 import argparse
 import importlib
+import inspect
 import json
 import signal
 import sys
@@ -62,7 +63,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"== bench.{name}", flush=True)
         started = time.monotonic()
         try:
-            figures[name] = module.main() or {}
+            # A module's own argparse must not read our command line: give it an empty one.
+            takes_argv = bool(inspect.signature(module.main).parameters)
+            figures[name] = (module.main([]) if takes_argv else module.main()) or {}
         except Exception:  # one broken benchmark must not hide the others' figures
             traceback.print_exc()
             failed.append(name)
