@@ -32,7 +32,8 @@ def school(tmp_path, nginx, make_app, make_library):
     app = make_app(MAX_MANIFEST_BYTES=1_000_000, MAX_LESSONS=1000, SYNC_GIVE_UP_SECONDS=2.0)
     pin_hub(app, server.url, KEY)
     assert _pull(app)[0] == EXIT_OK
-    publish_folder(make_library([*LESSONS, lesson_spec("extra", body="# Extra\n\nOnly in version two.\n")], version=2, library_id="lib"), hub_dir, KEY)
+    extra = lesson_spec("extra", body="# Extra\n\nOnly in version two.\n")
+    publish_folder(make_library([*LESSONS, extra], version=2, library_id="lib"), hub_dir, KEY)
     return app, hub_dir, make_library
 
 

@@ -51,11 +51,22 @@ def _export(app, stick):
         return export_library(stick, app.extensions["object_store"], app.config["USB_PART_BYTES"])
 
 
-def _fresh_school(tmp_path, name: str, key: SigningKey = KEY):
+@pytest.fixture
+def fresh_school(tmp_path):
+    """fresh_school(name, key) -> an app over its own data folder that pinned `key`; engines closed after."""
     from contentserver import create_app
-    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / name), "STARTER_LIBRARY": ""})
-    pin_hub(app, "http://hub.invalid/", key)
-    return app
+    apps = []
+
+    def make(name: str, key: SigningKey = KEY):
+        app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / name), "STARTER_LIBRARY": ""})
+        apps.append(app)
+        pin_hub(app, "http://hub.invalid/", key)
+        return app
+    yield make
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 def _import(app, stick):
@@ -66,7 +77,7 @@ def _import(app, stick):
             db.session.remove()
 
 
-def test_export_then_import_on_a_fresh_school_installs_the_same_library(tmp_path, synced):
+def test_export_then_import_on_a_fresh_school_installs_the_same_library(tmp_path, synced, fresh_school):
     app, _ = synced
     stick = tmp_path / "stick"
     result = _export(app, stick)
@@ -75,34 +86,34 @@ def test_export_then_import_on_a_fresh_school_installs_the_same_library(tmp_path
     assert all(FAT32_NAME.match(part) for name in names for part in name.parts)
     assert not any(p.is_symlink() for p in stick.rglob("*"))
     assert len([n for n in names if ".part" in n.name]) == 4
-    school = _fresh_school(tmp_path, "fresh")
+    school = fresh_school("fresh")
     _import(school, stick)
     assert installed(school) == installed(app)
 
 
-def test_cli_import_of_a_stick_verifies_the_signature_and_refuses_an_unknown_key(tmp_path, synced):
+def test_cli_import_of_a_stick_verifies_the_signature_and_refuses_an_unknown_key(tmp_path, synced, fresh_school):
     app, _ = synced
     stick = tmp_path / "stick"
     _export(app, stick)
-    _fresh_school(tmp_path, "stranger", SigningKey.generate())
+    fresh_school("stranger", SigningKey.generate())
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONTENTSERVER_")}
     done = subprocess.run([str(VENV_BIN / "contentserver"), "import", str(stick), "--data", str(tmp_path / "stranger")],
                           env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert "another key" in done.stderr
-    _fresh_school(tmp_path, "friend")
+    fresh_school("friend")
     done = subprocess.run([str(VENV_BIN / "contentserver"), "import", str(stick), "--data", str(tmp_path / "friend")],
                           env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
 
 
-def test_a_newer_stick_updates_and_an_older_one_is_refused_politely(tmp_path, synced):
+def test_a_newer_stick_updates_and_an_older_one_is_refused_politely(tmp_path, synced, fresh_school):
     app, new_version = synced
     old_stick, new_stick = tmp_path / "old", tmp_path / "new"
     _export(app, old_stick)
     new_version(2, extra=2)
     _export(app, new_stick)
-    school = _fresh_school(tmp_path, "school")
+    school = fresh_school("school")
     _import(school, old_stick)
     assert installed(school)["versions"] == {"usb": 1}
     _import(school, new_stick)
@@ -112,9 +123,10 @@ def test_a_newer_stick_updates_and_an_older_one_is_refused_politely(tmp_path, sy
     assert installed(school)["versions"] == {"usb": 2}
 
 
-def test_a_stick_pulled_out_midway_leaves_the_old_library_and_the_next_import_resumes(tmp_path, synced):
+def test_a_stick_pulled_out_midway_leaves_the_old_library_and_the_next_import_resumes(tmp_path, synced,
+                                                                                     fresh_school):
     app, new_version = synced
-    school = _fresh_school(tmp_path, "school")
+    school = fresh_school("school")
     first = tmp_path / "first"
     _export(app, first)
     _import(school, first)
