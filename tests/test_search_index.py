@@ -48,6 +48,21 @@ def test_a_lesson_no_longer_published_never_shows_even_before_the_index_catches_
             assert searcher.document(id="heart-en") is None  # and then gone from the index
 
 
+def test_cached_results_never_outlive_a_change_to_the_lessons(app, make_library):
+    from contentserver.library.store import bump_data_version
+    from contentserver.search.engine import ResultCache
+    import_into(app, make_library([HEART, JUREK]))
+    cache = ResultCache()
+    with app.app_context():
+        indexer = app.extensions["indexer"]
+        assert [h.id for h in search(indexer, "heart", cache=cache).ranked] == ["heart-en"]
+        assert search(indexer, "heart", cache=cache) is search(indexer, "heart", cache=cache)
+        db.session.get(Lesson, "heart-en").status = "draft"
+        bump_data_version()
+        db.session.commit()
+        assert search(indexer, "heart", cache=cache).ranked == []
+
+
 def test_removed_lessons_leave_the_index_on_the_next_import(app, make_library):
     import_into(app, make_library([HEART, JUREK], version=1))
     import_into(app, make_library([JUREK], version=2))

@@ -1,6 +1,8 @@
 """Running a search: rank, prefer the query's language, drop lessons no longer published, group versions."""
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from markupsafe import Markup
@@ -11,15 +13,17 @@ from whoosh.searching import Searcher
 
 from ..db import db
 from ..library.objects import ObjectStore
+from ..library.store import data_version
 from ..models import Lesson
 from .folding import fold
 from .indexer import Indexer
 from .query import Plan, build
 from .snippets import make_snippet
 
-CANDIDATES = 200
+CANDIDATES = 100
 LANG_BOOST = 1.6            # a lesson in the query's language ranks above other versions of the same topic
-COVERAGE_FLOOR = 0.35       # a lesson matching one word of three keeps this share of its score (plus the rest)
+VERSION_KINDS = 4           # kk Cyrillic, kk Latin, ru, en
+VERSION_SCAN = 60           # versions of a topic looked at for "also in"
 FEW_RESULTS = 3             # fewer topics than this: try a "did you mean"
 
 
@@ -70,54 +74,59 @@ class Results:
 
 def _visible(ids: list[str], store: ObjectStore) -> set[str]:
     """Ids that are published in the database now, with their body present (architecture invariant 3)."""
-    rows = db.session.execute(select(Lesson.id, Lesson.body_sha256)
-                              .where(Lesson.id.in_(ids), Lesson.status == "published")).all()
-    return {lesson_id for lesson_id, sha in rows if store.has(sha)}
+    # The status is checked here, not in SQL: SQLite would scan the status index (nearly every row) instead of
+    # looking the ids up by primary key.
+    rows = db.session.execute(select(Lesson.id, Lesson.body_sha256, Lesson.status).where(Lesson.id.in_(ids))).all()
+    return {lesson_id for lesson_id, sha, status in rows if status == "published" and store.has(sha)}
+
+
+def _hit(fields: dict, score: float) -> Hit:
+    return Hit(fields["id"], fields["title"], fields["lang"], fields["script"], fields["subject"],
+               int(fields["grade"]), fields["topic"], score, fields.get("text", ""))
 
 
 def _ranked(searcher: Searcher, plan: Plan, filters: Filters, budget: float) -> tuple[list[Hit], bool]:
-    collector = searcher.collector(limit=CANDIDATES, filter=filters.query(), terms=True)
+    collector = searcher.collector(limit=CANDIDATES, filter=filters.query())
     timed = TimeLimitCollector(collector, timelimit=budget, use_alarm=False)
     timed_out = False
     try:
         searcher.search_with_collector(plan.query, timed)
     except TimeLimit:
         timed_out = True
-    hits = []
-    for hit in timed.results():
-        matched = {plan.term_word.get((f, t.decode("utf-8") if isinstance(t, bytes) else t))
-                   for f, t in hit.matched_terms()} - {None}
-        coverage = len(matched) / len(plan.words)
-        score = hit.score * (COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * coverage ** 2)
-        if hit["lang"] == plan.lang:
-            score *= LANG_BOOST
-        hits.append(Hit(hit["id"], hit["title"], hit["lang"], hit["script"], hit["subject"], int(hit["grade"]),
-                        hit["topic"], score, hit.get("text", "")))
+    hits = [_hit(hit.fields(), hit.score * (LANG_BOOST if hit["lang"] == plan.lang else 1.0))
+            for hit in timed.results()]
     hits.sort(key=lambda h: -h.score)
     return hits, timed_out
 
 
 def _group(hits: list[Hit]) -> list[Hit]:
-    """One hit per topic, best first; the topic's other versions become its 'also in'."""
+    """One hit per topic, best first; one other version per language and script becomes its 'also in'."""
     groups: dict[str, Hit] = {}
     for hit in hits:
         head = groups.get(hit.topic)
         if head is None:
             groups[hit.topic] = hit
             hit.also_in = []
-        else:
+        elif (hit.lang, hit.script) not in {(h.lang, h.script) for h in [head, *head.also_in]}:
             head.also_in.append(hit)
     return list(groups.values())
 
 
 def _add_versions(searcher: Searcher, heads: list[Hit], store: ObjectStore) -> None:
-    """Every other version of each topic on the page joins its 'also in', not only those that matched."""
+    """Each topic on the page shows its versions in every other language and script, matched or not."""
+    candidates: dict[str, list[Hit]] = {}
     for head in heads:
-        shown = {head.id} | {other.id for other in head.also_in}
-        extra = [doc for doc in searcher.search(Term("topic", head.topic), limit=20) if doc["id"] not in shown]
-        visible = _visible([doc["id"] for doc in extra], store) if extra else set()
-        head.also_in.extend(Hit(doc["id"], doc["title"], doc["lang"], doc["script"], doc["subject"],
-                                int(doc["grade"]), doc["topic"], 0.0) for doc in extra if doc["id"] in visible)
+        seen = {(h.lang, h.script) for h in [head, *head.also_in]}
+        for checked, docnum in enumerate(searcher.docs_for_query(Term("topic", head.topic))):
+            if checked >= VERSION_SCAN or len(seen) >= VERSION_KINDS:
+                break
+            doc = searcher.stored_fields(docnum)
+            if (doc["lang"], doc["script"]) not in seen:
+                seen.add((doc["lang"], doc["script"]))
+                candidates.setdefault(head.id, []).append(_hit(doc, 0.0))
+    visible = _visible([h.id for found in candidates.values() for h in found], store) if candidates else set()
+    for head in heads:
+        head.also_in.extend(h for h in candidates.get(head.id, []) if h.id in visible)
 
 
 def _suggest(searcher: Searcher, plan: Plan) -> str | None:
@@ -137,32 +146,71 @@ def _suggest(searcher: Searcher, plan: Plan) -> str | None:
     return " ".join(out) if changed else None
 
 
+class ResultCache:
+    """Recent results, keyed by the query and the state of the index and the lesson rows: a class searching
+    the same words at once costs one search."""
+
+    def __init__(self, size: int = 256):
+        self.size = size
+        self._entries: OrderedDict[tuple, Results] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> Results | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: tuple, results: Results) -> None:
+        with self._lock:
+            self._entries[key] = results
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+
 def search(indexer: Indexer, text: str, filters: Filters = Filters(), page: int = 1, per_page: int = 10,
-           budget: float = 2.0, max_chars: int = 200, snippets: bool = True) -> Results:
-    """One page of results for what the user typed (grouped by topic), with a correction when few are found."""
+           budget: float = 2.0, max_chars: int = 200, snippets: bool = True,
+           cache: ResultCache | None = None, cached_only: bool = False) -> Results | None:
+    """One page of results for what the user typed (grouped by topic), with a correction when few are found.
+
+    With a cache, recent results are reused while the index and the lesson rows stay the same; `cached_only`
+    answers None instead of searching."""
     text = text[:max_chars]
-    results = Results(text, page=page, per_page=per_page)
     with indexer.searcher() as searcher:
-        plan = build(text, searcher)
-        results.lang = plan.lang
-        if plan.empty:
-            return results
-        hits, results.timed_out = _ranked(searcher, plan, filters, budget)
-        visible = _visible([h.id for h in hits], indexer.store) if hits else set()
-        results.ranked = [h for h in hits if h.id in visible]
-        groups = _group(results.ranked)
-        results.total = len(groups)
-        results.hits = groups[(page - 1) * per_page: page * per_page]
-        _add_versions(searcher, results.hits, indexer.store)
-        if snippets:
-            for hit in results.hits:
-                hit.snippet = make_snippet(hit.text, hit.lang, plan.keys)
-        if results.total < FEW_RESULTS and not results.timed_out:
-            suggestion = _suggest(searcher, plan)
-            if suggestion:
-                better = build(suggestion, searcher)
-                found, _ = _ranked(searcher, better, filters, budget)
-                if len(_group([h for h in found if h.id in _visible([h.id for h in found], indexer.store)])) \
-                        > results.total:
-                    results.suggestion = suggestion
+        key = (text, filters, page, per_page, snippets, indexer.state(searcher), data_version())
+        cached = cache.get(key) if cache is not None else None
+        if cached is not None or cached_only:
+            return cached
+        results = _search(indexer, searcher, text, filters, page, per_page, budget, snippets)
+        if cache is not None and not results.timed_out:
+            cache.put(key, results)
+        return results
+
+
+def _search(indexer: Indexer, searcher: Searcher, text: str, filters: Filters, page: int, per_page: int,
+            budget: float, snippets: bool) -> Results:
+    results = Results(text, page=page, per_page=per_page)
+    plan = build(text, searcher)
+    results.lang = plan.lang
+    if plan.empty:
+        return results
+    hits, results.timed_out = _ranked(searcher, plan, filters, budget)
+    visible = _visible([h.id for h in hits], indexer.store) if hits else set()
+    results.ranked = [h for h in hits if h.id in visible]
+    groups = _group(results.ranked)
+    results.total = len(groups)
+    results.hits = groups[(page - 1) * per_page: page * per_page]
+    _add_versions(searcher, results.hits, indexer.store)
+    if snippets:
+        for hit in results.hits:
+            hit.snippet = make_snippet(hit.text, hit.lang, plan.keys)
+    if results.total < FEW_RESULTS and not results.timed_out:
+        suggestion = _suggest(searcher, plan)
+        if suggestion:
+            better = build(suggestion, searcher)
+            found, _ = _ranked(searcher, better, filters, budget)
+            visible = _visible([h.id for h in found], indexer.store) if found else set()
+            if len({h.topic for h in found if h.id in visible}) > results.total:
+                results.suggestion = suggestion
     return results

@@ -38,6 +38,8 @@ class _Snapshot:
     def __init__(self, generation: str, ix: index.Index):
         self.generation, self.ix = generation, ix
         self.searcher = ix.searcher()
+        self.key = (generation, ix.latest_generation())  # names this snapshot for caches
+        self.searcher.snapshot_key = self.key
         self.users = 0
         self.retired = False
 
@@ -205,6 +207,11 @@ class Indexer:
                 snapshot.users -= 1
                 if snapshot.retired and snapshot.users == 0:
                     snapshot.searcher.close()
+
+    @staticmethod
+    def state(searcher: Searcher) -> tuple[str, int]:
+        """Which snapshot a searcher reads (generation folder and commit), for caches keyed on it."""
+        return searcher.snapshot_key
 
     def close(self) -> None:
         with self._lock:

@@ -30,12 +30,11 @@ KAZAKH_LETTERS = KAZAKH_CYRILLIC_LETTERS | KAZAKH_LATIN_LETTERS - {"q"}
 
 @dataclass
 class Plan:
-    """The analysed query: its words, the language it is in, and term → word index for coverage."""
+    """The analysed query: its words, the language it is in, the query, and every key it looks for."""
 
     words: list[str]
     lang: str | None
     query: Query
-    term_word: dict[tuple[str, str], int] = field(default_factory=dict)
     keys: set[str] = field(default_factory=set)
 
     @property
@@ -102,22 +101,22 @@ def detect_language(text: str, query_words_: list[str], prefix: bool, searcher: 
 
 
 def build(text: str, searcher: Searcher, max_words: int = MAX_WORDS) -> Plan:
-    """Turn the query text into one OR of weighted terms, remembering which word each term came from."""
+    """Turn the query text into one OR of weighted terms over the fields (empty fields are left out)."""
     found, prefix = query_words(text, max_words)
     if not found:
         return Plan([], None, NullQuery)
     lang = detect_language(text, found, prefix, searcher)
-    schema_names = set(searcher.schema.names())
+    reader = searcher.reader()
+    fields = {name for name in searcher.schema.names() if reader.field_length(name)}  # skip empty fields
     plan = Plan(found, lang, NullQuery)
     terms: dict[tuple[str, str], float] = {}
 
-    def add(fieldname: str, text_: str, weight: float, index: int) -> None:
-        if fieldname not in schema_names:
+    def add(fieldname: str, text_: str, weight: float) -> None:
+        if fieldname not in fields:
             return
         key = (fieldname, text_)
         if weight > terms.get(key, 0.0):
             terms[key] = weight
-            plan.term_word[key] = index
         plan.keys.add(text_)
 
     langs = candidate_langs(text)
@@ -125,23 +124,28 @@ def build(text: str, searcher: Searcher, max_words: int = MAX_WORDS) -> Plan:
         key = fold(word)
         word_langs = ["kk"] if set(word) & KAZAKH_LETTERS else langs  # қ, ә, ş… are never Russian or English
         last_prefix = prefix and index == len(found) - 1 and len(key) >= PREFIX_MIN_LETTERS
-        add("title_exact", word, WEIGHTS["title_exact"], index)
-        add("body_exact", word, WEIGHTS["body_exact"], index)
+        add("title_exact", word, WEIGHTS["title_exact"])
+        add("body_exact", word, WEIGHTS["body_exact"])
         for part in ("title", "body", "tags", "extra"):
-            add(f"{part}_key", key, WEIGHTS[f"{part}_key"], index)
+            add(f"{part}_key", key, WEIGHTS[f"{part}_key"])
             for lang in word_langs:
                 for stem in analyze(word, lang):
-                    add(f"{part}_stem_{lang}", stem, WEIGHTS[f"{part}_stem"], index)
-        if len(key) >= FUZZY_MIN_LETTERS:
+                    add(f"{part}_stem_{lang}", stem, WEIGHTS[f"{part}_stem"])
+        known = any(reader.doc_frequency(f, t) for f, t in
+                    [("body_exact", word), ("body_key", key), ("title_key", key)]
+                    + [(f"body_stem_{lang}", stem) for lang in word_langs for stem in analyze(word, lang)])
+        if len(key) >= FUZZY_MIN_LETTERS and not known:  # typo tolerance for words the library does not know
             for fieldname, weight in FUZZY_FIELDS.items():
                 for term in _fuzzy(searcher, fieldname, word if fieldname.endswith("_exact") else key):
-                    add(fieldname, term, weight, index)
+                    add(fieldname, term, weight)
         if last_prefix:
             for fieldname, weight in PREFIX_FIELDS.items():
                 if searcher.reader().doc_frequency(fieldname, key):
                     weight *= KNOWN_WORD_PREFIX_SHARE
                 for term in _expand_prefix(searcher, fieldname, key):
                     if term != key:
-                        add(fieldname, term, weight, index)
-    plan.query = Or([Term(f, t, boost=w) for (f, t), w in terms.items()]) if terms else NullQuery
+                        add(fieldname, term, weight)
+    if terms:
+        plan.query = Or([Term(f, t, boost=w) for (f, t), w in terms.items()])
+        plan.query.matcher_type = Or.ARRAY_MATCHER  # many overlapping terms: one pass per term, 2-3x faster
     return plan

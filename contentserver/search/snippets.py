@@ -10,31 +10,52 @@ from .folding import normalize
 
 WORD_RE = re.compile(r"\w+")
 WINDOW_WORDS = 30
+SCAN_CHARS = 3000  # the window is looked for in the first part of the text: enough, and fast
 
 
-def _matches(word: str, lang: str, keys: set[str]) -> bool:
-    normal = normalize(word)
-    return normal in keys or bool(set(analyze(normal, None)) & keys) or bool(set(analyze(normal, lang)) & keys)
+def _marker(lang: str, keys: set[str]):
+    memo: dict[str, bool] = {}
+
+    def matches(word: str) -> bool:
+        if word not in memo:
+            normal = normalize(word)
+            memo[word] = normal in keys or not keys.isdisjoint(analyze(normal, None)) or \
+                not keys.isdisjoint(analyze(normal, lang))
+        return memo[word]
+    return matches
+
+
+def _best_start(marks: list[bool], window: int) -> int:
+    """The start of the window holding the most marked words (earliest on ties), a little before its first."""
+    best, best_count, count = 0, -1, 0
+    for i, marked in enumerate(marks):
+        count += marked
+        if i >= window:
+            count -= marks[i - window]
+        if i >= window - 1 or i == len(marks) - 1:
+            start = max(0, i - window + 1)
+            if count > best_count:
+                best, best_count = start, count
+    first = next((i for i in range(best, len(marks)) if marks[i]), best)
+    return max(0, min(best, first - 3))
 
 
 def make_snippet(text: str, lang: str, keys: set[str], window: int = WINDOW_WORDS) -> Markup:
     """About `window` words around the densest run of matches; every character escaped, matches in <mark>."""
-    spans = [(m.start(), m.end(), _matches(m.group(), lang, keys)) for m in WORD_RE.finditer(text)]
+    matches = _marker(lang, keys)
+    spans = [(m.start(), m.end()) for m in WORD_RE.finditer(text[:SCAN_CHARS])]
     if not spans:
         return Markup("")
-    hits = [i for i, span in enumerate(spans) if span[2]]
-    best = 0
-    if hits:
-        best = max(hits, key=lambda i: (sum(1 for h in hits if i <= h < i + window), -i))
-        best = max(0, best - 3)
-    chosen = spans[best:best + window]
-    start, end = chosen[0][0], chosen[-1][1]
+    marks = [matches(text[s:e]) for s, e in spans]
+    best = _best_start(marks, window)
+    chosen = range(best, min(len(spans), best + window))
     out = [Markup("… ") if best > 0 else Markup("")]
-    cursor = start
-    for s, e, marked in chosen:
+    cursor = spans[best][0]
+    for i in chosen:
+        s, e = spans[i]
         out.append(escape(text[cursor:s]))
-        out.append(Markup("<mark>%s</mark>") % text[s:e] if marked else escape(text[s:e]))
+        out.append(Markup("<mark>%s</mark>") % text[s:e] if marks[i] else escape(text[s:e]))
         cursor = e
-    if end < len(text.rstrip()):
+    if cursor < len(text.rstrip()):
         out.append(Markup(" …"))
     return Markup("").join(out)

@@ -8,7 +8,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..library import store
 from ..library.format import LANGS
-from ..search.engine import Filters, Results, search
+from ..search.engine import Filters, ResultCache, Results, search
 from ..search.limiter import SearchLimiter
 
 bp = Blueprint("search", __name__)
@@ -23,6 +23,7 @@ def _init_limiter(state) -> None:
     config = state.app.config
     state.app.extensions["search_limiter"] = SearchLimiter(config["SEARCH_MAX_CONCURRENT"],
                                                            config["SEARCH_QUEUE_SECONDS"])
+    state.app.extensions["search_cache"] = ResultCache()
 
 
 def _int_arg(args: MultiDict, name: str, low: int, high: int) -> int | None:
@@ -45,12 +46,17 @@ def filters_from(args: MultiDict) -> Filters:
 
 
 def run_search(text: str, filters: Filters, page: int, per_page: int, snippets: bool = True) -> Results:
-    """A search inside the concurrency limit and time budget (raises Busy when over the limit)."""
-    config = current_app.config
-    with current_app.extensions["search_limiter"].slot():
-        return search(current_app.extensions["indexer"], text, filters, page=page, per_page=per_page,
-                      budget=config["SEARCH_TIME_BUDGET_SECONDS"], max_chars=config["SEARCH_MAX_QUERY_CHARS"],
-                      snippets=snippets)
+    """A search inside the concurrency limit and time budget (raises Busy when over the limit).
+
+    Recent results are answered from a cache without taking a search slot."""
+    config, extensions = current_app.config, current_app.extensions
+    arguments = dict(filters=filters, page=page, per_page=per_page, budget=config["SEARCH_TIME_BUDGET_SECONDS"],
+                     max_chars=config["SEARCH_MAX_QUERY_CHARS"], snippets=snippets)
+    cached = search(extensions["indexer"], text, cache=extensions["search_cache"], cached_only=True, **arguments)
+    if cached is not None:
+        return cached
+    with extensions["search_limiter"].slot():
+        return search(extensions["indexer"], text, cache=extensions["search_cache"], **arguments)
 
 
 def page_arg() -> int:
