@@ -66,7 +66,11 @@ class HubClient:
                 response = conn.getresponse()
                 self.counters.requests += 1
                 self.counters.bytes_down += len(str(response.headers)) + 17
-                result = handle(response)
+                try:
+                    result = handle(response)
+                except BaseException:
+                    response.close()    # a refused or failed response lets go of its socket now, not at GC
+                    raise
                 if response.will_close or not response.isclosed():
                     self.close()
                 return result
