@@ -38,7 +38,8 @@ YIELD_FRACTION = 0.15        # then a standing queue a fraction of the target lo
 PEAK_DECAY = 0.999           # per second: the link's best is forgotten in some ten minutes
 WINDOW_SLACK_SECONDS = 0.02  # the receive window holds this much traffic beyond twice the base round trip
 MIN_RCVBUF, MAX_RCVBUF = 1024, 256 * 1024
-MIN_MSS, MAX_MSS = 536, 1460
+MIN_MSS, MAX_MSS = 400, 1460    # 400: two segments (TCP's smallest window) cross 64 kbit/s in 0.12 s
+RECONNECT_MSS_CHANGE = 0.3   # a connection whose segments are this far off the link's gets replaced
 CAP_SHARE = 0.97             # of a cap, what is left for content once requests and probes had theirs
 HEADER_BYTES = 66            # Ethernet, IPv4 and TCP with timestamps, per segment
 SEGMENT_SECONDS = 0.01       # a segment should cross the link in this long, so it never holds others up much
@@ -203,6 +204,12 @@ class Pacer:
         self._next = max(self._next, now - BURST_SECONDS) + nbytes / self.rate
         if self._next > now:
             self._sleep(self._next - now)
+
+    def wants_reconnect(self) -> bool:
+        """Whether the open connection's segment size is far off what the link turned out to want (it is fixed
+        at connect): the transfer loop then reconnects between two requests."""
+        ideal = self.socket_options()[1]
+        return bool(self.link_estimate()) and abs(ideal - self._mss) > RECONNECT_MSS_CHANGE * self._mss
 
     def link_estimate(self) -> float:
         """The best guess of the link's speed (bytes/s): the peak delivery, else the cap; 0 when unknown."""

@@ -71,7 +71,7 @@ class HubClient:
                 except BaseException:
                     response.close()    # a refused or failed response lets go of its socket now, not at GC
                     raise
-                if response.will_close or not response.isclosed():
+                if response.will_close or not response.isclosed() or (self.pacer and self.pacer.wants_reconnect()):
                     self.close()
                 return result
             except (socket.timeout, *NETWORK_ERRORS) as exc:

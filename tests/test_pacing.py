@@ -159,14 +159,16 @@ def listener():
     server.close()
 
 
-def test_new_connections_get_a_small_receive_buffer_and_segment_size_while_the_link_is_unknown(listener):
+def test_connections_get_small_buffers_and_segments_until_the_link_is_known_then_reconnect(listener):
     with Pacer() as pacer:
         assert pacer.socket_options() == (MIN_RCVBUF, MIN_MSS)
         with pacer.create_connection(listener, timeout=5) as sock:
             assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) <= 4 * MIN_RCVBUF
-        pacer.peak = 250_000
+        assert not pacer.wants_reconnect()
+        pacer.peak = 250_000                         # a 2 Mbit/s link: bigger segments, a wider window
         rcvbuf, mss = pacer.socket_options()
         assert rcvbuf > 2 * MIN_RCVBUF and mss > 1000
+        assert pacer.wants_reconnect()               # the segment size is fixed at connect
 
 
 def test_probe_times_handshakes_and_feeds_them_to_the_pacer(listener):
