@@ -1,6 +1,7 @@
 """Search quality on the shared corpus: MRR@10, recall@10 per query kind, language-first share; vs plain BM25.
 
 python -m bench.search_quality [--queries PATH]   (last line: "MRR@10 overall: X.XX")
+bench/search_queries_heldout.jsonl: 57 more queries written apart from the dev set, to check that it generalizes.
 """
 from __future__ import annotations
 
