@@ -70,7 +70,7 @@ def import_command(app, path: Path) -> None:
     try:
         result = import_stick(path, store, limits) if is_stick(path) else import_library(path, store, limits)
     except OSError as exc:
-        err_console.print(f"[red]import stopped:[/red] {path} could not be read ({exc.strerror or exc}). "
+        err_console.print(f"[red]import stopped:[/red] {escape(str(path))} could not be read ({exc.strerror or exc}). "
                           "The installed library was left as it was; copied objects are kept, so run the "
                           "import again when the stick is back.")
         sys.exit(1)
@@ -136,8 +136,7 @@ def user_add_command(app, username: str, is_admin: bool, display_name: str, pass
         with app.test_request_context():  # messages are translated; the CLI speaks the school's default
             user = create_user(username, password, "admin" if is_admin else "teacher", display_name)
     except AccountError as exc:
-        err_console.print(f"[red]refused:[/red] {exc}")
-        sys.exit(EXIT_REFUSED)
+        refuse("refused", exc)
     console.print(f"added {user.role} {user.username}")
 
 

@@ -21,8 +21,8 @@ def cli(monkeypatch):
             monkeypatch.delenv(key)
     runner = CliRunner()
 
-    def invoke(*args: str, env: dict[str, str] | None = None):
-        return runner.invoke(main, [str(a) for a in args], env=env, catch_exceptions=False)
+    def invoke(*args: str, env: dict[str, str] | None = None, input: str | None = None):
+        return runner.invoke(main, [str(a) for a in args], env=env, input=input, catch_exceptions=False)
     return invoke
 
 
@@ -140,3 +140,9 @@ def test_check_of_bad_json_exits_2(cli, make_library):
 def test_check_with_a_bad_setting_exits_2(cli, make_library):
     result = cli("check", make_library(), env={"CONTENTSERVER_NOPE": "1"})
     assert result.exit_code == 2 and "CONTENTSERVER_NOPE" in result.stderr
+
+
+def test_user_add_with_a_bad_name_exits_2(cli, tmp_path):
+    result = cli("user", "add", "[/]x[red]", "--password-stdin", "--data", tmp_path / "data",
+                 input="correct horse battery staple\n")
+    assert result.exit_code == 2 and "refused:" in result.stderr
