@@ -93,6 +93,8 @@ BAD_FIELDS = [
     (top("version", 1.5), "version"),
     (top("version", True), "version"),
     (top("version", KeyError), "version"),
+    (top("title", 7), "title"),
+    (top("title", {"en": "Starter"}), "title"),
     (top("created", KeyError), "created"),
     (top("created", "yesterday"), "created"),
     (top("created", "2026-11-25T00:00:00"), "created"),

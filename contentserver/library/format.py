@@ -240,7 +240,10 @@ def validate_manifest(data: Any, max_lessons: int) -> Manifest:
         if entry.id in seen:
             raise ManifestError(f"lesson id {entry.id!r} appears twice", field=f"lessons[{i}].id")
         seen.add(entry.id)
-    return Manifest(library_id=library_id, title=str(data.get("title", library_id))[:200],
+    title = data.get("title", library_id)
+    if not isinstance(title, str):
+        raise ManifestError("must be text", field="title")
+    return Manifest(library_id=library_id, title=title[:200],
                     version=library_version, created=_created(data),
                     lessons=entries, format_version=version)
 
