@@ -89,7 +89,7 @@ def test_list_pages_show_the_matching_lessons(sample_client, path, expected):
     assert lesson_links(page(sample_client, path)) == expected
 
 
-@pytest.mark.parametrize("path", ["/languages/de", "/grades/x", "/subjects/math?page=2", "/lessons/nope",
+@pytest.mark.parametrize("path", ["/languages/de", "/grades/x", "/grades/0", "/grades/13", "/grades/" + "9" * 30, "/subjects/math?page=2", "/lessons/nope",
                                   "/lessons/ALPHA", "/nothing/here"])
 def test_unknown_pages_get_a_friendly_404_page(sample_client, path):
     response = sample_client.get(path, headers=EN)

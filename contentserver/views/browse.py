@@ -49,6 +49,8 @@ def subject(subject: str) -> str:
 @bp.get("/grades/<int:grade>")
 @cached_page
 def grade(grade: int) -> str:
+    if not 1 <= grade <= 12:
+        raise NotFound()
     return _listing(_("Grade %(grade)s", grade=grade), grade=grade)
 
 
