@@ -102,3 +102,10 @@ def test_unknown_or_invalid_object_hash_is_404(sample_client, name):
 def test_object_not_used_by_any_visible_lesson_is_404(sample_app, sample_client):
     orphan = sample_app.extensions["object_store"].put_bytes(b"not part of any lesson")
     assert sample_client.get(f"/objects/{orphan}").status_code == 404
+
+
+def test_head_of_an_object_tells_its_size_without_the_body(sample_client):
+    response = sample_client.head(f"/objects/{MP4_SHA}")
+    assert response.status_code == 200 and response.headers["Content-Length"] == "2048"
+    assert response.get_data() == b""
+    response.close()
