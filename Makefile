@@ -28,14 +28,20 @@ i18n-update: $(STAMP)
 run: venv translations
 	$(BIN)/python run.py
 
-# Debian packages the tests drive for real: headless Chromium, nginx as the hub, ffmpeg for media fixtures.
-system-deps:
-	@missing=""; for p in $(APT_TEST); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+# Install the Debian packages of a list that are missing: $(call apt-install,PACKAGES).
+define apt-install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
+endef
 
-bench-deps: system-deps
-	@dpkg -s $(APT_BENCH) >/dev/null 2>&1 || (DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_BENCH))
+# Debian packages the tests drive for real: headless Chromium, nginx as the hub, ffmpeg for media fixtures.
+system-deps:
+	$(call apt-install,$(APT_TEST))
+
+# The benchmarks' own packages (wrk as the load generator); they need none of the test packages.
+bench-deps:
+	$(call apt-install,$(APT_BENCH))
 
 test: venv translations system-deps
 	$(BIN)/python -m pytest -q -p no:cacheprovider
