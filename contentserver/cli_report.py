@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import click
@@ -17,16 +16,10 @@ from .cli import console, main, with_app
 @with_app
 def report_command(app, days: int, out: Path | None) -> None:
     """The connectivity report: sync attempts per day in Giga's field names, with uplink availability."""
-    from sync.report import build_report
+    from sync.report import build_report, write_report
     report = build_report(app.config["SCHOOL_ID_GIGA"], app.config["SCHOOL_ID_GOVT"], days)
-    text = json.dumps(report, ensure_ascii=False, indent=1) + "\n"
     if out is None:
-        click.echo(text, nl=False)
+        click.echo(json.dumps(report, ensure_ascii=False, indent=1))
         return
-    partial = out.with_name(out.name + ".part")
-    with open(partial, "w", encoding="utf-8") as stream:
-        stream.write(text)
-        stream.flush()
-        os.fsync(stream.fileno())
-    partial.replace(out)
+    write_report(out, report)
     console.print(f"connectivity report of {len(report['days'])} days written to {out}")

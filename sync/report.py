@@ -1,9 +1,12 @@
 """The connectivity report: every sync attempt recorded, summed up per day in the field names of Giga's maps."""
 from __future__ import annotations
 
+import json
+import os
 import statistics
 from collections import Counter
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any, Iterable
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -14,6 +17,7 @@ from contentserver.models import SyncAttempt
 from .transfer import HubClient
 
 FORMAT = "contentserver-connectivity/1"
+STICK_NAME = "connectivity.json"   # beside the library on a USB stick made by `contentserver export`
 MAX_ERRORS = 5
 
 
@@ -89,3 +93,13 @@ def build_report(school_id_giga: str, school_id_govt: str, days: int = 30,
     return {"format": FORMAT, "generated": _iso(now), "school_id_giga": school_id_giga or None,
             "school_id_govt": school_id_govt or None,
             "days": [day_summary(day, by_day[day], school_id_giga, school_id_govt) for day in sorted(by_day)]}
+
+
+def write_report(out: Path, report: dict[str, Any]) -> None:
+    """Write the report as JSON to `out` (a stick may be pulled out: a temporary name, fsync, rename)."""
+    partial = out.with_name(out.name + ".part")
+    with open(partial, "w", encoding="utf-8") as stream:
+        stream.write(json.dumps(report, ensure_ascii=False, indent=1) + "\n")
+        stream.flush()
+        os.fsync(stream.fileno())
+    partial.replace(out)

@@ -16,7 +16,7 @@ from contentserver.db import db
 from contentserver.models import SyncAttempt
 from nginx_hub import nginx  # noqa: F401  (fixture)
 from sync.errors import EXIT_LINK
-from sync.report import FORMAT, build_report
+from sync.report import FORMAT, STICK_NAME, build_report
 from sync_helpers import pin_hub, publish_folder, pull
 
 TYPES = {"string": str, "integer": int, "number": (int, float), "array": list, "object": dict}
@@ -82,6 +82,15 @@ def test_attempts_of_real_pulls_are_recorded_and_survive_a_restart(tmp_path, ngi
     assert today["errors"][0]["count"] == 1
 
 
+    stick = tmp_path / "stick"                      # a school without uplink sends it on the library's stick
+    done = cli("export", str(stick), "--data", str(tmp_path / "data"), env={"CONTENTSERVER_SCHOOL_ID_GOVT": "KZ-0042"})
+    assert done.returncode == 0, done.stderr
+    assert json.loads((stick / STICK_NAME).read_text("utf-8"))["days"] == report["days"]
+    neighbour = make_app(DATA_DIR=str(tmp_path / "neighbour"))
+    pin_hub(neighbour, server.url, key)
+    assert cli("import", str(stick), "--data", str(tmp_path / "neighbour")).returncode == 0   # the stick still imports
+
+
 def test_daily_summary_takes_medians_and_availability_per_hour(make_app):
     app = make_app(SCHOOL_ID_GIGA="g-77")
     day = datetime(2026, 3, 2, tzinfo=timezone.utc)
@@ -108,14 +117,18 @@ def test_daily_summary_takes_medians_and_availability_per_hour(make_app):
     assert summary["errors"] == [{"message": "the hub did not answer", "count": 2}]
 
 
+def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """The `contentserver` command, with only the settings given here."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("CONTENTSERVER_")}
+    environ.update(CONTENTSERVER_STARTER_LIBRARY="", **(env or {}))
+    return subprocess.run([str(Path(sys.executable).with_name("contentserver")), *args], env=environ,
+                          capture_output=True, text=True, timeout=120)
+
+
 def test_contentserver_report_writes_the_json_to_a_file(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CONTENTSERVER_")}
-    env.update(CONTENTSERVER_DATA_DIR=str(tmp_path / "data"), CONTENTSERVER_STARTER_LIBRARY="")
     out = tmp_path / "stick" / "connectivity.json"
     out.parent.mkdir()
-    contentserver = Path(sys.executable).with_name("contentserver")
-    done = subprocess.run([str(contentserver), "report", "--out", str(out)], env=env, capture_output=True,
-                          text=True, timeout=60)
+    done = cli("report", "--out", str(out), env={"CONTENTSERVER_DATA_DIR": str(tmp_path / "data")})
     assert done.returncode == 0, done.stderr
     report = json.loads(out.read_text("utf-8"))
     check_format(report)
