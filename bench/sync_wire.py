@@ -7,7 +7,9 @@ Wire bytes are what the hub sent (HTTP headers and bodies); targets: media ≤ 1
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -28,7 +30,7 @@ from contentserver.library.publish import publish
 from contentserver.models import Hub
 
 from .servers import free_port
-from .synthetic import imported_data, synthetic_library
+from .synthetic import CORPUS, synthetic_library
 
 REPO = Path(__file__).resolve().parents[1]
 TEXT_TYPES = ("text/vtt",)
@@ -36,7 +38,7 @@ LIMITS = dict(max_manifest_bytes=64 * 1024 ** 2, max_lessons=500_000)
 NGINX = """daemon off; worker_processes 1; user root; pid {run}/nginx.pid; error_log {run}/error.log crit;
 events {{ worker_connections 64; }}
 http {{ log_format wire '$bytes_sent'; access_log {run}/access.log wire; sendfile on; keepalive_timeout 120;
-  limit_rate 5m; default_type application/octet-stream;
+  {rate} default_type application/octet-stream;
   client_body_temp_path {run}/b; proxy_temp_path {run}/p; fastcgi_temp_path {run}/f; uwsgi_temp_path {run}/u;
   scgi_temp_path {run}/s;
   server {{ listen 127.0.0.1:{port}; root {root}; }} }}
@@ -46,10 +48,10 @@ http {{ log_format wire '$bytes_sent'; access_log {run}/access.log wire; sendfil
 class CountingNginx:
     """nginx over a hub folder, counting what it sends."""
 
-    def __init__(self, root: Path, run: Path):
+    def __init__(self, root: Path, run: Path, rate: str = "limit_rate 5m;"):
         self.run, port = run, free_port()
         run.mkdir(parents=True)
-        (run / "nginx.conf").write_text(NGINX.format(run=run, root=root, port=port))
+        (run / "nginx.conf").write_text(NGINX.format(run=run, root=root, port=port, rate=rate))
         self.proc = subprocess.Popen(["nginx", "-c", str(run / "nginx.conf"), "-p", str(run)])
         self.url = f"http://127.0.0.1:{port}/"
         while not (run / "nginx.pid").exists():
@@ -115,9 +117,14 @@ def _with_lesson(bundle: LibraryBundle, lesson_id: str, body: bytes, video: Path
     return LibraryBundle(manifest, "", bundle.root, sources)
 
 
+@functools.lru_cache(maxsize=1)
 def _body_text() -> bytes:
-    line = "Судың үш күйі бар: мұз, су және бу. Температура өзгергенде су бір күйден екіншісіне өтеді. "
-    return ("# Жаңа сабақ\n\n" + line * 25).encode("utf-8")
+    """A real lesson's Markdown (the shared corpus' first Kazakh lesson), as the one new lesson's body."""
+    for line in CORPUS.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        if (row["lang"], row["script"]) == ("kk", "Cyrl"):
+            return (row["body"] + "\n\nЖаңа нұсқа.\n").encode("utf-8")
+    raise RuntimeError(f"no Kazakh lesson in {CORPUS}")
 
 
 def _row(rows: list, name: str, text: int, media: int, wire: int, kind: str) -> None:
@@ -149,7 +156,7 @@ def main() -> dict:
     work = Path(tempfile.mkdtemp(prefix="sync-wire-"))
     try:
         _starter_scenarios(work, key, rows)
-        rows.append(_twenty_thousand(work, key))
+        _twenty_thousand(work, key, rows)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     _print(rows)
@@ -193,26 +200,23 @@ def _random_file(path: Path, mib: int) -> Path:
     return path
 
 
-def _twenty_thousand(work: Path, key: SigningKey) -> tuple:
-    """One lesson added to a 20,000-lesson library the school already has (its data folder copied from the cache)."""
-    library = synthetic_library(20_000)
-    imported = open_library(library, **LIMITS)
-    # the school has version 1 (imported); the hub publishes the same lessons as version 2 (its id-sorted manifest)
-    bundle = dataclasses.replace(imported, manifest=dataclasses.replace(imported.manifest, version=2))
+def _twenty_thousand(work: Path, key: SigningKey, rows: list) -> None:
+    """A 20,000-lesson library (bench/synthetic.py): its first sync, then one lesson added."""
+    bundle = open_library(synthetic_library(20_000), **LIMITS)
     hub_dir = work / "hub20k"
     print("  publishing the 20,000-lesson library…", flush=True)
     publish(bundle, hub_dir, key, **LIMITS)
-    shutil.copytree(imported_data(library), work / "school20k")
-    hub = CountingNginx(hub_dir, work / "nginx20k")
+    hub = CountingNginx(hub_dir, work / "nginx20k", rate="")
     try:
         app = _school(work / "school20k", hub.url, key)
-        _pull(app)                       # the hub's own (id-sorted) manifest becomes the school's delta base
+        app.extensions.pop("indexer", None)   # wire bytes only: no 20,000-lesson search index to build here
+        print("  first sync of 20,000 lessons…", flush=True)
+        _pull(app)
+        _row(rows, "first sync, 20,000 lessons", *_new_bytes(bundle, set()), hub.sent(), "mixed")
         publish(_with_lesson(bundle, "one-more-lesson", _body_text()), hub_dir, key, **LIMITS)
         before = hub.sent()
         _pull(app)
-        rows: list = []
         _row(rows, "one lesson added to 20,000", len(_body_text()), 0, hub.sent() - before, "one lesson")
-        return rows[0]
     finally:
         hub.stop()
 
