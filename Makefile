@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-APT_TEST := chromium nginx-light ffmpeg fonts-dejavu-core npm
+APT_TEST := chromium nginx-light ffmpeg fonts-dejavu-core
 APT_BENCH := wrk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -36,8 +36,10 @@ define apt-install
 endef
 
 # Debian packages the tests drive for real: headless Chromium, nginx as the hub, ffmpeg for media fixtures.
+# npm (for axe-core) only where no npm is on the PATH: a machine with its own Node has one that Debian's would break.
 system-deps:
 	$(call apt-install,$(APT_TEST))
+	@command -v npm >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq npm; }
 
 # The benchmarks' own packages (wrk as the load generator); they need none of the test packages.
 bench-deps:
