@@ -289,3 +289,19 @@ def test_a_server_that_ignores_ranges_and_sends_more_than_declared_is_refused(tm
         finally:
             server.shutdown()
             thread.join()
+
+
+def test_an_object_larger_than_the_object_limit_is_refused_before_download(school):
+    app, hub_dir, _ = school
+    before = installed(app)
+    manifest = _manifest_dict(hub_dir)
+    manifest["lessons"][1]["attachments"][0]["size"] = 10 ** 13
+    _serve_manifest(hub_dir, json.dumps(manifest).encode())
+    _assert_refused(app, before, "at most")
+
+
+def test_a_head_larger_than_64_kib_is_refused(school):
+    app, hub_dir, _ = school
+    before = installed(app)
+    _sign(hub_dir, dict(_head(hub_dir), padding="x" * 70_000))
+    _assert_refused(app, before, "more than the 65536")
