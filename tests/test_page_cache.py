@@ -62,3 +62,14 @@ def test_other_methods_and_uncached_paths_go_through_flask(counted):
     assert client.get("/lessons/no-such-lesson", headers=EN).status_code == 404
     assert client.get("/lessons/no-such-lesson", headers=EN).status_code == 404
     assert len(seen) == 4
+
+
+def test_what_after_request_hooks_add_is_replayed_too(sample_app):
+    def mark(response):
+        response.headers["X-Served-By"] = "flask"
+        return response
+    sample_app.after_request(mark)
+    client = sample_app.test_client()
+    first = client.get("/lessons/alpha", headers=EN)
+    again = client.get("/lessons/alpha", headers=EN)
+    assert again.headers["X-Served-By"] == "flask" and again.get_data() == first.get_data()

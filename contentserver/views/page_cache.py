@@ -30,7 +30,8 @@ NOT_REPLAYED = ("date", "content-type", "content-length")  # never stored (date)
 class Page:
     body: bytes
     etag: str
-    headers: list[tuple[str, str]] | None = None  # as Flask sent them (without Date), once it has
+    # What Flask sent for it, once it has: headers (without Date) and body, after every after_request hook.
+    replay: tuple[list[tuple[str, str]], bytes] | None = None
 
 
 class PageCache:
@@ -72,11 +73,11 @@ class PageCache:
                 self._pages.popitem(last=False)
         return page
 
-    def remember_headers(self, key: tuple, headers: list[tuple[str, str]]) -> None:
+    def remember(self, key: tuple, headers: list[tuple[str, str]], body: bytes) -> None:
         with self._lock:
             page = self._pages.get(key)
             if page is not None:
-                page.headers = [(k, v) for k, v in headers if k.lower() != "date"]
+                page.replay = ([(k, v) for k, v in headers if k.lower() != "date"], body)
 
     def clear(self) -> None:
         with self._lock:
@@ -141,23 +142,34 @@ class CachedPages:
             with self.app.app_context():
                 self.cache.refresh()
         page = self.cache.get(page_key(environ, self.app.config["DEFAULT_LOCALE"], self.cache.version))
-        if page is None or page.headers is None:
+        if page is None or page.replay is None:
             return self._through_flask(environ, start_response)
+        headers, body = page.replay
         if parse_etags(environ.get("HTTP_IF_NONE_MATCH")).contains_weak(page.etag):
-            start_response("304 Not Modified", [h for h in page.headers if h[0].lower() not in NOT_REPLAYED])
+            start_response("304 Not Modified", [h for h in headers if h[0].lower() not in NOT_REPLAYED])
             return []
-        start_response("200 OK", page.headers)
-        return [page.body]
+        start_response("200 OK", headers)
+        return [body]
 
     def _through_flask(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        """Let Flask answer; a plain 200 of a cached page (no cookie set) teaches us its headers."""
+        """Let Flask answer; a plain 200 of a cached page (no cookie set) is kept to be replayed."""
+        plain = []
+
         def capture(status: str, headers: list[tuple[str, str]], exc_info=None):
-            key = environ.get(KEY_ENVIRON)
-            if (key is not None and status.startswith("200 ") and exc_info is None
-                    and not any(name.lower() == "set-cookie" for name, _ in headers)):
-                self.cache.remember_headers(key, headers)
+            if status.startswith("200 ") and not exc_info and not any(k.lower() == "set-cookie" for k, _ in headers):
+                plain.append(headers)
             return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
-        return self.wsgi_app(environ, capture)
+
+        response = self.wsgi_app(environ, capture)
+        key = environ.get(KEY_ENVIRON)
+        if key is None or not plain:
+            return response
+        try:
+            body = b"".join(response)
+        finally:
+            getattr(response, "close", lambda: None)()
+        self.cache.remember(key, plain[0], body)
+        return [body]
 
 
 def init_page_cache(app: Flask) -> None:
