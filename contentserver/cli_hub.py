@@ -29,14 +29,18 @@ def keygen_command(app, name: str) -> None:
 
 
 @main.command("publish")
-@click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("source", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Hub folder to write.")
 @click.option("--key", "key_file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Secret key file from `contentserver keygen`.")
 @with_app
-def publish_command(app, source: Path, out: Path, key_file: Path) -> None:
-    """Publish the library at SOURCE as a signed hub folder that any static HTTP server can serve."""
-    bundle = open_library(source, app.config["MAX_MANIFEST_BYTES"], app.config["MAX_LESSONS"])
+def publish_command(app, source: Path | None, out: Path, key_file: Path) -> None:
+    """Publish the library at SOURCE (default: the installed one) as a signed hub folder for any HTTP server."""
+    if source is None:
+        from .library.usb import installed_bundle
+        bundle = installed_bundle(app.extensions["object_store"])[0]
+    else:
+        bundle = open_library(source, app.config["MAX_MANIFEST_BYTES"], app.config["MAX_LESSONS"])
     result = publish(bundle, out, load_signing_key(key_file), app.config["MAX_MANIFEST_BYTES"],
                      app.config["MAX_LESSONS"])
     state = "already published" if result.unchanged else "published"

@@ -1,11 +1,15 @@
 """A running contentserver serves its published library at /hub/: a school pulls from it like from nginx."""
 from __future__ import annotations
 
+import os
+import subprocess
 import urllib.request
 
 from nacl.signing import SigningKey
 
-from conftest import CONTENT
+from conftest import CONTENT, VENV_BIN
+from contentserver.db import db
+from contentserver.models import Hub
 from sync.errors import EXIT_OK
 from sync_helpers import installed, pin_hub, publish_folder, pull
 
@@ -40,3 +44,23 @@ def test_hub_blueprint_answers_ranges_and_refuses_other_paths(start_server):
     except urllib.error.HTTPError as error:
         with error:
             assert error.code == 304
+
+
+def test_a_school_republishes_its_installed_library_for_its_neighbour(start_server, tmp_path, make_app):
+    server = start_server()             # first start imports the starter library content/
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONTENTSERVER_")}
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(VENV_BIN / "contentserver"), *args, "--data", str(server.data_dir)], env=env,
+                              capture_output=True, text=True, timeout=120)
+    made = run("keygen", "--name", "school")
+    public = made.stdout.split("public key:")[1].split()[0]
+    published = run("publish", "--out", str(server.data_dir / "hub"), "--key",
+                    str(server.data_dir / "keys" / "school.key"))
+    assert published.returncode == 0, published.stderr
+    neighbour = make_app()
+    with neighbour.app_context():
+        db.session.add(Hub(url=server.url + "/hub/", public_key=public))
+        db.session.commit()
+    assert pull(neighbour) == EXIT_OK
+    assert len(installed(neighbour)["lessons"]) == len([p for p in CONTENT.iterdir() if p.is_dir()])

@@ -105,14 +105,20 @@ def _copy(src: BinaryIO, dest: Path, size: int) -> None:
     os.replace(tmp, dest)
 
 
-def export_library(dest: Path, store: ObjectStore, part_bytes: int) -> ExportResult:
-    """Objects first (big ones in parts), then manifest.json, then head.signed; a re-run resumes."""
+def installed_bundle(store: ObjectStore) -> tuple[LibraryBundle, bytes, bytes | None]:
+    """The installed library as a bundle over the object store, its manifest bytes and its signed head if any."""
     installed, head = _exported_library()
     raw = read_manifest(store, installed.manifest_sha256)
     if raw is None:
         raise ManifestError("the installed manifest is not kept here; import or sync the library again first",
-                            file="export")
-    manifest = parse_manifest(raw, 1 << 40)
+                            file="installed library")
+    return LibraryBundle(parse_manifest(raw, 1 << 40), installed.manifest_sha256, store.root.parent), raw, head
+
+
+def export_library(dest: Path, store: ObjectStore, part_bytes: int) -> ExportResult:
+    """Objects first (big ones in parts), then manifest.json, then head.signed; a re-run resumes."""
+    bundle, raw, head = installed_bundle(store)
+    manifest = bundle.manifest
     (dest / HEAD_NAME).unlink(missing_ok=True)
     split = 0
     for sha, size in manifest.objects().items():
