@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .load import CONNECTIONS, ROUNDS, SECONDS, LoadResult, interleaved_rounds, load_tool, median_result
-from .servers import contentserver_command, free_port, get, hello_command, serving
+from .servers import contentserver_command, fetch, free_port, get, hello_command, serving
 from .synthetic import imported_data, lesson_ids, synthetic_library
 
 LESSONS = 20_000
@@ -71,23 +71,27 @@ def main() -> dict:
     hot = [f"/lessons/{i}" for i in random.Random(7).sample(ids, HOT_SET)]
     every = [f"/lessons/{i}" for i in ids]
 
-    cold_starts = []
+    cold_starts, first_pages = [], []
     for _ in range(COLD_STARTS - 1):
         port = free_port()
         with serving("contentserver", contentserver_command(data_dir, port), port) as server:
             cold_starts.append(server.cold_start_s)
+            first_pages.append(server.first_response_s)
     with ExitStack() as stack:
         port = free_port()
         app = stack.enter_context(serving("contentserver", contentserver_command(data_dir, port), port))
         cold_starts.append(app.cold_start_s)
+        first_pages.append(app.first_response_s)
         port = free_port()
         hello = stack.enter_context(serving("hello", hello_command(port), port))
         weights, assets = page_weights(app.base_url, hot)
         rss_idle = app.rss_mib()
         console.print(f"  load: {load_tool()}, {CONNECTIONS} connections, {ROUNDS} interleaved rounds × {SECONDS:g} s")
+        etag = fetch(app.base_url, hot[0])[1]["etag"]
         rounds = interleaved_rounds({
             "hello": (hello.base_url, ["/"]),
             "lesson": (app.base_url, hot),
+            "lesson_304": (app.base_url, hot[:1], {"If-None-Match": etag}),
             "lesson_uncached": (app.base_url, every),
         })
         rss_after = app.rss_mib()
@@ -101,6 +105,7 @@ def main() -> dict:
         "seconds": SECONDS, "results": {name: vars(r) for name, r in medians.items()},
         "lesson_vs_hello": ratio, "rss_idle_mib": rss_idle, "rss_after_load_mib": rss_after,
         "hello_rss_mib": hello_rss, "cold_start_s": statistics.median(cold_starts),
+        "first_page_s": statistics.median(first_pages),
         "page_html_bytes_median": html_median, "page_html_bytes_max": html_max, "css_bytes": assets["css"],
         "js_bytes": assets["js"],
     }
@@ -115,6 +120,7 @@ def _print(figures: dict, medians: dict[str, LoadResult], cold_starts: list[floa
         table.add_column(column, justify="left" if column == "target" else "right")
     _row(table, "Flask \"hello\" (waitress)", medians["hello"], None)
     _row(table, f"lesson page ({HOT_SET} lessons, cached)", medians["lesson"], medians["hello"])
+    _row(table, "lesson page revalidated (If-None-Match → 304)", medians["lesson_304"], medians["hello"])
     _row(table, f"lesson page (all {LESSONS:,}, mostly rendered)", medians["lesson_uncached"], medians["hello"])
     console.print(table)
 
@@ -131,6 +137,7 @@ def _print(figures: dict, medians: dict[str, LoadResult], cold_starts: list[floa
     facts.add_row("cold start to first page (median)", f"{figures['cold_start_s']:.2f} s "
                   f"({', '.join(f'{c:.2f}' for c in cold_starts)})", f"< {TARGET_COLD_S:g} s",
                   _verdict(figures["cold_start_s"] < TARGET_COLD_S))
+    facts.add_row("  of which: answering the first request (home page)", f"{figures['first_page_s']:.2f} s", "", "")
     facts.add_row("lesson page HTML (median / largest of the hot set)",
                   f"{figures['page_html_bytes_median']:,.0f} / {figures['page_html_bytes_max']:,} B", "", "")
     facts.add_row("stylesheets / scripts the page loads", f"{figures['css_bytes']:,} / {figures['js_bytes']:,} B",

@@ -11,7 +11,7 @@ import threading
 import time
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 from urllib.parse import urlsplit
 
 CONNECTIONS = 16
@@ -76,8 +76,8 @@ def _check_local(base_url: str) -> str:
 
 
 def run_wrk(base_url: str, paths: Sequence[str], seconds: float = SECONDS, connections: int = CONNECTIONS,
-            threads: int = THREADS) -> LoadResult:
-    """One bounded wrk run cycling over `paths`."""
+            threads: int = THREADS, headers: Mapping[str, str] | None = None) -> LoadResult:
+    """One bounded wrk run cycling over `paths`, sending `headers` with every request."""
     base_url = _check_local(base_url)
     with tempfile.TemporaryDirectory(prefix="bench-wrk-") as tmp:
         script, path_list = Path(tmp) / "paths.lua", Path(tmp) / "paths.txt"
@@ -85,6 +85,7 @@ def run_wrk(base_url: str, paths: Sequence[str], seconds: float = SECONDS, conne
         path_list.write_text("\n".join(paths) + "\n")
         out = subprocess.run(
             ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "5s",
+             *(arg for k, v in (headers or {}).items() for arg in ("-H", f"{k}: {v}")),
              "-s", str(script), base_url + "/", "--", str(path_list)],
             capture_output=True, text=True, timeout=seconds + 60)
     line = next((l for l in out.stdout.splitlines() if l.startswith("BENCHRESULT ")), None)
@@ -96,7 +97,7 @@ def run_wrk(base_url: str, paths: Sequence[str], seconds: float = SECONDS, conne
 
 
 def run_python(base_url: str, paths: Sequence[str], seconds: float = SECONDS,
-               connections: int = CONNECTIONS) -> LoadResult:
+               connections: int = CONNECTIONS, headers: Mapping[str, str] | None = None) -> LoadResult:
     """A bounded keep-alive load in threads, for machines without wrk (slower: it shares the GIL and the cores)."""
     parts = urlsplit(_check_local(base_url))
     deadline = time.monotonic() + seconds
@@ -111,7 +112,7 @@ def run_python(base_url: str, paths: Sequence[str], seconds: float = SECONDS,
                 i += 1
                 started = time.perf_counter()
                 try:
-                    conn.request("GET", paths[i % len(paths)])
+                    conn.request("GET", paths[i % len(paths)], headers=dict(headers or {}))
                     response = conn.getresponse()
                     response.read()
                 except (OSError, http.client.HTTPException):
@@ -141,21 +142,22 @@ def run_python(base_url: str, paths: Sequence[str], seconds: float = SECONDS,
 
 
 def run_load(base_url: str, paths: Sequence[str], seconds: float = SECONDS,
-             connections: int = CONNECTIONS) -> LoadResult:
+             connections: int = CONNECTIONS, headers: Mapping[str, str] | None = None) -> LoadResult:
     """One round with wrk if installed, else the Python fallback."""
     if have_wrk():
-        return run_wrk(base_url, paths, seconds, connections)
-    return run_python(base_url, paths, seconds, connections)
+        return run_wrk(base_url, paths, seconds, connections, headers=headers)
+    return run_python(base_url, paths, seconds, connections, headers=headers)
 
 
-def interleaved_rounds(targets: dict[str, tuple[str, Sequence[str]]], rounds: int = ROUNDS,
-                       seconds: float = SECONDS, connections: int = CONNECTIONS) -> dict[str, list[LoadResult]]:
-    """Rounds that alternate between targets (name -> (base URL, paths)), so noise from the shared machine
-    falls on all of them alike; ratios between targets of the same run are the figures that mean something."""
+def interleaved_rounds(targets: dict[str, tuple], rounds: int = ROUNDS, seconds: float = SECONDS,
+                       connections: int = CONNECTIONS) -> dict[str, list[LoadResult]]:
+    """Rounds that alternate between targets (name -> (base URL, paths[, headers])), so noise from the shared
+    machine falls on all of them alike; ratios between targets of the same run are the figures that mean something."""
     results: dict[str, list[LoadResult]] = {name: [] for name in targets}
     for _ in range(rounds):
-        for name, (base_url, paths) in targets.items():
-            results[name].append(run_load(base_url, paths, seconds, connections))
+        for name, (base_url, paths, *extra) in targets.items():
+            headers = extra[0] if extra else None
+            results[name].append(run_load(base_url, paths, seconds, connections, headers=headers))
     return results
 
 

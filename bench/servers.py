@@ -24,16 +24,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def get(base_url: str, path: str, timeout: float = 10) -> tuple[int, bytes]:
-    """One plain GET: status and body."""
+def fetch(base_url: str, path: str, headers: dict[str, str] | None = None,
+          timeout: float = 10) -> tuple[int, dict[str, str], bytes]:
+    """One plain GET: status, headers (lowercase names) and body."""
     host, port = base_url.split("//", 1)[1].rstrip("/").rsplit(":", 1)
     conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
     try:
-        conn.request("GET", path)
+        conn.request("GET", path, headers=headers or {})
         response = conn.getresponse()
-        return response.status, response.read()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
     finally:
         conn.close()
+
+
+def get(base_url: str, path: str, timeout: float = 10) -> tuple[int, bytes]:
+    """One plain GET: status and body."""
+    status, _headers, body = fetch(base_url, path, timeout=timeout)
+    return status, body
 
 
 def _descendants(pid: int) -> list[int]:
@@ -71,6 +78,7 @@ class Server:
     base_url: str
     cold_start_s: float
     log: Path
+    first_response_s: float = 0.0  # the part of cold_start_s spent answering that first request
     extra: dict = field(default_factory=dict)
 
     def rss_mib(self) -> float:
@@ -109,9 +117,11 @@ def _wait_ready(server: Server, path: str, started: float, timeout: float) -> fl
         if server.process.poll() is not None:
             raise RuntimeError(f"{server.name} exited with {server.process.returncode}:\n"
                                f"{server.log.read_text(errors='replace')[-2000:]}")
+        asked = time.perf_counter()
         try:
             status, _ = get(server.base_url, path, timeout=timeout)
             if status == 200:
+                server.first_response_s = time.perf_counter() - asked
                 return time.perf_counter() - started
         except OSError:
             pass
