@@ -78,7 +78,7 @@ SETTINGS: tuple[Setting, ...] = (
             "Objects bigger than this are split into parts of this size on a USB stick (FAT32 holds at most 4 GiB)."),
     Setting("GC_GRACE_SECONDS", 7 * 24 * 3600.0, float,
             "Staging leftovers and unreferenced objects older than this are deleted by `contentserver gc`."),
-    Setting("SEARCH_MAX_CONCURRENT", 2, int,
+    Setting("SEARCH_MAX_CONCURRENT", 1, int,
             "Searches that may run at once; more get a \"busy, try again\" page while browsing stays fast."),
     Setting("SEARCH_QUEUE_SECONDS", 0.3, float, "How long a search waits for a free slot before it is turned away."),
     Setting("SEARCH_TIME_BUDGET_SECONDS", 1.0, float,

@@ -5,6 +5,7 @@ field:) are just characters that are dropped.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from whoosh.query import NullQuery, Or, Query, Term
@@ -23,8 +24,9 @@ PREFIX_FIELDS = {"title_key": 1.0, "body_key": 0.4}
 KNOWN_WORD_PREFIX_SHARE = 0.5  # the last word is already a whole indexed word: its completions count less
 FUZZY_MIN_LETTERS = 5
 PREFIX_MIN_LETTERS = 2
-MAX_EXPANSIONS = 40
+MAX_EXPANSIONS = 12
 MAX_WORDS = 12
+MAX_POSTINGS = 60_000  # postings one query may score: bounds its time whatever is typed
 KAZAKH_LETTERS = KAZAKH_CYRILLIC_LETTERS | KAZAKH_LATIN_LETTERS - {"q"}
 
 
@@ -100,6 +102,21 @@ def detect_language(text: str, query_words_: list[str], prefix: bool, searcher: 
     return kazakh if scores[kazakh] > scores[other] else other
 
 
+def _within_budget(terms: dict[tuple[str, str], float], reader) -> dict[tuple[str, str], float]:
+    """Keep the posting lists that tell most (weight × idf) until MAX_POSTINGS postings: a query of many
+    common words drops the lists of its commonest words in its weakest fields, which change the ranking least."""
+    total_docs = max(1, reader.doc_count_all())
+    sizes = {key: reader.doc_frequency(*key) for key in terms}
+    ranked = sorted(terms, key=lambda key: -terms[key] * math.log(1 + total_docs / max(1, sizes[key])))
+    kept, postings = {}, 0
+    for key in ranked:
+        if kept and postings + sizes[key] > MAX_POSTINGS:
+            continue
+        kept[key] = terms[key]
+        postings += sizes[key]
+    return kept
+
+
 def build(text: str, searcher: Searcher, max_words: int = MAX_WORDS) -> Plan:
     """Turn the query text into one OR of weighted terms over the fields (empty fields are left out)."""
     found, prefix = query_words(text, max_words)
@@ -146,6 +163,6 @@ def build(text: str, searcher: Searcher, max_words: int = MAX_WORDS) -> Plan:
                     if term != key:
                         add(fieldname, term, weight)
     if terms:
-        plan.query = Or([Term(f, t, boost=w) for (f, t), w in terms.items()])
+        plan.query = Or([Term(f, t, boost=w) for (f, t), w in _within_budget(terms, reader).items()])
         plan.query.matcher_type = Or.ARRAY_MATCHER  # many overlapping terms: one pass per term, 2-3x faster
     return plan

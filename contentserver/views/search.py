@@ -59,6 +59,16 @@ def run_search(text: str, filters: Filters, page: int, per_page: int, snippets: 
         return search(extensions["indexer"], text, cache=extensions["search_cache"], **arguments)
 
 
+def cached_facets() -> store.Facets:
+    """The filter choices (three GROUP BYs over every lesson), recomputed only when the library changes."""
+    version = store.data_version()
+    cached = current_app.extensions.get("search_facets")
+    if cached is None or cached[0] != version:
+        cached = (version, store.facets())
+        current_app.extensions["search_facets"] = cached
+    return cached[1]
+
+
 def page_arg() -> int:
     return _int_arg(request.args, "page", 1, MAX_PAGE) or 1
 
@@ -72,7 +82,7 @@ def results() -> str:
     found = run_search(text, filters, page_arg(), PER_PAGE) if text else None
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("search/results.html", q=text, found=found, filters=filters, too_long=too_long,
-                           facets=store.facets(), kinds=KINDS, args=args)
+                           facets=cached_facets(), kinds=KINDS, args=args)
 
 
 @bp.get("/opensearch.xml")
