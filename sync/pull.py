@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -154,9 +155,22 @@ class Puller:
         self._check_disk(size)
         part = self.staging / f"{sha}.part"
         self.client.fetch(object_relpath(sha), part, size, sha)
-        self._store(lambda: self.store.put_file(part, sha, size))
-        _drop(part)
+        self._adopt(part, sha)
         self.display.add_object()
+
+    def _adopt(self, part: Path, sha: str) -> None:
+        """The verified download becomes the object by a rename on the same disk: no second copy, no second hash."""
+        with open(part, "rb") as stream:
+            os.fsync(stream.fileno())
+        final = self.store.path(sha)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(part, final)
+        descriptor = os.open(final.parent, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+        _drop(part)
 
     def _store(self, put) -> None:
         try:

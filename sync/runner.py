@@ -1,6 +1,7 @@
 """A sync run around a pull: the one-at-a-time lock, the client, the exit code and the log line."""
 from __future__ import annotations
 
+import errno
 import json
 import sys
 import time
@@ -9,13 +10,14 @@ from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from contentserver.db import db
 from contentserver.library.format import ManifestError
 from contentserver.library.gc import collect, exclusive
 from contentserver.models import Hub
 
-from .errors import EXIT_OK, Busy, NotConfigured, Refused, SyncError
+from .errors import EXIT_OK, Busy, DiskFull, NotConfigured, Refused, SyncError
 from .pacing import Pacer, PacingConfig
 from .progress import Display
 from .pull import PullResult, Puller
@@ -83,9 +85,9 @@ def _pull_one(app: Flask, hub: Hub, display: Display, data_dir: Path) -> int:
         result = Puller(app, hub, client, display).run()
         message = _summary(result)
         display.say(message)
-    except (SyncError, ManifestError) as exc:
+    except (SyncError, ManifestError, OSError, OperationalError) as exc:
         db.session.rollback()
-        error = exc if isinstance(exc, SyncError) else Refused(str(exc))
+        error = _as_sync_error(exc)
         code, message = error.exit_code, str(error)
         display.stop()
         display.console.print(f"[red]sync stopped:[/red] {message}")
@@ -99,6 +101,18 @@ def _pull_one(app: Flask, hub: Hub, display: Display, data_dir: Path) -> int:
                            requests=client.counters.requests, seconds=round(time.monotonic() - started, 3)))
     record_attempt(client, hub.url, code, message, round(time.monotonic() - started, 3))
     return code
+
+
+def _as_sync_error(exc: Exception) -> SyncError:
+    """What stopped the run, as a SyncError with its exit code; anything else is a bug and is raised again."""
+    if isinstance(exc, SyncError):
+        return exc
+    if isinstance(exc, ManifestError):
+        return Refused(str(exc))
+    full = (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "disk is full" in str(exc)
+    if full:
+        return DiskFull("the disk filled during the sync; the old library keeps serving")
+    raise exc
 
 
 def _record(hub: str | None, code: int, message: str, **fields) -> dict:
