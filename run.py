@@ -35,7 +35,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"imported starter library {result.library_id} v{result.version}: {len(result.added)} lessons",
                   flush=True)
     print(f"serving on http://{args.host}:{args.port}/ from {app.config['DATA_DIR']}", flush=True)
-    serve(app, host=args.host, port=args.port, threads=args.threads, ident="contentserver")
+    # Behind a trusted proxy the app's ProxyFix reads X-Forwarded-*; waitress would otherwise remove them.
+    serve(app, host=args.host, port=args.port, threads=args.threads, ident="contentserver",
+          clear_untrusted_proxy_headers=app.config["TRUSTED_PROXY_COUNT"] == 0)
     return 0
 
 

@@ -84,6 +84,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SEARCH_TIME_BUDGET_SECONDS", 1.0, float,
             "Longest time one search may rank documents; it then answers with what it found so far."),
     Setting("SEARCH_MAX_QUERY_CHARS", 200, int, "Longer search queries are cut to this many characters."),
+    Setting("TRUSTED_PROXY_COUNT", 0, int,
+            "Reverse proxies in front of the server (1 behind the nginx of deploy/): their X-Forwarded-For/-Proto/"
+            "-Host give the client's address (login throttling keys on it). 0 trusts none of those headers."),
+    Setting("OBJECTS_ACCEL_PREFIX", "", str,
+            "Behind nginx: the internal location that serves the data folder's objects/ (deploy/nginx.conf: "
+            "/_objects/); the app checks an object is visible and nginx sends the file (X-Accel-Redirect). "
+            "Empty: the app sends object files itself."),
 )
 
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}

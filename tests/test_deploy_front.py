@@ -1,0 +1,116 @@
+"""deploy/nginx.conf in front of real waitress: cached pages, object files sent by nginx, the client's address."""
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import time
+import urllib.request
+
+import pytest
+
+from conftest import FAKE_MP4, REPO, free_port
+from libmaker import sample_lessons
+from teach_http import PASSWORD, Client, start_site
+
+MP4_SHA = hashlib.sha256(FAKE_MP4).hexdigest()
+FRONT_ENV = {"CONTENTSERVER_TRUSTED_PROXY_COUNT": "1", "CONTENTSERVER_OBJECTS_ACCEL_PREFIX": "/_objects/"}
+MAIN_CONF = """daemon off; worker_processes 1; user root; pid {run}/nginx.pid; error_log {run}/error.log warn;
+events {{ worker_connections 64; }}
+http {{ include /etc/nginx/mime.types; access_log off; client_body_temp_path {run}/body;
+  proxy_temp_path {run}/proxy; fastcgi_temp_path {run}/fastcgi; uwsgi_temp_path {run}/uwsgi;
+  scgi_temp_path {run}/scgi; include {run}/site.conf; }}
+"""
+
+
+def fetch(url: str, headers: dict[str, str] | None = None):
+    """(status, headers, body) of a GET; HTTP errors are returned, not raised."""
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, error.headers, error.read()
+
+
+@pytest.fixture
+def front(start_server, make_library, tmp_path):
+    """waitress with the front's settings over the sample lessons, and nginx from deploy/nginx.conf before it."""
+    server = start_server(starter=str(make_library(sample_lessons())), env=FRONT_ENV)
+    run, port = tmp_path / "nginx", free_port()
+    run.mkdir()
+    site = (REPO / "deploy" / "nginx.conf").read_text()
+    for name, value in (("LISTEN", f"127.0.0.1:{port}"), ("UPSTREAM", server.url.split("//")[1]),
+                        ("DATA_DIR", str(server.data_dir)), ("STATIC_DIR", str(REPO / "contentserver" / "static")),
+                        ("CACHE_DIR", str(run / "cache"))):
+        site = site.replace(f"@{name}@", value)
+    (run / "site.conf").write_text(site)
+    (run / "nginx.conf").write_text(MAIN_CONF.format(run=run))
+    proc = subprocess.Popen(["nginx", "-p", str(run), "-c", str(run / "nginx.conf")], stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                fetch(url + "/static/style.css")
+                break
+            except OSError:
+                assert proc.poll() is None, proc.stderr.read().decode()
+                time.sleep(0.05)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        proc.stderr.close()
+
+
+@pytest.mark.skipif(shutil.which("nginx") is None, reason="needs nginx")
+def test_front_caches_pages_and_nginx_sends_objects_with_range_and_the_apps_type(front):
+    first = fetch(front + "/lessons/alpha", {"Accept-Language": "en"})
+    again = fetch(front + "/lessons/alpha", {"Accept-Language": "en"})
+    assert first[0] == again[0] == 200 and again[1]["X-Cache"] == "HIT" and again[2] == first[2]
+    status, headers, body = fetch(front + f"/objects/{MP4_SHA}", {"Range": "bytes=10-19"})
+    assert status == 206 and body == FAKE_MP4[10:20] and headers["Content-Type"] == "video/mp4"
+    assert headers["ETag"] == f'"{MP4_SHA}"' and "immutable" in headers["Cache-Control"]
+    assert headers["X-Content-Type-Options"] == "nosniff" and "X-Accel-Redirect" not in headers
+    assert fetch(front + f"/objects/{MP4_SHA}", {"If-None-Match": f'"{MP4_SHA}"'})[0] == 304
+    assert fetch(front + "/objects/" + "0" * 64)[0] == 404, "an object no lesson shows stays hidden"
+    assert fetch(front + "/static/style.css")[0] == 200
+
+
+def test_without_nginx_the_app_only_names_the_file_for_the_front(start_server, make_library):
+    server = start_server(starter=str(make_library(sample_lessons())), env=FRONT_ENV)
+    status, headers, body = server.get(f"/objects/{MP4_SHA}")
+    assert status == 200 and body == b"" and headers["X-Accel-Redirect"] == f"/_objects/{MP4_SHA[:2]}/{MP4_SHA[2:]}"
+    assert headers["Content-Type"] == "video/mp4"
+    status, headers, _ = server.get(f"/objects/{MP4_SHA}", {"If-None-Match": f'"{MP4_SHA}"'})
+    assert status == 304 and "X-Accel-Redirect" not in headers
+
+
+def _failing_logins(site_url: str, forwarded_for: str, names: tuple[str, ...]) -> Client:
+    client = Client(site_url)
+    client.opener.addheaders = [("X-Forwarded-For", forwarded_for)]
+    for name in names:
+        assert client.login(name, "guess").status == 401
+    return client
+
+
+THROTTLE = {"CONTENTSERVER_LOGIN_SLOW_AFTER": "10", "CONTENTSERVER_LOGIN_LOCK_AFTER": "4",
+            "CONTENTSERVER_LOGIN_LOCK_SECONDS": "60"}
+
+
+def test_behind_a_trusted_proxy_throttling_counts_the_forwarded_address(start_server, tmp_path):
+    site = start_site(start_server, tmp_path / "site", env={**THROTTLE, "CONTENTSERVER_TRUSTED_PROXY_COUNT": "1"})
+    locked = _failing_logins(site.url, "10.0.0.7", ("x1", "x2", "x3", "x4"))
+    assert locked.login("boris", PASSWORD).status == 429
+    other = Client(site.url)
+    other.opener.addheaders = [("X-Forwarded-For", "10.0.0.8")]
+    assert other.login("boris", PASSWORD).status == 303, "another student machine is not locked out"
+
+
+def test_without_a_trusted_proxy_a_forged_forwarded_address_does_not_escape_the_lock(start_server, tmp_path):
+    site = start_site(start_server, tmp_path / "site", env=THROTTLE)
+    _failing_logins(site.url, "10.0.0.7", ("x1", "x2", "x3", "x4"))
+    forger = Client(site.url)
+    forger.opener.addheaders = [("X-Forwarded-For", "10.0.0.8")]
+    assert forger.login("boris", PASSWORD).status == 429
