@@ -83,8 +83,11 @@ class Puller:
                 raise Refused(f"object {sha} is {size} bytes; at most {self.limits.max_object_bytes} are accepted")
         result.objects, result.object_bytes = len(missing), sum(missing.values())
         self._check_disk(result.object_bytes)
-        self.display.start(len(missing), result.object_bytes)
-        self._fetch_pack(pack, manifest, base, missing)
+        members = self._pack_members(pack, manifest, base, missing)
+        in_pack = sum(members.get(sha, 0) for sha in missing)
+        self.display.start(len(missing), result.object_bytes - in_pack + (pack.size if members else 0))
+        if members:
+            self._fetch_pack(pack, members, missing)
         for sha, size in sorted(missing.items(), key=lambda item: item[1]):
             self._fetch_object(sha, size)
         self.display.stop()
@@ -131,16 +134,21 @@ class Puller:
         raw = gunzip_bounded(self._download(head.manifest_file, limit), head.manifest_size, "manifest.json")
         return check_manifest(raw, head, self.limits.max_lessons), None, head.pack
 
-    def _fetch_pack(self, pack: PackRef | None, manifest: Manifest, base: Manifest | None,
-                    missing: dict[str, int]) -> None:
-        """Small objects travel in one compressed pack when at least half of the pack is wanted."""
+    @staticmethod
+    def _pack_members(pack: PackRef | None, manifest: Manifest, base: Manifest | None,
+                      missing: dict[str, int]) -> dict[str, int]:
+        """What the pack holds if it is worth fetching (at least half of it is wanted), else nothing."""
         if pack is None:
-            return
+            return {}
         members = pack_members(manifest, base)
         wanted = sum(size for sha, size in members.items() if sha in missing)
         if not wanted or wanted * 2 < pack.raw or pack.raw != sum(members.values()):
-            return
-        self._check_disk(pack.size + wanted)
+            return {}
+        return members
+
+    def _fetch_pack(self, pack: PackRef, members: dict[str, int], missing: dict[str, int]) -> None:
+        """Small objects travel in one compressed pack, each verified as it enters the store."""
+        self._check_disk(pack.size + sum(size for sha, size in members.items() if sha in missing))
         part = self.staging / f"{pack.sha256}.part"
         self.client.fetch(transfer_relpath(pack.sha256), part, pack.size, pack.sha256)
         with open(part, "rb") as stream:
