@@ -52,21 +52,13 @@ def _export(app, stick):
 
 
 @pytest.fixture
-def fresh_school(tmp_path):
-    """fresh_school(name, key) -> an app over its own data folder that pinned `key`; engines closed after."""
-    from contentserver import create_app
-    apps = []
-
+def fresh_school(tmp_path, make_app):
+    """fresh_school(name, key) -> an app over its own data folder that pinned `key`."""
     def make(name: str, key: SigningKey = KEY):
-        app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / name), "STARTER_LIBRARY": ""})
-        apps.append(app)
+        app = make_app(DATA_DIR=str(tmp_path / name))
         pin_hub(app, "http://hub.invalid/", key)
         return app
-    yield make
-    for app in apps:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+    return make
 
 
 def _import(app, stick):
