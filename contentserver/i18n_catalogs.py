@@ -76,7 +76,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 def _po_bytes(catalog: Catalog) -> bytes:
     buffer = BytesIO()
-    write_po(buffer, catalog, width=100, omit_header=False, ignore_obsolete=True, include_previous=False)
+    write_po(buffer, catalog, width=100, ignore_obsolete=True, include_previous=False, include_lineno=False)
     return buffer.getvalue()
 
 
