@@ -140,6 +140,8 @@ def test_a_kazakh_latin_lesson_is_marked_kk_latn_in_lists_and_on_its_page(app, m
     assert '<a href="/lessons/qala" lang="kk-Latn">Qala</a>' in client.get("/subjects/geography").text
     page = client.get("/lessons/qala").text
     assert '<article class="lesson" lang="kk-Latn">' in page and '<span lang="kk-Latn">Qazaqşa</span>' in page
+    found = client.get("/search?q=qala").text
+    assert '<a href="/lessons/qala" lang="kk-Latn">Qala</a>' in found and '<p class="snippet" lang="kk-Latn">' in found
 
 
 @pytest.mark.parametrize(("lang", "required"), [("kk", "Бұл өріс міндетті"), ("kk-Latn", "Būl örıs mındettı"),
