@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 APT_TEST := chromium nginx-light ffmpeg fonts-dejavu-core
-APT_BENCH := wrk
+APT_BENCH := wrk kiwix-tools
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test bench venv system-deps bench-deps translations i18n-update clean
@@ -41,7 +41,7 @@ system-deps:
 	$(call apt-install,$(APT_TEST))
 	@command -v npm >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq npm; }
 
-# The benchmarks' own packages (wrk as the load generator); they need none of the test packages.
+# The benchmarks' own packages (wrk as the load generator, kiwix-serve as the peer); none of the test packages.
 bench-deps:
 	$(call apt-install,$(APT_BENCH))
 
@@ -49,6 +49,7 @@ test: venv translations system-deps
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 bench: venv translations bench-deps
+	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python -m bench
 
 clean:

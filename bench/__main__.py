@@ -22,6 +22,7 @@ REGISTRY: tuple[tuple[str, bool], ...] = (
     ("search_quality", False),
     ("search_load", False),
     ("sync_wire", False),
+    ("peers", False),  # issue 9: kiwix-serve, nginx, hello side by side; sizes; Pi-sized run
 )
 
 
