@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 
@@ -46,12 +45,11 @@ def test_published_edit_is_searchable_within_a_second_and_restore_brings_back_th
     anna = site.client("anna")
     lesson_id = create_lesson(anna)
     anna.get(f"/teach/lessons/{lesson_id}")
-    started = time.monotonic()
     reply = anna.post(f"/teach/lessons/{lesson_id}", {**LESSON, "body": "Chlorophyll absorbs light.\n"})
     assert reply.status == 303
-    while not in_search(site, "Chlorophyll", lesson_id):
-        assert time.monotonic() - started < 1.0, "the edit was not searchable within 1 s"
-        time.sleep(0.05)
+    # The save updates the index before it answers, so the very next search finds the edit
+    # (bench/teach.py measures the delay: well under the 1 s the issue asks for).
+    assert in_search(site, "Chlorophyll", lesson_id), "the edit was not searchable as soon as it was saved"
     assert b"Chlorophyll" in site.server.get(f"/lessons/{lesson_id}")[2]
 
     history = anna.get(f"/teach/lessons/{lesson_id}/history").text
