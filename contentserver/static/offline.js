@@ -24,6 +24,23 @@
     });
   }
 
+  // Back on the school Wi-Fi: saved copies follow their lessons' changes (the worker re-saves each one).
+  function refreshSaved() {
+    if (!navigator.onLine) return;
+    caches.open(CACHE).then(savedLessons).then(function (paths) {
+      if (paths.length) return askToSave(paths);
+    }).catch(function () {});
+  }
+
+  function refreshHourly() {
+    try {
+      var last = Number(localStorage.getItem("saved-refreshed") || 0);
+      if (Date.now() - last < 3600 * 1000) return;
+      localStorage.setItem("saved-refreshed", String(Date.now()));
+    } catch (error) { return; }  // no storage (private mode): the saved-lessons page still refreshes
+    refreshSaved();
+  }
+
   function setupSaveButton(box) {
     var button = box.querySelector("button");
     var status = box.querySelector("[role=status]");
@@ -73,8 +90,8 @@
     var list = box.querySelector("ul");
     var empty = box.querySelector("[data-empty]");
     caches.open(CACHE).then(function (cache) {
+      refreshSaved();
       return savedLessons(cache).then(function (paths) {
-        if (navigator.onLine && paths.length) askToSave(paths).catch(function () {});  // back on the school Wi-Fi
         return Promise.all(paths.map(function (path) { return listItem(cache, path, box); }));
       });
     }).then(function (items) {
@@ -89,6 +106,7 @@
     var save = document.querySelector("[data-offline-save]");
     var saved = document.querySelector("[data-offline-list]");
     if (save) setupSaveButton(save);
-    if (saved) setupSavedList(saved);
+    if (saved) setupSavedList(saved); else refreshHourly();
   });
+  window.addEventListener("online", refreshSaved);
 })();
