@@ -150,4 +150,4 @@ def reindex_command(app) -> None:
 
 
 from . import cli_hub  # noqa: E402,F401  (registers keygen, publish, hub, sync, export, gc)
-from . import cli_report  # noqa: E402,F401  (registers report)
+from . import cli_report  # noqa: E402,F401  (registers report, school, import-report)

@@ -104,12 +104,13 @@ def sync_run_command(app) -> None:
 @with_app
 def export_command(app, path: Path) -> None:
     """Write the installed library, with the hub's signature, to PATH (a USB stick; FAT32-safe)."""
-    from sync.report import STICK_NAME, build_report, write_report
+    from sync.report import STICK_NAME, build_report, school_key, write_report
 
     from .library.usb import export_library
     try:
         written = export_library(path, app.extensions["object_store"], app.config["USB_PART_BYTES"])
-        write_report(path / STICK_NAME, build_report(app.config["SCHOOL_ID_GIGA"], app.config["SCHOOL_ID_GOVT"]))
+        write_report(path / STICK_NAME, build_report(app.config["SCHOOL_ID_GIGA"], app.config["SCHOOL_ID_GOVT"]),
+                     school_key(Path(app.config["DATA_DIR"])))
     except OSError as exc:
         err_console.print(f"[red]export stopped:[/red] {exc.strerror or exc}; run it again to finish")
         sys.exit(1)

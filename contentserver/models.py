@@ -166,6 +166,26 @@ class SyncAttempt(db.Model):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
+class School(db.Model):
+    """On a hub: a school it knows, by the public key the school made with `contentserver keygen --name school`."""
+
+    __tablename__ = "schools"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    public_key: Mapped[str] = mapped_column(String(64), unique=True)
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SchoolReportDay(db.Model):
+    """On a hub: one day of a school's connectivity report (docs/connectivity.md), as the school signed it."""
+
+    __tablename__ = "school_report_days"
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    summary: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class ImageVariant(db.Model):
     """A smaller copy of a big lesson image, made once at import; keyed by the original object's sha256."""
 

@@ -9,15 +9,19 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
+from nacl.signing import SigningKey
 from sqlalchemy.exc import SQLAlchemyError
 
 from contentserver.db import db
+from contentserver.library.signing import KEY_DIR, load_signing_key
 from contentserver.models import SyncAttempt
+from contentserver.schools import SIGNATURE_SUFFIX
 
 from .transfer import HubClient
 
 FORMAT = "contentserver-connectivity/1"
 STICK_NAME = "connectivity.json"   # beside the library on a USB stick made by `contentserver export`
+SCHOOL_KEY = "school"              # keys/school.key: made by `contentserver keygen --name school`
 MAX_ERRORS = 5
 
 
@@ -95,11 +99,23 @@ def build_report(school_id_giga: str, school_id_govt: str, days: int = 30,
             "days": [day_summary(day, by_day[day], school_id_giga, school_id_govt) for day in sorted(by_day)]}
 
 
-def write_report(out: Path, report: dict[str, Any]) -> None:
-    """Write the report as JSON to `out` (a stick may be pulled out: a temporary name, fsync, rename)."""
-    partial = out.with_name(out.name + ".part")
-    with open(partial, "w", encoding="utf-8") as stream:
-        stream.write(json.dumps(report, ensure_ascii=False, indent=1) + "\n")
-        stream.flush()
-        os.fsync(stream.fileno())
-    partial.replace(out)
+def school_key(data_dir: Path) -> SigningKey | None:
+    """The school's own signing key, if it made one; the hub accepts only reports it signed."""
+    path = Path(data_dir) / KEY_DIR / f"{SCHOOL_KEY}.key"
+    return load_signing_key(path) if path.exists() else None
+
+
+def write_report(out: Path, report: dict[str, Any], key: SigningKey | None = None) -> None:
+    """Write the report as JSON to `out`, and its signature beside it when the school has a key (a stick may
+    be pulled out: each file goes to a temporary name, is fsynced and renamed)."""
+    data = (json.dumps(report, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    files = [(out, data)]
+    if key is not None:
+        files.append((out.with_name(out.name + SIGNATURE_SUFFIX), key.sign(data).signature.hex().encode() + b"\n"))
+    for path, content in files:
+        partial = path.with_name(path.name + ".part")
+        with open(partial, "wb") as stream:
+            stream.write(content)
+            stream.flush()
+            os.fsync(stream.fileno())
+        partial.replace(path)
