@@ -6,12 +6,14 @@ import hashlib
 import io
 
 import pytest
+from nacl.signing import SigningKey
 
 from conftest import lesson_spec
 from contentserver.library.bundle import open_library
 from contentserver.library.format import ManifestError, manifest_bytes
 from contentserver.library.hubformat import (apply_delta, gunzip_bounded, make_delta, pack_members, read_pack,
                                              sorted_manifest, write_pack)
+from sync_helpers import publish_folder
 
 
 def _manifest(make_library, lessons, version):
@@ -57,3 +59,14 @@ def test_gunzip_stops_at_the_declared_size():
         gunzip_bounded(gzip.compress(b"x" * 10 ** 7), 1000, "f")
     with pytest.raises(ManifestError, match="not a valid gzip"):
         gunzip_bounded(b"not gzip at all", 1000, "f")
+
+
+def test_publishing_keeps_the_objects_of_this_and_the_previous_version_only(tmp_path, make_library):
+    key, hub = SigningKey.generate(), tmp_path / "hub"
+    bodies = {version: f"# only in version {version}\n".encode() for version in (1, 2, 3)}
+    for version, body in bodies.items():
+        publish_folder(make_library([lesson_spec("x", body=body.decode()), "shared"], version=version,
+                                    library_id="lib"), hub, key)
+    stored = {p.parent.name + p.name for p in (hub / "objects").rglob("*") if p.is_file()}
+    assert hashlib.sha256(bodies[1]).hexdigest() not in stored
+    assert {hashlib.sha256(bodies[2]).hexdigest(), hashlib.sha256(bodies[3]).hexdigest()} <= stored

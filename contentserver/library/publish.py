@@ -100,9 +100,9 @@ def publish(bundle: LibraryBundle, out: Path, key: SigningKey, max_manifest_byte
                             f"{previous.version}; raise the version in library.toml", field="version")
     write_library(LibraryBundle(manifest, sha, bundle.root, bundle.sources), out)
     manifest_file = _write_file(out, gzip_bytes(raw))
-    deltas = []
+    deltas, bases = [], {}
     for entry in history[:MAX_DELTAS]:
-        base = _old_manifest(out, entry, max_manifest_bytes, max_lessons)
+        base = bases[entry["manifest"]] = _old_manifest(out, entry, max_manifest_bytes, max_lessons)
         if base is None:
             continue
         delta = gzip_bytes(make_delta(base, manifest))
@@ -113,6 +113,7 @@ def publish(bundle: LibraryBundle, out: Path, key: SigningKey, max_manifest_byte
                                _write_pack(out, pack_members(manifest, base), bundle)))
     head = Head(manifest.library_id, manifest.version, manifest.created, sha, len(raw), manifest_file,
                 _write_pack(out, pack_members(manifest), bundle), tuple(deltas))
+    previous_manifest = bases.get(history[0]["manifest"]) if history else None
     history = [{"version": manifest.version, "manifest": sha, "file": manifest_file.sha256},
                *history][:KEEP_VERSIONS + 1]
     signed = sign_blob(key, head_bytes(head))
@@ -122,6 +123,7 @@ def publish(bundle: LibraryBundle, out: Path, key: SigningKey, max_manifest_byte
     stamp = max(time.time(), previous_mtime + 1.0)
     os.utime(out / HEAD_NAME, (stamp, stamp))   # servers' ETags (nginx: mtime-size) must change with the head
     _prune(out, head, previous, history)
+    _prune_objects(out, {**(previous_manifest.objects() if previous_manifest else {}), **manifest.objects()})
     return PublishResult(manifest.library_id, manifest.version, False, len(deltas), len(signed))
 
 
@@ -131,3 +133,11 @@ def _prune(out: Path, head: Head, previous: Head | None, history: list[dict]) ->
     for path in (out / "t").iterdir():
         if path.name not in keep:
             path.unlink()
+
+
+def _prune_objects(out: Path, keep: dict[str, int]) -> None:
+    """Objects only older versions used go; the previous version's stay, for schools mid-download."""
+    for folder in (out / "objects").iterdir():
+        for path in folder.iterdir():
+            if folder.name + path.name not in keep:
+                path.unlink()
