@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
+from rich.markup import escape
 
-from .cli import EXIT_REFUSED, console, err_console, main, with_app
+from .cli import console, main, refuse, with_app
 
 
 @main.command("report")
@@ -24,7 +24,7 @@ def report_command(app, days: int, out: Path | None) -> None:
         return
     key = school_key(Path(app.config["DATA_DIR"]))
     write_report(out, report, key)
-    console.print(f"connectivity report of {len(report['days'])} days written to {out}"
+    console.print(f"connectivity report of {len(report['days'])} days written to {escape(str(out))}"
                   + (" and signed" if key else " (unsigned: `contentserver keygen --name school` makes a key)"))
 
 
@@ -43,9 +43,8 @@ def school_add_command(app, name: str, public_key: str) -> None:
     try:
         school = add_school(name, public_key)
     except SchoolError as exc:
-        err_console.print(f"[red]refused:[/red] {exc}")
-        sys.exit(EXIT_REFUSED)
-    console.print(f"school {school.name} registered with key {school.public_key}")
+        refuse("refused", exc)
+    console.print(f"school {escape(school.name)} registered with key {school.public_key}")
 
 
 @main.command("import-report")
@@ -57,6 +56,5 @@ def import_report_command(app, path: Path) -> None:
     try:
         school, days = import_report(path)
     except SchoolError as exc:
-        err_console.print(f"[red]refused:[/red] {exc}")
-        sys.exit(EXIT_REFUSED)
-    console.print(f"connectivity report of school {school.name}: {days} days stored")
+        refuse("refused", exc)
+    console.print(f"connectivity report of school {escape(school.name)}: {days} days stored")
