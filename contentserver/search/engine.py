@@ -171,14 +171,17 @@ class ResultCache:
 
 def search(indexer: Indexer, text: str, filters: Filters = Filters(), page: int = 1, per_page: int = 10,
            budget: float = 2.0, max_chars: int = 200, snippets: bool = True,
-           cache: ResultCache | None = None, cached_only: bool = False) -> Results | None:
+           cache: ResultCache | None = None, cached_only: bool = False,
+           library_version: int | None = None) -> Results | None:
     """One page of results for what the user typed (grouped by topic), with a correction when few are found.
 
     With a cache, recent results are reused while the index and the lesson rows stay the same; `cached_only`
-    answers None instead of searching."""
+    answers None instead of searching. `library_version` is the lesson rows' data_version if the caller
+    already knows it (else it is read)."""
     text = text[:max_chars]
     with indexer.searcher() as searcher:
-        key = (text, filters, page, per_page, snippets, indexer.state(searcher), data_version())
+        version = data_version() if library_version is None and cache is not None else library_version
+        key = (text, filters, page, per_page, snippets, indexer.state(searcher), version)
         cached = cache.get(key) if cache is not None else None
         if cached is not None or cached_only:
             return cached

@@ -182,7 +182,8 @@ class Indexer:
         with self._lock:
             current = self._snapshot
         generation = self.current_generation()
-        if current is not None and generation == current.generation and current.searcher.up_to_date():
+        if current is not None and generation == current.generation and \
+                current.ix.latest_generation() == current.key[1]:
             return
         generation, ix = self._open()
         fresh = _Snapshot(generation, ix)

@@ -51,7 +51,8 @@ def run_search(text: str, filters: Filters, page: int, per_page: int, snippets: 
     Recent results are answered from a cache without taking a search slot."""
     config, extensions = current_app.config, current_app.extensions
     arguments = dict(filters=filters, page=page, per_page=per_page, budget=config["SEARCH_TIME_BUDGET_SECONDS"],
-                     max_chars=config["SEARCH_MAX_QUERY_CHARS"], snippets=snippets)
+                     max_chars=config["SEARCH_MAX_QUERY_CHARS"], snippets=snippets,
+                     library_version=extensions["page_cache"].version)  # refreshed every LIBRARY_CHECK_SECONDS
     cached = search(extensions["indexer"], text, cache=extensions["search_cache"], cached_only=True, **arguments)
     if cached is not None:
         return cached
