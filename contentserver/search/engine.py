@@ -15,7 +15,6 @@ from ..db import db
 from ..library.objects import ObjectStore
 from ..library.store import data_version
 from ..models import Lesson
-from .folding import fold
 from .indexer import Indexer
 from .query import Plan, build
 from .snippets import make_snippet
@@ -130,19 +129,15 @@ def _add_versions(searcher: Searcher, heads: list[Hit], store: ObjectStore) -> N
 
 
 def _suggest(searcher: Searcher, plan: Plan) -> str | None:
-    """The query with unknown words replaced by the closest indexed words, or None."""
-    reader = searcher.reader()
+    """The query with the words the library does not know replaced by the closest indexed words, or None."""
+    if not plan.unknown:
+        return None
     corrector = searcher.corrector("body_exact")
     changed, out = False, []
     for word in plan.words:
-        known = reader.doc_frequency("body_key", fold(word)) or reader.doc_frequency("title_key", fold(word))
-        if not known and len(word) >= 4:
-            best = corrector.suggest(word, limit=1, maxdist=2, prefix=1)
-            if best and best[0] != word:
-                out.append(best[0])
-                changed = True
-                continue
-        out.append(word)
+        best = corrector.suggest(word, limit=1, maxdist=2, prefix=1) if word in plan.unknown else []
+        changed = changed or bool(best and best[0] != word)
+        out.append(best[0] if best else word)
     return " ".join(out) if changed else None
 
 

@@ -38,6 +38,7 @@ class Plan:
     lang: str | None
     query: Query
     keys: set[str] = field(default_factory=set)
+    unknown: list[str] = field(default_factory=list)  # words the library knows in no form: typos, maybe
 
     @property
     def empty(self) -> bool:
@@ -161,6 +162,8 @@ def build(text: str, searcher: Searcher, max_words: int = MAX_WORDS) -> Plan:
         known = any(reader.doc_frequency(f, t) for f, t in
                     [("body_exact", word), ("body_key", key), ("title_key", key)]
                     + [(f"body_stem_{lang}", stem) for lang in word_langs for stem in analyze(word, lang)])
+        if not known and not (last_prefix and _expand_prefix(searcher, "body_key", key)):
+            plan.unknown.append(word)
         if len(key) >= FUZZY_MIN_LETTERS and not known:  # typo tolerance for words the library does not know
             for fieldname, weight in FUZZY_FIELDS.items():
                 for term in _fuzzy(searcher, fieldname, word if fieldname.endswith("_exact") else key):
