@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import Elements, external_urls, import_into, lesson_spec, xss_vectors
+from waitress import wasyncore
 from waitress.server import create_server
 
 from bench.search_corpus import LESSONS, read_jsonl
@@ -25,8 +26,14 @@ class Server:
         self.app = app
         self.server = create_server(app, host="127.0.0.1", port=0, threads=4)
         self.url = f"http://127.0.0.1:{self.server.effective_port}"
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
         self.thread.start()
+
+    def _serve(self) -> None:
+        """waitress's loop, in steps, so that it can be stopped before its sockets are closed."""
+        while not self.stopping.is_set():
+            wasyncore.loop(timeout=0.05, map=self.server._map, count=1)
 
     def get(self, path: str, **params) -> tuple[int, str, str]:
         query = ("?" + urllib.parse.urlencode(params)) if params else ""
@@ -44,12 +51,12 @@ class Server:
         return json.loads(body)
 
     def close(self) -> None:
-        """Stop listening, close open connections (so the loop ends), stop the worker threads."""
-        self.server.close()
+        """Stop the loop, then close the listening socket and open connections, then the worker threads."""
+        self.stopping.set()
+        self.thread.join(timeout=10)
         for channel in list(self.server._map.values()):
             channel.close()
         self.server.task_dispatcher.shutdown()
-        self.thread.join(timeout=10)
 
 
 def corpus_lessons() -> list[dict]:
