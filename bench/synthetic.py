@@ -6,11 +6,13 @@ bundle, build), and both the built library and the data folder it imports into a
 """
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import importlib
 import inspect
 import json
 import random
+import signal
 import struct
 import subprocess
 import sys
@@ -30,6 +32,7 @@ REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus" / "lessons.jsonl"
 GENERATOR_VERSION = "1"  # bump when the generator below changes what it writes
 SEED = 20261125
+PR_SET_PDEATHSIG = 1  # prctl(2)
 # (lang, script) -> share of lessons: a Kazakh school library is mostly Kazakh, then Russian, some English.
 LANGUAGE_MIX = {("kk", "Cyrl"): 0.45, ("ru", "Cyrl"): 0.30, ("en", "Latn"): 0.15, ("kk", "Latn"): 0.10}
 PART_WORD = {("kk", "Cyrl"): "бөлім", ("ru", "Cyrl"): "часть", ("en", "Latn"): "part", ("kk", "Latn"): "bölım"}
@@ -165,6 +168,12 @@ def _data_shape() -> str:
     return "\n".join(parts)
 
 
+def _die_with_parent() -> None:
+    """In the import child: end when the bench that started it ends, even by SIGKILL (a budget's timeout), so
+    no orphan goes on writing into a temporary folder that the next build will remove."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def imported_data(library: Path) -> Path:
     """A data folder with `library` imported by `contentserver import` (DB, objects, search index), cached.
 
@@ -177,7 +186,8 @@ def imported_data(library: Path) -> Path:
         started = time.monotonic()
         print(f"  importing {library.name} into a data folder (cached for later runs)…", flush=True)
         subprocess.run([sys.executable, "-c", "from contentserver.cli import main; main()", "import",
-                        str(library), "--data", str(out)], check=True, cwd=REPO, stdout=subprocess.DEVNULL)
+                        str(library), "--data", str(out)], check=True, cwd=REPO, stdout=subprocess.DEVNULL,
+                       preexec_fn=_die_with_parent)
         print(f"  imported in {time.monotonic() - started:.0f} s", flush=True)
 
     return cached_folder(f"data-{library.name}-{key}", build)
