@@ -3,7 +3,9 @@
 A page Flask has served once is then answered by a thin WSGI layer in front of Flask, replaying the status
 and headers Flask gave it: no request context, routing, session or locale objects per hit (the profile of
 `make bench` showed those, not rendering, were most of a cached lesson page's cost). Anything else — other
-methods, visitors with a session, pages not cached yet — goes through Flask as usual.
+methods, visitors with a session, pages not cached yet — goes through Flask as usual. So a before_request hook
+that must run on every public page view (a rate limit, a maintenance switch) does not belong here: put it in
+CachedPages or have it clear the cache.
 """
 from __future__ import annotations
 
