@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Iterator
 
 from contentserver.library.format import MANIFEST_NAME, object_relpath
-from contentserver.render import object_url, render_markdown
+from contentserver.render import render_markdown
 
 from .cache import cached_folder, digest
 from .servers import HOST, Server, free_port, serving

@@ -6,8 +6,6 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.markup import escape
 
 from . import create_app
 from .library.build import write_library
@@ -16,15 +14,16 @@ from .library.format import ManifestError
 from .library.importer import ImportLimits, import_library
 from .library.objects import verified_chunks
 from .settings import SettingsError, load_settings
+from .terminal import make_console, problem
 
-console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+console = make_console()
+err_console = make_console(stderr=True)
 EXIT_REFUSED = 2
 
 
 def refuse(label: str, error: Exception, note: str = "") -> None:
     """Print why (names from a library are text, never markup) and exit with status 2."""
-    err_console.print(f"[red]{label}:[/red] {escape(str(error))}")
+    problem(err_console, label, error)
     if note:
         err_console.print(note)
     sys.exit(EXIT_REFUSED)
@@ -70,9 +69,9 @@ def import_command(app, path: Path) -> None:
     try:
         result = import_stick(path, store, limits) if is_stick(path) else import_library(path, store, limits)
     except OSError as exc:
-        err_console.print(f"[red]import stopped:[/red] {escape(str(path))} could not be read ({exc.strerror or exc}). "
-                          "The installed library was left as it was; copied objects are kept, so run the "
-                          "import again when the stick is back.")
+        problem(err_console, "import stopped", f"{path} could not be read ({exc.strerror or exc}). "
+                "The installed library was left as it was; copied objects are kept, so run the "
+                "import again when the stick is back.")
         sys.exit(1)
     if result.unchanged:
         console.print(f"library {result.library_id} version {result.version} is already installed; nothing to do")
@@ -94,7 +93,7 @@ def build_command(source: Path, out: Path) -> None:
     except ManifestError as exc:
         refuse("refused", exc)
     console.print(f"built {bundle.manifest.library_id} version {bundle.manifest.version}: "
-                  f"{len(bundle.manifest.lessons)} lessons, {written} objects written to {escape(str(out))}")
+                  f"{len(bundle.manifest.lessons)} lessons, {written} objects written to {out}")
 
 
 @main.command("check")

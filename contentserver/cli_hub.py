@@ -7,12 +7,13 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from .cli import EXIT_REFUSED, console, err_console, main, with_app
+from .cli import console, err_console, main, refuse, with_app
 from .db import db
 from .library.bundle import open_library
 from .library.publish import publish
 from .library.signing import keygen, load_signing_key, parse_public_key
 from .models import Hub
+from .terminal import problem
 
 
 @main.command("keygen")
@@ -23,8 +24,7 @@ def keygen_command(app, name: str) -> None:
     try:
         path, public = keygen(Path(app.config["DATA_DIR"]), name)
     except FileExistsError as exc:
-        err_console.print(f"[red]refused:[/red] {exc}")
-        sys.exit(EXIT_REFUSED)
+        refuse("refused", exc)
     console.print(f"secret key: {path}\npublic key: {public}")
 
 
@@ -62,11 +62,9 @@ def hub_add_command(app, url: str, public_key: str) -> None:
     try:
         parse_public_key(public_key)
     except ValueError as exc:
-        err_console.print(f"[red]refused:[/red] {exc}")
-        sys.exit(EXIT_REFUSED)
+        refuse("refused", exc)
     if not url.startswith(("http://", "https://")):
-        err_console.print("[red]refused:[/red] the hub URL must start with http:// or https://")
-        sys.exit(EXIT_REFUSED)
+        refuse("refused", ValueError("the hub URL must start with http:// or https://"))
     hub = db.session.scalar(select(Hub).where(Hub.url == url))
     if hub is None:
         db.session.add(Hub(url=url, public_key=public_key.strip().lower()))
@@ -112,7 +110,7 @@ def export_command(app, path: Path) -> None:
         write_report(path / STICK_NAME, build_report(app.config["SCHOOL_ID_GIGA"], app.config["SCHOOL_ID_GOVT"]),
                      school_key(Path(app.config["DATA_DIR"])))
     except OSError as exc:
-        err_console.print(f"[red]export stopped:[/red] {exc.strerror or exc}; run it again to finish")
+        problem(err_console, "export stopped", f"{exc.strerror or exc}; run it again to finish")
         sys.exit(1)
     console.print(f"exported {written.library_id} version {written.version} to {path}: "
                   f"{written.objects} objects written, {written.split} split into parts")
@@ -128,7 +126,7 @@ def gc_command(app, grace: float | None) -> None:
     try:
         lock = exclusive(Path(app.config["DATA_DIR"]))
     except BlockingIOError:
-        err_console.print("[yellow]busy:[/yellow] a sync job is running; try again when it has finished")
+        problem(err_console, "busy", "a sync job is running; try again when it has finished", style="yellow")
         sys.exit(5)
     with lock:
         freed = collect(app, app.config["GC_GRACE_SECONDS"] if grace is None else grace)

@@ -5,7 +5,6 @@ import json
 from pathlib import Path
 
 import click
-from rich.markup import escape
 
 from .cli import console, main, refuse, with_app
 
@@ -24,7 +23,7 @@ def report_command(app, days: int, out: Path | None) -> None:
         return
     key = school_key(Path(app.config["DATA_DIR"]))
     write_report(out, report, key)
-    console.print(f"connectivity report of {len(report['days'])} days written to {escape(str(out))}"
+    console.print(f"connectivity report of {len(report['days'])} days written to {out}"
                   + (" and signed" if key else " (unsigned: `contentserver keygen --name school` makes a key)"))
 
 
@@ -44,7 +43,7 @@ def school_add_command(app, name: str, public_key: str) -> None:
         school = add_school(name, public_key)
     except SchoolError as exc:
         refuse("refused", exc)
-    console.print(f"school {escape(school.name)} registered with key {school.public_key}")
+    console.print(f"school {school.name} registered with key {school.public_key}")
 
 
 @main.command("import-report")
@@ -57,4 +56,4 @@ def import_report_command(app, path: Path) -> None:
         school, days = import_report(path)
     except SchoolError as exc:
         refuse("refused", exc)
-    console.print(f"connectivity report of school {escape(school.name)}: {days} days stored")
+    console.print(f"connectivity report of school {school.name}: {days} days stored")

@@ -1,9 +1,10 @@
 """What a person watching a sync sees: objects, bytes, rate and ETA (rich), or nothing with --quiet."""
 from __future__ import annotations
 
-from rich.console import Console
 from rich.progress import (BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn,
                            TimeRemainingColumn, TransferSpeedColumn)
+
+from contentserver.terminal import make_console
 
 
 class Display:
@@ -11,7 +12,7 @@ class Display:
 
     def __init__(self, quiet: bool):
         self.quiet = quiet
-        self.console = Console(stderr=True, highlight=False)
+        self.console = make_console(stderr=True)
         self.progress: Progress | None = None
         self.bytes_task = self.objects_task = None
 

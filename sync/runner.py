@@ -16,6 +16,7 @@ from contentserver.db import db
 from contentserver.library.format import ManifestError
 from contentserver.library.gc import collect, exclusive
 from contentserver.models import Hub
+from contentserver.terminal import problem
 
 from .errors import EXIT_OK, Busy, DiskFull, NotConfigured, Refused, SyncError
 from .pacing import Pacer, PacingConfig
@@ -58,7 +59,7 @@ def pull_all(app: Flask, quiet: bool = False, url: str | None = None) -> int:
     try:
         lock = _lock(data_dir)
     except Busy as exc:
-        display.console.print(f"[yellow]busy:[/yellow] {exc}")
+        problem(display.console, "busy", exc, style="yellow")
         _log(data_dir, _record(url, exc.exit_code, str(exc)))
         return exc.exit_code
     try:
@@ -66,7 +67,7 @@ def pull_all(app: Flask, quiet: bool = False, url: str | None = None) -> int:
         hubs = list(db.session.scalars(query.where(Hub.url == url) if url else query))
         if not hubs:
             exc = NotConfigured("no hub is configured: run `contentserver hub add URL --key PUBKEY` first")
-            display.console.print(f"[red]not configured:[/red] {exc}")
+            problem(display.console, "not configured", exc)
             _log(data_dir, _record(url, exc.exit_code, str(exc)))
             return exc.exit_code
         collect(app, app.config["GC_GRACE_SECONDS"])
@@ -90,7 +91,7 @@ def _pull_one(app: Flask, hub: Hub, display: Display, data_dir: Path) -> int:
         error = _as_sync_error(exc)
         code, message = error.exit_code, str(error)
         display.stop()
-        display.console.print(f"[red]sync stopped:[/red] {message}")
+        problem(display.console, "sync stopped", message)
         if isinstance(error, Refused):
             display.console.print("Nothing was installed; the library stays as it was.")
     finally:

@@ -44,3 +44,11 @@ def test_keygen_publish_hub_add_pull_export_and_gc(tmp_path, nginx):
     assert (tmp_path / "stick" / "head.signed").is_file()
     assert _run("gc", "--data", str(school)).returncode == 0
     assert len((school / "logs" / "sync.log").read_text().splitlines()) == 4
+
+
+def test_refusals_print_names_as_plain_text_never_as_markup(tmp_path):
+    data = tmp_path / "odd[/]folder"
+    assert _run("keygen", "--data", str(data)).returncode == 0
+    again = _run("keygen", "--data", str(data))           # refused: it names the existing key's path
+    assert again.returncode == 2 and "Traceback" not in again.stderr, again.stderr
+    assert "odd[/]folder" in again.stderr.replace("\n", "")
