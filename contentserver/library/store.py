@@ -74,6 +74,12 @@ def object_media_type(sha256: str) -> str | None:
     return object_media_type(original) if original else None
 
 
+def published_titles() -> list[tuple[str, str, str]]:
+    """(id, title, lang) of every visible lesson, for the as-you-type title table."""
+    rows = db.session.execute(select(Lesson.id, Lesson.title, Lesson.lang).where(Lesson.status == "published"))
+    return [tuple(row) for row in rows]
+
+
 def installed_libraries() -> list[InstalledLibrary]:
     return list(db.session.scalars(select(InstalledLibrary).order_by(InstalledLibrary.library_id)))
 

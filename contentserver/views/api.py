@@ -1,14 +1,22 @@
 """JSON for scripts and apps: search results and as-you-type title suggestions."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
+from ..library import store
 from ..search.engine import Filters, Hit
+from ..search.suggest import TitleSuggester
 from .search import filters_from, page_arg, run_search
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 MAX_LIMIT = 50
 SUGGESTIONS = 8
+MAX_SUGGEST_CHARS = 100
+
+
+@bp.record_once
+def _init_suggester(state) -> None:
+    state.app.extensions["title_suggester"] = TitleSuggester()
 
 
 def _limit() -> int:
@@ -40,11 +48,17 @@ def search_json() -> Response:
 
 @bp.get("/suggest")
 def suggest() -> Response:
-    """Titles for as-you-type; format=opensearch gives the OpenSearch suggestions array."""
-    text = request.args.get("q", "")
-    found = run_search(text, Filters(), 1, SUGGESTIONS, snippets=False) if text.strip() else None
-    hits = found.hits if found else []
+    """Titles for as-you-type; format=opensearch gives the OpenSearch suggestions array.
+
+    Title prefixes come from an in-memory table (no search slot); a typo that matches no title prefix
+    falls back to the ranked, typo-tolerant search."""
+    text = request.args.get("q", "")[:MAX_SUGGEST_CHARS]
+    suggester = current_app.extensions["title_suggester"]
+    found = suggester.suggest(text, current_app.extensions["page_cache"].version, store.published_titles,
+                              SUGGESTIONS)
+    if not found and text.strip():
+        found = run_search(text, Filters(), 1, SUGGESTIONS, snippets=False).hits
     if request.args.get("format") == "opensearch":
-        return jsonify([text, [hit.title for hit in hits]])
-    return jsonify(query=text, suggestions=[{"id": hit.id, "title": hit.title, "lang": hit.lang,
-                                             "url": url_for("browse.lesson", lesson_id=hit.id)} for hit in hits])
+        return jsonify([text, [item.title for item in found]])
+    return jsonify(query=text, suggestions=[{"id": item.id, "title": item.title, "lang": item.lang,
+                                             "url": url_for("browse.lesson", lesson_id=item.id)} for item in found])
