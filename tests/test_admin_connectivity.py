@@ -2,18 +2,22 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import timezone
 
+from babel.dates import format_datetime
 from nacl.signing import SigningKey
 
 from conftest import free_port, lesson_spec
 from contentserver.charts import HEIGHT, bar_chart
 from contentserver.db import db
-from contentserver.models import ShareRequest
+from contentserver.models import ShareRequest, SyncAttempt
 from nginx_hub import nginx  # noqa: F401  (fixture)
 from sync.errors import EXIT_LINK
 from sync_helpers import pin_hub, publish_folder, pull
 from teach_http import start_site
+
+
+ZONE = "Asia/Kolkata"                                              # no summer time; minutes differ from UTC
 
 
 def test_bars_scale_to_the_top_and_days_without_data_are_stubs():
@@ -37,9 +41,10 @@ def test_admin_page_charts_the_recorded_attempts_of_real_pulls(tmp_path, nginx, 
     with app.app_context():
         db.session.add(ShareRequest(lesson_id="one", state="queued"))
         db.session.commit()
+        success = db.session.scalar(db.select(SyncAttempt.started_at).where(SyncAttempt.exit_code == 0))
         db.session.remove()
 
-    site = start_site(start_server, data_dir)
+    site = start_site(start_server, data_dir, env={"CONTENTSERVER_TIMEZONE": ZONE})
     page = site.client("boss").get("/admin/connectivity")
     assert page.status == 200
     html = page.text
@@ -48,8 +53,9 @@ def test_admin_page_charts_the_recorded_attempts_of_real_pulls(tmp_path, nginx, 
     assert not any("<script" in chart for chart in charts)          # drawn on the server, not scripted
     assert "50% reached the hub</title>" in charts[0]               # one of today's two attempts reached it
     assert charts[0].count('fill="#bbb"') == 29                     # the other 29 days have no attempt
-    today = datetime.now(timezone.utc)
-    assert f"{today:%H}:" in html and "UTC" in html                  # the last successful sync: today
+    shown = re.search(r"Last successful sync</dt>\s*<dd>([^<]*)</dd>", html).group(1)
+    local = format_datetime(success.replace(tzinfo=timezone.utc), "short", tzinfo=ZONE, locale="en")
+    assert shown == local and "UTC" not in shown                    # the school's clock (UTC+5:30), not UTC
     assert re.search(r"Lessons waiting to go up</dt>\s*<dd><a [^>]*>1</a>", html)
     assert "Free disk" in html and " GB" in html
     assert site.client("anna").get("/admin/connectivity").status == 403
