@@ -46,6 +46,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     with app.app_context():
         db.create_all()
+        from .schema_upgrade import upgrade_schema    # columns newer models added to an old data folder
+        upgrade_schema(db.engine, db.metadata)
         app.extensions["indexer"].ensure_built()
 
     from .i18n import init_i18n
@@ -65,6 +67,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(offline.bp)
     from .views import hub
     app.register_blueprint(hub.bp)
+    from .views import intake
+    intake.init_intake(app)
     if app.config["TRUSTED_PROXY_COUNT"] > 0:
         hops = app.config["TRUSTED_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

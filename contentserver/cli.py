@@ -13,6 +13,7 @@ from .library.bundle import open_library
 from .library.format import ManifestError
 from .library.importer import ImportLimits, import_library
 from .library.objects import verified_chunks
+from .schema_upgrade import SchemaUpgradeError
 from .settings import SettingsError, load_settings
 from .terminal import make_console, problem
 
@@ -46,6 +47,8 @@ def with_app(command):
             app = create_app({"DATA_DIR": data_dir} if data_dir else None)
         except SettingsError as exc:
             refuse("settings", exc)
+        except SchemaUpgradeError as exc:
+            refuse("database", exc, "Nothing was changed.")
         with app.app_context():
             try:
                 return command(app, **kwargs)
