@@ -20,6 +20,11 @@ class BadRequest(AppError):
     title = _l("Bad request")
 
 
+class Unauthorized(AppError):
+    status = 401
+    title = _l("Not signed")
+
+
 class Forbidden(AppError):
     status = 403
     title = _l("Not allowed")
@@ -28,6 +33,17 @@ class Forbidden(AppError):
 class NotFound(AppError):
     status = 404
     title = _l("Page not found")
+
+
+class Conflict(AppError):
+    """`extra` goes into a JSON answer beside the error (a push chunk's 409 says how much the hub holds)."""
+
+    status = 409
+    title = _l("Conflict")
+
+    def __init__(self, message: str | None = None, extra: dict | None = None):
+        super().__init__(message)
+        self.extra = extra or {}
 
 
 class PayloadTooLarge(AppError):

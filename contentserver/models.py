@@ -5,7 +5,7 @@ import json
 from datetime import datetime, timezone
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import db
@@ -194,3 +194,46 @@ class ImageVariant(db.Model):
     variant_sha256: Mapped[str] = mapped_column(String(64), index=True)
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
+
+
+class PushSession(db.Model):
+    """On a hub: a push session handed to a school; `last_seq` is the highest sequence number it accepted."""
+
+    __tablename__ = "push_sessions"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
+
+
+class Push(db.Model):
+    """On a hub: one committed push, by the id the school chose, so a commit sent again changes nothing."""
+
+    __tablename__ = "pushes"
+    __table_args__ = (UniqueConstraint("school_id", "push_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
+    push_id: Mapped[str] = mapped_column(String(32))
+    accepted: Mapped[int] = mapped_column(Integer)
+    committed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PushedLesson(db.Model):
+    """On a hub: a lesson a school pushed, in the review queue; `state` is 'waiting', 'approved' or 'rejected'."""
+
+    __tablename__ = "pushed_lessons"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
+    push_id: Mapped[str] = mapped_column(String(32))
+    lesson_id: Mapped[str] = mapped_column(String(80))
+    entry_json: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(12), default="waiting", index=True)
+    pushed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    hub_lesson_id: Mapped[str | None] = mapped_column(String(80), nullable=True, index=True)
+    school: Mapped[School] = relationship()
+
+    @property
+    def entry(self) -> dict:
+        return json.loads(self.entry_json)

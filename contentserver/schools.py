@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from nacl.exceptions import BadSignatureError, CryptoError
 from sqlalchemy import or_
@@ -51,7 +52,7 @@ def _signer(data: bytes, signature: bytes) -> School | None:
 def import_report(path: Path) -> tuple[School, int]:
     """Store the days of a signed report (a stick folder or the file); returns (school, days). A report imported
     again replaces those days, so nothing is ever counted twice."""
-    from sync.report import FORMAT, STICK_NAME
+    from sync.report import STICK_NAME
     path = path / STICK_NAME if path.is_dir() else path
     signature_path = path.with_name(path.name + SIGNATURE_SUFFIX)
     if not path.is_file():
@@ -72,16 +73,27 @@ def import_report(path: Path) -> tuple[School, int]:
                           "register the school with `contentserver school add NAME --key PUBKEY`")
     try:
         report = json.loads(data)
+    except ValueError as exc:
+        raise SchoolError(f"{path.name} is not JSON ({exc})") from None
+    days = store_report(school, report, path.name)
+    db.session.commit()
+    return school, days
+
+
+def store_report(school: School, report: Any, name: str = "the report") -> int:
+    """Check a decoded report (a stick's or a push's) and add its days to the session, replacing days stored
+    before; the caller commits. Returns the number of days; refuses with a SchoolError before adding any."""
+    from sync.report import FORMAT
+    try:
         days = {date.fromisoformat(day["date"]).isoformat(): day for day in report["days"]}
         if report["format"] != FORMAT:
             raise ValueError(report["format"])
     except (ValueError, KeyError, TypeError) as exc:
-        raise SchoolError(f"{path.name} is not a {FORMAT} report ({exc.__class__.__name__}: {exc})") from None
+        raise SchoolError(f"{name} is not a {FORMAT} report ({exc.__class__.__name__}: {exc})") from None
     for day, summary in days.items():
         row = db.session.get(SchoolReportDay, (school.id, day))
         if row is None:
             db.session.add(SchoolReportDay(school_id=school.id, day=day, summary=json.dumps(summary)))
         else:
             row.summary = json.dumps(summary)
-    db.session.commit()
-    return school, len(days)
+    return len(days)

@@ -87,6 +87,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TRUSTED_PROXY_COUNT", 0, int,
             "Reverse proxies in front of the server (1 behind the nginx of deploy/): their X-Forwarded-For/-Proto/"
             "-Host give the client's address (login throttling keys on it). 0 trusts none of those headers."),
+    Setting("HUB_MODE", False, bool,
+            "Run as a hub: accept signed pushes from registered schools at /hub/push/ (docs/push.md) and show "
+            "their lessons for review at /admin/review."),
+    Setting("PUSH_MAX_OBJECT_BYTES", 200 * 1024 ** 2, int, "Largest object a school may push to this hub, in bytes."),
+    Setting("PUSH_MAX_LESSONS", 1000, int, "Most lessons one push commit may carry."),
     Setting("OBJECTS_ACCEL_PREFIX", "", str,
             "Behind nginx: the internal location that serves the data folder's objects/ (deploy/nginx.conf: "
             "/_objects/); the app checks an object is visible and nginx sends the file (X-Accel-Redirect). "
@@ -144,7 +149,7 @@ def load_settings(overrides: Mapping[str, Any] | None = None,
     for name in ("MAX_MANIFEST_BYTES", "MAX_LESSONS", "MAX_OBJECT_BYTES", "PAGE_CACHE_SIZE",
                  "UPLOAD_MAX_VIDEO_BYTES", "UPLOAD_MAX_AUDIO_BYTES", "UPLOAD_MAX_PDF_BYTES",
                  "UPLOAD_MAX_IMAGE_BYTES", "UPLOAD_MAX_SUBTITLES_BYTES", "LOGIN_SLOW_AFTER", "LOGIN_LOCK_AFTER",
-                 "LOGIN_LOCK_SECONDS", "USB_PART_BYTES"):
+                 "LOGIN_LOCK_SECONDS", "USB_PART_BYTES", "PUSH_MAX_OBJECT_BYTES", "PUSH_MAX_LESSONS"):
         if values[name] <= 0:
             raise SettingsError(f"setting {name} must be positive, got {values[name]}")
     for name in ("SYNC_DELAY_TARGET_MS", "SYNC_MIN_KBIT", "SYNC_INTERVAL_SECONDS", "SYNC_RETRY_SECONDS"):

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from ..db import db
 from ..models import Attachment, ImageVariant, InstalledLibrary, Lesson, LessonRevision
+from ..intake.review import kept_objects
 from .manifests import FOLDER as MANIFESTS
 
 LOCK_NAME = "sync.lock"
@@ -53,6 +54,7 @@ def _referenced() -> set[str]:
     refs |= set(db.session.scalars(select(Attachment.sha256)))
     refs |= _revision_refs()
     refs |= set(db.session.scalars(select(InstalledLibrary.manifest_sha256)))
+    refs |= kept_objects()   # a hub's pushed lessons under review (or approved) keep their files
     refs |= {variant for original, variant in db.session.execute(
         select(ImageVariant.sha256, ImageVariant.variant_sha256)) if original in refs}
     return refs

@@ -9,16 +9,16 @@ from ..errors import AppError, BadRequest, Busy, Forbidden, NotFound, PayloadToo
 
 
 def _wants_json() -> bool:
-    if request.path.startswith("/api/"):
+    if request.path.startswith(("/api/", "/hub/push/")):
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
 
 
-def render_error(status: int, title: str, message: str) -> Response:
-    """Render an error as JSON for API clients and as a friendly HTML page for people."""
+def render_error(status: int, title: str, message: str, extra: dict | None = None) -> Response:
+    """Render an error as JSON for API clients (with `extra` beside it) and as a friendly HTML page for people."""
     if _wants_json():
-        response = jsonify(error={"status": status, "title": title, "message": message})
+        response = jsonify(error={"status": status, "title": title, "message": message}, **(extra or {}))
     else:
         response = Response(render_template("errors/error.html", status=status, title=title, message=message),
                             mimetype="text/html")
@@ -32,7 +32,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(AppError)
     def _app_error(error: AppError) -> Response:
-        return render_error(error.status, str(error.title), error.message)
+        return render_error(error.status, str(error.title), error.message, getattr(error, "extra", None))
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Response:

@@ -1,0 +1,1 @@
+"""The hub's intake of pushes (docs/push.md): signed sessions, chunked objects, commits, and the review queue."""

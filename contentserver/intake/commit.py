@@ -1,0 +1,105 @@
+"""Step 4, the commit: lesson entries checked exactly like a manifest's, every object present, then the review
+queue, the push id and the connectivity report in one transaction — and the same push id never twice."""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from ..db import db
+from ..errors import BadRequest, Unprocessable
+from ..library.format import (FORMAT_NAME, FORMAT_VERSION, LessonEntry, Manifest, ManifestError, manifest_to_dict,
+                              validate_manifest)
+from ..library.objects import ObjectStore
+from ..models import Push, PushedLesson, School, utcnow
+from ..schools import MAX_REPORT_BYTES, SchoolError, store_report
+
+PUSH_ID_RE = re.compile(r"^[0-9a-f]{32}\Z")
+
+
+def _validated(lessons: Any, max_lessons: int) -> Manifest:
+    """The lessons inside a manifest wrapper, checked by the library format's own manifest validation."""
+    return validate_manifest({"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "library_id": "push",
+                              "version": 1, "created": "2000-01-01T00:00:00Z", "lessons": lessons}, max_lessons)
+
+
+def lesson_entries(lessons: Any, max_lessons: int) -> list[dict[str, Any]]:
+    """Lesson entries checked exactly like a manifest's, in their normalized form."""
+    try:
+        manifest = _validated(lessons, max_lessons)
+    except ManifestError as exc:
+        raise Unprocessable(f"lesson entry refused: {exc.field + ': ' if exc.field else ''}{exc.reason}") from None
+    return manifest_to_dict(manifest)["lessons"]
+
+
+def entry_of(entry: dict[str, Any]) -> LessonEntry:
+    """A stored entry back as a LessonEntry (it was validated on the way in)."""
+    return _validated([entry], 1).lessons[0]
+
+
+def _check_objects(store: ObjectStore, entries: list[dict[str, Any]]) -> None:
+    """Every body and attachment is in the store, whole; bodies are UTF-8 Markdown, so a preview always renders."""
+    for i, entry in enumerate(entries):
+        refs = [(f"lessons[{i}].body", entry["body"])]
+        refs += [(f"lessons[{i}].attachments[{j}]", a) for j, a in enumerate(entry["attachments"])]
+        for where, ref in refs:
+            if not store.has(ref["sha256"]) or store.path(ref["sha256"]).stat().st_size != ref["size"]:
+                raise Unprocessable(f"{where}: object {ref['sha256']} ({ref['size']} bytes) has not been uploaded")
+        try:
+            store.read_bytes(entry["body"]["sha256"]).decode("utf-8")
+        except UnicodeDecodeError:
+            raise Unprocessable(f"lessons[{i}].body is not UTF-8 Markdown") from None
+
+
+def _answer(push: Push) -> dict[str, Any]:
+    return {"accepted": push.accepted, "push_id": push.push_id}
+
+
+def _earlier(school: School, push_id: str) -> Push | None:
+    return db.session.scalar(db.select(Push).where(Push.school_id == school.id, Push.push_id == push_id))
+
+
+def _queue(school: School, push_id: str, entry: dict[str, Any]) -> None:
+    """Into the review queue; replaces the school's earlier push of the same lesson while that still waits."""
+    waiting = db.session.scalar(db.select(PushedLesson).where(
+        PushedLesson.school_id == school.id, PushedLesson.lesson_id == entry["id"], PushedLesson.state == "waiting"))
+    if waiting is None:
+        waiting = PushedLesson(school_id=school.id, lesson_id=entry["id"], state="waiting")
+        db.session.add(waiting)
+    waiting.push_id, waiting.entry_json, waiting.pushed_at = push_id, json.dumps(entry, ensure_ascii=False), utcnow()
+
+
+def commit_push(school: School, body: Any, store: ObjectStore, max_lessons: int) -> dict[str, Any]:
+    """Queue a push's lessons and store its report, once per push id; the same push id answers the first answer."""
+    if not isinstance(body, dict) or not isinstance(body.get("push_id"), str) or \
+            not PUSH_ID_RE.match(body["push_id"]):
+        raise BadRequest('the body must be {"push_id": <32 hex digits>, "lessons": […], "report": … or null}')
+    push_id = body["push_id"]
+    earlier = _earlier(school, push_id)
+    if earlier is not None:
+        return _answer(earlier)
+    entries = lesson_entries(body.get("lessons", []), max_lessons)
+    _check_objects(store, entries)
+    report = body.get("report")
+    if report is not None and len(json.dumps(report)) > MAX_REPORT_BYTES:
+        raise Unprocessable(f"the connectivity report is larger than {MAX_REPORT_BYTES} bytes")
+    try:
+        push = Push(school_id=school.id, push_id=push_id, accepted=len(entries))
+        db.session.add(push)
+        for entry in entries:
+            _queue(school, push_id, entry)
+        if report is not None:
+            store_report(school, report)
+        db.session.commit()
+    except SchoolError as exc:
+        db.session.rollback()
+        raise Unprocessable(str(exc)) from None
+    except IntegrityError:
+        db.session.rollback()   # the same push id committed at the same moment by a resent request
+        earlier = _earlier(school, push_id)
+        if earlier is None:
+            raise
+        return _answer(earlier)
+    return _answer(push)

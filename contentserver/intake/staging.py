@@ -1,0 +1,98 @@
+"""Objects pushed in chunks: each school's partial files resume at the offset the hub holds, and an object
+enters the store only whole and verified by its sha256 (a mismatch deletes the partial)."""
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from ..authoring.uploads import check_free_space
+from ..errors import BadRequest, Conflict, NotFound, PayloadTooLarge, Unprocessable
+from ..library.format import SHA256_RE, ManifestError
+from ..library.objects import ObjectStore
+
+CHUNK_BYTES = 256 * 1024
+MAX_HAVE = 10_000
+FOLDER = "push"
+
+
+def part_path(store: ObjectStore, school_id: int, sha256: str) -> Path:
+    """staging/push/<school>/<sha256>.part: one school's partial never mixes with another's."""
+    if not SHA256_RE.match(sha256):
+        raise NotFound(f"{sha256!r} is not a sha256 (64 lowercase hex digits)")
+    return store.staging / FOLDER / str(school_id) / f"{sha256}.part"
+
+
+def _held(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def missing(store: ObjectStore, school_id: int, request: Any) -> dict[str, int]:
+    """Step 2: of the objects a school names, those the store lacks, with the bytes of each already held."""
+    objects = request.get("objects") if isinstance(request, dict) else None
+    if not isinstance(objects, list) or len(objects) > MAX_HAVE:
+        raise BadRequest(f"the body must be {{\"objects\": [{{\"sha256\": …, \"size\": …}}, …]}} with at most "
+                         f"{MAX_HAVE} objects")
+    answer = {}
+    for item in objects:
+        sha = item.get("sha256") if isinstance(item, dict) else None
+        if not isinstance(sha, str) or not SHA256_RE.match(sha):
+            raise BadRequest(f"{item!r} does not name an object by its sha256")
+        if not store.has(sha):
+            answer[sha] = _held(part_path(store, school_id, sha))
+    return answer
+
+
+def _locked_part(path: Path) -> BinaryIO:
+    """The partial file open for appending under an exclusive lock (another request for it waits)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        handle = open(path, "ab")
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            if os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino:
+                return handle
+        except FileNotFoundError:
+            pass
+        handle.close()   # the file was finished or deleted while we waited: start again on the current one
+
+
+def put_chunk(store: ObjectStore, school_id: int, sha256: str, offset: int, size: int, data: bytes,
+              max_object_bytes: int, disk_reserve: int) -> int:
+    """Step 3: append `data` at `offset` of the object; returns the bytes held (`size` once it is stored)."""
+    path = part_path(store, school_id, sha256)
+    if size > max_object_bytes:
+        raise PayloadTooLarge(f"object {sha256} is {size} bytes; this hub accepts at most {max_object_bytes}")
+    if len(data) > CHUNK_BYTES:
+        raise PayloadTooLarge(f"a chunk may be at most {CHUNK_BYTES} bytes")
+    if offset < 0 or size < 0:
+        raise BadRequest("offset and size must not be negative")
+    if store.has(sha256):
+        return size
+    with _locked_part(path) as part:
+        held = os.fstat(part.fileno()).st_size
+        if offset != held:
+            if held == 0:
+                path.unlink()
+            raise Conflict(f"this hub holds {held} bytes of {sha256}: send from there", extra={"have": held})
+        if held + len(data) > size:
+            path.unlink()
+            raise Unprocessable(f"more bytes than the declared size {size} of {sha256}; the partial was deleted")
+        check_free_space(store.staging, size - held, disk_reserve)
+        part.write(data)
+        part.flush()
+        os.fsync(part.fileno())
+        held += len(data)
+        if held < size:
+            return held
+        try:
+            store.put_file(path, sha256, size)
+        except ManifestError:
+            raise Unprocessable(f"the {size} bytes sent do not hash to {sha256}; the partial was deleted") from None
+        finally:
+            path.unlink(missing_ok=True)
+    return size

@@ -1,0 +1,78 @@
+"""Admin page /admin/review (hub mode): preview what schools pushed, then approve or reject each lesson."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup
+
+from .. import render
+from ..errors import NotFound
+from ..intake import review
+from ..models import PushedLesson
+from .access import protect_blueprint, role_required
+
+bp = Blueprint("review", __name__, url_prefix="/admin/review")
+protect_blueprint(bp)
+
+
+@dataclass
+class Preview:
+    item: PushedLesson
+    entry: dict
+    body_html: Markup
+    attachments: list[tuple[str, str]]   # (name, preview URL)
+
+
+def _object_url(sha256: str) -> str:
+    return url_for("review.pushed_object", sha256=sha256)
+
+
+def _preview(item: PushedLesson) -> Preview:
+    """The body through the same renderer and sanitizer as a lesson page; its files from the admin-only route
+    (a lesson under review is not public, so /objects/ does not serve its files yet)."""
+    entry = item.entry
+    names = {a["name"]: a["sha256"] for a in entry["attachments"]}
+    text = current_app.extensions["object_store"].read_bytes(entry["body"]["sha256"]).decode("utf-8")
+    html = render.render_markdown(text, names)
+    for sha in set(names.values()):
+        html = html.replace(f'"{render.object_url(sha)}', f'"{_object_url(sha)}')
+    return Preview(item, entry, Markup(html), [(name, _object_url(sha)) for name, sha in names.items()])
+
+
+@bp.get("/")
+@role_required("admin")
+def index() -> str:
+    return render_template("admin/review.html", previews=[_preview(item) for item in review.waiting()])
+
+
+@bp.post("/<int:item_id>/approve")
+@role_required("admin")
+def approve(item_id: int) -> Response:
+    hub_id = review.approve(item_id, current_user.id, current_app.extensions["object_store"])
+    current_app.extensions["indexer"].update_lessons([hub_id])
+    flash(_("Lesson %(id)s approved: it is in the library now and goes out with the next publish.", id=hub_id))
+    return redirect(url_for("review.index"), code=303)
+
+
+@bp.post("/<int:item_id>/reject")
+@role_required("admin")
+def reject(item_id: int) -> Response:
+    review.reject(item_id, current_user.id)
+    flash(_("Lesson rejected."))
+    return redirect(url_for("review.index"), code=303)
+
+
+@bp.get("/objects/<sha256>")
+@role_required("admin")
+def pushed_object(sha256: str) -> Response:
+    """A file of a lesson waiting for review, for the preview (admins only, never cached by others)."""
+    media_type = review.waiting_media_type(sha256)
+    store = current_app.extensions["object_store"]
+    if media_type is None or not store.has(sha256):
+        raise NotFound()
+    response = send_file(store.path(sha256), mimetype=media_type, conditional=True, etag=sha256)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
