@@ -3,20 +3,21 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from markupsafe import Markup
 from sqlalchemy import select
-from whoosh.collectors import TimeLimit, TimeLimitCollector
-from whoosh.query import And, Query, Term
+from whoosh.query import Term
 from whoosh.searching import Searcher
 
 from ..db import db
 from ..library.objects import ObjectStore
 from ..library.store import data_version
 from ..models import Lesson
+from .extract import markdown_text, title_free
 from .indexer import Indexer
 from .query import Plan, build
+from .scoring import Ranker
 from .snippets import make_snippet
 
 CANDIDATES = 100
@@ -24,6 +25,7 @@ LANG_BOOST = 1.6            # a lesson in the query's language ranks above other
 VERSION_KINDS = 4           # kk Cyrillic, kk Latin, ru, en
 VERSION_SCAN = 60           # versions of a topic looked at for "also in"
 FEW_RESULTS = 3             # fewer topics than this: try a "did you mean"
+SNIPPET_MARKDOWN_BYTES = 8000  # snippets are looked for in the start of a lesson (snippets.SCAN_CHARS of text)
 
 
 @dataclass(frozen=True)
@@ -33,10 +35,9 @@ class Filters:
     lang: str | None = None
     kind: str | None = None
 
-    def query(self) -> Query | None:
-        terms = [Term(name, str(value)) for name, value in (("subject", self.subject), ("grade", self.grade),
-                                                              ("lang", self.lang), ("kinds", self.kind)) if value]
-        return And(terms) if terms else None
+    def terms(self) -> list[tuple[str, str]]:
+        return [(name, str(value)) for name, value in (("subject", self.subject), ("grade", self.grade),
+                                                        ("lang", self.lang), ("kinds", self.kind)) if value]
 
 
 @dataclass
@@ -49,7 +50,6 @@ class Hit:
     grade: int
     topic: str
     score: float
-    text: str = ""
     snippet: Markup = Markup("")
     also_in: list["Hit"] = field(default_factory=list)
 
@@ -59,7 +59,7 @@ class Results:
     query: str
     lang: str | None = None
     hits: list[Hit] = field(default_factory=list)     # this page, one per topic
-    ranked: list[Hit] = field(default_factory=list)   # every visible hit in rank order, before grouping
+    ranked: list[Hit] = field(default_factory=list)   # every visible hit in rank order (not kept in the cache)
     total: int = 0                                    # topics found
     page: int = 1
     per_page: int = 10
@@ -71,31 +71,42 @@ class Results:
         return max(1, -(-self.total // self.per_page))
 
 
-def _visible(ids: list[str], store: ObjectStore) -> set[str]:
-    """Ids that are published in the database now, with their body present (architecture invariant 3)."""
+def _visible(ids: list[str], store: ObjectStore) -> dict[str, str]:
+    """Ids that are published in the database now, with their body present (architecture invariant 3), and
+    their body objects."""
     # The status is checked here, not in SQL: SQLite would scan the status index (nearly every row) instead of
     # looking the ids up by primary key.
     rows = db.session.execute(select(Lesson.id, Lesson.body_sha256, Lesson.status).where(Lesson.id.in_(ids))).all()
-    return {lesson_id for lesson_id, sha, status in rows if status == "published" and store.has(sha)}
+    return {lesson_id: sha for lesson_id, sha, status in rows if status == "published" and store.has(sha)}
 
 
 def _hit(fields: dict, score: float) -> Hit:
     return Hit(fields["id"], fields["title"], fields["lang"], fields["script"], fields["subject"],
-               int(fields["grade"]), fields["topic"], score, fields.get("text", ""))
+               int(fields["grade"]), fields["topic"], score)
+
+
+def ranker(searcher: Searcher) -> Ranker:
+    """The scoring state the indexer keeps with each snapshot's searcher."""
+    return searcher.ranker
 
 
 def _ranked(searcher: Searcher, plan: Plan, filters: Filters, budget: float) -> tuple[list[Hit], bool]:
-    collector = searcher.collector(limit=CANDIDATES, filter=filters.query())
-    timed = TimeLimitCollector(collector, timelimit=budget, use_alarm=False)
-    timed_out = False
-    try:
-        searcher.search_with_collector(plan.query, timed)
-    except TimeLimit:
-        timed_out = True
-    hits = [_hit(hit.fields(), hit.score * (LANG_BOOST if hit["lang"] == plan.lang else 1.0))
-            for hit in timed.results()]
+    scoring = ranker(searcher)
+    allowed = scoring.docs(filters.terms()) if filters.terms() else None
+    top, timed_out = scoring.top(plan.terms, CANDIDATES, allowed, budget)
+    hits = []
+    for docnum, score in top:
+        fields = searcher.stored_fields(docnum)
+        hits.append(_hit(fields, score * (LANG_BOOST if fields["lang"] == plan.lang else 1.0)))
     hits.sort(key=lambda h: -h.score)
     return hits, timed_out
+
+
+def _snippet_text(store: ObjectStore, sha: str, title: str) -> str:
+    """The start of a lesson's text, read from its body object (the index stores no text)."""
+    with open(store.path(sha), "rb") as body:
+        markdown = body.read(SNIPPET_MARKDOWN_BYTES).decode("utf-8", "ignore")
+    return title_free(markdown_text(markdown), title)
 
 
 def _group(hits: list[Hit]) -> list[Hit]:
@@ -123,7 +134,7 @@ def _add_versions(searcher: Searcher, heads: list[Hit], store: ObjectStore) -> N
             if (doc["lang"], doc["script"]) not in seen:
                 seen.add((doc["lang"], doc["script"]))
                 candidates.setdefault(head.id, []).append(_hit(doc, 0.0))
-    visible = _visible([h.id for found in candidates.values() for h in found], store) if candidates else set()
+    visible = _visible([h.id for found in candidates.values() for h in found], store) if candidates else {}
     for head in heads:
         head.also_in.extend(h for h in candidates.get(head.id, []) if h.id in visible)
 
@@ -143,9 +154,9 @@ def _suggest(searcher: Searcher, plan: Plan) -> str | None:
 
 class ResultCache:
     """Recent results, keyed by the query and the state of the index and the lesson rows: a class searching
-    the same words at once costs one search."""
+    the same words at once costs one search. Only the page is kept (~20 KB an entry)."""
 
-    def __init__(self, size: int = 256):
+    def __init__(self, size: int = 128):
         self.size = size
         self._entries: OrderedDict[tuple, Results] = OrderedDict()
         self._lock = threading.Lock()
@@ -180,9 +191,10 @@ def search(indexer: Indexer, text: str, filters: Filters = Filters(), page: int 
         cached = cache.get(key) if cache is not None else None
         if cached is not None or cached_only:
             return cached
-        results = _search(indexer, searcher, text, filters, page, per_page, budget, snippets)
+        with ranker(searcher).lock:
+            results = _search(indexer, searcher, text, filters, page, per_page, budget, snippets)
         if cache is not None and not results.timed_out:
-            cache.put(key, results)
+            cache.put(key, replace(results, ranked=[]))
         return results
 
 
@@ -194,7 +206,7 @@ def _search(indexer: Indexer, searcher: Searcher, text: str, filters: Filters, p
     if plan.empty:
         return results
     hits, results.timed_out = _ranked(searcher, plan, filters, budget)
-    visible = _visible([h.id for h in hits], indexer.store) if hits else set()
+    visible = _visible([h.id for h in hits], indexer.store) if hits else {}
     results.ranked = [h for h in hits if h.id in visible]
     groups = _group(results.ranked)
     results.total = len(groups)
@@ -202,13 +214,14 @@ def _search(indexer: Indexer, searcher: Searcher, text: str, filters: Filters, p
     _add_versions(searcher, results.hits, indexer.store)
     if snippets:
         for hit in results.hits:
-            hit.snippet = make_snippet(hit.text, hit.lang, plan.keys)
+            hit.snippet = make_snippet(_snippet_text(indexer.store, visible[hit.id], hit.title), hit.lang,
+                                       plan.keys)
     if results.total < FEW_RESULTS and not results.timed_out:
         suggestion = _suggest(searcher, plan)
         if suggestion:
             better = build(suggestion, searcher)
             found, _ = _ranked(searcher, better, filters, budget)
-            visible = _visible([h.id for h in found], indexer.store) if found else set()
+            visible = _visible([h.id for h in found], indexer.store) if found else {}
             if len({h.topic for h in found if h.id in visible}) > results.total:
                 results.suggestion = suggestion
     return results

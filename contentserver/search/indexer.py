@@ -11,6 +11,7 @@ import shutil
 import tempfile
 import threading
 import time
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -18,18 +19,36 @@ from typing import Iterable, Iterator
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from whoosh import index
+from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.structfile import StructFile
 from whoosh.searching import Searcher
 
 from ..db import db
 from ..library.objects import ObjectStore
 from ..models import Lesson
-from .schema import build_schema, lesson_document
+from .schema import INDEX_FORMAT, build_schema, lesson_document
+from .scoring import Ranker
 
 log = logging.getLogger(__name__)
 POINTER = "CURRENT"
+FORMAT_FILE = "FORMAT"  # in each generation: the INDEX_FORMAT it was written in
 WRITE_LOCK_SECONDS = 30.0
 CHECK_SECONDS = 0.2
 BATCH = 500
+
+
+class _Storage(FileStorage):
+    """Index files closed when the reader that opened them is dropped, as the mmap of a compound segment was:
+    an app that is never closed (tests) leaves no open file behind. Live searchers are closed explicitly."""
+
+    def open_file(self, name: str, **kwargs) -> StructFile:
+        opened = super().open_file(name, **kwargs)
+        weakref.finalize(opened, opened.file.close)
+        return opened
+
+
+def _open_dir(folder: Path) -> index.Index:
+    return _Storage(str(folder)).open_index()
 
 
 class _Snapshot:
@@ -40,6 +59,7 @@ class _Snapshot:
         self.searcher = ix.searcher()
         self.key = (generation, ix.latest_generation())  # names this snapshot for caches
         self.searcher.snapshot_key = self.key
+        self.searcher.ranker = Ranker(self.searcher)
         self.users = 0
         self.retired = False
 
@@ -77,7 +97,8 @@ class Indexer:
         generation = time.strftime("g%Y%m%d-%H%M%S-") + os.urandom(3).hex()
         folder = self.root / generation
         folder.mkdir()
-        return generation, index.create_in(str(folder), self.schema)
+        (folder / FORMAT_FILE).write_text(str(INDEX_FORMAT))
+        return generation, _Storage(str(folder)).create_index(self.schema)
 
     def _open(self) -> tuple[str, index.Index]:
         """The live generation, created empty on first use."""
@@ -89,16 +110,24 @@ class Indexer:
                     generation, ix = self._new_generation()
                     self._point_to(generation)
                     return generation, ix
-        return generation, index.open_dir(str(self.root / generation))
+        return generation, _open_dir(self.root / generation)
 
     def _remove_old_generations(self, keep: set[str]) -> None:
         for folder in self.root.iterdir():
             if folder.is_dir() and folder.name not in keep:
                 shutil.rmtree(folder, ignore_errors=True)
 
+    def _current_format(self, generation: str) -> str:
+        try:
+            return (self.root / generation / FORMAT_FILE).read_text().strip()
+        except FileNotFoundError:
+            return "1"
+
     def ensure_built(self) -> None:
-        """At start-up: build the index when there is none yet (a new data folder or an older install)."""
-        if self.current_generation() is None:
+        """At start-up: build the index when there is none yet (a new data folder or an older install) or when
+        it was written in another format."""
+        generation = self.current_generation()
+        if generation is None or self._current_format(generation) != str(INDEX_FORMAT):
             self.rebuild()
 
     # -- writing -----------------------------------------------------------------------------------------
@@ -130,7 +159,7 @@ class Indexer:
         with self._write_lock:
             while True:
                 generation, ix = self._open()
-                writer = ix.writer(timeout=WRITE_LOCK_SECONDS)
+                writer = ix.writer(timeout=WRITE_LOCK_SECONDS, compound=False)
                 if generation == self.current_generation():
                     break
                 writer.cancel()  # a rebuild switched generations while we waited for the lock
@@ -150,10 +179,10 @@ class Indexer:
         """Index every published lesson into a new generation, then switch to it atomically."""
         with self._write_lock:
             old = self.current_generation()
-            old_writer = index.open_dir(str(self.root / old)).writer(timeout=WRITE_LOCK_SECONDS) if old else None
+            old_writer = _open_dir(self.root / old).writer(timeout=WRITE_LOCK_SECONDS) if old else None
             generation, ix = self._new_generation()
             try:
-                writer = ix.writer(limitmb=128)
+                writer = ix.writer(limitmb=128, compound=False)  # files read in place, never copied
                 try:
                     for _lesson_id, doc in self._documents(None):
                         if doc is not None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from whoosh.query import NullQuery, Or, Query, Term
 from whoosh.searching import Searcher
 
 from .analysis import STOP_KEYS, analyze, words
@@ -32,11 +31,11 @@ KAZAKH_LETTERS = KAZAKH_CYRILLIC_LETTERS | KAZAKH_LATIN_LETTERS - {"q"}
 
 @dataclass
 class Plan:
-    """The analysed query: its words, the language it is in, the query, and every key it looks for."""
+    """The analysed query: its words, the language it is in, its weighted terms, and every key it looks for."""
 
     words: list[str]
     lang: str | None
-    query: Query
+    terms: dict[tuple[str, str], float] = field(default_factory=dict)  # (field, text) -> weight
     keys: set[str] = field(default_factory=set)
     unknown: list[str] = field(default_factory=list)  # words the library knows in no form: typos, maybe
 
@@ -127,14 +126,14 @@ def _within_budget(terms: dict[tuple[str, str], float], word_of: dict[tuple[str,
 
 
 def build(text: str, searcher: Searcher, max_words: int = MAX_WORDS) -> Plan:
-    """Turn the query text into one OR of weighted terms over the fields (empty fields are left out)."""
+    """Turn the query text into weighted terms over the fields, summed by BM25F (empty fields are left out)."""
     found, prefix = query_words(text, max_words)
     if not found:
-        return Plan([], None, NullQuery)
+        return Plan([], None)
     lang = detect_language(text, found, prefix, searcher)
     reader = searcher.reader()
     fields = {name for name in searcher.schema.names() if reader.field_length(name)}  # skip empty fields
-    plan = Plan(found, lang, NullQuery)
+    plan = Plan(found, lang)
     terms: dict[tuple[str, str], float] = {}
     word_of: dict[tuple[str, str], int] = {}
 
@@ -176,6 +175,5 @@ def build(text: str, searcher: Searcher, max_words: int = MAX_WORDS) -> Plan:
                     if term != key:
                         add(fieldname, term, weight)
     if terms:
-        plan.query = Or([Term(f, t, boost=w) for (f, t), w in _within_budget(terms, word_of, reader).items()])
-        plan.query.matcher_type = Or.ARRAY_MATCHER  # many overlapping terms: one pass per term, 2-3x faster
+        plan.terms = _within_budget(terms, word_of, reader)
     return plan

@@ -11,7 +11,9 @@ from ..models import Lesson
 from .analysis import LANGS, exact_analyzer, key_analyzer, stem_analyzer
 from .extract import markdown_text, pdf_text, title_free, vtt_text
 
-SNIPPET_SOURCE_CHARS = 6000
+# Bump when the schema or the analysis changes: an index of another format is rebuilt at start.
+# 2: no lesson text stored (snippets read the body object), segments written as separate files.
+INDEX_FORMAT = 2
 TEXT_PARTS = ("title", "body", "tags", "extra")  # extra: PDF text and subtitles
 EXACT_PARTS = ("title", "body")
 TOPIC_RE = re.compile(r"-(en|ru|kk)(-(latn|cyrl))?(-\d+)?$")
@@ -26,7 +28,7 @@ def build_schema() -> Schema:
     fields = {
         "id": ID(stored=True, unique=True), "lang": ID(stored=True), "script": ID(stored=True),
         "subject": ID(stored=True), "grade": ID(stored=True), "topic": ID(stored=True),
-        "kinds": KEYWORD(stored=True, commas=False), "title": STORED(), "text": STORED(),
+        "kinds": KEYWORD(commas=False), "title": STORED(),
     }
     for part in EXACT_PARTS:
         fields[f"{part}_exact"] = _text(exact_analyzer())
@@ -67,7 +69,7 @@ def lesson_document(lesson: Lesson, store: ObjectStore) -> dict | None:
     kinds = {"text"} | {a.kind for a in lesson.attachments if a.kind != "subtitles"}
     doc = {"id": lesson.id, "lang": lesson.lang, "script": lesson.script, "subject": lesson.subject,
            "grade": str(lesson.grade), "topic": topic_of(lesson.id), "kinds": " ".join(sorted(kinds)),
-           "title": lesson.title, "text": body[:SNIPPET_SOURCE_CHARS]}
+           "title": lesson.title}
     texts = {"title": lesson.title, "body": body, "tags": tags, "extra": extra}
     for part, value in texts.items():
         if not value:

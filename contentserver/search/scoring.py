@@ -1,0 +1,113 @@
+"""BM25F over whole posting blocks: Whoosh's matcher tree makes ~20 Python calls per posting, this is one loop.
+
+Scores are Whoosh's own BM25F (same idf, B, K1 and field statistics), so rankings do not change; only the way
+they are added up does (8 µs → under 0.5 µs a posting on the 20,000-lesson library).
+"""
+from __future__ import annotations
+
+import heapq
+import math
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.matching import ListMatcher, Matcher, WrappingMatcher
+from whoosh.reading import IndexReader
+from whoosh.searching import Searcher
+from whoosh.util.numeric import byte_to_length
+
+B, K1 = 0.75, 1.2  # whoosh.scoring.BM25F's defaults
+Terms = dict[tuple[str, str], float]  # (field, text) -> weight
+
+
+def _blocks(matcher: Matcher) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
+    """The (ids, weights) of a posting list, a block at a time (whoosh3 3.54's block reader, pinned)."""
+    if isinstance(matcher, W3LeafMatcher):
+        while matcher.is_active():
+            matcher._read_ids()
+            matcher._read_weights()
+            yield matcher._ids, matcher._weights
+            matcher._next_block()
+    elif isinstance(matcher, ListMatcher):  # a short list inlined in the term dictionary
+        ids = matcher._ids
+        yield ids, matcher._weights or [1.0] * len(ids)
+    else:
+        ids, weights = [], []
+        while matcher.is_active():
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            matcher.next()
+        yield ids, weights
+
+
+class Ranker:
+    """Scoring state of one index snapshot: each segment's field lengths, read once; one reader at a time
+    (Whoosh's files are read with seek + read)."""
+
+    def __init__(self, searcher: Searcher):
+        self.searcher = searcher
+        self.leaves: list[tuple[IndexReader, int]] = [(s.reader(), offset) for s, offset in
+                                                      searcher.leaf_searchers()]
+        self.doc_count = max(1, searcher.doc_count_all())
+        self.lock = threading.RLock()
+        self._lengths: dict[tuple[int, str], bytes] = {}
+        self._norms: dict[str, list[float]] = {}
+
+    def _field_lengths(self, leaf: int, reader: IndexReader, fieldname: str) -> bytes:
+        """Each document's length byte in this field (the column Whoosh reads one document at a time)."""
+        key = (leaf, fieldname)
+        if key not in self._lengths:
+            column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+            data = column._dbfile.get(column._basepos, column._count) if column is not None else b""
+            self._lengths[key] = data + bytes(reader.doc_count_all() - len(data))
+        return self._lengths[key]
+
+    def _norm(self, fieldname: str) -> list[float]:
+        """BM25's length normalisation for every possible length byte of a field."""
+        if fieldname not in self._norms:
+            average = self.searcher.field_length(fieldname) / self.doc_count or 1
+            self._norms[fieldname] = [K1 * ((1 - B) + B * byte_to_length(b) / average) for b in range(256)]
+        return self._norms[fieldname]
+
+    def _postings(self, fieldname: str, text: str) -> Iterator[tuple[int, IndexReader, int, Matcher]]:
+        for leaf, (reader, offset) in enumerate(self.leaves):
+            if (fieldname, text) in reader:
+                matcher = reader.postings(fieldname, text)
+                if isinstance(matcher, WrappingMatcher):  # deleted documents: dropped at the end instead
+                    matcher = matcher.child
+                yield leaf, reader, offset, matcher
+
+    def docs(self, terms: Iterable[tuple[str, str]]) -> set[int]:
+        """Documents holding every one of these terms (filters)."""
+        found: set[int] | None = None
+        for fieldname, text in terms:
+            docs = {offset + d for _leaf, _reader, offset, matcher in self._postings(fieldname, text)
+                    for ids, _weights in _blocks(matcher) for d in ids}
+            found = docs if found is None else found & docs
+        return found or set()
+
+    def top(self, terms: Terms, limit: int, allowed: set[int] | None = None, budget: float = 2.0
+            ) -> tuple[list[tuple[int, float]], bool]:
+        """The `limit` best (document, score) pairs, best first (ties: lower document first), and whether the
+        time budget ran out before every term was scored."""
+        deadline = time.monotonic() + budget
+        scores: dict[int, float] = {}
+        get = scores.get
+        timed_out = False
+        for (fieldname, text), weight in terms.items():
+            if time.monotonic() > deadline:
+                timed_out = True
+                break
+            idf = math.log(self.doc_count / (self.searcher.doc_frequency(fieldname, text) + 1)) + 1
+            scale, norm = weight * idf * (K1 + 1), self._norm(fieldname)
+            for leaf, reader, offset, matcher in self._postings(fieldname, text):
+                lengths = self._field_lengths(leaf, reader, fieldname)
+                for ids, weights in _blocks(matcher):
+                    for d, w in zip(ids, weights):
+                        doc = offset + d
+                        scores[doc] = get(doc, 0.0) + scale * w / (w + norm[lengths[d]])
+        dropped = {offset + d for reader, offset in self.leaves for d in reader.deleted_docs_set}
+        items = (item for item in scores.items()
+                 if item[0] not in dropped and (allowed is None or item[0] in allowed))
+        return heapq.nlargest(limit, items, key=lambda item: (item[1], -item[0])), timed_out
