@@ -1,6 +1,7 @@
 """Upload refusals over real HTTP: wrong type, too large, disk too full, interrupted — nothing half-written."""
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import socket
@@ -12,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from conftest import pdf_bytes, png_bytes
+from contentserver.authoring.uploads import SpoolFile, store_upload
+from contentserver.library.format import object_relpath
 from teach_http import create_lesson, multipart, start_site
 
 PNG_HEAD = b"\x89PNG\r\n\x1a\n"
@@ -94,6 +97,21 @@ def test_an_interrupted_upload_leaves_no_stray_files(site):
     assert upload(anna, lesson_id, "whole.mp4", MP4_HEAD + bytes(1000)).status == 303
 
 
+def test_an_upload_is_written_once_and_renamed_into_the_store(make_app):
+    app = make_app()
+    store = app.extensions["object_store"]
+    with app.app_context():
+        for attempt in ("first", "same again"):
+            spool = SpoolFile(store.staging)
+            spool.write(png_bytes())
+            spooled = spool.path.stat().st_ino
+            stored = store_upload(spool, "leaf.png", store, app.config)
+            spool.close()
+            if attempt == "first":
+                assert store.path(stored.sha256).stat().st_ino == spooled      # the spool itself, renamed: no copy
+            assert store.read_bytes(stored.sha256) == png_bytes() and list(store.staging.rglob("*")) == []
+
+
 # --- a disk that is too full: a small tmpfs mounted for the test ----------------------------------------
 
 @pytest.fixture
@@ -160,7 +178,7 @@ def test_disk_filling_up_during_an_upload_gives_a_clear_message_and_leaves_nothi
     assert status == 507 and "disk is too full" in page and "Nothing was saved" in page
     assert stored_files(site.data_dir) == before
     assert shutil.disk_usage(small_disk).free >= free_before - 2**20, "the partial spool was freed"
-    status, _page = chunked_upload(anna, lesson_id, "video.mp4", MP4_HEAD + os.urandom(13 * 2**20))
-    assert status == 507, "the spool fits but the store's own copy would not: refused cleanly too"
-    assert stored_files(site.data_dir) == before
-    assert upload(anna, lesson_id, "leaf.png", png_bytes()).status == 303
+    video = MP4_HEAD + os.urandom(13 * 2**20)     # more than half the disk: fits only if it is written once
+    status, _page = chunked_upload(anna, lesson_id, "video.mp4", video)
+    assert status == 303
+    assert stored_files(site.data_dir) - before == {object_relpath(hashlib.sha256(video).hexdigest())}

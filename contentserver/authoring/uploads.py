@@ -1,4 +1,4 @@
-"""Uploads: spooled into staging while hashed, typed by their bytes, size- and disk-checked, then stored."""
+"""Uploads: written once into staging while hashed, typed by their bytes, size- and disk-checked, renamed into place."""
 from __future__ import annotations
 
 import errno
@@ -6,9 +6,10 @@ import hashlib
 import os
 import shutil
 import tempfile
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import BinaryIO, Mapping
 
 from flask_babel import gettext as _
 
@@ -41,12 +42,18 @@ def check_free_space(folder: Path, incoming: int, reserve: int) -> None:
 
 
 class SpoolFile:
-    """An anonymous temporary file in staging (gone by itself if the process dies) hashed as it is written."""
+    """A temporary file in staging, hashed as it is written: the one copy of an upload, renamed into the store.
+
+    Deleted when closed or garbage-collected unless stored; a process killed mid-upload leaves it for gc.
+    """
 
     def __init__(self, staging: Path):
-        self._file = tempfile.TemporaryFile(dir=staging)
+        fd, name = tempfile.mkstemp(dir=staging, prefix="upload-", suffix=".tmp")
+        self.path = Path(name)
+        self._file = os.fdopen(fd, "w+b")
         self._digest = hashlib.sha256()
         self.size = 0
+        self._discard = weakref.finalize(self, _discard, self._file, self.path)
 
     def write(self, data: bytes) -> int:
         try:
@@ -75,12 +82,25 @@ class SpoolFile:
     def flush(self) -> None:
         self._file.flush()
 
-    def close(self) -> None:
+    def store(self, objects: ObjectStore) -> None:
+        """Make the written bytes durable and rename the file into the store under the hash taken as they came."""
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        objects.adopt(self.path, self.sha256())
+        self._discard.detach()
         self._file.close()
+
+    def close(self) -> None:
+        self._discard()
 
     @property
     def closed(self) -> bool:
         return self._file.closed
+
+
+def _discard(file: BinaryIO, path: Path) -> None:
+    file.close()
+    path.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)
@@ -113,12 +133,10 @@ def store_upload(spool: SpoolFile, raw_name: str, objects: ObjectStore, config: 
             spool.read().decode("utf-8")
         except UnicodeDecodeError:
             raise Unprocessable(_("Subtitles must be a WebVTT file in UTF-8.")) from None
-    sha256 = spool.sha256()
-    if not objects.has(sha256):
-        check_free_space(objects.staging, spool.size, config["DISK_RESERVE_BYTES"])
-        spool.seek(0)
+    if not objects.has(sha256 := spool.sha256()):
+        check_free_space(objects.staging, 0, config["DISK_RESERVE_BYTES"])     # a chunked upload's size came late
         try:
-            objects.put_stream(spool, sha256, spool.size, source=raw_name)
+            spool.store(objects)
         except OSError as exc:
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):
                 raise disk_full() from None

@@ -44,12 +44,17 @@ class ObjectStore:
                     out.write(chunk)
                 out.flush()
                 os.fsync(out.fileno())
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp, final)
-            _fsync_dir(final.parent)
-            return final
+            return self.adopt(tmp, sha256)
         finally:
             tmp.unlink(missing_ok=True)
+
+    def adopt(self, tmp: Path, sha256: str) -> Path:
+        """Rename a fsynced file in staging into place as `sha256`, the hash its writer took of exactly its bytes."""
+        final = self.path(sha256)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp, final)
+        _fsync_dir(final.parent)
+        return final
 
     def put_file(self, src: Path, sha256: str, size: int) -> Path:
         with open(src, "rb") as stream:
