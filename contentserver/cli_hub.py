@@ -1,4 +1,4 @@
-"""The hub and sync verbs of `contentserver`: keygen, publish, hub add, sync pull/run, export, gc."""
+"""The hub and sync verbs of `contentserver`: keygen, publish, hub add, sync pull/push/run, export, gc."""
 from __future__ import annotations
 
 import sys
@@ -89,10 +89,20 @@ def sync_pull_command(app, quiet: bool, url: str | None) -> None:
     sys.exit(pull_all(app, quiet=quiet, url=url))
 
 
+@sync_group.command("push")
+@click.option("--quiet", is_flag=True, help="No progress display (for timers); errors are still shown.")
+@click.option("--hub", "url", default=None, help="Push only to this configured hub URL.")
+@with_app
+def sync_push_command(app, quiet: bool, url: str | None) -> None:
+    """Send the lessons teachers shared, and the connectivity report, to the pinned hub(s); docs/sync.md."""
+    from sync.runner import push_all
+    sys.exit(push_all(app, quiet=quiet, url=url))
+
+
 @sync_group.command("run")
 @with_app
 def sync_run_command(app) -> None:
-    """Run the sync job as a service: a pull every SYNC_INTERVAL_SECONDS, retries with backoff, one per folder."""
+    """Run the sync job as a service: a pull (then a push) every SYNC_INTERVAL_SECONDS, retries with backoff."""
     from sync.service import run_service, stop_on_signals
     sys.exit(run_service(app, stop_on_signals(), announce=console.print))
 

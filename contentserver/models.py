@@ -196,6 +196,19 @@ class ImageVariant(db.Model):
     height: Mapped[int] = mapped_column(Integer)
 
 
+class OutgoingPush(db.Model):
+    """At a school: a push to a hub (docs/push.md); its push_id and lesson entries are kept from before the first
+    request until the hub commits them, so a cut or a kill resumes the same push and never makes a duplicate."""
+
+    __tablename__ = "outgoing_pushes"
+    push_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    hub_url: Mapped[str] = mapped_column(String(500), index=True)
+    lessons_json: Mapped[str] = mapped_column(Text)     # the lesson entries exactly as the commit sends them
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    committed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, index=True)
+    accepted: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
 class PushSession(db.Model):
     """On a hub: a push session handed to a school; `last_seq` is the highest sequence number it accepted."""
 

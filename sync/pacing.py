@@ -38,6 +38,7 @@ YIELD_FRACTION = 0.15        # then a standing queue a fraction of the target lo
 PEAK_DECAY = 0.999           # per second: the link's best is forgotten in some ten minutes
 WINDOW_SLACK_SECONDS = 0.02  # the receive window holds this much traffic beyond twice the base round trip
 MIN_RCVBUF, MAX_RCVBUF = 1024, 256 * 1024
+BUFFERS = (socket.SO_RCVBUF, socket.SO_SNDBUF)   # both: a push's upload is bounded in flight like a pull's reads
 MIN_MSS, MAX_MSS = 400, 1460    # 400: two segments (TCP's smallest window) cross 64 kbit/s in 0.12 s
 RECONNECT_MSS_CHANGE = 0.3   # a connection whose segments are this far off the link's gets replaced
 CAP_SHARE = 0.97             # of a cap, what is left for content once requests and probes had theirs
@@ -233,7 +234,8 @@ class Pacer:
         sock = self._sock() if self._sock is not None else None
         if sock is not None and rcvbuf > self._rcvbuf * 1.25:
             try:
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+                for option in BUFFERS:
+                    sock.setsockopt(socket.SOL_SOCKET, option, rcvbuf)
                 self._rcvbuf = rcvbuf
             except OSError:          # the connection was closed under us: the next one starts with it
                 self._sock = None
@@ -247,7 +249,8 @@ class Pacer:
         for family, kind, proto, _, addr in socket.getaddrinfo(*address, type=socket.SOCK_STREAM):
             sock = socket.socket(family, kind, proto)
             try:
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+                for option in BUFFERS:
+                    sock.setsockopt(socket.SOL_SOCKET, option, rcvbuf)
                 if hasattr(socket, "TCP_MAXSEG"):
                     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, mss)
                 if timeout is None or isinstance(timeout, (int, float)):   # else: http.client's "default"

@@ -27,13 +27,15 @@ MAX_ERRORS = 5
 
 def record_attempt(client: HubClient, hub_url: str, code: int, message: str, seconds: float,
                    direction: str = "pull") -> None:
-    """Store one attempt: reachable when the hub answered at least once; speed and latency from the pacer."""
+    """Store one attempt: reachable when the hub answered at least once; speed and latency from the pacer (a
+    pull's best second is the download speed, a push's the upload speed)."""
     pacer = client.pacer
     latency = pacer.latency() if pacer is not None else None
+    speed = int(pacer.peak * 8) if pacer is not None and pacer.peak else None
     db.session.add(SyncAttempt(
         hub_url=hub_url, direction=direction, reachable=client.counters.requests > 0,
-        bytes_down=client.counters.bytes_down, bytes_up=0, seconds=seconds,
-        download_bps=int(pacer.peak * 8) if pacer is not None and pacer.peak else None,
+        bytes_down=client.counters.bytes_down, bytes_up=client.counters.bytes_up, seconds=seconds,
+        download_bps=speed if direction == "pull" else None, upload_bps=speed if direction == "push" else None,
         latency_ms=round(latency * 1000) if latency is not None else None,
         exit_code=code, error=message[:1000] if code else None))
     try:
@@ -42,13 +44,13 @@ def record_attempt(client: HubClient, hub_url: str, code: int, message: str, sec
         db.session.rollback()
 
 
-def _utc(moment: datetime) -> datetime:
+def as_utc(moment: datetime) -> datetime:
     """SQLite hands datetimes back without their zone; they were stored in UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _iso(moment: datetime | None) -> str | None:
-    return _utc(moment).isoformat(timespec="seconds").replace("+00:00", "Z") if moment else None
+    return as_utc(moment).isoformat(timespec="seconds").replace("+00:00", "Z") if moment else None
 
 
 def _median(values: Iterable[int | None]) -> int | None:
@@ -60,7 +62,7 @@ def day_summary(day: date, attempts: list[SyncAttempt], school_id_giga: str, sch
     """One day's attempts (UTC) in Giga's six fields, plus uplink availability, bytes and errors."""
     hours: list[list[bool]] = [[] for _ in range(24)]
     for attempt in attempts:
-        hours[_utc(attempt.started_at).hour].append(attempt.reachable)
+        hours[as_utc(attempt.started_at).hour].append(attempt.reachable)
     measured = [a for a in attempts if a.download_bps or a.latency_ms is not None]
     successes = [a.started_at for a in attempts if a.exit_code == 0]
     errors = Counter(a.error for a in attempts if a.error)
@@ -93,7 +95,7 @@ def build_report(school_id_giga: str, school_id_govt: str, days: int = 30,
                               .order_by(SyncAttempt.started_at))
     by_day: dict[date, list[SyncAttempt]] = {}
     for row in rows:
-        by_day.setdefault(_utc(row.started_at).date(), []).append(row)
+        by_day.setdefault(as_utc(row.started_at).date(), []).append(row)
     return {"format": FORMAT, "generated": _iso(now), "school_id_giga": school_id_giga or None,
             "school_id_govt": school_id_govt or None,
             "days": [day_summary(day, by_day[day], school_id_giga, school_id_govt) for day in sorted(by_day)]}

@@ -1,4 +1,4 @@
-"""A sync run around a pull: the one-at-a-time lock, the client, the exit code and the log line."""
+"""A sync run around a pull or a push: the one-at-a-time lock, the client, the exit code and the log line."""
 from __future__ import annotations
 
 import errno
@@ -6,12 +6,16 @@ import json
 import sys
 import time
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
+from typing import Callable
 
 from flask import Flask
+from nacl.signing import SigningKey
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from contentserver.authoring.lessons import queued_shares
 from contentserver.db import db
 from contentserver.library.format import ManifestError
 from contentserver.library.gc import collect, exclusive
@@ -22,7 +26,8 @@ from .errors import EXIT_OK, Busy, DiskFull, NotConfigured, Refused, SyncError
 from .pacing import Pacer, PacingConfig
 from .progress import Display
 from .pull import PullResult, Puller
-from .report import record_attempt
+from .push import Pusher, PushResult
+from .report import record_attempt, school_key
 from .transfer import HubClient
 
 LOG_NAME = "sync.log"
@@ -35,11 +40,11 @@ def _lock(data_dir: Path):
         raise Busy("another sync job (or clean-up) is running on this data folder") from None
 
 
-def client_for(app: Flask, url: str, display: Display) -> HubClient:
-    """A hub client configured from the settings table."""
+def client_for(app: Flask, url: str, display: Display, on_bytes: bool = True) -> HubClient:
+    """A hub client configured from the settings table; `on_bytes`: received bytes count in the display."""
     c = app.config
     return HubClient(url, c["SYNC_CHUNK_BYTES"], c["SYNC_TIMEOUT_SECONDS"], c["SYNC_GIVE_UP_SECONDS"],
-                     c["SYNC_BACKOFF_MAX_SECONDS"], on_bytes=display.add_bytes,
+                     c["SYNC_BACKOFF_MAX_SECONDS"], on_bytes=display.add_bytes if on_bytes else lambda n: None,
                      pacer=Pacer(PacingConfig.from_settings(c)))
 
 
@@ -53,7 +58,30 @@ def _summary(result: PullResult) -> str:
 
 def pull_all(app: Flask, quiet: bool = False, url: str | None = None) -> int:
     """Pull every configured hub (or the one at `url`); returns the exit code and logs one line per hub."""
+    return _each_hub(app, Display(quiet), url, lambda: collect(app, app.config["GC_GRACE_SECONDS"]),
+                     partial(_pull_one, app))
+
+
+def push_all(app: Flask, quiet: bool = False, url: str | None = None, keyless_ok: bool = False) -> int:
+    """Push the share queue and the report to every configured hub (or the one at `url`), docs/push.md; returns
+    the exit code and logs one line per hub. `keyless_ok`: a school with no key and nothing queued is fine."""
     display = Display(quiet)
+    key = school_key(Path(app.config["DATA_DIR"]))
+    if key is None:
+        if keyless_ok and not queued_shares():
+            return EXIT_OK
+        exc = NotConfigured("this school has no key to sign its pushes: make one with `contentserver keygen --name "
+                            "school`, then register the public key it prints at the hub (`contentserver school add "
+                            "NAME --key PUBKEY`)")
+        problem(display.console, "not configured", exc)
+        _log(Path(app.config["DATA_DIR"]), _record(url, exc.exit_code, str(exc), direction="push"))
+        return exc.exit_code
+    return _each_hub(app, display, url, lambda: None, partial(_push_one, app, key))
+
+
+def _each_hub(app: Flask, display: Display, url: str | None, before: Callable[[], None],
+              one: Callable[[Hub, Display, Path], int]) -> int:
+    """Under the data folder's lock, run `one` for each configured hub (or the one at `url`); the worst code."""
     data_dir = Path(app.config["DATA_DIR"])
     code = EXIT_OK
     try:
@@ -70,12 +98,50 @@ def pull_all(app: Flask, quiet: bool = False, url: str | None = None) -> int:
             problem(display.console, "not configured", exc)
             _log(data_dir, _record(url, exc.exit_code, str(exc)))
             return exc.exit_code
-        collect(app, app.config["GC_GRACE_SECONDS"])
+        before()
         for hub in hubs:
-            code = max(code, _pull_one(app, hub, display, data_dir))
+            code = max(code, one(hub, display, data_dir))
     finally:
         lock.close()
     return code
+
+
+def _push_one(app: Flask, key: SigningKey, hub: Hub, display: Display, data_dir: Path) -> int:
+    started, hub_url = time.monotonic(), hub.url
+    client = client_for(app, hub_url, display, on_bytes=False)
+    result, code, message = PushResult(), EXIT_OK, ""
+    try:
+        result = Pusher(app, hub_url, client, key, display).run()
+        message = _push_summary(hub_url, result)
+        display.say(message)
+    except (SyncError, OSError, OperationalError) as exc:
+        db.session.rollback()
+        error = _as_sync_error(exc)
+        code, message = error.exit_code, str(error)
+        display.stop()
+        problem(display.console, "push stopped", message)
+    finally:
+        client.close()
+    seconds = round(time.monotonic() - started, 3)
+    _log(data_dir, _record(hub_url, code, message, direction="push", push_ids=result.push_ids,
+                           accepted=result.accepted, marked_sent=result.marked, objects=result.objects,
+                           object_bytes=result.object_bytes, held_by_hub=result.held, skipped=result.skipped,
+                           wire_bytes_up=client.counters.bytes_up, wire_bytes=client.counters.bytes_down,
+                           requests=client.counters.requests, seconds=seconds))
+    record_attempt(client, hub_url, code, message, seconds, direction="push")
+    return code
+
+
+def _push_summary(hub_url: str, result: PushResult) -> str:
+    if not result.push_ids:
+        return f"nothing to push to {hub_url} (no shared lesson is waiting; the report went up within a day)"
+    text = (f"pushed to {hub_url}: {result.accepted} lessons accepted for review, the connectivity report; "
+            f"{result.objects} objects, {result.object_bytes} bytes sent")
+    if result.held:
+        text += f" ({result.held} bytes the hub held from before were not sent again)"
+    if result.skipped:
+        text += "; left in the queue (they break the library format): " + "; ".join(result.skipped)
+    return text
 
 
 def _pull_one(app: Flask, hub: Hub, display: Display, data_dir: Path) -> int:

@@ -1,4 +1,5 @@
-"""`sync run`: the sync job as a long-lived service - pulls on a schedule, backs off after failures, one at a time."""
+"""`sync run`: the sync job as a long-lived service - pulls (then pushes) on a schedule, backs off after failures,
+one at a time."""
 from __future__ import annotations
 
 import fcntl
@@ -11,8 +12,8 @@ from typing import IO, Callable, Iterator
 
 from flask import Flask
 
-from .errors import EXIT_OK, EXIT_REFUSED, Busy
-from .runner import pull_all
+from .errors import EXIT_LINK, EXIT_OK, EXIT_REFUSED, Busy
+from .runner import pull_all, push_all
 
 LOCK_NAME = "sync-service.lock"
 
@@ -50,18 +51,24 @@ def next_wait(code: int, failures: int, interval: float, retry: float) -> float:
 
 def run_service(app: Flask, stop: threading.Event,
                 announce: Callable[[str], None] = lambda line: None) -> int:
-    """Pull every SYNC_INTERVAL_SECONDS until `stop` is set (SIGTERM or SIGINT set it when run from the CLI);
-    a failed pull is retried after SYNC_RETRY_SECONDS, doubling. Returns 0, or EXIT_BUSY if another runs."""
+    """Pull, and after a successful pull push, every SYNC_INTERVAL_SECONDS until `stop` is set (SIGTERM or SIGINT
+    set it when run from the CLI); a failed pull (or a push the link stopped) is retried after SYNC_RETRY_SECONDS,
+    doubling. Returns 0, or EXIT_BUSY if another runs."""
     interval, retry = app.config["SYNC_INTERVAL_SECONDS"], app.config["SYNC_RETRY_SECONDS"]
     try:
         with service_lock(Path(app.config["DATA_DIR"])):
             announce(f"sync service started (pid {os.getpid()}): a pull every {interval:g} s")
             failures = 0
             while not stop.is_set():
-                code = pull_all(app, quiet=True)
-                failures = 0 if code == EXIT_OK else failures + 1
-                wait = next_wait(code, failures, interval, retry)
-                announce(f"pull finished with exit code {code}; next in {wait:g} s")
+                code = outcome = pull_all(app, quiet=True)
+                pushed = ""
+                if code == EXIT_OK:     # a push the link stopped is retried soon; other refusals wait
+                    push_code = push_all(app, quiet=True, keyless_ok=True)
+                    outcome = EXIT_LINK if push_code == EXIT_LINK else EXIT_OK
+                    pushed = f", push with exit code {push_code}"
+                failures = 0 if outcome == EXIT_OK else failures + 1
+                wait = next_wait(outcome, failures, interval, retry)
+                announce(f"pull finished with exit code {code}{pushed}; next in {wait:g} s")
                 stop.wait(wait)
             announce("sync service stopped")
             return EXIT_OK

@@ -1,4 +1,5 @@
-"""Ranged, resumable, verified HTTP downloads: chunk by chunk, If-Range guarded, never past the declared size."""
+"""Ranged, resumable, verified HTTP downloads (chunk by chunk, If-Range guarded, never past the declared size),
+and the paced requests with a body that a push sends."""
 from __future__ import annotations
 
 import errno
@@ -18,13 +19,15 @@ from .pacing import Pacer
 CONTENT_RANGE_RE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
 READ_BLOCK = 64 * 1024
 NETWORK_ERRORS = (OSError, http.client.HTTPException)
+Headers = dict[str, str] | Callable[[str], dict[str, str]]
 
 
 @dataclass
 class Counters:
-    """What went over the wire: response bytes (headers estimated from their text) and requests."""
+    """What went over the wire: response bytes and request bytes (headers estimated from their text), requests."""
 
     bytes_down: int = 0
+    bytes_up: int = 0
     requests: int = 0
     resent: int = 0
 
@@ -56,13 +59,21 @@ class HubClient:
                 self.conn._create_connection = self.pacer.create_connection
         return self.conn
 
-    def _exchange(self, relpath: str, headers: dict[str, str], handle: Callable[[http.client.HTTPResponse], object]):
-        """Send one GET and let `handle` read the response; network errors retry with backoff until give-up."""
+    def _exchange(self, relpath: str, headers: Headers, handle: Callable[[http.client.HTTPResponse], object],
+                  method: str = "GET", body: bytes | None = None):
+        """Send one request and let `handle` read the response; network errors retry with backoff until give-up.
+        `headers` may be a function of the path, called afresh for every attempt (a push signs each one)."""
         started, delay = time.monotonic(), 0.5
         while True:
             try:
                 conn = self._connection()
-                conn.request("GET", self.prefix + relpath, headers=headers)
+                path = self.prefix + relpath
+                sent = dict(headers(path) if callable(headers) else headers)
+                if body is not None:
+                    sent["Content-Length"] = str(len(body))
+                self.counters.bytes_up += len(method) + len(path) + 12 + sum(len(k) + len(v) + 4
+                                                                            for k, v in sent.items())
+                conn.request(method, path, body=None if body is None else self._paced(body), headers=sent)
                 response = conn.getresponse()
                 self.counters.requests += 1
                 self.counters.bytes_down += len(str(response.headers)) + 17
@@ -83,6 +94,28 @@ class HubClient:
                                    f"({exc.__class__.__name__}: {exc}); progress is kept for the next run") from None
                 time.sleep(delay)
                 delay = min(delay * 2, self.backoff_max)
+
+    def _paced(self, body: bytes):
+        """The body in small blocks, each counted and paced like a read, so an upload keeps under the cap and
+        yields to the school's traffic as a download does."""
+        start = 0
+        while start < len(body):
+            block = body[start:start + (READ_BLOCK if self.pacer is None else self.pacer.read_size())]
+            start += len(block)
+            yield block
+            self.counters.bytes_up += len(block)
+            if self.pacer is not None:
+                self.pacer.spend(len(block))
+
+    def send(self, method: str, relpath: str, body: bytes, headers: Headers, limit: int) -> tuple[int, bytes]:
+        """A request with a body (a push step) -> (status, response body): network errors and 5xx answers retry
+        until give-up; any other status is the caller's to judge."""
+        def handle(response: http.client.HTTPResponse) -> tuple[int, bytes]:
+            data = self._read(response, limit, relpath)
+            if response.status >= 500:
+                raise http.client.HTTPException(f"the hub answered {response.status} {response.reason}")
+            return response.status, data
+        return self._exchange(relpath, headers, handle, method, body)
 
     def _read(self, response: http.client.HTTPResponse, limit: int, what: str) -> bytes:
         """The body, refused if it is longer than `limit` (whatever the server declared)."""

@@ -264,22 +264,31 @@ def parse_manifest(raw: bytes, max_lessons: int, file: str = MANIFEST_NAME) -> M
     return validate_manifest(data, max_lessons)
 
 
-def manifest_to_dict(manifest: Manifest) -> dict[str, Any]:
-    """The manifest as the JSON object the format describes (inverse of validate_manifest)."""
+def parse_lesson(obj: Any, where: str = "") -> LessonEntry:
+    """One lesson entry checked exactly as in a manifest (a push sends lessons one by one, docs/push.md)."""
+    return _lesson(obj, where)
+
+
+def lesson_to_dict(lesson: LessonEntry) -> dict[str, Any]:
+    """One lesson entry as the manifest's JSON object (inverse of parse_lesson)."""
     def attachment(a: AttachmentEntry) -> dict[str, Any]:
         out: dict[str, Any] = {"name": a.name, "sha256": a.sha256, "size": a.size, "type": a.media_type}
         if a.subtitles_for:
             out.update(subtitles_for=a.subtitles_for, lang=a.lang)
         return out
 
+    return {"id": lesson.id, "title": lesson.title, "lang": lesson.lang, "script": lesson.script,
+            "subject": lesson.subject, "grade": lesson.grade, "tags": list(lesson.tags),
+            "body": {"sha256": lesson.body.sha256, "size": lesson.body.size},
+            "attachments": [attachment(a) for a in lesson.attachments]}
+
+
+def manifest_to_dict(manifest: Manifest) -> dict[str, Any]:
+    """The manifest as the JSON object the format describes (inverse of validate_manifest)."""
     return {
         "format": FORMAT_NAME, "format_version": manifest.format_version, "library_id": manifest.library_id,
         "title": manifest.title, "version": manifest.version, "created": manifest.created,
-        "lessons": [{
-            "id": l.id, "title": l.title, "lang": l.lang, "script": l.script, "subject": l.subject,
-            "grade": l.grade, "tags": list(l.tags), "body": {"sha256": l.body.sha256, "size": l.body.size},
-            "attachments": [attachment(a) for a in l.attachments],
-        } for l in manifest.lessons],
+        "lessons": [lesson_to_dict(lesson) for lesson in manifest.lessons],
     }
 
 

@@ -1,0 +1,105 @@
+"""What a push sends: the share queue's published lessons as manifest entries, pinned in an OutgoingPush row
+(with its push_id) before the first request and kept until the hub commits them, so a resumed push is the same."""
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import func, select
+
+from contentserver.authoring.lessons import queued_shares
+from contentserver.db import db
+from contentserver.library.format import (AttachmentEntry, LessonEntry, ManifestError, ObjectRef, lesson_to_dict,
+                                          parse_lesson)
+from contentserver.library.objects import ObjectStore
+from contentserver.models import Lesson, OutgoingPush, ShareRequest, utcnow
+
+from .report import as_utc
+
+REPORT_EVERY = timedelta(days=1)   # with no lessons to send, the report alone goes up at most this often
+
+
+def lesson_entry(lesson: Lesson, store: ObjectStore) -> dict[str, Any]:
+    """A teacher's lesson as a library manifest entry (docs/library-format.md), checked like one."""
+    body = store.path(lesson.body_sha256)
+    entry = LessonEntry(
+        id=lesson.id, title=lesson.title, lang=lesson.lang, script=lesson.script, subject=lesson.subject,
+        grade=lesson.grade, tags=tuple(lesson.tags), body=ObjectRef(lesson.body_sha256, body.stat().st_size),
+        attachments=tuple(AttachmentEntry(a.name, a.sha256, a.size, a.media_type, a.subtitles_for, a.subtitles_lang)
+                          for a in lesson.attachments))
+    data = lesson_to_dict(entry)
+    parse_lesson(data, f"lesson {lesson.id}: ")
+    return data
+
+
+def entries(push: OutgoingPush) -> list[dict[str, Any]]:
+    """The lesson entries a push was pinned with."""
+    return json.loads(push.lessons_json)
+
+
+def objects_of(lessons: list[dict[str, Any]]) -> dict[str, int]:
+    """Every object the entries need (bodies and attachments): sha256 -> size."""
+    return {ref["sha256"]: ref["size"] for entry in lessons for ref in (entry["body"], *entry["attachments"])}
+
+
+def pending(hub_url: str) -> OutgoingPush | None:
+    """The push to this hub that was started and not committed yet, if any."""
+    return db.session.scalar(select(OutgoingPush).where(OutgoingPush.hub_url == hub_url,
+                                                        OutgoingPush.committed_at.is_(None))
+                             .order_by(OutgoingPush.created_at).limit(1))
+
+
+def report_due(hub_url: str, now: datetime | None = None) -> bool:
+    """Whether this hub had no report from us for REPORT_EVERY (every commit carries one)."""
+    last = db.session.scalar(select(func.max(OutgoingPush.committed_at))
+                             .where(OutgoingPush.hub_url == hub_url))
+    return last is None or as_utc(last) <= (now or datetime.now(timezone.utc)) - REPORT_EVERY
+
+
+def start_push(hub_url: str, store: ObjectStore, force: bool) -> tuple[OutgoingPush | None, list[str]]:
+    """Pin the queued, published lessons (not pinned in another pending push) in a new push, committed before any
+    request goes out; None when there is nothing to send and `force` is false. Also returns the lessons left
+    queued because they break the format (with why)."""
+    pending_pushes = db.session.scalars(select(OutgoingPush).where(OutgoingPush.committed_at.is_(None)))
+    pinned = {entry["id"] for push in pending_pushes for entry in entries(push)}
+    lessons, skipped = [], []
+    for share in queued_shares():
+        lesson = db.session.get(Lesson, share.lesson_id)
+        if lesson is None or lesson.status != "published" or lesson.origin != "local" or lesson.id in pinned:
+            continue
+        try:
+            lessons.append(lesson_entry(lesson, store))
+        except (ManifestError, OSError) as exc:
+            skipped.append(f"{lesson.id}: {exc}")
+    if not lessons and not force:
+        return None, skipped
+    push = OutgoingPush(push_id=secrets.token_hex(16), hub_url=hub_url, created_at=utcnow(),
+                lessons_json=json.dumps(lessons, ensure_ascii=False, sort_keys=True))
+    db.session.add(push)
+    db.session.commit()
+    return push, skipped
+
+
+def drop(push: OutgoingPush) -> None:
+    """Forget a push that can never commit (an object it pinned is gone here and not on the hub either)."""
+    db.session.delete(push)
+    db.session.commit()
+
+
+def committed(push: OutgoingPush, accepted: int) -> int:
+    """Record the hub's commit; the share rows of its lessons become "sent" unless a teacher changed the lesson or
+    shared it again after it was pinned (then the newer version goes with the next push). Returns rows marked."""
+    push.committed_at, push.accepted = utcnow(), accepted
+    pinned_at = as_utc(push.created_at)
+    ids = [entry["id"] for entry in entries(push)]
+    marked = 0
+    for share in db.session.scalars(select(ShareRequest).where(ShareRequest.lesson_id.in_(ids),
+                                                                ShareRequest.state == "queued")):
+        lesson = db.session.get(Lesson, share.lesson_id)
+        if as_utc(share.requested_at) <= pinned_at and lesson is not None and as_utc(lesson.updated_at) <= pinned_at:
+            share.state = "sent"
+            marked += 1
+    db.session.commit()
+    return marked
