@@ -35,10 +35,12 @@ def keygen_command(app, name: str) -> None:
               help="Secret key file from `contentserver keygen`.")
 @with_app
 def publish_command(app, source: Path | None, out: Path, key_file: Path) -> None:
-    """Publish the library at SOURCE (default: the installed one) as a signed hub folder for any HTTP server."""
+    """Publish the library at SOURCE (default: the installed one, with the pushed lessons a hub's admins approved)
+    as a signed hub folder for any HTTP server."""
     if source is None:
+        from .intake.publishing import with_approved_lessons
         from .library.usb import installed_bundle
-        bundle = installed_bundle(app.extensions["object_store"])[0]
+        bundle = with_approved_lessons(installed_bundle(app.extensions["object_store"])[0])
     else:
         bundle = open_library(source, app.config["MAX_MANIFEST_BYTES"], app.config["MAX_LESSONS"])
     result = publish(bundle, out, load_signing_key(key_file), app.config["MAX_MANIFEST_BYTES"],
