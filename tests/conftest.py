@@ -6,6 +6,7 @@ re-exported here, so `from conftest import lesson_spec, Elements` keeps working.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -18,9 +19,10 @@ from typing import Any, Callable
 
 import pytest
 
-from libmaker import (CONTENT, DEFAULT_LESSON, EXTENSION_TYPES, FAKE_MP4, REPO, SAMPLE_BODY, SHARED,  # noqa: F401
-                      VTT, build_manifest, hostile_names, lesson_spec, pdf_bytes, png_bytes, sample_lessons,
-                      write_built_library, write_object, write_source_library, xss_vectors)
+from libmaker import (CONTENT, DEFAULT_LESSON, EN, EXTENSION_TYPES, FAKE_MP4, MP4_SHA, PDF, PNG, REPO,  # noqa: F401
+                      SAMPLE_BODY, SHARED, VTT, build_manifest, hostile_names, lesson_spec, pdf_bytes, png_bytes,
+                      object_file, sample_lessons, sha, write_built_library, write_object, write_source_library,
+                      xss_vectors)
 from pagecheck import URL_ATTRIBUTES, Elements, external_urls, points_elsewhere, url_scheme  # noqa: F401
 
 VENV_BIN = Path(sys.executable).parent
@@ -131,6 +133,28 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def http_get(url: str, headers: dict[str, str] | None = None, timeout: float = 10) -> tuple[int, Any, bytes]:
+    """(status, headers, body) of a GET; HTTP errors are returned, not raised."""
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, error.headers, error.read()
+
+
+def stop_process(proc: subprocess.Popen, signum: int = signal.SIGTERM, timeout: float = 10) -> None:
+    """Ask a child process to stop; kill it if it has not within `timeout` seconds."""
+    if proc.poll() is None:
+        proc.send_signal(signum)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 @dataclass
 class LiveServer:
     url: str
@@ -139,14 +163,8 @@ class LiveServer:
     log: Path
 
     def get(self, path: str, headers: dict[str, str] | None = None, timeout: float = 10):
-        """(status, headers, body) of a GET; HTTP errors are returned, not raised."""
-        request = urllib.request.Request(self.url + path, headers=headers or {})
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                return response.status, response.headers, response.read()
-        except urllib.error.HTTPError as error:
-            with error:
-                return error.code, error.headers, error.read()
+        """(status, headers, body) of a GET on this server; HTTP errors are returned, not raised."""
+        return http_get(self.url + path, headers, timeout)
 
     def output(self) -> str:
         return self.log.read_text("utf-8", errors="replace")
@@ -198,13 +216,7 @@ def start_server(tmp_path: Path) -> Callable[..., LiveServer]:
 
     yield start
     for server in started:
-        if server.proc.poll() is None:
-            server.proc.terminate()
-            try:
-                server.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.proc.kill()
-                server.proc.wait()
+        stop_process(server.proc)
 
 
 @pytest.fixture

@@ -6,13 +6,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from conftest import FAKE_MP4, VTT, import_into, lesson_spec, pdf_bytes, png_bytes
+from conftest import FAKE_MP4, PDF, PNG, VTT, import_into, lesson_spec
 from contentserver.db import db
 from contentserver.library.format import ManifestError
 from contentserver.library.store import data_version
 from contentserver.models import Attachment, InstalledLibrary, Lesson
-
-PNG = png_bytes()
 
 
 def library_state(app) -> dict:
@@ -36,7 +34,7 @@ def stored_files(app, folder: str) -> list[Path]:
 
 def base_lessons() -> list[dict]:
     return [lesson_spec("alpha", attachments={"clip.mp4": FAKE_MP4, "clip.en.vtt": VTT, "leaf.png": PNG}),
-            lesson_spec("beta", subject="math", attachments={"sheet.pdf": pdf_bytes()})]
+            lesson_spec("beta", subject="math", attachments={"sheet.pdf": PDF})]
 
 
 @pytest.fixture

@@ -72,6 +72,17 @@ def pdf_bytes(text: str = "worksheet") -> bytes:
 
 VTT = "WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nHello\n".encode()
 FAKE_MP4 = bytes(range(256)) * 8  # 2048 known bytes: good for Range arithmetic; no player needed
+PNG = png_bytes()                 # the image and the PDF sample_lessons() attach
+PDF = pdf_bytes()
+EN = {"Accept-Language": "en"}    # request headers for English pages
+
+
+def sha(data: bytes) -> str:
+    """The hex sha256 of bytes: the name the object store gives them."""
+    return hashlib.sha256(data).hexdigest()
+
+
+MP4_SHA = sha(FAKE_MP4)
 
 
 # --- synthetic libraries ----------------------------------------------------------------------------------
@@ -105,9 +116,14 @@ def _attachment_entries(attachments: dict[str, bytes], lang: str) -> list[dict[s
     return entries
 
 
+def object_file(root: Path, data: bytes) -> Path:
+    """Where `data` lives in a library folder or a data folder: objects/ab/cdef…"""
+    name = sha(data)
+    return root / "objects" / name[:2] / name[2:]
+
+
 def write_object(root: Path, data: bytes) -> Path:
-    sha = hashlib.sha256(data).hexdigest()
-    path = root / "objects" / sha[:2] / sha[2:]
+    path = object_file(root, data)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return path

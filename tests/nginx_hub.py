@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import free_port
+from conftest import free_port, stop_process
 
 CONFIG = """daemon off;
 master_process on;
@@ -97,13 +97,7 @@ class Nginx:
         return sum(sent for _status, sent, _uri in self.log_lines())
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGQUIT)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc, signal.SIGQUIT)     # graceful: finish the responses under way
         self.proc.stderr.close()
 
 

@@ -1,23 +1,13 @@
 """Browsing with the test client: home, lists, lesson pages, page ETags and the cache, error pages."""
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 
 import pytest
 
-from conftest import (CONTENT, FAKE_MP4, VENV_BIN, VTT, Elements, external_urls, import_into, lesson_spec,
-                      pdf_bytes, png_bytes, sample_lessons, xss_vectors)
-
-PNG = png_bytes()
-PDF = pdf_bytes()
-MP4_SHA = hashlib.sha256(FAKE_MP4).hexdigest()
-EN = {"Accept-Language": "en"}
-
-
-def sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+from conftest import (CONTENT, EN, MP4_SHA, PDF, PNG, VENV_BIN, VTT, Elements, external_urls, import_into,
+                      lesson_spec, sample_lessons, sha, xss_vectors)
 
 
 def page(client, path: str, status: int = 200, **headers) -> str:

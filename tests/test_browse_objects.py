@@ -1,20 +1,9 @@
 """Content objects over the test client: whole, by Range (206/416, If-Range), ETag = hash, immutable caching."""
 from __future__ import annotations
 
-import hashlib
-
 import pytest
 
-from conftest import FAKE_MP4, VTT, pdf_bytes, png_bytes
-
-PNG = png_bytes()
-PDF = pdf_bytes()
-MP4_SHA = hashlib.sha256(FAKE_MP4).hexdigest()
-EN = {"Accept-Language": "en"}
-
-
-def sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+from conftest import EN, FAKE_MP4, MP4_SHA, PDF, PNG, VTT, sha
 
 
 def test_object_is_served_whole_with_etag_and_immutable_caching(sample_client):

@@ -1,7 +1,6 @@
 """The `contentserver` command: --help on every verb; import, build and check exit 0 when fine, 2 when refused."""
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 
@@ -9,7 +8,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from conftest import CONTENT, FAKE_MP4, VENV_BIN, lesson_spec
+from conftest import CONTENT, FAKE_MP4, VENV_BIN, lesson_spec, object_file
 from contentserver.cli import main
 
 
@@ -124,10 +123,10 @@ def test_build_of_a_broken_source_exits_2(cli, make_library, tmp_path):
 ])
 def test_check_of_a_broken_library_exits_2(cli, make_library, damage, words):
     library = make_library([lesson_spec("alpha", attachments={"clip.mp4": FAKE_MP4})])
-    sha = hashlib.sha256(FAKE_MP4).hexdigest()
-    damage(library / "objects" / sha[:2] / sha[2:])
+    damaged = object_file(library, FAKE_MP4)
+    damage(damaged)
     result = cli("check", library)
-    assert result.exit_code == 2 and words in result.stderr and sha[2:] in result.stderr
+    assert result.exit_code == 2 and words in result.stderr and damaged.name in result.stderr
 
 
 def test_check_of_bad_json_exits_2(cli, make_library):

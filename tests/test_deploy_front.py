@@ -1,19 +1,16 @@
 """deploy/nginx.conf in front of real waitress: cached pages, object files sent by nginx, the client's address."""
 from __future__ import annotations
 
-import hashlib
 import shutil
 import subprocess
 import time
-import urllib.request
 
 import pytest
 
-from conftest import FAKE_MP4, REPO, free_port
+from conftest import EN, FAKE_MP4, MP4_SHA, REPO, free_port, http_get, stop_process
 from libmaker import sample_lessons
 from teach_http import PASSWORD, Client, start_site
 
-MP4_SHA = hashlib.sha256(FAKE_MP4).hexdigest()
 FRONT_ENV = {"CONTENTSERVER_TRUSTED_PROXY_COUNT": "1", "CONTENTSERVER_OBJECTS_ACCEL_PREFIX": "/_objects/"}
 MAIN_CONF = """daemon off; worker_processes 1; user root; pid {run}/nginx.pid; error_log {run}/error.log warn;
 events {{ worker_connections 64; }}
@@ -21,17 +18,6 @@ http {{ include /etc/nginx/mime.types; access_log off; client_body_temp_path {ru
   proxy_temp_path {run}/proxy; fastcgi_temp_path {run}/fastcgi; uwsgi_temp_path {run}/uwsgi;
   scgi_temp_path {run}/scgi; include {run}/site.conf; }}
 """
-
-
-def fetch(url: str, headers: dict[str, str] | None = None):
-    """(status, headers, body) of a GET; HTTP errors are returned, not raised."""
-    request = urllib.request.Request(url, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.headers, response.read()
-    except urllib.error.HTTPError as error:
-        with error:
-            return error.code, error.headers, error.read()
 
 
 @pytest.fixture
@@ -52,30 +38,29 @@ def front(start_server, make_library, tmp_path):
     try:
         for _ in range(100):
             try:
-                fetch(url + "/static/style.css")
+                http_get(url + "/static/style.css")
                 break
             except OSError:
                 assert proc.poll() is None, proc.stderr.read().decode()
                 time.sleep(0.05)
         yield url
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        stop_process(proc)
         proc.stderr.close()
 
 
 @pytest.mark.skipif(shutil.which("nginx") is None, reason="needs nginx")
 def test_front_caches_pages_and_nginx_sends_objects_with_range_and_the_apps_type(front):
-    first = fetch(front + "/lessons/alpha", {"Accept-Language": "en"})
-    again = fetch(front + "/lessons/alpha", {"Accept-Language": "en"})
+    first = http_get(front + "/lessons/alpha", EN)
+    again = http_get(front + "/lessons/alpha", EN)
     assert first[0] == again[0] == 200 and again[1]["X-Cache"] == "HIT" and again[2] == first[2]
-    status, headers, body = fetch(front + f"/objects/{MP4_SHA}", {"Range": "bytes=10-19"})
+    status, headers, body = http_get(front + f"/objects/{MP4_SHA}", {"Range": "bytes=10-19"})
     assert status == 206 and body == FAKE_MP4[10:20] and headers["Content-Type"] == "video/mp4"
     assert headers["ETag"] == f'"{MP4_SHA}"' and "immutable" in headers["Cache-Control"]
     assert headers["X-Content-Type-Options"] == "nosniff" and "X-Accel-Redirect" not in headers
-    assert fetch(front + f"/objects/{MP4_SHA}", {"If-None-Match": f'"{MP4_SHA}"'})[0] == 304
-    assert fetch(front + "/objects/" + "0" * 64)[0] == 404, "an object no lesson shows stays hidden"
-    assert fetch(front + "/static/style.css")[0] == 200
+    assert http_get(front + f"/objects/{MP4_SHA}", {"If-None-Match": f'"{MP4_SHA}"'})[0] == 304
+    assert http_get(front + "/objects/" + "0" * 64)[0] == 404, "an object no lesson shows stays hidden"
+    assert http_get(front + "/static/style.css")[0] == 200
 
 
 def test_without_nginx_the_app_only_names_the_file_for_the_front(start_server, make_library):

@@ -1,14 +1,13 @@
 """Import: objects into the store, lesson rows switched in one transaction; versions only ever move forward."""
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import subprocess
 
 from sqlalchemy import event, select
 
-from conftest import CONTENT, FAKE_MP4, VENV_BIN, import_into, lesson_spec
+from conftest import CONTENT, MP4_SHA, VENV_BIN, import_into, lesson_spec, sha
 from contentserver.db import db
 from contentserver.library.importer import ImportLimits, import_if_empty
 from contentserver.library.store import data_version
@@ -63,7 +62,7 @@ def test_identical_files_are_stored_once(app, make_library):
     import_into(app, make_library(lessons))
     with app.app_context():
         assert len([p for p in stored_files(app, "objects")
-                    if p.parent.name + p.name == hashlib.sha256(PNG).hexdigest()]) == 1
+                    if p.parent.name + p.name == sha(PNG)]) == 1
         assert len(stored_files(app, "objects")) == 2  # one shared body text, one image
 
 
@@ -103,8 +102,7 @@ def test_unchanged_lessons_keep_their_rows_when_a_newer_version_arrives(installe
 
 def test_objects_already_in_the_store_are_not_copied_again(installed, make_library):
     app, _ = installed
-    sha = hashlib.sha256(FAKE_MP4).hexdigest()
-    path = app.extensions["object_store"].path(sha)
+    path = app.extensions["object_store"].path(MP4_SHA)
     mtime = path.stat().st_mtime_ns
     import_into(app, make_library(base_lessons() + ["delta"], version=2))
     assert path.stat().st_mtime_ns == mtime
@@ -183,5 +181,5 @@ def test_manifest_of_an_installed_library_is_remembered_by_hash(installed, make_
     import_into(app, root)
     with app.app_context():
         row = db.session.get(InstalledLibrary, "test-lib")
-        assert row.manifest_sha256 == hashlib.sha256((root / "manifest.json").read_bytes()).hexdigest()
+        assert row.manifest_sha256 == sha((root / "manifest.json").read_bytes())
         assert json.loads((root / "manifest.json").read_text())["version"] == row.version == 2

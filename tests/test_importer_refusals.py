@@ -1,19 +1,13 @@
 """A broken library is refused with a message naming the file and the field, and nothing installed changes."""
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
 import pytest
 
-from conftest import FAKE_MP4, hostile_names, import_into, lesson_spec, pdf_bytes, png_bytes
+from conftest import FAKE_MP4, MP4_SHA, hostile_names, import_into, lesson_spec, object_file, pdf_bytes, png_bytes, sha
 from importcheck import PNG, base_lessons, installed, library_state, newer, refuse, stored_files  # noqa: F401
-
-
-def object_file(root: Path, data: bytes) -> Path:
-    sha = hashlib.sha256(data).hexdigest()
-    return root / "objects" / sha[:2] / sha[2:]
 
 
 @pytest.mark.parametrize("damage, words", [
@@ -27,7 +21,7 @@ def test_broken_object_is_refused_naming_its_file_and_field(installed, make_libr
     app, before = installed
     root = newer(make_library)
     with app.app_context():
-        app.extensions["object_store"].path(hashlib.sha256(FAKE_MP4).hexdigest()).unlink()
+        app.extensions["object_store"].path(MP4_SHA).unlink()
     before_objects = stored_files(app, "objects")
     damage(object_file(root, FAKE_MP4))
     error = refuse(app, root, before)
@@ -80,7 +74,7 @@ def test_unknown_format_version_message_says_which_version_is_needed(installed, 
 def attachment_named(name: str):
     def edit(manifest):
         manifest["lessons"][2]["attachments"] = [
-            {"name": name, "sha256": hashlib.sha256(PNG).hexdigest(), "size": len(PNG),
+            {"name": name, "sha256": sha(PNG), "size": len(PNG),
              "type": {".mp4": "video/mp4", ".jpg": "image/jpeg"}.get(os.path.splitext(name)[1], "application/pdf")}]
     return edit
 

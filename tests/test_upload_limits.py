@@ -1,7 +1,6 @@
 """Upload refusals over real HTTP: wrong type, too large, disk too full, interrupted — nothing half-written."""
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import socket
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import pdf_bytes, png_bytes
+from conftest import pdf_bytes, png_bytes, sha
 from contentserver.authoring.uploads import SpoolFile, store_upload
 from contentserver.library.format import object_relpath
 from teach_http import create_lesson, multipart, start_site
@@ -181,4 +180,4 @@ def test_disk_filling_up_during_an_upload_gives_a_clear_message_and_leaves_nothi
     video = MP4_HEAD + os.urandom(13 * 2**20)     # more than half the disk: fits only if it is written once
     status, _page = chunked_upload(anna, lesson_id, "video.mp4", video)
     assert status == 303
-    assert stored_files(site.data_dir) - before == {object_relpath(hashlib.sha256(video).hexdigest())}
+    assert stored_files(site.data_dir) - before == {object_relpath(sha(video))}
