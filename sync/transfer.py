@@ -10,7 +10,7 @@ import socket
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 from urllib.parse import urlsplit
 
 from .errors import DiskFull, LinkDown, Refused
@@ -95,7 +95,7 @@ class HubClient:
                 time.sleep(delay)
                 delay = min(delay * 2, self.backoff_max)
 
-    def _paced(self, body: bytes):
+    def _paced(self, body: bytes) -> Iterator[bytes]:
         """The body in small blocks, each counted and paced like a read, so an upload keeps under the cap and
         yields to the school's traffic as a download does."""
         start = 0

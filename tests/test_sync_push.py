@@ -106,14 +106,16 @@ def test_shared_lesson_with_a_large_video_arrives_for_review_once_with_the_repor
         db.session.remove()
 
 
+def relayed_school(app, hub: Hub) -> Relay:
+    """A registered school with a big shared lesson whose pinned hub URL goes through a byte-counting relay."""
+    relay = Relay(("127.0.0.1", urlsplit(hub.server.url).port))
+    register(hub, school_with_shared_lesson(app, relay.url, BIG))
+    return relay
+
+
 def test_push_killed_midway_resumes_with_the_same_push_id_and_resends_at_most_a_chunk(hub, make_app, tmp_path):
     app = make_app()
-    register(hub, school_with_shared_lesson(app, hub.url, BIG))
-    relay = Relay(("127.0.0.1", urlsplit(hub.server.url).port))
-    with app.app_context():
-        db.session.execute(db.text("UPDATE hubs SET url = :url"), {"url": relay.url})
-        db.session.commit()
-        db.session.remove()
+    relay = relayed_school(app, hub)
     try:
         proc = cli_push(tmp_path / "data", {"CONTENTSERVER_SYNC_CAP_KBIT": "4000"})   # ~0.5 MB/s: 4 s
         deadline = time.monotonic() + 60
@@ -141,12 +143,7 @@ def test_push_killed_midway_resumes_with_the_same_push_id_and_resends_at_most_a_
 def test_link_cut_midway_stops_with_exit_3_and_the_next_run_commits_once(hub, make_app):
     app = make_app(SYNC_CAP_KBIT=4000, SYNC_GIVE_UP_SECONDS=1.0, SYNC_BACKOFF_MAX_SECONDS=0.2,
                    SYNC_TIMEOUT_SECONDS=2.0)
-    register(hub, school_with_shared_lesson(app, hub.url, BIG))
-    relay = Relay(("127.0.0.1", urlsplit(hub.server.url).port))
-    with app.app_context():
-        db.session.execute(db.text("UPDATE hubs SET url = :url"), {"url": relay.url})
-        db.session.commit()
-        db.session.remove()
+    relay = relayed_school(app, hub)
     try:
         cutter = threading.Thread(target=lambda: (wait_until(lambda: relay.up > BIG // 2), relay.cut_link()))
         cutter.start()
