@@ -9,8 +9,8 @@ from typing import Any, BinaryIO
 
 from ..authoring.uploads import check_free_space
 from ..errors import BadRequest, Conflict, NotFound, PayloadTooLarge, Unprocessable
-from ..library.format import SHA256_RE, ManifestError
-from ..library.objects import ObjectStore
+from ..library.format import SHA256_RE
+from ..library.objects import ObjectStore, sha256_file
 
 CHUNK_BYTES = 256 * 1024
 MAX_HAVE = 10_000
@@ -71,10 +71,11 @@ def put_chunk(store: ObjectStore, school_id: int, sha256: str, offset: int, size
         raise PayloadTooLarge(f"a chunk may be at most {CHUNK_BYTES} bytes")
     if offset < 0 or size < 0:
         raise BadRequest("offset and size must not be negative")
-    if store.has(sha256):
-        return size
     with _locked_part(path) as part:
         held = os.fstat(part.fileno()).st_size
+        if store.has(sha256):       # finished by a request that held the lock before us
+            path.unlink()
+            return size
         if offset != held:
             if held == 0:
                 path.unlink()
@@ -90,9 +91,9 @@ def put_chunk(store: ObjectStore, school_id: int, sha256: str, offset: int, size
         if held < size:
             return held
         try:
-            store.put_file(path, sha256, size)
-        except ManifestError:
-            raise Unprocessable(f"the {size} bytes sent do not hash to {sha256}; the partial was deleted") from None
+            if sha256_file(path) != sha256:
+                raise Unprocessable(f"the {size} bytes sent do not hash to {sha256}; the partial was deleted")
+            store.adopt(path, sha256)   # fsynced chunk by chunk: renamed into the store, never copied
         finally:
             path.unlink(missing_ok=True)
     return size
