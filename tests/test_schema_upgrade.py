@@ -1,7 +1,11 @@
 """A data folder an older version made (tables lacking newer columns) is upgraded in place when the app starts."""
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -98,6 +102,24 @@ def test_a_new_data_folder_records_its_schema_version_and_needs_nothing(app):
         recorded = db.session.execute(db.text("SELECT value FROM meta WHERE key = :key"),
                                       {"key": SCHEMA_VERSION_KEY}).scalar()
     assert recorded == schema_version(db.metadata)
+
+
+def test_the_server_and_the_sync_job_starting_together_upgrade_once(make_app, make_library, data_dir):
+    old_data_folder(make_app, make_library, data_dir, OLD_LESSONS, OLD_COLUMNS)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONTENTSERVER_")}
+    start = f"from contentserver import create_app; create_app({{'DATA_DIR': {str(data_dir)!r}}})"
+    writer = sqlite3.connect(data_dir / "library.sqlite", isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")       # both find columns missing, then wait here for the write lock
+    starts = [subprocess.Popen([sys.executable, "-c", start], env={**env, "CONTENTSERVER_STARTER_LIBRARY": ""},
+                               stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    time.sleep(4)
+    assert all(proc.poll() is None for proc in starts), "an upgrade must wait for the write lock"
+    writer.execute("ROLLBACK")
+    writer.close()
+    for proc in starts:
+        _out, errors = proc.communicate(timeout=60)
+        assert proc.returncode == 0, errors
+    assert {"status", "owner_id", "updated_at"} <= set(columns_of(data_dir, "lessons"))
 
 
 def test_a_missing_column_without_a_default_stops_the_start_and_changes_nothing(make_app, make_library, data_dir):
