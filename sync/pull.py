@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -13,9 +14,11 @@ from contentserver.db import db
 from contentserver.library.bundle import LibraryBundle
 from contentserver.library.format import Manifest, ManifestError
 from contentserver.library.format import object_relpath, parse_manifest
-from contentserver.library.hubformat import (HEAD_NAME, MAX_HEAD_BYTES, FileRef, Head, PackRef, apply_delta,
-                                             check_manifest, gunzip_bounded, pack_members, parse_head, read_pack,
-                                             transfer_relpath)
+from contentserver.library.hubdelta import apply_delta
+from contentserver.library.hubformat import (HEAD_NAME, MAX_HEAD_BYTES, MAX_INDEX_BYTES, FileRef, Head, Index,
+                                             PackRef, check_manifest, gunzip_bounded, index_relpath, parse_head,
+                                             parse_index, transfer_relpath)
+from contentserver.library.hubpack import PACK_OBJECT_MAX, pack_members, read_pack, read_records
 from contentserver.library.importer import ImportLimits, install_bundle
 from contentserver.library.manifests import read_manifest
 from contentserver.library.objects import ObjectStore
@@ -76,13 +79,15 @@ class Puller:
         if installed is not None and head.version <= installed.version:
             raise Refused(f"{HEAD_NAME}: the hub offers version {head.version}, but version {installed.version} is "
                           "installed; an older (or rewritten) library is never installed over a newer one")
-        manifest, base, pack = self._manifest(head, installed)
+        manifest, base, pack, inline = self._manifest(head, installed)
         missing = {sha: size for sha, size in manifest.objects().items() if not self.store.has(sha)}
         for sha, size in missing.items():
             if size > self.limits.max_object_bytes:
                 raise Refused(f"object {sha} is {size} bytes; at most {self.limits.max_object_bytes} are accepted")
         result.objects, result.object_bytes = len(missing), sum(missing.values())
         self._check_disk(result.object_bytes)
+        if inline:
+            self._store_inline(head, manifest, missing)
         members = self._pack_members(pack, manifest, base, missing)
         in_pack = sum(members.get(sha, 0) for sha in missing)
         self.display.start(len(missing), result.object_bytes - in_pack + (pack.size if members else 0))
@@ -120,19 +125,49 @@ class Puller:
         return part.read_bytes()
 
     def _manifest(self, head: Head, installed: InstalledLibrary | None
-                  ) -> tuple[Manifest, Manifest | None, PackRef | None]:
-        """The new manifest, the base it was patched from (if any) and the pack that goes with it."""
+                  ) -> tuple[Manifest, Manifest | None, PackRef | None, bool]:
+        """The new manifest, the base it was patched from (if any), the pack file that goes with it, and whether
+        the head's own patch made it (its objects ride in the head)."""
+        base_raw = read_manifest(self.store, installed.manifest_sha256) if installed is not None else None
+        if head.patch is not None and base_raw is not None and head.patch.base == installed.version:
+            manifest = self._patched(head, base_raw, head.patch.delta)
+            if manifest is not None:
+                return manifest, parse_manifest(base_raw, self.limits.max_lessons), None, True
+        index = self._index(head)
         limit = self.limits.max_manifest_bytes
-        delta = next((d for d in head.deltas if installed and d.base == installed.manifest_sha256), None)
-        base_raw = read_manifest(self.store, delta.base) if delta is not None else None
-        if delta is not None and base_raw is not None:
-            raw = apply_delta(base_raw, gunzip_bounded(self._download(delta, limit), limit, "manifest delta"),
-                              self.limits.max_lessons)
-            if hashlib.sha256(raw).hexdigest() == head.manifest_sha256:
-                return (check_manifest(raw, head, self.limits.max_lessons),
-                        parse_manifest(base_raw, self.limits.max_lessons), delta.pack)
-        raw = gunzip_bounded(self._download(head.manifest_file, limit), head.manifest_size, "manifest.json")
-        return check_manifest(raw, head, self.limits.max_lessons), None, head.pack
+        delta = next((d for d in index.deltas if base_raw is not None and d.base == installed.manifest_sha256), None)
+        if delta is not None:
+            manifest = self._patched(head, base_raw, gunzip_bounded(self._download(delta, limit), limit,
+                                                                      "manifest delta"))
+            if manifest is not None:
+                return manifest, parse_manifest(base_raw, self.limits.max_lessons), delta.pack, False
+        raw = gunzip_bounded(self._download(index.manifest_file, limit), head.manifest_size, "manifest.json")
+        return check_manifest(raw, head, self.limits.max_lessons), None, index.pack, False
+
+    def _patched(self, head: Head, base_raw: bytes, delta_raw: bytes) -> Manifest | None:
+        """The manifest a delta makes of the installed one, if it is the one the head signs (else the whole one)."""
+        raw = apply_delta(base_raw, delta_raw, self.limits.max_lessons)
+        if hashlib.sha256(raw).hexdigest() != head.manifest_sha256:
+            return None
+        return check_manifest(raw, head, self.limits.max_lessons)
+
+    def _index(self, head: Head) -> Index:
+        """The signed index of the head's version: where the whole manifest, the whole pack and older deltas are."""
+        relpath = index_relpath(head.version)
+        status, raw, _etag = self.client.get_small(relpath, MAX_INDEX_BYTES)
+        index = parse_index(open_signed(raw, self.hub.public_key, relpath), self.limits.max_manifest_bytes, relpath)
+        if (index.library_id, index.version, index.manifest_sha256) != (head.library_id, head.version,
+                                                                         head.manifest_sha256):
+            raise Refused(f"{relpath}: names another library, version or manifest than the signed head")
+        return index
+
+    def _store_inline(self, head: Head, manifest: Manifest, missing: dict[str, int]) -> None:
+        """The head's own pack: small objects of the new manifest, each verified as it enters the store."""
+        small = {sha: size for sha, size in manifest.objects().items() if size <= PACK_OBJECT_MAX}
+        for sha, size, window in read_records(io.BytesIO(head.patch.records), small, f"{HEAD_NAME} pack"):
+            if sha in missing:
+                self._store(lambda: self.store.put_stream(window, sha, size, source=f"pack object {sha}"))
+                missing.pop(sha)
 
     @staticmethod
     def _pack_members(pack: PackRef | None, manifest: Manifest, base: Manifest | None,

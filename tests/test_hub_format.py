@@ -11,8 +11,9 @@ from nacl.signing import SigningKey
 from conftest import lesson_spec
 from contentserver.library.bundle import open_library
 from contentserver.library.format import ManifestError, manifest_bytes
-from contentserver.library.hubformat import (apply_delta, gunzip_bounded, make_delta, pack_members, read_pack,
-                                             sorted_manifest, write_pack)
+from contentserver.library.hubdelta import apply_delta, make_delta, sorted_manifest
+from contentserver.library.hubformat import Head, Patch, gunzip_bounded, head_message, parse_head
+from contentserver.library.hubpack import TEXT_CODEC, pack_members, read_pack, read_records, record, write_pack
 from sync_helpers import publish_folder
 
 
@@ -61,7 +62,7 @@ def test_gunzip_stops_at_the_declared_size():
         gunzip_bounded(b"not gzip at all", 1000, "f")
 
 
-def test_publishing_keeps_the_objects_of_this_and_the_previous_version_only(tmp_path, make_library):
+def test_publishing_keeps_the_objects_and_indexes_of_this_and_the_previous_version_only(tmp_path, make_library):
     key, hub = SigningKey.generate(), tmp_path / "hub"
     bodies = {version: f"# only in version {version}\n".encode() for version in (1, 2, 3)}
     for version, body in bodies.items():
@@ -70,3 +71,29 @@ def test_publishing_keeps_the_objects_of_this_and_the_previous_version_only(tmp_
     stored = {p.parent.name + p.name for p in (hub / "objects").rglob("*") if p.is_file()}
     assert hashlib.sha256(bodies[1]).hexdigest() not in stored
     assert {hashlib.sha256(bodies[2]).hexdigest(), hashlib.sha256(bodies[3]).hexdigest()} <= stored
+    assert sorted(path.name for path in (hub / "i").iterdir()) == ["2.signed", "3.signed"]
+
+
+def test_a_head_with_its_patch_round_trips_and_a_broken_stream_is_refused():
+    head = Head("lib", 8, "a" * 64, 1234, Patch(7, b'{"header":{"version":8},"remove":[],"upsert":[]}', b"records"))
+    message = head_message(head)
+    assert parse_head(message, 10 ** 6) == head
+    assert parse_head(head_message(Head("lib", 8, "a" * 64, 1234)), 10 ** 6).patch is None
+    with pytest.raises(ManifestError, match="deflate stream"):
+        parse_head(b"\xff" + message, 10 ** 6)
+    with pytest.raises(ManifestError, match="cut short"):
+        parse_head(message[:-3], 10 ** 6)
+    with pytest.raises(ManifestError, match="at most 1000"):
+        parse_head(message, 1000)
+
+
+def test_cyrillic_text_travels_one_byte_a_letter_and_comes_back_byte_for_byte():
+    kazakh = "# Судың үш күйі\n\nМұз, су және бу — бір заттың үш күйі.\n".encode()
+    latin = "# Suwdıñ üş küyi\n\nMuz, su jäne buw.\n".encode()     # Kazakh Latin: not in kz1048, stays UTF-8
+    objects = {hashlib.sha256(data).hexdigest(): data for data in (kazakh, latin, b"plain ascii\n")}
+    records = b"".join(record(sha, data) for sha, data in objects.items())
+    assert f" {TEXT_CODEC} ".encode() in records
+    assert len(record(hashlib.sha256(kazakh).hexdigest(), kazakh).partition(b"\n")[2]) < 0.6 * len(kazakh)
+    expected = {sha: len(data) for sha, data in objects.items()}
+    got = {sha: window.read() for sha, _size, window in read_records(io.BytesIO(records), expected, "pack")}
+    assert got == objects

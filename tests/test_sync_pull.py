@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
 import pytest
 from nacl.signing import SigningKey
@@ -69,3 +70,45 @@ def test_update_adds_changes_and_removes_lessons_and_fetches_only_new_objects(tm
     uris = [uri for _status, _sent, uri in server.log_lines()]
     assert not any("/objects/" in uri for uri in uris), uris     # two small bodies travel in the delta's pack
     assert server.wire() < 4096
+
+
+@pytest.fixture
+def cyrillic_hub(tmp_path, nginx, make_app, make_library, key):
+    """publish(n, version): a hub of n Kazakh lessons; the school pinned it and pulled 40 lessons, version 1."""
+    hub_dir = tmp_path / "hub"
+
+    def publish(count: int, version: int) -> None:
+        lessons = [lesson_spec(f"n{i:03d}", body=f"# Урок {i}\n\nСу үш күйде болады: мұз, су, бу.\n")
+                   for i in range(count)]
+        publish_folder(make_library(lessons, version=version, library_id="lib"), hub_dir, key)
+    publish(40, 1)
+    server = nginx(hub_dir)
+    app = make_app()
+    pin_hub(app, server.url, key)
+    assert pull(app) == EXIT_OK
+    return app, server, hub_dir, publish
+
+
+def test_one_new_lesson_travels_inside_the_signed_head_in_one_request(cyrillic_hub):
+    app, server, _hub_dir, publish = cyrillic_hub
+    publish(41, 2)
+    server.reset()
+    assert pull(app) == EXIT_OK
+    assert [(status, uri) for status, _sent, uri in server.log_lines()] == [(200, "/head.signed")]
+    state = installed(app)
+    assert state["versions"] == {"lib": 2} and "n040" in state["lessons"] and state["objects_verify"]
+
+
+def test_a_school_two_versions_behind_reads_the_index_and_one_delta_not_the_whole_manifest(cyrillic_hub):
+    app, server, hub_dir, publish = cyrillic_hub
+    publish(41, 2)
+    publish(42, 3)
+    server.reset()
+    assert pull(app) == EXIT_OK
+    uris = [uri for _status, _sent, uri in server.log_lines()]
+    index = json.loads((hub_dir / "i" / "3.signed").read_bytes()[64:])
+    assert uris[:2] == ["/head.signed", "/i/3.signed"]
+    assert [d["sha256"] for d in index["deltas"] if f"/t/{d['sha256']}" in uris]
+    assert f"/t/{index['manifest']['file']['sha256']}" not in uris
+    state = installed(app)
+    assert state["versions"] == {"lib": 3} and {"n040", "n041"} <= set(state["lessons"]) and state["objects_verify"]

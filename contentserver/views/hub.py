@@ -11,7 +11,8 @@ from ..library.hubformat import HEAD_NAME
 
 bp = Blueprint("hub", __name__, url_prefix="/hub")
 HUB_FOLDER = "hub"
-FILE_RE = re.compile(r"^(head\.signed|manifest\.json|t/[0-9a-f]{64}|objects/[0-9a-f]{2}/[0-9a-f]{62})$")
+FILE_RE = re.compile(r"^(head\.signed|manifest\.json|i/[0-9]{1,15}\.signed|t/[0-9a-f]{64}"
+                     r"|objects/[0-9a-f]{2}/[0-9a-f]{62})$")
 ONE_YEAR = 365 * 24 * 3600
 
 
