@@ -22,7 +22,11 @@ REPORT_EVERY = timedelta(days=1)   # with no lessons to send, the report alone g
 
 
 def lesson_entry(lesson: Lesson, store: ObjectStore) -> dict[str, Any]:
-    """A teacher's lesson as a library manifest entry (docs/library-format.md), checked like one."""
+    """A teacher's lesson as a library manifest entry (docs/library-format.md), checked like one, whose objects
+    are all here."""
+    missing = [ref for ref in (lesson.body_sha256, *(a.sha256 for a in lesson.attachments)) if not store.has(ref)]
+    if missing:
+        raise ManifestError(f"object {missing[0]} is missing from this school's object store", file=lesson.id)
     body = store.path(lesson.body_sha256)
     entry = LessonEntry(
         id=lesson.id, title=lesson.title, lang=lesson.lang, script=lesson.script, subject=lesson.subject,
@@ -30,7 +34,10 @@ def lesson_entry(lesson: Lesson, store: ObjectStore) -> dict[str, Any]:
         attachments=tuple(AttachmentEntry(a.name, a.sha256, a.size, a.media_type, a.subtitles_for, a.subtitles_lang)
                           for a in lesson.attachments))
     data = lesson_to_dict(entry)
-    parse_lesson(data, f"lesson {lesson.id}: ")
+    try:
+        parse_lesson(data)
+    except ManifestError as exc:
+        raise ManifestError(exc.reason, file=lesson.id, field=exc.field) from None
     return data
 
 
@@ -71,8 +78,10 @@ def start_push(hub_url: str, store: ObjectStore, force: bool) -> tuple[OutgoingP
             continue
         try:
             lessons.append(lesson_entry(lesson, store))
-        except (ManifestError, OSError) as exc:
-            skipped.append(f"{lesson.id}: {exc}")
+        except ManifestError as exc:
+            skipped.append(str(exc))
+        except OSError as exc:
+            skipped.append(f"{lesson.id}: {exc.strerror or exc}")
     if not lessons and not force:
         return None, skipped
     push = OutgoingPush(push_id=secrets.token_hex(16), hub_url=hub_url, created_at=utcnow(),

@@ -135,7 +135,7 @@ def _push_one(app: Flask, key: SigningKey, hub: Hub, display: Display, data_dir:
 def _push_summary(hub_url: str, result: PushResult) -> str:
     if not result.push_ids:
         return f"nothing to push to {hub_url} (no shared lesson is waiting; the report went up within a day)"
-    text = (f"pushed to {hub_url}: {result.accepted} lessons accepted for review, the connectivity report; "
+    text = (f"pushed to {hub_url}: {result.accepted} lesson(s) accepted for review, and the connectivity report; "
             f"{result.objects} objects, {result.object_bytes} bytes sent")
     if result.held:
         text += f" ({result.held} bytes the hub held from before were not sent again)"

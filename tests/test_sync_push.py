@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 from nacl.signing import SigningKey
 
-from conftest import REPO, LiveServer, lesson_spec
+from conftest import REPO, VENV_BIN, LiveServer, lesson_spec
 from contentserver import create_app
 from contentserver.db import db
 from contentserver.models import SyncAttempt
@@ -97,7 +97,7 @@ def test_shared_lesson_with_a_large_video_arrives_for_review_once_with_the_repor
     assert push(app) == EXIT_OK                                      # run twice: nothing again, no duplicate
     assert hub_state(hub.app)["queue"] == state["queue"]
     again = last_log(app)
-    assert again["push_ids"] == [] and again["object_bytes"] == 0 and again["wire_bytes_up"] < 2048
+    assert again["push_ids"] == [] and again["object_bytes"] == 0 and again["wire_bytes_up"] == 0
     with app.app_context():
         attempts = list(db.session.scalars(db.select(SyncAttempt).order_by(SyncAttempt.id)))
         assert [a.direction for a in attempts] == ["pull", "push", "push"]
@@ -234,3 +234,41 @@ def test_sync_run_pushes_after_a_successful_pull(hub, make_app, make_library):
     assert "pull finished with exit code 0, push with exit code 0" in " ".join(lines)
     assert installed(app)["versions"] == {"lib": 1}
     assert [lesson for lesson, _p, _s in hub_state(hub.app)["queue"]] == ["our-lesson"]
+
+
+def test_with_nothing_shared_the_report_alone_goes_up_once_a_day(hub, make_app):
+    app = make_app()
+    register(hub, school_with_shared_lesson(app, hub.url, 5000))
+    assert push(app) == EXIT_OK                     # the lesson and a report (of no attempts yet)
+    assert hub_state(hub.app)["report_days"] == []
+    assert push(app) == EXIT_OK and last_log(app)["push_ids"] == []        # within the day: nothing at all
+    with app.app_context():
+        db.session.execute(db.text("UPDATE outgoing_pushes SET committed_at = '2020-01-01 00:00:00.000000'"))
+        db.session.commit()
+        db.session.remove()
+    assert push(app) == EXIT_OK
+    log = last_log(app)
+    assert len(log["push_ids"]) == 1 and log["accepted"] == 0 and log["objects"] == 0
+    assert hub_state(hub.app)["report_days"]        # today's attempts, as the hub stores a stick's report
+    assert len(hub_state(hub.app)["queue"]) == 1
+
+
+def test_a_lesson_whose_file_is_gone_stays_queued_and_the_run_says_why(hub, make_app):
+    app = make_app()
+    register(hub, school_with_shared_lesson(app, hub.url, 5000))
+    objects = share_lesson(app, "broken", 4000, seed=3)
+    clip = max(objects, key=objects.get)
+    app.extensions["object_store"].path(clip).unlink()
+    assert push(app) == EXIT_OK
+    log = last_log(app)
+    assert log["accepted"] == 1 and log["skipped"] and clip in log["skipped"][0] and "broken" in log["skipped"][0]
+    assert school_state(app)["shares"] == {"our-lesson": "sent", "broken": "queued"}
+
+
+def test_contentserver_sync_push_is_the_same_command(hub, make_app, tmp_path):
+    app = make_app()
+    school_with_shared_lesson(app, hub.url, 5000, key=False)
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("CONTENTSERVER_")}
+    done = subprocess.run([str(VENV_BIN / "contentserver"), "sync", "push", "--data", str(tmp_path / "data")],
+                          cwd=REPO, env=environ, capture_output=True, text=True, timeout=60)
+    assert done.returncode == EXIT_NOT_CONFIGURED and "keygen --name school" in done.stderr
