@@ -1,4 +1,4 @@
-"""Push across ../shared/tools/weaklink: the link is cut mid-upload and mended; the same run resumes and commits once."""
+"""Push across ../shared/tools/weaklink: cut mid-upload and mended, the same run resumes and commits once."""
 from __future__ import annotations
 
 import json
