@@ -31,7 +31,7 @@ def _school(headers: Mapping[str, str], method: str, path: str, body: bytes) -> 
 
 
 def open_session(headers: Mapping[str, str], method: str, path: str, body: bytes,
-                 now: float | None = None) -> tuple[School, PushSession]:
+                 now: float | None = None) -> PushSession:
     """Step 1: a new session for a signed request with session '-' and sequence 0; expired sessions go."""
     school, signed = _school(headers, method, path, body)
     if signed.session != NEW_SESSION or signed.sequence != 0:
@@ -42,7 +42,7 @@ def open_session(headers: Mapping[str, str], method: str, path: str, body: bytes
                           expires_at=now + SESSION_SECONDS)
     db.session.add(session)
     db.session.commit()
-    return school, session
+    return session
 
 
 def authenticate(headers: Mapping[str, str], method: str, path: str, body: bytes,

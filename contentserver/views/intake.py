@@ -54,7 +54,7 @@ def _no_store(response: Response) -> Response:
 
 @bp.post("/session")
 def open_session() -> Response:
-    _school, session = sessions.open_session(*_signature_parts(_body(MAX_JSON_BYTES)))
+    session = sessions.open_session(*_signature_parts(_body(MAX_JSON_BYTES)))
     return jsonify(session=session.id, expires_in=SESSION_SECONDS)
 
 
