@@ -57,7 +57,9 @@ def sanitize(html: str, attachments: Mapping[str, str] | None = None) -> str:
         set_tag_attribute_values={"img": {"loading": "lazy"}}, strip_comments=True)
 
 
-@lru_cache(maxsize=512)
+# Small: lesson pages are kept by the page cache (gzip-compressed), so this only spares re-rendering the same
+# text for another UI language or a teacher's preview; 512 entries held ~11 KB each (Markdown key and HTML).
+@lru_cache(maxsize=32)
 def _render_cached(text: str, attachments: tuple[tuple[str, str], ...]) -> str:
     html = markdown.markdown(text, extensions=MARKDOWN_EXTENSIONS, output_format="html")
     return sanitize(html, dict(attachments))

@@ -37,6 +37,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_LESSONS", 500_000, int, "Most lessons one library manifest may list."),
     Setting("MAX_OBJECT_BYTES", 8 * 1024 ** 3, int, "Largest single content object accepted, in bytes."),
     Setting("PAGE_CACHE_SIZE", 2048, int, "How many rendered pages the server keeps in memory."),
+    Setting("PAGE_CACHE_BYTES", 4 * 1024 ** 2, int,
+            "Memory the cached pages may take, in bytes (kept gzip-compressed: ~3 KB a lesson page)."),
     Setting("LIBRARY_CHECK_SECONDS", 2.0, float,
             "How often the server checks whether another process (import, sync) changed the library."),
     Setting("DEFAULT_LOCALE", "kk", str,
@@ -146,7 +148,7 @@ def load_settings(overrides: Mapping[str, Any] | None = None,
         raise SettingsError(f"setting DEFAULT_LOCALE: {values['DEFAULT_LOCALE']!r} is not one of kk, ru, en, kk-Latn")
     if values["TIMEZONE"] not in pytz.all_timezones_set:
         raise SettingsError(f"setting TIMEZONE: {values['TIMEZONE']!r} is not a time zone name such as Asia/Almaty")
-    for name in ("MAX_MANIFEST_BYTES", "MAX_LESSONS", "MAX_OBJECT_BYTES", "PAGE_CACHE_SIZE",
+    for name in ("MAX_MANIFEST_BYTES", "MAX_LESSONS", "MAX_OBJECT_BYTES", "PAGE_CACHE_SIZE", "PAGE_CACHE_BYTES",
                  "UPLOAD_MAX_VIDEO_BYTES", "UPLOAD_MAX_AUDIO_BYTES", "UPLOAD_MAX_PDF_BYTES",
                  "UPLOAD_MAX_IMAGE_BYTES", "UPLOAD_MAX_SUBTITLES_BYTES", "LOGIN_SLOW_AFTER", "LOGIN_LOCK_AFTER",
                  "LOGIN_LOCK_SECONDS", "USB_PART_BYTES", "PUSH_MAX_OBJECT_BYTES", "PUSH_MAX_LESSONS"):

@@ -10,7 +10,6 @@ import io
 import warnings
 from typing import Iterable
 
-from PIL import Image, ImageOps
 from sqlalchemy import select
 
 from ..db import db
@@ -27,6 +26,7 @@ FORMATS = {"image/jpeg": ("JPEG", {"quality": 80, "progressive": True, "optimize
 
 def _shrink(data: io.BufferedReader, media_type: str) -> tuple[bytes, int, int] | None:
     """The image at most MAX_WIDTH wide in its own format, or None when it is not worth it or unreadable."""
+    from PIL import Image, ImageOps  # only an import that brings big images needs Pillow: serving never does
     kind, options = FORMATS[media_type]
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -46,9 +46,12 @@ def _shrink(data: io.BufferedReader, media_type: str) -> tuple[bytes, int, int] 
 
 def make_variants(store: ObjectStore, images: Iterable[tuple[str, str, int]]) -> None:
     """For each (sha256, media type, size) of an image too big for a phone, store a smaller copy once."""
-    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     wanted = {sha: (media_type, size) for sha, media_type, size in images
               if media_type in FORMATS and size > MAX_BYTES}
+    if not wanted:
+        return
+    from PIL import Image
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     done = set(db.session.scalars(select(ImageVariant.sha256).where(ImageVariant.sha256.in_(list(wanted)))))
     for sha, (media_type, size) in wanted.items():
         if sha in done:

@@ -1,5 +1,8 @@
 """Rendered pages kept in memory per library version and UI language, answered with ETags and 304s.
 
+Each page is kept gzip-compressed once (a quarter of its size, within PAGE_CACHE_BYTES) and sent as is to
+clients that accept gzip — phones on the school's Wi-Fi do —, inflated for the others.
+
 A page Flask has served once is then answered by a thin WSGI layer in front of Flask, replaying the status
 and headers Flask gave it: no request context, routing, session or locale objects per hit (the profile of
 `make bench` showed those, not rendering, were most of a cached lesson page's cost). Anything else — other
@@ -12,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache, wraps
@@ -25,23 +29,69 @@ from ..i18n import LANG_COOKIE, best_ui_tag
 from ..library.store import data_version
 
 KEY_ENVIRON = "contentserver.page_key"  # set by cached_page: the key the response was cached under
-NOT_REPLAYED = ("date", "content-type", "content-length")  # never stored (date) / not sent with a 304
+NOT_REPLAYED = ("date", "content-type", "content-length", "content-encoding")  # not stored / not sent with a 304
+GZIP_WBITS = 31  # zlib's window bits for a gzip stream (RFC 1952)
+PAGE_OVERHEAD = 600  # bytes a cached page costs beyond its bodies: key, headers, objects
+
+
+def gzip_once(body: bytes) -> bytes:
+    """A gzip stream of `body` (no file name or time in its header, so the same page gives the same bytes)."""
+    compressor = zlib.compressobj(6, zlib.DEFLATED, GZIP_WBITS)
+    return compressor.compress(body) + compressor.flush()
+
+
+@dataclass(frozen=True)
+class Replay:
+    """What Flask sent for a page, after every after_request hook: its headers (without Date) for a plain
+    answer and for a gzip one, and its body compressed once."""
+
+    headers: list[tuple[str, str]]
+    gzip_headers: list[tuple[str, str]]
+    gzipped: bytes
+
+    def body(self) -> bytes:
+        return zlib.decompress(self.gzipped, GZIP_WBITS)
 
 
 @dataclass
 class Page:
-    body: bytes
+    body: bytes  # the view's HTML; dropped once replay holds the same bytes compressed
     etag: str
-    # What Flask sent for it, once it has: headers (without Date) and body, after every after_request hook.
-    replay: tuple[list[tuple[str, str]], bytes] | None = None
+    replay: Replay | None = None
+
+    def html(self) -> bytes:
+        return self.body if self.body or self.replay is None else self.replay.body()
+
+    def cost(self) -> int:
+        return len(self.body) + (len(self.replay.gzipped) if self.replay else 0) + PAGE_OVERHEAD
+
+
+def _gzip_headers(headers: list[tuple[str, str]], gzipped: bytes) -> list[tuple[str, str]]:
+    """The same answer gzip-coded: its length, a weak ETag (same page, other bytes), Content-Encoding."""
+    out = []
+    for name, value in headers:
+        lower = name.lower()
+        if lower == "content-length":
+            value = str(len(gzipped))
+        elif lower == "etag" and not value.startswith("W/"):
+            value = f"W/{value}"
+        out.append((name, value))
+    return out + [("Content-Encoding", "gzip")]
+
+
+@lru_cache(maxsize=256)
+def accepts_gzip(accept_encoding: str) -> bool:
+    """Whether an Accept-Encoding header lets us send gzip (`gzip` or `*` with a quality above 0)."""
+    return parse_accept_header(accept_encoding).quality("gzip") > 0
 
 
 class PageCache:
-    """A small thread-safe LRU of pages, emptied whenever the library changes."""
+    """A small thread-safe LRU of pages within a count and a byte budget, emptied whenever the library changes."""
 
-    def __init__(self, size: int, check_seconds: float):
-        self.size, self.check_seconds = size, check_seconds
+    def __init__(self, size: int, check_seconds: float, max_bytes: int = 4 * 1024 ** 2):
+        self.size, self.check_seconds, self.max_bytes = size, check_seconds, max_bytes
         self._pages: OrderedDict[tuple, Page] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
         self.version = -1
         self._checked = 0.0
@@ -58,6 +108,7 @@ class PageCache:
             self._checked = time.monotonic()
             if version != self.version:
                 self._pages.clear()
+                self._bytes = 0
                 self.version = version
 
     def get(self, key: tuple) -> Page | None:
@@ -67,23 +118,46 @@ class PageCache:
                 self._pages.move_to_end(key)
             return hit
 
+    @property
+    def bytes(self) -> int:
+        """What the cached pages cost, as counted against max_bytes."""
+        return self._bytes
+
+    def _evict(self) -> None:
+        while self._pages and (len(self._pages) > self.size or self._bytes > self.max_bytes):
+            _key, old = self._pages.popitem(last=False)
+            self._bytes -= old.cost()
+
     def put(self, key: tuple, body: bytes) -> Page:
         page = Page(body, hashlib.blake2b(body, digest_size=12).hexdigest())
         with self._lock:
+            old = self._pages.pop(key, None)
+            self._bytes += page.cost() - (old.cost() if old else 0)
             self._pages[key] = page
-            while len(self._pages) > self.size:
-                self._pages.popitem(last=False)
+            self._evict()
         return page
 
     def remember(self, key: tuple, headers: list[tuple[str, str]], body: bytes) -> None:
+        """Keep Flask's answer for a cached page to replay: compressed once, and the page's own copy of the
+        HTML dropped when it is the same bytes (an after_request hook may have changed them)."""
+        plain = [(k, v) for k, v in headers if k.lower() != "date"]
+        gzipped = gzip_once(body)
+        replay = Replay(plain, _gzip_headers(plain, gzipped), gzipped)
         with self._lock:
             page = self._pages.get(key)
-            if page is not None:
-                page.replay = ([(k, v) for k, v in headers if k.lower() != "date"], body)
+            if page is None or page.replay is not None:
+                return
+            before = page.cost()
+            page.replay = replay
+            if page.body == body:
+                page.body = b""
+            self._bytes += page.cost() - before
+            self._evict()
 
     def clear(self) -> None:
         with self._lock:
             self._pages.clear()
+            self._bytes = 0
             self._checked = 0.0
 
 
@@ -113,12 +187,15 @@ def cached_page(view: Callable[..., str]) -> Callable[..., Response]:
         key = page_key(request.environ, current_app.config["DEFAULT_LOCALE"], cache.version)
         page = cache.get(key)
         if page is None:
-            page = cache.put(key, view(**kwargs).encode("utf-8"))
+            body = view(**kwargs).encode("utf-8")
+            page = cache.put(key, body)
+        else:
+            body = page.html()
         request.environ[KEY_ENVIRON] = key
-        response = Response(page.body, mimetype="text/html")
+        response = Response(body, mimetype="text/html")
         response.set_etag(page.etag)
         response.headers["Cache-Control"] = "no-cache"
-        response.vary.update(("Accept-Language", "Cookie"))
+        response.vary.update(("Accept-Language", "Cookie", "Accept-Encoding"))
         return response.make_conditional(request)
     return wrapper
 
@@ -146,12 +223,14 @@ class CachedPages:
         page = self.cache.get(page_key(environ, self.app.config["DEFAULT_LOCALE"], self.cache.version))
         if page is None or page.replay is None:
             return self._through_flask(environ, start_response)
-        headers, body = page.replay
+        replay = page.replay
+        gzipped = accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", ""))
+        headers = replay.gzip_headers if gzipped else replay.headers
         if parse_etags(environ.get("HTTP_IF_NONE_MATCH")).contains_weak(page.etag):
             start_response("304 Not Modified", [h for h in headers if h[0].lower() not in NOT_REPLAYED])
             return []
         start_response("200 OK", headers)
-        return [body]
+        return [replay.gzipped if gzipped else replay.body()]
 
     def _through_flask(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         """Let Flask answer; a plain 200 of a cached page (no cookie set) is kept to be replayed."""
@@ -175,7 +254,8 @@ class CachedPages:
 
 
 def init_page_cache(app: Flask) -> None:
-    cache = PageCache(app.config["PAGE_CACHE_SIZE"], app.config["LIBRARY_CHECK_SECONDS"])
+    cache = PageCache(app.config["PAGE_CACHE_SIZE"], app.config["LIBRARY_CHECK_SECONDS"],
+                      app.config["PAGE_CACHE_BYTES"])
     app.extensions["page_cache"] = cache
     app.before_request(cache.refresh)
     app.wsgi_app = CachedPages(app, cache, app.wsgi_app)
