@@ -4,6 +4,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
+from typing import Callable
 
 from markupsafe import Markup
 from sqlalchemy import select
@@ -18,7 +19,7 @@ from .extract import markdown_text, title_free
 from .indexer import Indexer
 from .query import Plan, build
 from .scoring import Ranker
-from .snippets import make_snippet
+from .snippets import make_snippet, marker
 
 CANDIDATES = 100
 LANG_BOOST = 1.6            # a lesson in the query's language ranks above other versions of the same topic
@@ -140,13 +141,18 @@ def _add_versions(searcher: Searcher, heads: list[Hit], store: ObjectStore) -> N
 
 
 def _suggest(searcher: Searcher, plan: Plan) -> str | None:
-    """The query with the words the library does not know replaced by the closest indexed words, or None."""
+    """The query with the words the library does not know replaced by the closest indexed words, or None: the
+    most frequent word one edit away (found while building the query), else two edits away."""
     if not plan.unknown:
         return None
     corrector = searcher.corrector("body_exact")
     changed, out = False, []
     for word in plan.words:
-        best = corrector.suggest(word, limit=1, maxdist=2, prefix=1) if word in plan.unknown else []
+        near = plan.near.get(word)
+        if near:
+            best = [max(near, key=lambda term: (searcher.doc_frequency("body_exact", term), term))]
+        else:
+            best = corrector.suggest(word, limit=1, maxdist=2, prefix=1) if word in plan.unknown else []
         changed = changed or bool(best and best[0] != word)
         out.append(best[0] if best else word)
     return " ".join(out) if changed else None
@@ -213,9 +219,10 @@ def _search(indexer: Indexer, searcher: Searcher, text: str, filters: Filters, p
     results.hits = groups[(page - 1) * per_page: page * per_page]
     _add_versions(searcher, results.hits, indexer.store)
     if snippets:
+        markers: dict[str, Callable[[str], bool]] = {}
         for hit in results.hits:
-            hit.snippet = make_snippet(_snippet_text(indexer.store, visible[hit.id], hit.title), hit.lang,
-                                       plan.keys)
+            matches = markers.setdefault(hit.lang, marker(hit.lang, plan.keys))
+            hit.snippet = make_snippet(_snippet_text(indexer.store, visible[hit.id], hit.title), matches)
     if results.total < FEW_RESULTS and not results.timed_out:
         suggestion = _suggest(searcher, plan)
         if suggestion:

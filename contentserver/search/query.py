@@ -38,6 +38,7 @@ class Plan:
     terms: dict[tuple[str, str], float] = field(default_factory=dict)  # (field, text) -> weight
     keys: set[str] = field(default_factory=set)
     unknown: list[str] = field(default_factory=list)  # words the library knows in no form: typos, maybe
+    near: dict[str, list[str]] = field(default_factory=dict)  # an unknown word's one-edit body words
 
     @property
     def empty(self) -> bool:
@@ -161,12 +162,16 @@ def build(text: str, searcher: Searcher, max_words: int = MAX_WORDS) -> Plan:
         known = any(reader.doc_frequency(f, t) for f, t in
                     [("body_exact", word), ("body_key", key), ("title_key", key)]
                     + [(f"body_stem_{lang}", stem) for lang in word_langs for stem in analyze(word, lang)])
-        if not known and not (last_prefix and _expand_prefix(searcher, "body_key", key)):
+        unknown = not known and not (last_prefix and _expand_prefix(searcher, "body_key", key))
+        if unknown:  # known in no form, nor (the last word) completed: a typo, maybe
             plan.unknown.append(word)
-        if len(key) >= FUZZY_MIN_LETTERS and not known:  # typo tolerance for words the library does not know
+        if unknown and len(key) >= FUZZY_MIN_LETTERS:
             for fieldname, weight in FUZZY_FIELDS.items():
-                for term in _fuzzy(searcher, fieldname, word if fieldname.endswith("_exact") else key):
+                found_ = _fuzzy(searcher, fieldname, word if fieldname.endswith("_exact") else key)
+                for term in found_:
                     add(fieldname, term, weight)
+                if fieldname == "body_exact":
+                    plan.near[word] = found_
         if last_prefix:
             for fieldname, weight in PREFIX_FIELDS.items():
                 if searcher.reader().doc_frequency(fieldname, key):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from markupsafe import Markup, escape
 
@@ -13,7 +14,9 @@ WINDOW_WORDS = 30
 SCAN_CHARS = 3000  # the window is looked for in the first part of the text: enough, and fast
 
 
-def _marker(lang: str, keys: set[str]):
+def marker(lang: str, keys: set[str]) -> Callable[[str], bool]:
+    """Whether a word of a text in `lang` matches one of the query's keys; remembers its answers, so one marker
+    serves every snippet of a page in that language."""
     memo: dict[str, bool] = {}
 
     def matches(word: str) -> bool:
@@ -40,9 +43,9 @@ def _best_start(marks: list[bool], window: int) -> int:
     return max(0, min(best, first - 3))
 
 
-def make_snippet(text: str, lang: str, keys: set[str], window: int = WINDOW_WORDS) -> Markup:
-    """About `window` words around the densest run of matches; every character escaped, matches in <mark>."""
-    matches = _marker(lang, keys)
+def make_snippet(text: str, matches: Callable[[str], bool], window: int = WINDOW_WORDS) -> Markup:
+    """About `window` words around the densest run of matches (a `marker`); every character escaped, matches in
+    <mark>."""
     spans = [(m.start(), m.end()) for m in WORD_RE.finditer(text[:SCAN_CHARS])]
     if not spans:
         return Markup("")
