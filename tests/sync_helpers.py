@@ -26,6 +26,19 @@ def pin_hub(app, url: str, key: SigningKey) -> None:
         db.session.commit()
 
 
+def hub_and_school(nginx, make_app, hub_dir: Path, key: SigningKey, library: Path | None = None, extra: str = "",
+                   **settings):
+    """(school app with `settings`, nginx serving `hub_dir` with `extra` config): the school pinned that hub.
+
+    `library`, when given, is published into `hub_dir` first."""
+    if library is not None:
+        publish_folder(library, hub_dir, key)
+    server = nginx(hub_dir, extra=extra)
+    app = make_app(**settings)
+    pin_hub(app, server.url, key)
+    return app, server
+
+
 def pull(app) -> int:
     from sync.runner import pull_all
     with app.app_context():

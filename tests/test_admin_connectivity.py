@@ -13,7 +13,7 @@ from contentserver.db import db
 from contentserver.models import ShareRequest, SyncAttempt
 from nginx_hub import nginx  # noqa: F401  (fixture)
 from sync.errors import EXIT_LINK
-from sync_helpers import pin_hub, publish_folder, pull
+from sync_helpers import hub_and_school, pin_hub, pull
 from teach_http import start_site
 
 
@@ -31,11 +31,9 @@ def test_bars_scale_to_the_top_and_days_without_data_are_stubs():
 
 def test_admin_page_charts_the_recorded_attempts_of_real_pulls(tmp_path, nginx, make_app, make_library,
                                                              start_server, data_dir):
-    key = SigningKey.generate()
-    hub_dir = tmp_path / "hub"
-    publish_folder(make_library([lesson_spec("one")], version=1, library_id="lib"), hub_dir, key)
-    app = make_app(SYNC_GIVE_UP_SECONDS=0.5, SYNC_BACKOFF_MAX_SECONDS=0.1)
-    pin_hub(app, nginx(hub_dir).url, key)
+    library = make_library([lesson_spec("one")], version=1, library_id="lib")
+    app, _server = hub_and_school(nginx, make_app, tmp_path / "hub", SigningKey.generate(), library,
+                                  SYNC_GIVE_UP_SECONDS=0.5, SYNC_BACKOFF_MAX_SECONDS=0.1)
     pin_hub(app, f"http://127.0.0.1:{free_port()}/", SigningKey.generate())      # a hub that never answers
     assert pull(app) == EXIT_LINK
     with app.app_context():

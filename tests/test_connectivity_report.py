@@ -17,7 +17,7 @@ from contentserver.models import SyncAttempt
 from nginx_hub import nginx  # noqa: F401  (fixture)
 from sync.errors import EXIT_LINK
 from sync.report import FORMAT, STICK_NAME, build_report
-from sync_helpers import pin_hub, publish_folder, pull
+from sync_helpers import hub_and_school, pin_hub, pull
 
 TYPES = {"string": str, "integer": int, "number": (int, float), "array": list, "object": dict}
 
@@ -58,11 +58,9 @@ def check_format(report: dict) -> None:
 def test_attempts_of_real_pulls_are_recorded_and_survive_a_restart(tmp_path, nginx, make_app, make_library):
     key = SigningKey.generate()
     hub_dir = tmp_path / "hub"
-    publish_folder(make_library([lesson_spec("one")], version=1, library_id="lib"), hub_dir, key)
-    server = nginx(hub_dir)
     settings = dict(SYNC_GIVE_UP_SECONDS=0.5, SYNC_BACKOFF_MAX_SECONDS=0.1, SCHOOL_ID_GOVT="KZ-0042")
-    app = make_app(**settings)
-    pin_hub(app, server.url, key)
+    app, server = hub_and_school(nginx, make_app, hub_dir, key,
+                                 make_library([lesson_spec("one")], version=1, library_id="lib"), **settings)
     pin_hub(app, f"http://127.0.0.1:{free_port()}/", SigningKey.generate())     # nothing listens there
     assert pull(app) == EXIT_LINK
     with app.app_context():

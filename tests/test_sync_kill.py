@@ -13,7 +13,7 @@ from nacl.signing import SigningKey
 from conftest import REPO, lesson_spec
 from nginx_hub import nginx  # noqa: F401  (fixture)
 from sync.errors import EXIT_OK
-from sync_helpers import installed, pin_hub, publish_folder, pull
+from sync_helpers import hub_and_school, installed, publish_folder, pull
 
 KILLS = 20
 CHUNK = 256 * 1024
@@ -64,10 +64,8 @@ def test_kill_9_at_random_moments_leaves_old_or_new_library_and_resumes(tmp_path
     key = SigningKey.generate()
     hub_dir = tmp_path / "hub"
     v1_lessons = [lesson_spec(f"k{i:03d}", body=f"# Old {i}\n") for i in range(0, 300, 7)]
-    publish_folder(make_library(v1_lessons, version=1, library_id="lib"), hub_dir, key)
-    server = nginx(hub_dir, extra="limit_rate 1m;")
-    app = make_app()
-    pin_hub(app, server.url, key)
+    app, server = hub_and_school(nginx, make_app, hub_dir, key, make_library(v1_lessons, version=1, library_id="lib"),
+                                 extra="limit_rate 1m;")
     assert pull(app) == EXIT_OK
     old = installed(app)
     publish_folder(make_library(_library_v2(rng), version=2, library_id="lib"), hub_dir, key)

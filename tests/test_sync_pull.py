@@ -10,7 +10,7 @@ from nacl.signing import SigningKey
 from conftest import CONTENT, lesson_spec, png_bytes
 from nginx_hub import nginx  # noqa: F401  (fixture)
 from sync.errors import EXIT_OK
-from sync_helpers import installed, pin_hub, publish_folder, pull
+from sync_helpers import hub_and_school, installed, publish_folder, pull
 
 
 @pytest.fixture
@@ -22,10 +22,7 @@ def key() -> SigningKey:
 def starter_school(tmp_path, nginx, make_app, key):
     """nginx serving the starter library as a hub, and a school that pinned it and pulled once."""
     hub_dir = tmp_path / "hub"
-    publish_folder(CONTENT, hub_dir, key)
-    server = nginx(hub_dir)
-    app = make_app()
-    pin_hub(app, server.url, key)
+    app, server = hub_and_school(nginx, make_app, hub_dir, key, CONTENT)
     assert pull(app) == EXIT_OK
     return app, server
 
@@ -54,10 +51,7 @@ def test_update_adds_changes_and_removes_lessons_and_fetches_only_new_objects(tm
     v2 = [dict(s) for s in v1[1:]] + [lesson_spec("new-one", body="# New\n\nBrand new lesson.\n")]
     v2[0] = lesson_spec("l001", body="# Lesson 1 changed\n")
     hub_dir = tmp_path / "hub"
-    publish_folder(make_library(v1, version=1, library_id="lib"), hub_dir, key)
-    server = nginx(hub_dir)
-    app = make_app()
-    pin_hub(app, server.url, key)
+    app, server = hub_and_school(nginx, make_app, hub_dir, key, make_library(v1, version=1, library_id="lib"))
     assert pull(app) == EXIT_OK
     publish_folder(make_library(v2, version=2, library_id="lib"), hub_dir, key)
     server.reset()
@@ -82,9 +76,7 @@ def cyrillic_hub(tmp_path, nginx, make_app, make_library, key):
                    for i in range(count)]
         publish_folder(make_library(lessons, version=version, library_id="lib"), hub_dir, key)
     publish(40, 1)
-    server = nginx(hub_dir)
-    app = make_app()
-    pin_hub(app, server.url, key)
+    app, server = hub_and_school(nginx, make_app, hub_dir, key)
     assert pull(app) == EXIT_OK
     return app, server, hub_dir, publish
 

@@ -15,7 +15,7 @@ from conftest import REPO, lesson_spec
 from nginx_hub import nginx  # noqa: F401  (fixture)
 from sync.errors import EXIT_BUSY, EXIT_LINK, EXIT_OK, EXIT_REFUSED
 from sync.service import next_wait, run_service
-from sync_helpers import installed, pin_hub, publish_folder
+from sync_helpers import hub_and_school, installed, publish_folder
 
 
 def test_waits_the_interval_after_success_and_doubles_retries_after_failures_up_to_it():
@@ -37,10 +37,9 @@ def test_service_installs_from_the_hub_then_picks_up_a_new_version_on_its_schedu
                                                                                 make_library):
     key = SigningKey.generate()
     hub_dir = tmp_path / "hub"
-    publish_folder(make_library([lesson_spec("one")], version=1, library_id="lib"), hub_dir, key)
-    server = nginx(hub_dir)
-    app = make_app(SYNC_INTERVAL_SECONDS=0.5)
-    pin_hub(app, server.url, key)
+    app, server = hub_and_school(nginx, make_app, hub_dir, key,
+                                 make_library([lesson_spec("one")], version=1, library_id="lib"),
+                                 SYNC_INTERVAL_SECONDS=0.5)
     stop, lines = threading.Event(), []
 
     def serve() -> None:

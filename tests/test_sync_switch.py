@@ -11,17 +11,15 @@ from nacl.signing import SigningKey
 from conftest import REPO, lesson_spec
 from nginx_hub import nginx  # noqa: F401  (fixture)
 from sync.errors import EXIT_OK
-from sync_helpers import pin_hub, publish_folder, pull
+from sync_helpers import hub_and_school, publish_folder, pull
 
 
 def test_pages_show_the_old_library_until_the_one_step_switch(tmp_path, nginx, make_app, make_library, start_server):
     key = SigningKey.generate()
     hub_dir = tmp_path / "hub"
     v1 = [lesson_spec("s0", body="# S0\n\nOLDTEXT here.\n"), lesson_spec("s1")]
-    publish_folder(make_library(v1, version=1, library_id="lib"), hub_dir, key)
-    server = nginx(hub_dir, extra="limit_rate 1m;")
-    app = make_app()
-    pin_hub(app, server.url, key)
+    app, server = hub_and_school(nginx, make_app, hub_dir, key, make_library(v1, version=1, library_id="lib"),
+                                 extra="limit_rate 1m;")
     assert pull(app) == EXIT_OK
     video = random.Random(1).randbytes(3_000_000)
     v2 = [lesson_spec("s0", body="# S0\n\nNEWTEXT here.\n"), lesson_spec("s1"),

@@ -16,7 +16,7 @@ from contentserver.library.importer import ImportLimits
 from contentserver.library.usb import export_library, import_stick
 from nginx_hub import nginx  # noqa: F401  (fixture)
 from sync.errors import EXIT_OK
-from sync_helpers import installed, pin_hub, publish_folder, pull
+from sync_helpers import hub_and_school, installed, pin_hub, publish_folder, pull
 
 KEY = SigningKey.generate()
 BIG = bytes(range(256)) * 1400          # 358,400 bytes: split into parts of 100,000
@@ -34,10 +34,8 @@ def _lessons(extra: int = 0) -> list[dict]:
 def synced(tmp_path, nginx, make_app, make_library):
     """A school that pulled version 1 from a hub, and a function to publish a new version."""
     hub_dir = tmp_path / "hub"
-    publish_folder(make_library(_lessons(), version=1, library_id="usb"), hub_dir, KEY)
-    server = nginx(hub_dir)
-    app = make_app(USB_PART_BYTES=100_000)
-    pin_hub(app, server.url, KEY)
+    app, _server = hub_and_school(nginx, make_app, hub_dir, KEY,
+                                  make_library(_lessons(), version=1, library_id="usb"), USB_PART_BYTES=100_000)
     assert pull(app) == EXIT_OK
 
     def new_version(version: int, extra: int):
