@@ -20,7 +20,7 @@ from contentserver.library.hubformat import (HEAD_NAME, MAX_HEAD_BYTES, MAX_INDE
                                              parse_index, transfer_relpath)
 from contentserver.library.hubpack import PACK_OBJECT_MAX, pack_members, read_pack, read_records
 from contentserver.library.importer import ImportLimits, install_bundle
-from contentserver.library.manifests import read_manifest
+from contentserver.library.manifests import atomic_write, read_manifest
 from contentserver.library.objects import ObjectStore
 from contentserver.library.signing import open_signed
 from contentserver.models import Hub, InstalledLibrary
@@ -154,7 +154,19 @@ class Puller:
     def _index(self, head: Head) -> Index:
         """The signed index of the head's version: where the whole manifest, the whole pack and older deltas are."""
         relpath = index_relpath(head.version)
-        status, raw, _etag = self.client.get_small(relpath, MAX_INDEX_BYTES)
+        kept = self.staging / f"{head.library_id}-{head.version}.index"
+        self.kept.append(kept)     # kept until the install, so a killed run never fetches it twice
+        if kept.is_file():
+            try:
+                return self._checked_index(kept.read_bytes(), head, relpath)
+            except (ManifestError, Refused):
+                kept.unlink()
+        raw = self.client.get_small(relpath, MAX_INDEX_BYTES)[1]
+        index = self._checked_index(raw, head, relpath)
+        atomic_write(kept, raw)
+        return index
+
+    def _checked_index(self, raw: bytes, head: Head, relpath: str) -> Index:
         index = parse_index(open_signed(raw, self.hub.public_key, relpath), self.limits.max_manifest_bytes, relpath)
         if (index.library_id, index.version, index.manifest_sha256) != (head.library_id, head.version,
                                                                          head.manifest_sha256):

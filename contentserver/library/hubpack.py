@@ -7,9 +7,9 @@ import zlib
 from typing import BinaryIO, Callable, Iterator
 
 from .format import Manifest, ManifestError
+from .hubformat import GZIP_LEVEL
 
 PACK_OBJECT_MAX = 256 * 1024   # objects up to this size travel in packs; bigger ones alone, in ranges
-GZIP_LEVEL = 9
 TEXT_CODEC = "kz1048"          # Kazakh/Russian Cyrillic in one byte a letter: 2 UTF-8 bytes become 1 before deflate
 RECORD_LINE_MAX = 160
 

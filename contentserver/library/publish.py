@@ -1,6 +1,7 @@
 """Publishing a hub folder: plain static files any HTTP server or CDN can serve to thousands of schools."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -140,9 +141,9 @@ def publish(bundle: LibraryBundle, out: Path, key: SigningKey, max_manifest_byte
     atomic_write(out / index_relpath(manifest.version), sign_blob(key, index_bytes(index)))
     head = Head(manifest.library_id, manifest.version, sha, len(raw))
     patch = _patch(bundle, manifest, previous_manifest, history[0]["version"]) if history else None
-    message = head_message(Head(head.library_id, head.version, sha, len(raw), patch)) if patch else b""
-    if len(message) + SIGNATURE_BYTES > INLINE_MAX or not patch:
-        message = head_message(head)
+    message = head_message(dataclasses.replace(head, patch=patch)) if patch else b""
+    if not message or len(message) + SIGNATURE_BYTES > INLINE_MAX:
+        message = head_message(head)     # the change is too big to ride in the head: schools read the index
     signed = sign_blob(key, message)
     previous_index = _read_index(out, history[0]["version"], key, max_manifest_bytes) if history else None
     history = [{"version": manifest.version, "manifest": sha, "file": manifest_file.sha256, "deltas": len(deltas)},
