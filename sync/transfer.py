@@ -73,7 +73,10 @@ class HubClient:
                     sent["Content-Length"] = str(len(body))
                 self.counters.bytes_up += len(method) + len(path) + 12 + sum(len(k) + len(v) + 4
                                                                             for k, v in sent.items())
-                conn.request(method, path, body=None if body is None else self._paced(body), headers=sent)
+                conn.putrequest(method, path, skip_accept_encoding=True)   # Host and ours only: the uplink is thin
+                for name, value in sent.items():
+                    conn.putheader(name, value)
+                conn.endheaders(None if body is None else self._paced(body))
                 response = conn.getresponse()
                 self.counters.requests += 1
                 self.counters.bytes_down += len(str(response.headers)) + 17

@@ -1,15 +1,19 @@
-"""Pulling from a real nginx hub: first sync, an update, and an unchanged hub that costs < 2 KB."""
+"""Pulling from a real nginx hub: first sync, an update, one lesson in one request, an unchanged hub under 2 KB."""
 from __future__ import annotations
 
 import hashlib
+import http.server
 import json
+import threading
 
 import pytest
 from nacl.signing import SigningKey
 
 from conftest import CONTENT, lesson_spec, png_bytes
+from contentserver.library.hubformat import HEAD_NAME
 from nginx_hub import nginx  # noqa: F401  (fixture)
 from sync.errors import EXIT_OK
+from sync.transfer import HubClient
 from sync_helpers import hub_and_school, installed, publish_folder, pull
 
 
@@ -104,3 +108,32 @@ def test_a_school_two_versions_behind_reads_the_index_and_one_delta_not_the_whol
     assert f"/t/{index['manifest']['file']['sha256']}" not in uris
     state = installed(app)
     assert state["versions"] == {"lib": 3} and {"n040", "n041"} <= set(state["lessons"]) and state["objects_verify"]
+
+
+class _HeaderLog(http.server.BaseHTTPRequestHandler):
+    """Answers every GET with 304 and remembers the request's header names."""
+
+    protocol_version = "HTTP/1.1"
+    seen: list[list[str]] = []
+
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        self.seen.append(sorted(self.headers.keys()))
+        self.send_response(304)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_requests_carry_only_host_and_the_protocol_s_own_headers():
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), _HeaderLog) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        client = HubClient(f"http://127.0.0.1:{server.server_address[1]}/", 262144, 5.0, 5.0, 1.0)
+        try:
+            assert client.get_small(HEAD_NAME, 1000, '"etag"')[0] == 304
+        finally:
+            client.close()
+            server.shutdown()
+            thread.join()
+    assert _HeaderLog.seen == [["Host", "If-None-Match"]]      # no Accept-Encoding, no User-Agent: the uplink is thin
