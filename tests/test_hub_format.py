@@ -4,6 +4,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import json
 
 import pytest
 from nacl.signing import SigningKey
@@ -97,3 +98,10 @@ def test_cyrillic_text_travels_one_byte_a_letter_and_comes_back_byte_for_byte():
     expected = {sha: len(data) for sha, data in objects.items()}
     got = {sha: window.read() for sha, _size, window in read_records(io.BytesIO(records), expected, "pack")}
     assert got == objects
+
+
+def test_a_hub_format_2_head_is_refused_naming_the_version_needed():
+    old = json.dumps({"format": "contentserver-hub", "format_version": 2, "library_id": "lib", "version": 3,
+                      "manifest": {"sha256": "a" * 64, "size": 10}}).encode()
+    with pytest.raises(ManifestError, match="hub format version 2; this contentserver reads version 3"):
+        parse_head(old, 10 ** 6)

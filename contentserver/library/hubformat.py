@@ -155,8 +155,7 @@ def _common(raw: bytes, kind: str, max_manifest_bytes: int, file: str) -> tuple[
     return data, library_id, _field(data, "version", int, "", file), _sha(manifest, "sha256", "manifest.", file), size
 
 
-def parse_head(message: bytes, max_manifest_bytes: int) -> Head:
-    """Decompress and check a head's message (already signature-checked); refuse versions we do not read."""
+def _inflate(message: bytes) -> bytes:
     decompressor = zlib.decompressobj(wbits=HEAD_WBITS, zdict=HEAD_DICTIONARY)
     try:
         raw = decompressor.decompress(message, MAX_HEAD_RAW + 1)
@@ -165,8 +164,18 @@ def parse_head(message: bytes, max_manifest_bytes: int) -> Head:
                             file=HEAD_NAME) from None
     if len(raw) > MAX_HEAD_RAW or decompressor.unconsumed_tail or not decompressor.eof:
         raise ManifestError(f"expands to more than {MAX_HEAD_RAW} bytes, or is cut short", file=HEAD_NAME)
-    head_line, _, rest = raw.partition(b"\n")
-    data, library_id, version, sha, size = _common(head_line, HUB_FORMAT, max_manifest_bytes, HEAD_NAME)
+    return raw
+
+
+def parse_head(message: bytes, max_manifest_bytes: int) -> Head:
+    """Decompress and check a head's message (already signature-checked); refuse versions we do not read."""
+    try:
+        head_line, _, rest = _inflate(message).partition(b"\n")
+        data, library_id, version, sha, size = _common(head_line, HUB_FORMAT, max_manifest_bytes, HEAD_NAME)
+    except ManifestError:
+        if message.startswith(b"{"):      # a hub format 2 head was plain JSON: say which version it is
+            _common(message, HUB_FORMAT, max_manifest_bytes, HEAD_NAME)
+        raise
     patch = None
     if data.get("patch") is not None:
         delta, newline, records = rest.partition(b"\n")
