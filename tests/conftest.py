@@ -135,7 +135,13 @@ def free_port() -> int:
 
 def http_get(url: str, headers: dict[str, str] | None = None, timeout: float = 10) -> tuple[int, Any, bytes]:
     """(status, headers, body) of a GET; HTTP errors are returned, not raised."""
-    request = urllib.request.Request(url, headers=headers or {})
+    return http_request(url, "GET", None, headers, timeout)
+
+
+def http_request(url: str, method: str, body: bytes | None = None, headers: dict[str, str] | None = None,
+                 timeout: float = 10) -> tuple[int, Any, bytes]:
+    """(status, headers, body) of one request; HTTP errors are returned, not raised."""
+    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, response.headers, response.read()

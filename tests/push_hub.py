@@ -1,10 +1,7 @@
 """Test helpers for the hub's push intake: a hub server in hub mode, a school key, and a signing HTTP pusher."""
 from __future__ import annotations
 
-import hashlib
 import json
-import urllib.error
-import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +9,9 @@ from typing import Any
 
 from nacl.signing import SigningKey
 
+from conftest import http_request
 from contentserver.push_auth import sign_request
+from libmaker import EXTENSION_TYPES, sha
 
 PREFIX = "/hub/push/"
 CHUNK = 256 * 1024
@@ -27,14 +26,9 @@ class Reply:
 
 def http(url: str, method: str, body: bytes = b"", headers: dict[str, str] | None = None) -> Reply:
     """One request; HTTP errors are returned as replies with their JSON body."""
-    request = urllib.request.Request(url, data=body if method != "GET" else None, method=method,
-                                     headers={"Content-Type": "application/json", **(headers or {})})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return Reply(response.status, json.loads(response.read() or b"{}"))
-    except urllib.error.HTTPError as error:
-        with error:
-            return Reply(error.code, json.loads(error.read() or b"{}"))
+    status, _headers, answer = http_request(url, method, body if method != "GET" else None,
+                                            {"Content-Type": "application/json", **(headers or {})}, timeout=30)
+    return Reply(status, json.loads(answer or b"{}"))
 
 
 @dataclass
@@ -89,13 +83,8 @@ class Pusher:
         return self.signed("POST", PREFIX + "commit", json.dumps(body).encode())
 
 
-def sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def entry(lesson_id: str, body: bytes, **attachments: bytes) -> dict[str, Any]:
     """A manifest lesson entry over these objects (attachment types from their names)."""
-    from libmaker import EXTENSION_TYPES
     return {"id": lesson_id, "title": f"Lesson {lesson_id}", "lang": "en", "script": "Latn", "subject": "science",
             "grade": 6, "tags": ["pushed"], "body": {"sha256": sha(body), "size": len(body)},
             "attachments": [{"name": name.replace("_", "."), "sha256": sha(data), "size": len(data),

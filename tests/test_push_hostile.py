@@ -19,18 +19,17 @@ BODY = b"# A lesson\n\nText.\n"
 def hub_site(tmp_path_factory):
     """One hub for the module; every test checks that its refusal left nothing behind."""
     import conftest
-    from contentserver import create_app
     data_dir = tmp_path_factory.mktemp("hostile") / "hub"
-    app = create_app({"TESTING": True, "DATA_DIR": str(data_dir), "STARTER_LIBRARY": "", "HUB_MODE": True})
-    key = SigningKey.generate()
-    register_school(app, "village-7", key)
-    gen = conftest.start_server.__wrapped__(tmp_path_factory.mktemp("hostile-server"))
-    server = next(gen)(data_dir=data_dir, starter="", env=HUB_ENV)
-    yield app, server, key
-    next(gen, None)
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        apps = conftest.make_app.__wrapped__(data_dir, monkeypatch)
+        app = next(apps)(HUB_MODE=True)
+        key = SigningKey.generate()
+        register_school(app, "village-7", key)
+        servers = conftest.start_server.__wrapped__(tmp_path_factory.mktemp("hostile-server"))
+        server = next(servers)(data_dir=data_dir, starter="", env=HUB_ENV)
+        yield app, server, key
+        next(servers, None)
+        next(apps, None)
 
 
 @pytest.fixture

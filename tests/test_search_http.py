@@ -3,13 +3,11 @@ from __future__ import annotations
 
 import json
 import threading
-import urllib.error
 import urllib.parse
-import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import Elements, external_urls, import_into, lesson_spec, xss_vectors
+from conftest import Elements, external_urls, http_get, import_into, lesson_spec, xss_vectors
 from waitress import wasyncore
 from waitress.server import create_server
 
@@ -37,13 +35,8 @@ class Server:
 
     def get(self, path: str, **params) -> tuple[int, str, str]:
         query = ("?" + urllib.parse.urlencode(params)) if params else ""
-        try:
-            request = urllib.request.Request(self.url + path + query, headers={"Accept-Language": "en"})
-            with urllib.request.urlopen(request, timeout=20) as response:
-                return response.status, response.headers.get("Content-Type", ""), response.read().decode("utf-8")
-        except urllib.error.HTTPError as error:
-            with error:
-                return error.code, error.headers.get("Content-Type", ""), error.read().decode("utf-8")
+        status, headers, body = http_get(self.url + path + query, {"Accept-Language": "en"}, timeout=20)
+        return status, headers.get("Content-Type", ""), body.decode("utf-8")
 
     def json(self, path: str, **params) -> dict:
         status, kind, body = self.get(path, **params)

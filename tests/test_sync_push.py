@@ -59,6 +59,14 @@ def register(hub: Hub, public_key: str, name: str = "School 17, Aqsu") -> None:
         db.session.remove()
 
 
+def execute(app, statement: str, **params) -> None:
+    """One SQL statement on the app's database, committed."""
+    with app.app_context():
+        db.session.execute(db.text(statement), params)
+        db.session.commit()
+        db.session.remove()
+
+
 def push(app, **kwargs) -> int:
     with app.app_context():
         code = push_all(app, quiet=True, **kwargs)
@@ -200,16 +208,10 @@ def test_a_lesson_shared_again_after_a_push_goes_up_again_and_drafts_wait(hub, m
     register(hub, school_with_shared_lesson(app, hub.url, 5000))
     assert push(app) == EXIT_OK
     share_lesson(app, "second", 3000, seed=2)
-    with app.app_context():
-        db.session.execute(db.text("UPDATE lessons SET status = 'draft' WHERE id = 'second'"))
-        db.session.commit()
-        db.session.remove()
+    execute(app, "UPDATE lessons SET status = 'draft' WHERE id = 'second'")
     assert push(app) == EXIT_OK
     assert school_state(app)["shares"] == {"our-lesson": "sent", "second": "queued"}   # a draft waits
-    with app.app_context():
-        db.session.execute(db.text("UPDATE lessons SET status = 'published' WHERE id = 'second'"))
-        db.session.commit()
-        db.session.remove()
+    execute(app, "UPDATE lessons SET status = 'published' WHERE id = 'second'")
     assert push(app) == EXIT_OK
     assert sorted(lesson for lesson, _p, _s in hub_state(hub.app)["queue"]) == ["our-lesson", "second"]
 
@@ -219,9 +221,7 @@ def test_sync_run_pushes_after_a_successful_pull(hub, make_app, make_library):
     publish_folder(make_library([lesson_spec("one")], version=1, library_id="lib"), hub.server.data_dir / "hub", key)
     app = make_app(SYNC_INTERVAL_SECONDS=60)
     register(hub, school_with_shared_lesson(app, hub.url, 5000))
-    with app.app_context():
-        db.session.execute(db.text("UPDATE hubs SET public_key = :key"), {"key": key.verify_key.encode().hex()})
-        db.session.commit()
+    execute(app, "UPDATE hubs SET public_key = :key", key=key.verify_key.encode().hex())
     stop, lines = threading.Event(), []
 
     def announce(line: str) -> None:
@@ -242,10 +242,7 @@ def test_with_nothing_shared_the_report_alone_goes_up_once_a_day(hub, make_app):
     assert push(app) == EXIT_OK                     # the lesson and a report (of no attempts yet)
     assert hub_state(hub.app)["report_days"] == []
     assert push(app) == EXIT_OK and last_log(app)["push_ids"] == []        # within the day: nothing at all
-    with app.app_context():
-        db.session.execute(db.text("UPDATE outgoing_pushes SET committed_at = '2020-01-01 00:00:00.000000'"))
-        db.session.commit()
-        db.session.remove()
+    execute(app, "UPDATE outgoing_pushes SET committed_at = '2020-01-01 00:00:00.000000'")
     assert push(app) == EXIT_OK
     log = last_log(app)
     assert len(log["push_ids"]) == 1 and log["accepted"] == 0 and log["objects"] == 0
