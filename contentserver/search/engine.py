@@ -105,7 +105,7 @@ def _ranked(searcher: Searcher, plan: Plan, filters: Filters, budget: float) -> 
 
 def _snippet_text(store: ObjectStore, sha: str, title: str) -> str:
     """The start of a lesson's text, read from its body object (the index stores no text)."""
-    with open(store.path(sha), "rb") as body:
+    with open(store.filename(sha), "rb") as body:
         markdown = body.read(SNIPPET_MARKDOWN_BYTES).decode("utf-8", "ignore")
     return title_free(markdown_text(markdown), title)
 

@@ -42,7 +42,7 @@ def lower(text: str) -> str:
     return unicodedata.normalize("NFC", text.replace("İ", "i").replace("\u0307", "")).lower()
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=8192)  # bounded: see analysis.WORD_CACHE
 def fix_lookalikes(word: str) -> str:
     """A word mostly in one script gets its stray look-alike letters from the other script put right."""
     if word.isascii():
