@@ -81,24 +81,21 @@ def sync_group() -> None:
     """The sync job (also `python -m sync`)."""
 
 
-@sync_group.command("pull")
-@click.option("--quiet", is_flag=True, help="No progress display (for timers); errors are still shown.")
-@click.option("--hub", "url", default=None, help="Pull only from this configured hub URL.")
-@with_app
-def sync_pull_command(app, quiet: bool, url: str | None) -> None:
-    """Fetch and install the newest library version from the pinned hub(s); exit codes in docs/sync.md."""
-    from sync.runner import pull_all
-    sys.exit(pull_all(app, quiet=quiet, url=url))
+def _sync_verb(verb: str, runner: str, what: str, hub_help: str) -> None:
+    """`contentserver sync pull|push`: the same options and exit code as `python -m sync pull|push`."""
+    @sync_group.command(verb, help=what)
+    @click.option("--quiet", is_flag=True, help="No progress display (for timers); errors are still shown.")
+    @click.option("--hub", "url", default=None, help=hub_help)
+    @with_app
+    def command(app, quiet: bool, url: str | None) -> None:
+        from sync import runner as runners
+        sys.exit(getattr(runners, runner)(app, quiet=quiet, url=url))
 
 
-@sync_group.command("push")
-@click.option("--quiet", is_flag=True, help="No progress display (for timers); errors are still shown.")
-@click.option("--hub", "url", default=None, help="Push only to this configured hub URL.")
-@with_app
-def sync_push_command(app, quiet: bool, url: str | None) -> None:
-    """Send the lessons teachers shared, and the connectivity report, to the pinned hub(s); docs/sync.md."""
-    from sync.runner import push_all
-    sys.exit(push_all(app, quiet=quiet, url=url))
+_sync_verb("pull", "pull_all", "Fetch and install the newest library version from the pinned hub(s); exit codes in "
+           "docs/sync.md.", "Pull only from this configured hub URL.")
+_sync_verb("push", "push_all", "Send the lessons teachers shared, and the connectivity report, to the pinned hub(s); "
+           "docs/sync.md.", "Push only to this configured hub URL.")
 
 
 @sync_group.command("run")

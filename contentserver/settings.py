@@ -101,6 +101,12 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
+POSITIVE = ("MAX_MANIFEST_BYTES", "MAX_LESSONS", "MAX_OBJECT_BYTES", "PAGE_CACHE_SIZE", "PAGE_CACHE_BYTES",
+            "UPLOAD_MAX_VIDEO_BYTES", "UPLOAD_MAX_AUDIO_BYTES", "UPLOAD_MAX_PDF_BYTES", "UPLOAD_MAX_IMAGE_BYTES",
+            "UPLOAD_MAX_SUBTITLES_BYTES", "LOGIN_SLOW_AFTER", "LOGIN_LOCK_AFTER", "LOGIN_LOCK_SECONDS",
+            "USB_PART_BYTES", "PUSH_MAX_OBJECT_BYTES", "PUSH_MAX_LESSONS", "SYNC_DELAY_TARGET_MS", "SYNC_MIN_KBIT",
+            "SYNC_INTERVAL_SECONDS", "SYNC_RETRY_SECONDS", "SEARCH_MAX_CONCURRENT", "SEARCH_TIME_BUDGET_SECONDS",
+            "SEARCH_MAX_QUERY_CHARS")      # settings that must be above zero
 
 
 def _coerce(setting: Setting, value: Any, origin: str) -> Any:
@@ -148,13 +154,7 @@ def load_settings(overrides: Mapping[str, Any] | None = None,
         raise SettingsError(f"setting DEFAULT_LOCALE: {values['DEFAULT_LOCALE']!r} is not one of kk, ru, en, kk-Latn")
     if values["TIMEZONE"] not in pytz.all_timezones_set:
         raise SettingsError(f"setting TIMEZONE: {values['TIMEZONE']!r} is not a time zone name such as Asia/Almaty")
-    for name in ("MAX_MANIFEST_BYTES", "MAX_LESSONS", "MAX_OBJECT_BYTES", "PAGE_CACHE_SIZE", "PAGE_CACHE_BYTES",
-                 "UPLOAD_MAX_VIDEO_BYTES", "UPLOAD_MAX_AUDIO_BYTES", "UPLOAD_MAX_PDF_BYTES",
-                 "UPLOAD_MAX_IMAGE_BYTES", "UPLOAD_MAX_SUBTITLES_BYTES", "LOGIN_SLOW_AFTER", "LOGIN_LOCK_AFTER",
-                 "LOGIN_LOCK_SECONDS", "USB_PART_BYTES", "PUSH_MAX_OBJECT_BYTES", "PUSH_MAX_LESSONS"):
-        if values[name] <= 0:
-            raise SettingsError(f"setting {name} must be positive, got {values[name]}")
-    for name in ("SYNC_DELAY_TARGET_MS", "SYNC_MIN_KBIT", "SYNC_INTERVAL_SECONDS", "SYNC_RETRY_SECONDS"):
+    for name in POSITIVE:
         if values[name] <= 0:
             raise SettingsError(f"setting {name} must be positive, got {values[name]}")
     try:
@@ -164,7 +164,4 @@ def load_settings(overrides: Mapping[str, Any] | None = None,
         raise SettingsError(f"setting {exc}") from None
     if not 4096 <= values["SYNC_CHUNK_BYTES"] <= 256 * 1024:
         raise SettingsError(f"setting SYNC_CHUNK_BYTES must be from 4096 to 262144, got {values['SYNC_CHUNK_BYTES']}")
-    for name in ("SEARCH_MAX_CONCURRENT", "SEARCH_TIME_BUDGET_SECONDS", "SEARCH_MAX_QUERY_CHARS"):
-        if values[name] <= 0:
-            raise SettingsError(f"setting {name} must be positive, got {values[name]}")
     return values

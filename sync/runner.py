@@ -115,21 +115,14 @@ def _push_one(app: Flask, key: SigningKey, hub: Hub, display: Display, data_dir:
         message = _push_summary(hub_url, result)
         display.say(message)
     except (SyncError, OSError, OperationalError) as exc:
-        db.session.rollback()
-        error = _as_sync_error(exc)
+        error = _stopped(exc, display, "push stopped")
         code, message = error.exit_code, str(error)
-        display.stop()
-        problem(display.console, "push stopped", message)
     finally:
         client.close()
-    seconds = round(time.monotonic() - started, 3)
-    _log(data_dir, _record(hub_url, code, message, direction="push", push_ids=result.push_ids,
-                           accepted=result.accepted, marked_sent=result.marked, objects=result.objects,
-                           object_bytes=result.object_bytes, held_by_hub=result.held, skipped=result.skipped,
-                           wire_bytes_up=client.counters.bytes_up, wire_bytes=client.counters.bytes_down,
-                           requests=client.counters.requests, seconds=seconds))
-    record_attempt(client, hub_url, code, message, seconds, direction="push")
-    return code
+    return _finish(client, data_dir, hub_url, code, message, started, {
+        "direction": "push", "push_ids": result.push_ids, "accepted": result.accepted, "marked_sent": result.marked,
+        "objects": result.objects, "object_bytes": result.object_bytes, "held_by_hub": result.held,
+        "skipped": result.skipped, "wire_bytes_up": client.counters.bytes_up})
 
 
 def _push_summary(hub_url: str, result: PushResult) -> str:
@@ -153,20 +146,34 @@ def _pull_one(app: Flask, hub: Hub, display: Display, data_dir: Path) -> int:
         message = _summary(result)
         display.say(message)
     except (SyncError, ManifestError, OSError, OperationalError) as exc:
-        db.session.rollback()
-        error = _as_sync_error(exc)
+        error = _stopped(exc, display, "sync stopped")
         code, message = error.exit_code, str(error)
-        display.stop()
-        problem(display.console, "sync stopped", message)
         if isinstance(error, Refused):
             display.console.print("Nothing was installed; the library stays as it was.")
     finally:
         client.close()
-    _log(data_dir, _record(hub.url, code, message, library=result.library_id, **{"from": result.from_version},
-                           to=result.to_version, up_to_date=result.up_to_date, objects=result.objects,
-                           object_bytes=result.object_bytes, wire_bytes=client.counters.bytes_down,
-                           requests=client.counters.requests, seconds=round(time.monotonic() - started, 3)))
-    record_attempt(client, hub.url, code, message, round(time.monotonic() - started, 3))
+    return _finish(client, data_dir, hub.url, code, message, started, {
+        "library": result.library_id, "from": result.from_version, "to": result.to_version,
+        "up_to_date": result.up_to_date, "objects": result.objects, "object_bytes": result.object_bytes})
+
+
+def _stopped(exc: Exception, display: Display, label: str) -> SyncError:
+    """What stopped a pull or push (the session rolled back), said on the console; a bug is raised again."""
+    db.session.rollback()
+    error = _as_sync_error(exc)
+    display.stop()
+    problem(display.console, label, str(error))
+    return error
+
+
+def _finish(client: HubClient, data_dir: Path, hub_url: str, code: int, message: str, started: float,
+            fields: dict) -> int:
+    """A pull's or push's log line (`fields` first; a push names its direction) and its attempt for the
+    connectivity report; returns the exit code."""
+    seconds = round(time.monotonic() - started, 3)
+    _log(data_dir, _record(hub_url, code, message, **fields, wire_bytes=client.counters.bytes_down,
+                           requests=client.counters.requests, seconds=seconds))
+    record_attempt(client, hub_url, code, message, seconds, direction=fields.get("direction", "pull"))
     return code
 
 
