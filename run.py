@@ -8,10 +8,9 @@ import sys
 
 from waitress import serve
 
-from contentserver import create_app
 from contentserver.library.format import ManifestError
 from contentserver.library.importer import ImportLimits, import_if_empty
-from contentserver.settings import SettingsError
+from contentserver.startup import app_or_exit
 
 M_ARENA_MAX = -8  # mallopt(3)
 
@@ -36,11 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
     args = parser.parse_args(argv)
     _two_malloc_arenas()
-    try:
-        app = create_app({"DATA_DIR": args.data} if args.data else None)
-    except SettingsError as exc:
-        print(f"contentserver: settings: {exc}", file=sys.stderr)
-        return 2
+    app = app_or_exit("contentserver", args.data, 2)
     with app.app_context():
         try:
             result = import_if_empty(app.config["STARTER_LIBRARY"], app.extensions["object_store"],

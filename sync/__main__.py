@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from contentserver import create_app
-from contentserver.settings import SettingsError
+from contentserver.startup import app_or_exit
 
 from .errors import EXIT_NOT_CONFIGURED
 from .runner import pull_all, push_all
@@ -25,11 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="pull on a schedule as a long-lived service (one per data folder)")
     run.add_argument("--data", default=None, help="data folder (default: $CONTENTSERVER_DATA_DIR or instance/)")
     args = parser.parse_args(argv)
-    try:
-        app = create_app({"DATA_DIR": args.data} if args.data else None)
-    except SettingsError as exc:
-        print(f"sync: settings: {exc}", file=sys.stderr)
-        return EXIT_NOT_CONFIGURED
+    app = app_or_exit("sync", args.data, EXIT_NOT_CONFIGURED)
     with app.app_context():
         if args.verb == "run":
             return run_service(app, stop_on_signals(), announce=lambda line: print(line, flush=True))

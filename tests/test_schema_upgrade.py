@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import import_into, lesson_spec
+from conftest import REPO, import_into, lesson_spec
 from contentserver.cli import main
 from contentserver.db import db
 from contentserver.schema_upgrade import SCHEMA_VERSION_KEY, SchemaUpgradeError, schema_version, upgrade_schema
@@ -132,3 +132,32 @@ def test_a_missing_column_without_a_default_stops_the_start_and_changes_nothing(
     result = CliRunner().invoke(main, ["reindex", "--data", str(data_dir)], env={"CONTENTSERVER_STARTER_LIBRARY": ""})
     assert result.exit_code == 2 and "database: table lessons has no column title" in result.stderr
     assert dump(data_dir) == before
+
+
+@pytest.mark.parametrize("command, prog, code", [
+    (["-m", "sync", "pull"], "sync", 6),
+    (["run.py", "--host", "127.0.0.1", "--port", "0"], "contentserver", 2),
+])
+def test_a_database_that_cannot_be_upgraded_stops_the_server_and_the_sync_job_with_one_line(
+        make_app, make_library, data_dir, command, prog, code):
+    without_title = OLD_LESSONS.replace("title VARCHAR(300) NOT NULL, ", "")
+    old_data_folder(make_app, make_library, data_dir, without_title, OLD_COLUMNS.replace("title, ", ""))
+    before = dump(data_dir)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONTENTSERVER_")}
+    done = subprocess.run([sys.executable, *command, "--data", str(data_dir)], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == code
+    assert done.stderr.splitlines() == [f"{prog}: database: table lessons has no column title, which may not be "
+                                        "empty and has no default to fill the existing rows with: this version needs "
+                                        "a hand-written upgrade step"]
+    assert dump(data_dir) == before
+
+
+@pytest.mark.parametrize("command, prog, code", [(["-m", "sync", "push"], "sync", 6), (["run.py"], "contentserver", 2)])
+def test_an_invalid_setting_stops_the_server_and_the_sync_job_with_one_line(tmp_path, command, prog, code):
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("CONTENTSERVER_")},
+           "CONTENTSERVER_MAX_LESSONS": "0"}
+    done = subprocess.run([sys.executable, *command, "--data", str(tmp_path / "data")], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == code
+    assert done.stderr.splitlines() == [f"{prog}: settings: setting MAX_LESSONS must be positive, got 0"]

@@ -1,0 +1,22 @@
+"""Start-up of the long-running commands (run.py, python -m sync): what stops them is one clear line, not a traceback."""
+from __future__ import annotations
+
+import sys
+
+from flask import Flask
+
+from . import create_app
+from .schema_upgrade import SchemaUpgradeError
+from .settings import SettingsError
+
+
+def app_or_exit(prog: str, data_dir: str | None, exit_code: int) -> Flask:
+    """The app of `data_dir` (None: the settings' default); an invalid setting or a database this version cannot
+    upgrade prints `prog: settings: …` or `prog: database: …` on stderr and exits with `exit_code`."""
+    try:
+        return create_app({"DATA_DIR": data_dir} if data_dir else None)
+    except SettingsError as exc:
+        print(f"{prog}: settings: {exc}", file=sys.stderr)
+    except SchemaUpgradeError as exc:
+        print(f"{prog}: database: {exc}", file=sys.stderr)
+    sys.exit(exit_code)
