@@ -51,6 +51,16 @@ def objects_of(lessons: list[dict[str, Any]]) -> dict[str, int]:
     return {ref["sha256"]: ref["size"] for entry in lessons for ref in (entry["body"], *entry["attachments"])}
 
 
+def unfinished() -> list[OutgoingPush]:
+    """Every push (to any hub) that was started and not committed yet."""
+    return list(db.session.scalars(select(OutgoingPush).where(OutgoingPush.committed_at.is_(None))))
+
+
+def pinned_objects() -> set[str]:
+    """The objects unfinished pushes pinned: a resumed push sends exactly these, so `contentserver gc` keeps them."""
+    return {sha for push in unfinished() for sha in objects_of(entries(push))}
+
+
 def pending(hub_url: str) -> OutgoingPush | None:
     """The push to this hub that was started and not committed yet, if any."""
     return db.session.scalar(select(OutgoingPush).where(OutgoingPush.hub_url == hub_url,
@@ -69,8 +79,7 @@ def start_push(hub_url: str, store: ObjectStore, force: bool) -> tuple[OutgoingP
     """Pin the queued, published lessons (not pinned in another pending push) in a new push, committed before any
     request goes out; None when there is nothing to send and `force` is false. Also returns the lessons left
     queued because they break the format (with why)."""
-    pending_pushes = db.session.scalars(select(OutgoingPush).where(OutgoingPush.committed_at.is_(None)))
-    pinned = {entry["id"] for push in pending_pushes for entry in entries(push)}
+    pinned = {entry["id"] for push in unfinished() for entry in entries(push)}
     lessons, skipped = [], []
     for share in queued_shares():
         lesson = db.session.get(Lesson, share.lesson_id)

@@ -8,7 +8,7 @@ import time
 from conftest import lesson_spec
 from contentserver.db import db
 from contentserver.library.gc import collect
-from contentserver.models import Lesson, LessonRevision
+from contentserver.models import Lesson, LessonRevision, OutgoingPush, utcnow
 
 DAY = 24 * 3600
 
@@ -72,3 +72,31 @@ def test_objects_of_a_teachers_earlier_revisions_survive_clean_up(app):
     with app.app_context():
         collect(app, 7 * DAY)
     assert {old_body, old_file, new_body} <= set(store)
+
+
+def _pinned(body: str, clip: str) -> str:
+    return json.dumps([{"id": "gone", "body": {"sha256": body, "size": 10}, "attachments": [
+        {"name": "clip.mp4", "sha256": clip, "size": 20, "type": "video/mp4"}]}])
+
+
+def test_objects_a_push_not_yet_committed_pinned_survive_clean_up_and_go_once_it_is(app):
+    """The lesson changed (or went) after the push was pinned: a resumed push still sends exactly what it pinned."""
+    store = app.extensions["object_store"]
+    with app.app_context():
+        body, clip = store.put_bytes(b"# pinned body\n"), store.put_bytes(b"pinned video")
+        sent_body, sent_clip = store.put_bytes(b"# committed body\n"), store.put_bytes(b"committed video")
+        db.session.add(OutgoingPush(push_id="a" * 32, hub_url="http://hub/", lessons_json=_pinned(body, clip)))
+        db.session.add(OutgoingPush(push_id="b" * 32, hub_url="http://hub/", committed_at=utcnow(), accepted=1,
+                                    lessons_json=_pinned(sent_body, sent_clip)))
+        db.session.commit()
+    for sha in list(store):
+        _age(store.path(sha), 8 * DAY)
+    with app.app_context():
+        collect(app, 7 * DAY)
+    assert {body, clip} <= set(store)
+    assert not {sent_body, sent_clip} & set(store), "a committed push keeps nothing"
+    with app.app_context():
+        db.session.get(OutgoingPush, "a" * 32).committed_at = utcnow()
+        db.session.commit()
+        collect(app, 7 * DAY)
+    assert not {body, clip} & set(store)
