@@ -1,6 +1,7 @@
 """deploy/nginx.conf in front of real waitress: cached pages, object files sent by nginx, the client's address."""
 from __future__ import annotations
 
+import gzip
 import shutil
 import subprocess
 import time
@@ -99,3 +100,14 @@ def test_without_a_trusted_proxy_a_forged_forwarded_address_does_not_escape_the_
     forger = Client(site.url)
     forger.opener.addheaders = [("X-Forwarded-For", "10.0.0.8")]
     assert forger.login("boris", PASSWORD).status == 429
+
+
+@pytest.mark.skipif(shutil.which("nginx") is None, reason="needs nginx")
+def test_front_keeps_the_gzip_and_the_plain_page_apart(front):
+    plain = http_get(front + "/lessons/alpha", EN)[2]
+    for _ in range(2):  # then again, from nginx's cache: one variant per Accept-Encoding (the app's Vary)
+        for encoding in ("gzip, deflate", "identity"):
+            status, headers, body = http_get(front + "/lessons/alpha", {**EN, "Accept-Encoding": encoding})
+            zipped = headers["Content-Encoding"] == "gzip"
+            assert status == 200 and zipped == (encoding != "identity")
+            assert (gzip.decompress(body) if zipped else body) == plain
