@@ -162,9 +162,12 @@ class Puller:
             except (ManifestError, Refused):
                 kept.unlink()
         raw = self.client.get_small(relpath, MAX_INDEX_BYTES)[1]
-        index = self._checked_index(raw, head, relpath)
-        atomic_write(kept, raw)
-        return index
+        atomic_write(kept, raw)    # before the (slower) checks: a kill right after the download loses nothing
+        try:
+            return self._checked_index(raw, head, relpath)
+        except (ManifestError, Refused):
+            kept.unlink()
+            raise
 
     def _checked_index(self, raw: bytes, head: Head, relpath: str) -> Index:
         index = parse_index(open_signed(raw, self.hub.public_key, relpath), self.limits.max_manifest_bytes, relpath)
