@@ -17,8 +17,10 @@ from nacl.signing import SigningKey
 
 from conftest import REPO, VENV_BIN, LiveServer, lesson_spec
 from contentserver import create_app
+from contentserver.accounts.users import create_user
+from contentserver.authoring.lessons import lesson_fields, save_lesson
 from contentserver.db import db
-from contentserver.models import SyncAttempt
+from contentserver.models import Lesson, PushedLesson, SyncAttempt
 from contentserver.schools import add_school
 from push_helpers import Relay, hub_state, school_state, school_with_shared_lesson, share_lesson
 from sync.errors import EXIT_LINK, EXIT_NOT_CONFIGURED, EXIT_OK, EXIT_REFUSED
@@ -214,6 +216,26 @@ def test_a_lesson_shared_again_after_a_push_goes_up_again_and_drafts_wait(hub, m
     execute(app, "UPDATE lessons SET status = 'published' WHERE id = 'second'")
     assert push(app) == EXIT_OK
     assert sorted(lesson for lesson, _p, _s in hub_state(hub.app)["queue"]) == ["our-lesson", "second"]
+
+
+def test_a_typo_fixed_in_a_lesson_already_sent_goes_up_again_and_replaces_the_waiting_entry(hub, make_app):
+    app = make_app()
+    register(hub, school_with_shared_lesson(app, hub.url, 5000))
+    assert push(app) == EXIT_OK and school_state(app)["shares"] == {"our-lesson": "sent"}
+    store = app.extensions["object_store"]
+    with app.app_context():
+        lesson = db.session.get(Lesson, "our-lesson")
+        fields = lesson_fields(lesson, store)
+        fields.body = fields.body.replace("Our own", "Our very own")
+        save_lesson(lesson, fields, create_user("anna", "correct-horse-42"), store)
+        fixed = lesson.body_sha256
+        db.session.remove()
+    assert school_state(app)["shares"] == {"our-lesson": "queued"}
+    assert push(app) == EXIT_OK and school_state(app)["shares"] == {"our-lesson": "sent"}
+    with hub.app.app_context():
+        queue = [(row.state, row.entry["body"]["sha256"]) for row in db.session.scalars(db.select(PushedLesson))]
+        db.session.remove()
+    assert queue == [("waiting", fixed)]
 
 
 def test_sync_run_pushes_after_a_successful_pull(hub, make_app, make_library):

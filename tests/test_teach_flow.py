@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 
 import pytest
 
@@ -107,6 +108,33 @@ def test_share_with_hub_mark_queues_the_lesson(site):
     anna.post(f"/teach/lessons/{lesson_id}/share", {"share": "1"})
     anna.post(f"/teach/lessons/{lesson_id}/delete")
     assert lesson_id not in site.client("boss").get("/admin/shares").text, "a deleted lesson is not pushed"
+
+
+def share_states(site) -> dict[str, str]:
+    with sqlite3.connect(site.data_dir / "library.sqlite") as conn:
+        states = dict(conn.execute("SELECT lesson_id, state FROM share_queue"))
+    conn.close()
+    return states
+
+
+def test_fixing_a_typo_in_a_lesson_already_sent_to_the_hub_queues_it_again(site):
+    anna = site.client("anna")
+    typo = {**LESSON, "body": "# Photosynthesis\n\nPlants make suger from light.\n"}
+    lesson_id = create_lesson(anna, body=typo["body"])
+    anna.get(f"/teach/lessons/{lesson_id}")
+    anna.post(f"/teach/lessons/{lesson_id}/share", {"share": "1"})
+    with sqlite3.connect(site.data_dir / "library.sqlite") as conn:     # as a push the hub committed marks it
+        conn.execute("UPDATE share_queue SET state = 'sent'")
+    conn.close()
+    assert lesson_id not in site.client("boss").get("/admin/shares").text
+
+    anna.get(f"/teach/lessons/{lesson_id}")
+    anna.post(f"/teach/lessons/{lesson_id}", {**typo, "status": "draft"})   # nothing new for the hub
+    anna.post(f"/teach/lessons/{lesson_id}", typo)
+    assert share_states(site) == {lesson_id: "sent"}
+    anna.post(f"/teach/lessons/{lesson_id}", LESSON)                      # "suger" -> "sugar"
+    assert share_states(site) == {lesson_id: "queued"}, "the fix must reach the hub with the next push"
+    assert lesson_id in site.client("boss").get("/admin/shares").text
 
 
 def test_a_long_lesson_in_cyrillic_saves(site):

@@ -89,12 +89,27 @@ def _snapshot(lesson: Lesson) -> dict[str, Any]:
 
 
 def _record_revision(lesson: Lesson, user: User) -> None:
-    """Keep this state of the lesson as a new revision (the previous ones stay)."""
+    """Keep this state of the lesson as a new revision (the previous ones stay); a lesson already sent to the hub
+    whose content changed is queued again, so the next push sends the new version (docs/push.md)."""
     db.session.flush()
-    last = db.session.scalar(select(LessonRevision.number).where(LessonRevision.lesson_id == lesson.id)
-                             .order_by(LessonRevision.number.desc()).limit(1)) or 0
-    db.session.add(LessonRevision(lesson_id=lesson.id, number=last + 1, saved_by=user.id,
-                                  snapshot_json=json.dumps(_snapshot(lesson), ensure_ascii=False)))
+    last = db.session.scalar(select(LessonRevision).where(LessonRevision.lesson_id == lesson.id)
+                             .order_by(LessonRevision.number.desc()).limit(1))
+    snapshot = _snapshot(lesson)
+    if last is None or _content(json.loads(last.snapshot_json)) != _content(snapshot):
+        _queue_again_if_sent(lesson)
+    db.session.add(LessonRevision(lesson_id=lesson.id, number=last.number + 1 if last else 1, saved_by=user.id,
+                                  snapshot_json=json.dumps(snapshot, ensure_ascii=False)))
+
+
+def _content(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """What the hub gets of a revision: all but the status (only published lessons are pushed)."""
+    return {key: value for key, value in snapshot.items() if key != "status"}
+
+
+def _queue_again_if_sent(lesson: Lesson) -> None:
+    request = share_request(lesson)
+    if request is not None and request.state == "sent":
+        request.state = "queued"
 
 
 def _apply(lesson: Lesson, fields: LessonFields, body_sha256: str) -> None:
