@@ -62,7 +62,7 @@ def run_search(text: str, filters: Filters, page: int, per_page: int, snippets: 
 
 def cached_facets() -> store.Facets:
     """The filter choices (three GROUP BYs over every lesson), recomputed only when the library changes."""
-    version = store.data_version()
+    version = current_app.extensions["page_cache"].version  # refreshed every LIBRARY_CHECK_SECONDS, no query
     cached = current_app.extensions.get("search_facets")
     if cached is None or cached[0] != version:
         cached = (version, store.facets())
