@@ -160,3 +160,15 @@ def test_reindex_command_rebuilds(app, make_library, data_dir):
     assert "1 lessons" in done.stdout
     assert app.extensions["indexer"].current_generation() != before
     assert ids(app, "heart") == ["heart-en"]
+
+
+def test_an_index_of_an_older_format_is_rebuilt_at_start(make_app, make_library):
+    app = make_app()
+    import_into(app, make_library([HEART]))
+    indexer = app.extensions["indexer"]
+    old = indexer.current_generation()
+    (indexer.root / old / "FORMAT").unlink()  # as written before index formats were named
+    indexer.close()
+    again = make_app()
+    assert again.extensions["indexer"].current_generation() != old
+    assert ids(again, "heart") == ["heart-en"]
