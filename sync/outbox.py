@@ -51,6 +51,16 @@ def objects_of(lessons: list[dict[str, Any]]) -> dict[str, int]:
     return {ref["sha256"]: ref["size"] for entry in lessons for ref in (entry["body"], *entry["attachments"])}
 
 
+def sent_at(lesson_id: str) -> datetime | None:
+    """When the hub committed the latest push that carried this lesson (what the teacher's page shows)."""
+    pushes = db.session.scalars(select(OutgoingPush).where(OutgoingPush.committed_at.is_not(None),
+                                                           OutgoingPush.lessons_json.contains(f'"{lesson_id}"',
+                                                                                              autoescape=True))
+                                .order_by(OutgoingPush.committed_at.desc()))
+    return next((push.committed_at for push in pushes if any(entry["id"] == lesson_id for entry in entries(push))),
+                None)
+
+
 def unfinished() -> list[OutgoingPush]:
     """Every push (to any hub) that was started and not committed yet."""
     return list(db.session.scalars(select(OutgoingPush).where(OutgoingPush.committed_at.is_(None))))

@@ -18,9 +18,9 @@ from nacl.signing import SigningKey
 from conftest import REPO, VENV_BIN, LiveServer, lesson_spec
 from contentserver import create_app
 from contentserver.accounts.users import create_user
-from contentserver.authoring.lessons import lesson_fields, save_lesson
+from contentserver.authoring.lessons import ShareStatus, lesson_fields, save_lesson, share_status
 from contentserver.db import db
-from contentserver.models import Lesson, PushedLesson, SyncAttempt
+from contentserver.models import Lesson, OutgoingPush, PushedLesson, SyncAttempt
 from contentserver.schools import add_school
 from push_helpers import Relay, hub_state, school_state, school_with_shared_lesson, share_lesson
 from sync.errors import EXIT_LINK, EXIT_NOT_CONFIGURED, EXIT_OK, EXIT_REFUSED
@@ -236,6 +236,11 @@ def test_a_typo_fixed_in_a_lesson_already_sent_goes_up_again_and_replaces_the_wa
         queue = [(row.state, row.entry["body"]["sha256"]) for row in db.session.scalars(db.select(PushedLesson))]
         db.session.remove()
     assert queue == [("waiting", fixed)]
+    with app.app_context():                 # the teacher's page reads the time of the later push's commit
+        status = share_status(db.session.get(Lesson, "our-lesson"))
+        last = db.session.scalar(db.select(db.func.max(OutgoingPush.committed_at)))
+        db.session.remove()
+    assert status == ShareStatus("sent", last)
 
 
 def test_sync_run_pushes_after_a_successful_pull(hub, make_app, make_library):

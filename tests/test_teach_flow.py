@@ -1,6 +1,7 @@
 """A teacher's whole day over real HTTP: log in, write, upload, publish, search, edit, restore, delete, recover."""
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 
@@ -101,7 +102,7 @@ def test_share_with_hub_mark_queues_the_lesson(site):
     lesson_id = create_lesson(anna)
     anna.get(f"/teach/lessons/{lesson_id}")
     anna.post(f"/teach/lessons/{lesson_id}/share", {"share": "1"})
-    assert "queued to be shared" in anna.get(f"/teach/lessons/{lesson_id}").text
+    assert "Waiting to be sent to the hub" in anna.get(f"/teach/lessons/{lesson_id}").text
     assert lesson_id in site.client("boss").get("/admin/shares").text
     anna.post(f"/teach/lessons/{lesson_id}/share", {"share": "0"})
     assert lesson_id not in site.client("boss").get("/admin/shares").text
@@ -127,6 +128,7 @@ def test_fixing_a_typo_in_a_lesson_already_sent_to_the_hub_queues_it_again(site)
         conn.execute("UPDATE share_queue SET state = 'sent'")
     conn.close()
     assert lesson_id not in site.client("boss").get("/admin/shares").text
+    assert "Sent to the hub." in share_note(anna, lesson_id), "no push recorded the time: sent, without a date"
 
     anna.get(f"/teach/lessons/{lesson_id}")
     anna.post(f"/teach/lessons/{lesson_id}", {**typo, "status": "draft"})   # nothing new for the hub
@@ -135,6 +137,37 @@ def test_fixing_a_typo_in_a_lesson_already_sent_to_the_hub_queues_it_again(site)
     anna.post(f"/teach/lessons/{lesson_id}", LESSON)                      # "suger" -> "sugar"
     assert share_states(site) == {lesson_id: "queued"}, "the fix must reach the hub with the next push"
     assert lesson_id in site.client("boss").get("/admin/shares").text
+
+
+def share_note(client, lesson_id: str) -> str:
+    """The text of the edit page's share section, tags and spacing dropped."""
+    section = re.search(r'<section id="share".*?</section>', client.get(f"/teach/lessons/{lesson_id}").text, re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", section.group(0)).split())
+
+
+def test_share_section_says_sent_with_the_push_time_and_waiting_again_after_an_edit(site):
+    anna = site.client("anna")
+    lesson_id = create_lesson(anna)
+    anna.get(f"/teach/lessons/{lesson_id}")
+    anna.post(f"/teach/lessons/{lesson_id}/share", {"share": "1"})
+    assert "Waiting to be sent to the hub" in share_note(anna, lesson_id)
+    entries = json.dumps([{"id": lesson_id, "title": LESSON["title"]}], ensure_ascii=False, sort_keys=True)
+    with sqlite3.connect(site.data_dir / "library.sqlite") as conn:     # what outbox.committed leaves behind
+        conn.execute("INSERT INTO outgoing_pushes (push_id, hub_url, lessons_json, created_at, committed_at, accepted)"
+                     " VALUES ('p1', 'http://hub.test/', ?, '2026-03-05 09:00:00', '2026-03-05 09:30:00', 1)",
+                     (entries,))
+        conn.execute("UPDATE share_queue SET state = 'sent'")
+    conn.close()
+
+    note = share_note(anna, lesson_id)
+    assert "Sent to the hub on 3/5/26, 2:30 PM." in note, note   # 09:30 UTC in Asia/Almaty (UTC+5)
+    assert "Waiting" not in note and "queued" not in note
+    assert "Do not share" in note, "a sent lesson can still be unshared"
+    anna.post(f"/teach/lessons/{lesson_id}", {**LESSON, "body": LESSON["body"] + "\nOne more line.\n"})
+    note = share_note(anna, lesson_id)
+    assert "Waiting to be sent to the hub" in note and "Sent to the hub on" not in note, note
+    anna.post(f"/teach/lessons/{lesson_id}/share", {"share": "0"})
+    assert "Share with the hub" in share_note(anna, lesson_id) and share_states(site) == {}
 
 
 def test_a_long_lesson_in_cyrillic_saves(site):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Iterable
 
 from flask import current_app
@@ -232,6 +233,25 @@ def _set_attachments(lesson: Lesson, attachments: list[Attachment], user: User) 
 
 def share_request(lesson: Lesson) -> ShareRequest | None:
     return db.session.scalar(select(ShareRequest).where(ShareRequest.lesson_id == lesson.id))
+
+
+@dataclass(frozen=True)
+class ShareStatus:
+    """What the teacher's page says of a shared lesson: waiting for the next push, or sent (and when)."""
+
+    state: str                      # "queued" or "sent"
+    sent_at: datetime | None = None  # when the hub committed the push that took it, if recorded
+
+
+def share_status(lesson: Lesson) -> ShareStatus | None:
+    """None when the lesson is not marked for sharing."""
+    request = share_request(lesson)
+    if request is None:
+        return None
+    if request.state != "sent":
+        return ShareStatus(request.state)
+    from sync.outbox import sent_at     # the push's own reading of what it sent (sync imports this module)
+    return ShareStatus("sent", sent_at(lesson.id))
 
 
 def set_shared(lesson: Lesson, user: User, shared: bool) -> None:

@@ -49,7 +49,7 @@ def _edit_page(form: LessonForm, lesson: Lesson | None, preview: str | None = No
                status: int = 200):
     return render_template("teach/edit.html", form=form, lesson=lesson, preview=preview, message=message,
                            upload_form=_upload_form(lesson) if lesson else None,
-                           shared=lesson is not None and authoring.share_request(lesson) is not None), status
+                           share=authoring.share_status(lesson) if lesson else None), status
 
 
 @bp.get("/")
