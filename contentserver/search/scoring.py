@@ -9,7 +9,8 @@ import heapq
 import math
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.matching import ListMatcher, Matcher, WrappingMatcher
@@ -18,6 +19,7 @@ from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
 B, K1 = 0.75, 1.2  # whoosh.scoring.BM25F's defaults
+EXPANSIONS_KEPT = 512  # a word's fuzzy or prefix terms, per snapshot: students repeat their typos and prefixes
 Terms = dict[tuple[str, str], float]  # (field, text) -> weight
 
 
@@ -42,8 +44,8 @@ def _blocks(matcher: Matcher) -> Iterator[tuple[Sequence[int], Sequence[float]]]
 
 
 class Ranker:
-    """Scoring state of one index snapshot: each segment's field lengths, read once; one reader at a time
-    (Whoosh's files are read with seek + read)."""
+    """Scoring state of one index snapshot: each segment's field lengths, read once, and the term expansions
+    asked last; one reader at a time (Whoosh's files are read with seek + read)."""
 
     def __init__(self, searcher: Searcher):
         self.searcher = searcher
@@ -53,6 +55,17 @@ class Ranker:
         self.lock = threading.RLock()
         self._lengths: dict[tuple[int, str], bytes] = {}
         self._norms: dict[str, list[float]] = {}
+        self._expansions: OrderedDict[tuple, list[str]] = OrderedDict()
+
+    def remember(self, key: tuple, expand: Callable[[], list[str]]) -> list[str]:
+        """expand() of this snapshot, remembered for the last EXPANSIONS_KEPT keys."""
+        if key in self._expansions:
+            self._expansions.move_to_end(key)
+        else:
+            self._expansions[key] = expand()
+            if len(self._expansions) > EXPANSIONS_KEPT:
+                self._expansions.popitem(last=False)
+        return self._expansions[key]
 
     def _field_lengths(self, leaf: int, reader: IndexReader, fieldname: str) -> bytes:
         """Each document's length byte in this field (the column Whoosh reads one document at a time)."""
