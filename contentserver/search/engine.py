@@ -104,9 +104,13 @@ def _ranked(searcher: Searcher, plan: Plan, filters: Filters, budget: float) -> 
 
 
 def _snippet_text(store: ObjectStore, sha: str, title: str) -> str:
-    """The start of a lesson's text, read from its body object (the index stores no text)."""
-    with open(store.filename(sha), "rb") as body:
-        markdown = body.read(SNIPPET_MARKDOWN_BYTES).decode("utf-8", "ignore")
+    """The start of a lesson's text, read from its body object (the index stores no text); none if the object
+    went since the visibility check."""
+    try:
+        with open(store.filename(sha), "rb") as body:
+            markdown = body.read(SNIPPET_MARKDOWN_BYTES).decode("utf-8", "ignore")
+    except FileNotFoundError:
+        return ""
     return title_free(markdown_text(markdown), title)
 
 
