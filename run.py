@@ -10,6 +10,7 @@ from waitress import serve
 
 from contentserver.library.format import ManifestError
 from contentserver.library.importer import ImportLimits, import_if_empty
+from contentserver.search.background import rebuild_in_background
 from contentserver.startup import app_or_exit
 
 M_ARENA_MAX = -8  # mallopt(3)
@@ -46,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
         if result:
             print(f"imported starter library {result.library_id} v{result.version}: {len(result.added)} lessons",
                   flush=True)
+    if rebuild_in_background(app):
+        print("rebuilding the search index in the background; pages are served meanwhile", flush=True)
     print(f"serving on http://{args.host}:{args.port}/ from {app.config['DATA_DIR']}", flush=True)
     # Behind a trusted proxy the app's ProxyFix reads X-Forwarded-*; waitress would otherwise remove them.
     serve(app, host=args.host, port=args.port, threads=args.threads, ident="contentserver",

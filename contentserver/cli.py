@@ -146,8 +146,12 @@ def user_add_command(app, username: str, is_admin: bool, display_name: str, pass
 @with_app
 def reindex_command(app) -> None:
     """Rebuild the search index into a new folder and switch to it atomically."""
+    from whoosh.index import LockError
     indexer = app.extensions["indexer"]
-    indexer.rebuild()
+    try:
+        indexer.rebuild()
+    except LockError as exc:
+        refuse("busy", exc, "The web server may be rebuilding it after an upgrade; searches work when it is done.")
     console.print(f"search index rebuilt: {indexer.doc_count()} lessons in {indexer.current_generation()}")
 
 

@@ -61,6 +61,23 @@ class Busy(AppError):
     title = _l("The server is busy, try again in a moment")
 
 
+class Rebuilding(AppError):
+    """Search after an upgrade, until the web server has rebuilt the index in the background; browsing works."""
+
+    status = 503
+    title = _l("The search index is being rebuilt")
+    retry_after = 120  # seconds, sent as Retry-After
+    explanation = _l("The search index is being rebuilt after an update. Please try again in a few minutes; "
+                     "browsing the library still works.")
+
+    def __init__(self) -> None:
+        Exception.__init__(self, "the search index is being rebuilt")  # translated when shown (no request here)
+
+    @property
+    def message(self) -> str:
+        return str(self.explanation)
+
+
 class InsufficientStorage(AppError):
     status = 507
     title = _l("Not enough free disk space")

@@ -4,12 +4,16 @@ from __future__ import annotations
 import subprocess
 import time
 
+import pytest
 from conftest import VENV_BIN, VTT, import_into, lesson_spec, pdf_bytes
 
 from contentserver.db import db
 from contentserver.models import Lesson
 from contentserver.search.engine import Filters, search
+from contentserver.errors import Rebuilding
+from contentserver.search.background import rebuild_in_background
 from contentserver.search.indexer import Indexer
+from contentserver.search.schema import INDEX_FORMAT
 
 HEART = lesson_spec("heart-en", title="The human heart", subject="science", grade=8,
                     body="# The human heart\n\nThe heart pumps blood through the arteries and veins.\n")
@@ -120,13 +124,17 @@ def test_a_cancelled_writer_leaves_the_index_as_it_was(app, make_library):
     assert ids(app, "heart") == ["heart-en"]
 
 
-def test_a_missing_index_is_rebuilt_at_start(make_app, make_library):
+def test_a_missing_index_is_rebuilt_by_the_server_in_the_background_not_at_start(make_app, make_library):
     app = make_app()
     import_into(app, make_library([HEART]))
     indexer = app.extensions["indexer"]
     (indexer.root / "CURRENT").unlink()
     indexer.close()
     again = make_app()
+    assert again.extensions["indexer"].outdated()
+    with pytest.raises(Rebuilding):
+        ids(again, "heart")
+    rebuild_in_background(again).join()
     assert ids(again, "heart") == ["heart-en"]
 
 
@@ -162,13 +170,37 @@ def test_reindex_command_rebuilds(app, make_library, data_dir):
     assert ids(app, "heart") == ["heart-en"]
 
 
-def test_an_index_of_an_older_format_is_rebuilt_at_start(make_app, make_library):
+def test_an_index_of_an_older_format_is_neither_searched_nor_written_until_rebuilt(make_app, make_library):
     app = make_app()
     import_into(app, make_library([HEART]))
     indexer = app.extensions["indexer"]
     old = indexer.current_generation()
     (indexer.root / old / "FORMAT").unlink()  # as written before index formats were named
     indexer.close()
+    files = sorted((indexer.root / old).iterdir())
     again = make_app()
+    assert again.extensions["indexer"].current_generation() == old  # not rebuilt at start
+    import_into(again, make_library([JUREK], library_id="second"))  # remembered for the rebuild, not written
+    assert sorted((indexer.root / old).iterdir()) == files
+    with pytest.raises(Rebuilding):
+        ids(again, "жүрек")
+    rebuild_in_background(again).join()
     assert again.extensions["indexer"].current_generation() != old
     assert ids(again, "heart") == ["heart-en"]
+    assert ids(again, "жүрек") == ["heart-kk"]
+    assert not (indexer.root / "PENDING").exists()
+
+
+def test_changes_remembered_while_outdated_are_applied_at_the_next_start_if_the_rebuild_missed_them(
+        make_app, make_library):
+    app = make_app()
+    import_into(app, make_library([HEART]))
+    indexer = app.extensions["indexer"]
+    live = indexer.root / indexer.current_generation() / "FORMAT"
+    live.write_text("1")
+    import_into(app, make_library([JUREK], library_id="second"))  # remembered, not written
+    live.write_text(str(INDEX_FORMAT))  # as if a rebuild that read the rows before JUREK switched, then was killed
+    indexer.close()
+    again = make_app()
+    assert ids(again, "жүрек") == ["heart-kk"]
+    assert not (indexer.root / "PENDING").exists()

@@ -2,6 +2,8 @@
 
 The index lives in DATA_DIR/index/<generation>/; the file CURRENT names the live generation and is replaced
 atomically, so a rebuild switches in one step and a crashed writer never leaves readers without an index.
+A live generation of another INDEX_FORMAT (after an upgrade) is neither searched nor written: the web server
+rebuilds it in the background, and changes made meanwhile are remembered (pending.py) for the rebuild to apply.
 """
 from __future__ import annotations
 
@@ -21,17 +23,22 @@ from sqlalchemy.orm import selectinload
 from whoosh import index
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import StructFile
+from whoosh.index import LockError
 from whoosh.searching import Searcher
+from whoosh.util.filelock import try_for
 
 from ..db import db
+from ..errors import Rebuilding
 from ..library.objects import ObjectStore
 from ..models import Lesson
+from . import pending
 from .schema import INDEX_FORMAT, build_schema, lesson_document
 from .scoring import Ranker
 
 log = logging.getLogger(__name__)
 POINTER = "CURRENT"
 FORMAT_FILE = "FORMAT"  # in each generation: the INDEX_FORMAT it was written in
+WRITE_LOCK = "MAIN_WRITELOCK"  # the lock file of Whoosh's writer in a generation
 WRITE_LOCK_SECONDS = 30.0
 CHECK_SECONDS = 0.2
 BATCH = 500
@@ -100,35 +107,38 @@ class Indexer:
         (folder / FORMAT_FILE).write_text(str(INDEX_FORMAT))
         return generation, _Storage(str(folder)).create_index(self.schema)
 
-    def _open(self) -> tuple[str, index.Index]:
-        """The live generation, created empty on first use."""
-        generation = self.current_generation()
-        if generation is None:
-            with self._write_lock:
-                generation = self.current_generation()
-                if generation is None:
-                    generation, ix = self._new_generation()
-                    self._point_to(generation)
-                    return generation, ix
-        return generation, _open_dir(self.root / generation)
-
     def _remove_old_generations(self, keep: set[str]) -> None:
         for folder in self.root.iterdir():
             if folder.is_dir() and folder.name not in keep:
                 shutil.rmtree(folder, ignore_errors=True)
 
-    def _current_format(self, generation: str) -> str:
+    def _usable(self, generation: str | None) -> bool:
         try:
-            return (self.root / generation / FORMAT_FILE).read_text().strip()
+            written = (self.root / generation / FORMAT_FILE).read_text().strip() if generation else None
         except FileNotFoundError:
-            return "1"
+            return False  # written before index formats were named
+        return written == str(INDEX_FORMAT)
+
+    def outdated(self) -> bool:
+        """True when there is no live generation or it was written in another format: only a rebuild helps."""
+        return not self._usable(self.current_generation())
 
     def ensure_built(self) -> None:
-        """At start-up: build the index when there is none yet (a new data folder or an older install) or when
-        it was written in another format."""
-        generation = self.current_generation()
-        if generation is None or self._current_format(generation) != str(INDEX_FORMAT):
+        """At every start: an index that needs building is built at once only when there is nothing to index (a
+        new data folder); with lessons, that is the web server's background rebuild (rebuild_if_outdated)."""
+        if not self.outdated():
+            self._apply_pending()  # left by a rebuild or an update that stopped half-way
+        elif db.session.scalar(select(Lesson.id).where(Lesson.status == "published").limit(1)) is None:
             self.rebuild()
+
+    def rebuild_if_outdated(self) -> None:
+        """Rebuild unless the live generation is usable (another process may have rebuilt it meanwhile); while
+        another process writes the index, wait for it."""
+        while self.outdated():
+            try:
+                self.rebuild(only_if_outdated=True)
+            except LockError:
+                log.info("another process is writing the search index; waiting to rebuild it")
 
     # -- writing -----------------------------------------------------------------------------------------
     def _documents(self, lesson_ids: list[str] | None) -> Iterator[tuple[str, dict | None]]:
@@ -151,15 +161,25 @@ class Indexer:
                 published = lesson is not None and lesson.status == "published"
                 yield lesson_id, lesson_document(lesson, self.store) if published else None
 
+    def _apply_pending(self) -> None:
+        """Index what changed while the index was outdated (after the rebuild switched, so nothing is missed)."""
+        with pending.taken(self.root) as ids:
+            self.update_lessons(ids)
+
     def update_lessons(self, lesson_ids: Iterable[str]) -> None:
-        """Re-read these lessons from the database: index the published ones, remove the rest."""
+        """Re-read these lessons from the database: index the published ones, remove the rest. On an outdated
+        index nothing is written: the ids are remembered for the rebuild, which applies them once it switched."""
         ids = list(dict.fromkeys(lesson_ids))
         if not ids:
             return
+        if self.outdated():
+            pending.remember(self.root, ids)
+            if self.outdated():  # else a rebuild switched (and took PENDING) meanwhile: index them here
+                return
         with self._write_lock:
             while True:
-                generation, ix = self._open()
-                writer = ix.writer(timeout=WRITE_LOCK_SECONDS, compound=False)
+                generation = self.current_generation()
+                writer = _open_dir(self.root / generation).writer(timeout=WRITE_LOCK_SECONDS, compound=False)
                 if generation == self.current_generation():
                     break
                 writer.cancel()  # a rebuild switched generations while we waited for the lock
@@ -175,31 +195,49 @@ class Indexer:
             writer.commit()
         self.refresh(force=True)
 
-    def rebuild(self) -> None:
+    @contextmanager
+    def _locked(self, generation: str | None) -> Iterator[None]:
+        """Hold a generation's Whoosh write lock (without opening it: an older format may not open)."""
+        if generation is None:
+            yield
+            return
+        lock = _Storage(str(self.root / generation)).lock(WRITE_LOCK)
+        if not try_for(lock.acquire, timeout=WRITE_LOCK_SECONDS, delay=0.1):
+            raise LockError(f"the search index {generation} is being written by another process")
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def rebuild(self, only_if_outdated: bool = False) -> None:
         """Index every published lesson into a new generation, then switch to it atomically."""
         with self._write_lock:
             old = self.current_generation()
-            old_writer = _open_dir(self.root / old).writer(timeout=WRITE_LOCK_SECONDS) if old else None
-            generation, ix = self._new_generation()
-            try:
-                writer = ix.writer(limitmb=128, compound=False)  # files read in place, never copied
-                try:
-                    for _lesson_id, doc in self._documents(None):
-                        if doc is not None:
-                            writer.add_document(**doc)
-                except BaseException:
-                    writer.cancel()
-                    raise
-                writer.commit(optimize=True)
+            with self._locked(old):
+                if only_if_outdated and not self.outdated():
+                    return  # another process rebuilt it while we waited for the lock
+                generation = self._build()
                 self._point_to(generation)
-            except BaseException:
-                shutil.rmtree(self.root / generation, ignore_errors=True)
-                raise
-            finally:
-                if old_writer is not None:
-                    old_writer.cancel()
             self._remove_old_generations({generation, old} if old else {generation})
+            self._apply_pending()
         self.refresh(force=True)
+
+    def _build(self) -> str:
+        generation, ix = self._new_generation()
+        try:
+            writer = ix.writer(limitmb=128, compound=False)  # files read in place, never copied
+            try:
+                for _lesson_id, doc in self._documents(None):
+                    if doc is not None:
+                        writer.add_document(**doc)
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit(optimize=True)
+        except BaseException:
+            shutil.rmtree(self.root / generation, ignore_errors=True)
+            raise
+        return generation
 
     # -- reading -----------------------------------------------------------------------------------------
     def refresh(self, force: bool = False) -> None:
@@ -214,8 +252,9 @@ class Indexer:
         if current is not None and generation == current.generation and \
                 current.ix.latest_generation() == current.key[1]:
             return
-        generation, ix = self._open()
-        fresh = _Snapshot(generation, ix)
+        if not self._usable(generation):
+            return  # being rebuilt: a usable snapshot this process has stays in use
+        fresh = _Snapshot(generation, _open_dir(self.root / generation))
         with self._lock:
             old, self._snapshot = self._snapshot, fresh
             if old is not None:
@@ -225,10 +264,13 @@ class Indexer:
 
     @contextmanager
     def searcher(self) -> Iterator[Searcher]:
-        """A consistent searcher for one search; index changes show up in the next one."""
+        """A consistent searcher for one search; index changes show up in the next one. Raises Rebuilding when
+        there is no usable index yet (it is being rebuilt)."""
         self.refresh()
         with self._lock:
             snapshot = self._snapshot
+            if snapshot is None:
+                raise Rebuilding()
             snapshot.users += 1
         try:
             yield snapshot.searcher

@@ -32,7 +32,10 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(AppError)
     def _app_error(error: AppError) -> Response:
-        return render_error(error.status, str(error.title), error.message, getattr(error, "extra", None))
+        response = render_error(error.status, str(error.title), error.message, getattr(error, "extra", None))
+        if getattr(error, "retry_after", None):
+            response.headers["Retry-After"] = str(error.retry_after)
+        return response
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Response:
