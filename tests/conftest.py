@@ -229,3 +229,12 @@ def start_server(tmp_path: Path) -> Callable[..., LiveServer]:
 def live_server(start_server) -> LiveServer:
     """run.py on 127.0.0.1:<free port> over a tmp data folder; first start imports content/."""
     return start_server()
+
+
+@pytest.fixture
+def counted(sample_app):
+    """The sample app's test client, and a list that grows by one per request Flask's request handling saw
+    (the fast WSGI layers in front of Flask answer without it)."""
+    seen = []
+    sample_app.before_request(lambda: seen.append(1))
+    return sample_app.test_client(), seen

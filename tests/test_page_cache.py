@@ -3,20 +3,10 @@ from __future__ import annotations
 
 import gzip
 
-import pytest
-
 from contentserver.views.page_cache import page_key
 from conftest import import_into, sample_lessons
 
 EN = {"Accept-Language": "en"}
-
-
-@pytest.fixture
-def counted(sample_app):
-    """The sample app with a counter of requests that went through Flask's request handling."""
-    seen = []
-    sample_app.before_request(lambda: seen.append(1))
-    return sample_app.test_client(), seen
 
 
 def test_replayed_page_has_the_same_status_headers_and_body_as_flasks(counted):

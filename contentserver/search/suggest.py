@@ -1,10 +1,13 @@
 """As-you-type titles from an in-memory prefix table: no search slot and no index read per keystroke."""
 from __future__ import annotations
 
+import ctypes
+import gc
 import threading
 from array import array
 from bisect import bisect_left
 from dataclasses import dataclass
+from itertools import islice
 from typing import Callable, Iterable
 
 from .analysis import words
@@ -20,15 +23,6 @@ class Suggestion:
     lang: str
 
 
-def _flat(groups: Iterable[Iterable[int]]) -> tuple[array, array]:
-    """Lists of numbers as one array and where each list starts (and the last ends)."""
-    values, starts = array("I"), array("I", [0])
-    for group in groups:
-        values.extend(group)
-        starts.append(len(values))
-    return values, starts
-
-
 def _joined(texts: list[str]) -> tuple[str, array]:
     """Strings as one string and where each starts (and the last ends)."""
     starts = array("I", [0])
@@ -37,29 +31,71 @@ def _joined(texts: list[str]) -> tuple[str, array]:
     return "".join(texts), starts
 
 
+def _give_back_freed_heap() -> None:
+    """Return what a build freed to the OS: without this the heap stays at the build's peak (the rows, lists
+    and strings: ~3 MiB more RSS at 20,000 titles; docs/performance.md). Not glibc: nothing to give back."""
+    gc.collect()
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _zeros(count: int) -> array:
+    return array("I", bytes(4 * count))
+
+
 class _Table:
     """Every published title in a few flat strings and arrays: its id, text, language and folded words, and for
-    each folded word the titles holding it (one Python object per title cost ~1.3 KB: 26 MiB at 20,000)."""
+    each folded word the titles holding it (one Python object per title cost ~1.3 KB: 26 MiB at 20,000).
+
+    Titles are numbered shortest first, so a title's number is its rank among suggestions. The build keeps no
+    set per title nor list per word (they made a ~30 MiB peak at 20,000 titles that the heap kept): each title's
+    words go straight into one array, numbered as first seen, renumbered once the words are sorted."""
 
     def __init__(self, rows: Iterable[tuple[str, str, str]]):
-        ids, titles, langs, title_words = [], [], [], []
+        ids, titles, langs = [], [], []
         for lesson_id, title, lang in rows:
             ids.append(lesson_id)
             titles.append(title)
             langs.append(lang)
-            title_words.append({fold(word) for word in words(title)})
-        self.keys = sorted(set().union(*title_words))
-        number = {key: i for i, key in enumerate(self.keys)}
-        holders: list[list[int]] = [[] for _ in self.keys]
-        for index, keys in enumerate(title_words):
-            for key in keys:
-                holders[number[key]].append(index)
-        self.holders, self.holder_starts = _flat(holders)
-        self.title_keys, self.title_key_starts = _flat([number[key] for key in keys] for keys in title_words)
-        self.ids, self.id_starts = _joined(ids)
-        self.texts, self.text_starts = _joined(titles)
+        order = sorted(range(len(titles)), key=ids.__getitem__)  # stable sorts: no key tuple per title
+        order.sort(key=titles.__getitem__)
+        order.sort(key=[len(title) for title in titles].__getitem__)
+        titles = [titles[i] for i in order]
+        self.ids, self.id_starts = _joined([ids[i] for i in order])
         self.lang_names = sorted(set(langs))
-        self.langs = array("B", [self.lang_names.index(lang) for lang in langs])
+        self.langs = array("B", [self.lang_names.index(langs[i]) for i in order])
+        del ids, langs, order
+        seen: dict[str, int] = {}
+        self.title_keys, self.title_key_starts = array("I"), array("I", [0])
+        for title in titles:
+            self.title_keys.extend(seen.setdefault(key, len(seen)) for key in dict.fromkeys(map(fold, words(title))))
+            self.title_key_starts.append(len(self.title_keys))
+        self.texts, self.text_starts = _joined(titles)
+        del titles
+        self.keys = sorted(seen)
+        renumber = _zeros(len(seen))
+        for number, key in enumerate(self.keys):
+            renumber[seen[key]] = number
+        del seen
+        for n, first_seen in enumerate(self.title_keys):
+            self.title_keys[n] = renumber[first_seen]
+        self.holders, self.holder_starts = self._holders(len(self.keys))
+
+    def _holders(self, key_count: int) -> tuple[array, array]:
+        """For each word number, the titles holding it in ascending order (a counting sort of title_keys)."""
+        starts = _zeros(key_count + 1)
+        for key in self.title_keys:
+            starts[key + 1] += 1
+        for key in range(key_count):
+            starts[key + 1] += starts[key]
+        holders, free = _zeros(len(self.title_keys)), starts[:-1]
+        for i in range(len(self.title_key_starts) - 1):
+            for key in self.title_keys[self.title_key_starts[i]:self.title_key_starts[i + 1]]:
+                holders[free[key]] = i
+                free[key] += 1
+        return holders, starts
 
     def _ends(self, starts: array, i: int) -> tuple[int, int]:
         return starts[i], starts[i + 1]
@@ -96,17 +132,17 @@ class TitleSuggester:
             if version != self._version:
                 self._table = _Table(load_rows())
                 self._version = version
+                _give_back_freed_heap()
             table = self._table
         typed = [fold(word) for word in words(text)]
         if not typed:
             return []
         *earlier, last = typed
-        found: dict[int, None] = {}
+        found: set[int] = set()
         position = bisect_left(table.keys, last)
         while position < len(table.keys) and table.keys[position].startswith(last) and len(found) < MAX_CANDIDATES:
-            found.update(dict.fromkeys(table.holding(position)))
+            found.update(table.holding(position))
             position += 1
-        matches = [i for i in found
-                   if all(any(key.startswith(word) for key in table.words_of(i)) for word in earlier)]
-        matches.sort(key=lambda i: (len(table.title(i)), table.title(i)))
-        return [table.suggestion(i) for i in matches[:limit]]
+        matches = (i for i in sorted(found)  # titles are numbered shortest first
+                   if all(any(key.startswith(word) for key in table.words_of(i)) for word in earlier))
+        return [table.suggestion(i) for i in islice(matches, limit)]

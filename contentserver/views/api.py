@@ -7,6 +7,7 @@ from ..library import store
 from ..search.engine import Filters, Hit
 from ..search.suggest import TitleSuggester
 from .search import filters_from, page_arg, run_search
+from .suggest_answers import SuggestAnswers, suggest_json
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 MAX_LIMIT = 50
@@ -17,6 +18,7 @@ MAX_SUGGEST_CHARS = 100
 @bp.record_once
 def _init_suggester(state) -> None:
     state.app.extensions["title_suggester"] = TitleSuggester()
+    state.app.wsgi_app = SuggestAnswers(state.app, state.app.wsgi_app, SUGGESTIONS, MAX_SUGGEST_CHARS)
 
 
 def _limit() -> int:
@@ -58,7 +60,5 @@ def suggest() -> Response:
                               SUGGESTIONS)
     if not found and text.strip():
         found = run_search(text, Filters(), 1, SUGGESTIONS, snippets=False).hits
-    if request.args.get("format") == "opensearch":
-        return jsonify([text, [item.title for item in found]])
-    return jsonify(query=text, suggestions=[{"id": item.id, "title": item.title, "lang": item.lang,
-                                             "url": url_for("browse.lesson", lesson_id=item.id)} for item in found])
+    return jsonify(suggest_json(text, found, request.args.get("format") == "opensearch",
+                                lambda lesson_id: url_for("browse.lesson", lesson_id=lesson_id)))

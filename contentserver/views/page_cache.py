@@ -19,7 +19,7 @@ import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache, wraps
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 from flask import Flask, Response, current_app, request
 from werkzeug.datastructures import LanguageAccept
@@ -200,22 +200,23 @@ def cached_page(view: Callable[..., str]) -> Callable[..., Response]:
     return wrapper
 
 
+def has_session(config: Mapping, environ: dict) -> bool:
+    """Whether a request carries a session or remember-me cookie (its answer may be that person's: Flask's)."""
+    cookies = environ.get("HTTP_COOKIE")
+    if not cookies:
+        return False
+    names = parse_cookie(cookies)
+    return config["SESSION_COOKIE_NAME"] in names or config.get("REMEMBER_COOKIE_NAME", "remember_token") in names
+
+
 class CachedPages:
     """WSGI layer: a GET for a page already cached is answered here, the same way Flask answered it."""
 
     def __init__(self, app: Flask, cache: PageCache, wsgi_app: Callable):
         self.app, self.cache, self.wsgi_app = app, cache, wsgi_app
 
-    def _has_session(self, environ: dict) -> bool:
-        cookies = environ.get("HTTP_COOKIE")
-        if not cookies:
-            return False
-        names = parse_cookie(cookies)
-        return (self.app.config["SESSION_COOKIE_NAME"] in names
-                or self.app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in names)
-
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        if environ.get("REQUEST_METHOD") != "GET" or self._has_session(environ):
+        if environ.get("REQUEST_METHOD") != "GET" or has_session(self.app.config, environ):
             return self.wsgi_app(environ, start_response)
         if self.cache.due():
             with self.app.app_context():

@@ -1,0 +1,115 @@
+"""/api/suggest answered in front of Flask: a keystroke costs a title lookup or a cached answer, not a request.
+
+Under 16 clients most of a suggestion's time went to Flask's request machinery (request context, session,
+locale hooks, URL adapter), not the lookup (docs/performance.md). So a thin WSGI layer, beside the page cache's,
+answers what the title table answers, each answer encoded once per library version. The rest goes through
+Flask as before: a typo that matches no title (the ranked search's fallback, with its search slot and busy
+answers), visitors with a session, other methods.
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Callable, Iterable, Iterator, Protocol, Sequence
+
+from flask import Flask
+from werkzeug.wrappers import Request
+
+from ..library import store
+from ..search.suggest import TitleSuggester
+from .page_cache import PageCache, has_session
+
+PATH = "/api/suggest"
+ANSWERS = 1024  # encoded answers kept (0.1–2.5 KB each): the prefixes a school types between two library changes
+VARY = ("Vary", "Cookie")  # what Flask adds to every answer (it opens the session)
+
+
+class Titled(Protocol):
+    id: str
+    title: str
+    lang: str
+
+
+def suggest_json(text: str, found: Sequence[Titled], opensearch: bool, lesson_url: Callable[[str], str]) -> object:
+    """The answer: OpenSearch's [typed, [titles]], or the typed text and each title with its lesson's link."""
+    if opensearch:
+        return [text, [item.title for item in found]]
+    return {"query": text, "suggestions": [{"id": item.id, "title": item.title, "lang": item.lang,
+                                            "url": lesson_url(item.id)} for item in found]}
+
+
+class AnswerCache:
+    """Encoded answers by request, within a count, emptied when the library version moves."""
+
+    def __init__(self, size: int = ANSWERS):
+        self.size = size
+        self._answers: OrderedDict[tuple, bytes] = OrderedDict()
+        self._version: object = None
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._answers)
+
+    def get(self, key: tuple, version: object) -> bytes | None:
+        with self._lock:
+            if version != self._version:
+                self._answers.clear()
+                self._version = version
+            body = self._answers.get(key)
+            if body is not None:
+                self._answers.move_to_end(key)
+            return body
+
+    def put(self, key: tuple, version: object, body: bytes) -> None:
+        with self._lock:
+            if version != self._version:
+                return
+            self._answers[key] = body
+            while len(self._answers) > self.size:
+                self._answers.popitem(last=False)
+
+
+class SuggestAnswers:
+    """WSGI layer: GET /api/suggest without a session, answered from the title table as Flask would answer it."""
+
+    def __init__(self, app: Flask, wsgi_app: Callable, limit: int, max_chars: int):
+        self.app, self.wsgi_app, self.limit, self.max_chars = app, wsgi_app, limit, max_chars
+        self.pages: PageCache = app.extensions["page_cache"]  # its version follows the library
+        self.suggester: TitleSuggester = app.extensions["title_suggester"]
+        self.answers = AnswerCache()
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if (environ.get("PATH_INFO") != PATH or environ.get("REQUEST_METHOD") != "GET"
+                or has_session(self.app.config, environ)):
+            return self.wsgi_app(environ, start_response)
+        if self.pages.due():
+            with self.app.app_context():
+                self.pages.refresh()
+        args = Request(environ).args  # parsed exactly as Flask's request.args
+        body = self._answer(args.get("q", "")[:self.max_chars], args.get("format") == "opensearch",
+                            environ.get("SCRIPT_NAME", ""))
+        if body is None:
+            return self.wsgi_app(environ, start_response)
+        start_response("200 OK", [("Content-Type", self.app.json.mimetype), ("Content-Length", str(len(body))),
+                                  VARY])
+        return [body]
+
+    def _answer(self, text: str, opensearch: bool, script_name: str) -> bytes | None:
+        """The encoded answer, or None when no title starts so and the ranked search must answer (in Flask)."""
+        key, version = (text, opensearch, script_name), self.pages.version
+        body = self.answers.get(key, version)
+        if body is not None:
+            return body
+        found = self.suggester.suggest(text, version, self._titles, self.limit)
+        if not found and text.strip():
+            return None
+        urls = self.app.url_map.bind("localhost", script_name=script_name or "/")
+        answer = suggest_json(text, found, opensearch,
+                              lambda lesson_id: urls.build("browse.lesson", {"lesson_id": lesson_id}))
+        body = self.app.json.response(answer).get_data()
+        self.answers.put(key, version, body)
+        return body
+
+    def _titles(self) -> Iterator[tuple[str, str, str]]:
+        with self.app.app_context():
+            yield from store.published_titles()
