@@ -7,13 +7,13 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from flask import Flask
-from jinja2 import FileSystemBytecodeCache
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .db import db
 from .library.objects import ObjectStore
 from .search.indexer import Indexer
 from .settings import load_settings
+from .template_cache import template_cache
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -41,11 +41,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
     )
-    # Compiled templates kept in the data folder (checked against their source): compiling them was ~30 ms of
-    # CPU of the first page after every start (docs/performance.md).
-    template_cache = data_dir / "template-cache"
-    template_cache.mkdir(exist_ok=True)
-    app.jinja_env.bytecode_cache = FileSystemBytecodeCache(str(template_cache))
+    app.jinja_env.bytecode_cache = template_cache(data_dir)   # checked against the sources (docs/performance.md)
     app.extensions["object_store"] = ObjectStore(data_dir)
     app.extensions["indexer"] = Indexer(data_dir, app.extensions["object_store"])
 
