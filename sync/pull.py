@@ -220,15 +220,8 @@ class Puller:
         """The verified download becomes the object by a rename on the same disk: no second copy, no second hash."""
         with open(part, "rb") as stream:
             os.fsync(stream.fileno())
-        final = self.store.path(sha)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(part, final)
-        descriptor = os.open(final.parent, os.O_RDONLY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
-        _drop(part)
+        self.store.adopt(part, sha)
+        _drop(part)    # its ETag validator
 
     def _store(self, put) -> None:
         try:

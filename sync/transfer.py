@@ -3,7 +3,6 @@ and the paced requests with a body that a push sends."""
 from __future__ import annotations
 
 import errno
-import hashlib
 import http.client
 import re
 import socket
@@ -12,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 from urllib.parse import urlsplit
+
+from contentserver.library.objects import sha256_file
 
 from .errors import DiskFull, LinkDown, Refused
 from .pacing import Pacer
@@ -151,7 +152,7 @@ class HubClient:
         for attempt in range(2):
             resumed = part.exists() and part.stat().st_size > 0
             self._fill(relpath, part, size)
-            if _sha256_file(part) == sha256:
+            if sha256_file(part) == sha256:
                 return
             part.unlink()
             if not resumed or attempt:
@@ -236,7 +237,3 @@ def _append(part: Path, data: bytes) -> None:
             raise DiskFull(f"the disk filled while writing {part.name}; the old library keeps serving") from None
         raise
 
-
-def _sha256_file(path: Path) -> str:
-    with open(path, "rb") as stream:
-        return hashlib.file_digest(stream, "sha256").hexdigest()
