@@ -33,7 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="0.0.0.0", help="address to listen on (default: every LAN interface)")
     parser.add_argument("--port", type=int, default=8080, help="port (default 8080)")
     parser.add_argument("--data", default=None, help="data folder (default: $CONTENTSERVER_DATA_DIR or instance/)")
-    parser.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    parser.add_argument("--threads", type=int, default=24, help="worker threads (default 24: searches waiting for "
+                        "their turn each hold one, SEARCH_MAX_WAITING, and browsing keeps the rest)")
     args = parser.parse_args(argv)
     _two_malloc_arenas()
     app = app_or_exit("contentserver", args.data, 2)

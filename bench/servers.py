@@ -17,7 +17,7 @@ from typing import Iterator, Sequence
 
 REPO = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
-WAITRESS_THREADS = 8  # run.py's default; the hello app gets the same
+WAITRESS_THREADS = 24  # run.py's default; the hello app gets the same
 
 
 def free_port() -> int:

@@ -82,10 +82,14 @@ SETTINGS: tuple[Setting, ...] = (
             "Staging leftovers and unreferenced objects older than this are deleted by `contentserver gc`."),
     Setting("SEARCH_MAX_CONCURRENT", 1, int,
             "Searches that may run at once; more get a \"busy, try again\" page while browsing stays fast."),
+    Setting("SEARCH_MAX_WAITING", 16, int,
+            "Searches that may wait for a slot; more get the \"busy\" page. Keep it below run.py's --threads."),
     Setting("SEARCH_QUEUE_SECONDS", 0.3, float, "How long a search waits for a free slot before it is turned away."),
     Setting("SEARCH_TIME_BUDGET_SECONDS", 1.0, float,
             "Longest time one search may rank documents; it then answers with what it found so far."),
     Setting("SEARCH_MAX_QUERY_CHARS", 200, int, "Longer search queries are cut to this many characters."),
+    Setting("SEARCH_BUILD_MEMORY_MB", 32.0, float,
+            "Postings an index build or a big import holds in memory before writing them as a segment."),
     Setting("TRUSTED_PROXY_COUNT", 0, int,
             "Reverse proxies in front of the server (1 behind the nginx of deploy/): their X-Forwarded-For/-Proto/"
             "-Host give the client's address (login throttling keys on it). 0 trusts none of those headers."),
@@ -105,8 +109,8 @@ POSITIVE = ("MAX_MANIFEST_BYTES", "MAX_LESSONS", "MAX_OBJECT_BYTES", "PAGE_CACHE
             "UPLOAD_MAX_VIDEO_BYTES", "UPLOAD_MAX_AUDIO_BYTES", "UPLOAD_MAX_PDF_BYTES", "UPLOAD_MAX_IMAGE_BYTES",
             "UPLOAD_MAX_SUBTITLES_BYTES", "LOGIN_SLOW_AFTER", "LOGIN_LOCK_AFTER", "LOGIN_LOCK_SECONDS",
             "USB_PART_BYTES", "PUSH_MAX_OBJECT_BYTES", "PUSH_MAX_LESSONS", "SYNC_DELAY_TARGET_MS", "SYNC_MIN_KBIT",
-            "SYNC_INTERVAL_SECONDS", "SYNC_RETRY_SECONDS", "SEARCH_MAX_CONCURRENT", "SEARCH_TIME_BUDGET_SECONDS",
-            "SEARCH_MAX_QUERY_CHARS")      # settings that must be above zero
+            "SYNC_INTERVAL_SECONDS", "SYNC_RETRY_SECONDS", "SEARCH_MAX_CONCURRENT", "SEARCH_MAX_WAITING",
+            "SEARCH_TIME_BUDGET_SECONDS", "SEARCH_MAX_QUERY_CHARS")      # settings that must be above zero
 
 
 def _coerce(setting: Setting, value: Any, origin: str) -> Any:

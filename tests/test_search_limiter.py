@@ -55,3 +55,40 @@ def test_a_queued_search_gives_up_after_its_wait(app):
                     pass
             assert time.monotonic() - started >= 0.1  # it did wait its turn before giving up
     assert caught.value.status == 503
+
+
+def test_searches_up_to_max_waiting_are_queued_not_turned_away(app):
+    limiter = SearchLimiter(slots=1, wait_seconds=60.0, max_waiting=3)
+    entered, release = threading.Event(), threading.Event()
+    outcomes: list[str] = []
+
+    def hold() -> None:
+        with limiter.slot():
+            entered.set()
+            release.wait(120)
+
+    def search() -> None:
+        try:
+            with limiter.slot():
+                outcomes.append("ran")
+        except Busy:
+            outcomes.append("busy")
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    entered.wait(5)
+    waiters = [threading.Thread(target=search) for _ in range(3)]
+    for waiter in waiters:
+        waiter.start()
+    deadline = time.monotonic() + 30
+    while limiter.waiting < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    with app.test_request_context():
+        with pytest.raises(Busy):  # the fourth would-be waiter: the queue is full
+            with limiter.slot():
+                pass
+    release.set()
+    holder.join(120)
+    for waiter in waiters:
+        waiter.join(120)
+    assert outcomes == ["ran", "ran", "ran"]

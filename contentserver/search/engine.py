@@ -4,11 +4,8 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
-from typing import Callable
 
 from markupsafe import Markup
-from sqlalchemy import select
-from whoosh.query import Term
 from whoosh.searching import Searcher
 
 from ..db import db
@@ -19,7 +16,7 @@ from .extract import markdown_text, title_free
 from .indexer import Indexer
 from .query import Plan, build
 from .scoring import Ranker
-from .snippets import make_snippet, marker
+from .snippets import Marker, make_snippet
 
 CANDIDATES = 100
 LANG_BOOST = 1.6            # a lesson in the query's language ranks above other versions of the same topic
@@ -76,8 +73,10 @@ def _visible(ids: list[str], store: ObjectStore) -> dict[str, str]:
     """Ids that are published in the database now, with their body present (architecture invariant 3), and
     their body objects."""
     # The status is checked here, not in SQL: SQLite would scan the status index (nearly every row) instead of
-    # looking the ids up by primary key.
-    rows = db.session.execute(select(Lesson.id, Lesson.body_sha256, Lesson.status).where(Lesson.id.in_(ids))).all()
+    # looking the ids up by primary key. Plain SQL: the ORM's statement took 3/4 of this lookup's time.
+    marks = ",".join("?" * len(ids))
+    rows = db.session.connection().exec_driver_sql(
+        f"SELECT id, body_sha256, status FROM {Lesson.__tablename__} WHERE id IN ({marks})", tuple(ids)).all()
     return {lesson_id: sha for lesson_id, sha, status in rows if status == "published" and store.has(sha)}
 
 
@@ -97,7 +96,7 @@ def _ranked(searcher: Searcher, plan: Plan, filters: Filters, budget: float) -> 
     top, timed_out = scoring.top(plan.terms, CANDIDATES, allowed, budget)
     hits = []
     for docnum, score in top:
-        fields = searcher.stored_fields(docnum)
+        fields = scoring.stored(docnum)
         hits.append(_hit(fields, score * (LANG_BOOST if fields["lang"] == plan.lang else 1.0)))
     hits.sort(key=lambda h: -h.score)
     return hits, timed_out
@@ -130,12 +129,13 @@ def _group(hits: list[Hit]) -> list[Hit]:
 def _add_versions(searcher: Searcher, heads: list[Hit], store: ObjectStore) -> None:
     """Each topic on the page shows its versions in every other language and script, matched or not."""
     candidates: dict[str, list[Hit]] = {}
+    scoring = ranker(searcher)
     for head in heads:
         seen = {(h.lang, h.script) for h in [head, *head.also_in]}
-        for checked, docnum in enumerate(searcher.docs_for_query(Term("topic", head.topic))):
+        for checked, docnum in enumerate(scoring.term_docs("topic", head.topic)):
             if checked >= VERSION_SCAN or len(seen) >= VERSION_KINDS:
                 break
-            doc = searcher.stored_fields(docnum)
+            doc = scoring.stored(docnum)
             if (doc["lang"], doc["script"]) not in seen:
                 seen.add((doc["lang"], doc["script"]))
                 candidates.setdefault(head.id, []).append(_hit(doc, 0.0))
@@ -223,9 +223,9 @@ def _search(indexer: Indexer, searcher: Searcher, text: str, filters: Filters, p
     results.hits = groups[(page - 1) * per_page: page * per_page]
     _add_versions(searcher, results.hits, indexer.store)
     if snippets:
-        markers: dict[str, Callable[[str], bool]] = {}
+        markers: dict[str, Marker] = {}
         for hit in results.hits:
-            matches = markers.setdefault(hit.lang, marker(hit.lang, plan.keys))
+            matches = markers.setdefault(hit.lang, Marker(hit.lang, plan.keys))
             hit.snippet = make_snippet(_snippet_text(indexer.store, visible[hit.id], hit.title), matches)
     if results.total < FEW_RESULTS and not results.timed_out:
         suggestion = _suggest(searcher, plan)

@@ -11,15 +11,23 @@ from ..errors import Busy
 
 
 class SearchLimiter:
-    """At most `slots` searches run at once and as many more wait (up to `wait_seconds`) for a turn; any other
-    search is turned away at once with Busy (503), so searches never hold most of the server's threads."""
+    """At most `slots` searches run at once and `max_waiting` more wait (up to `wait_seconds`) for a turn; any
+    other search is turned away at once with Busy (503), so searches never hold every one of the server's threads.
 
-    def __init__(self, slots: int, wait_seconds: float):
+    A waiting search costs no CPU, while a turned-away one costs an error page and a student's retry: a class
+    searching at once is better queued for a few milliseconds each than refused."""
+
+    def __init__(self, slots: int, wait_seconds: float, max_waiting: int | None = None):
         self._slots = threading.BoundedSemaphore(slots)
-        self._max_waiting = slots
+        self._max_waiting = slots if max_waiting is None else max_waiting
         self._waiting = 0
         self._lock = threading.Lock()
         self.wait_seconds = wait_seconds
+
+    @property
+    def waiting(self) -> int:
+        """Searches waiting for a slot now."""
+        return self._waiting
 
     def _acquire(self) -> bool:
         if self._slots.acquire(blocking=False):

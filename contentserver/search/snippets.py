@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Mapping
 
 from markupsafe import Markup, escape
 
@@ -14,18 +14,21 @@ WINDOW_WORDS = 30
 SCAN_CHARS = 3000  # the window is looked for in the first part of the text: enough, and fast
 
 
-def marker(lang: str, keys: set[str]) -> Callable[[str], bool]:
-    """Whether a word of a text in `lang` matches one of the query's keys; remembers its answers, so one marker
-    serves every snippet of a page in that language."""
-    memo: dict[str, bool] = {}
+class Marker(dict):
+    """word -> whether a word of a text in `lang` matches one of the query's keys. Answers are worked out on the
+    first look-up and kept, so one marker serves every snippet of a page in that language, and the ~300 words
+    of a snippet are mostly plain dictionary look-ups."""
 
-    def matches(word: str) -> bool:
-        if word not in memo:
-            normal = normalize(word)
-            memo[word] = normal in keys or not keys.isdisjoint(analyze(normal, None)) or \
-                not keys.isdisjoint(analyze(normal, lang))
-        return memo[word]
-    return matches
+    def __init__(self, lang: str, keys: set[str]):
+        super().__init__()
+        self.lang, self.keys = lang, keys
+
+    def __missing__(self, word: str) -> bool:
+        normal, keys = normalize(word), self.keys
+        found = normal in keys or not keys.isdisjoint(analyze(normal, None)) or \
+            not keys.isdisjoint(analyze(normal, self.lang))
+        self[word] = found
+        return found
 
 
 def _best_start(marks: list[bool], window: int) -> int:
@@ -43,13 +46,13 @@ def _best_start(marks: list[bool], window: int) -> int:
     return max(0, min(best, first - 3))
 
 
-def make_snippet(text: str, matches: Callable[[str], bool], window: int = WINDOW_WORDS) -> Markup:
-    """About `window` words around the densest run of matches (a `marker`); every character escaped, matches in
+def make_snippet(text: str, matches: Mapping[str, bool], window: int = WINDOW_WORDS) -> Markup:
+    """About `window` words around the densest run of matches (a `Marker`); every character escaped, matches in
     <mark>."""
     spans = [(m.start(), m.end()) for m in WORD_RE.finditer(text[:SCAN_CHARS])]
     if not spans:
         return Markup("")
-    marks = [matches(text[s:e]) for s, e in spans]
+    marks = [matches[text[s:e]] for s, e in spans]
     best = _best_start(marks, window)
     chosen = range(best, min(len(spans), best + window))
     out = [Markup("… ") if best > 0 else Markup("")]

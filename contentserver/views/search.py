@@ -22,7 +22,8 @@ SUBJECT_RE = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 def _init_limiter(state) -> None:
     config = state.app.config
     state.app.extensions["search_limiter"] = SearchLimiter(config["SEARCH_MAX_CONCURRENT"],
-                                                           config["SEARCH_QUEUE_SECONDS"])
+                                                           config["SEARCH_QUEUE_SECONDS"],
+                                                           config["SEARCH_MAX_WAITING"])
     state.app.extensions["search_cache"] = ResultCache()
 
 
