@@ -84,7 +84,7 @@ SETTINGS: tuple[Setting, ...] = (
             "Searches that may run at once; more get a \"busy, try again\" page while browsing stays fast."),
     Setting("SEARCH_MAX_WAITING", 16, int,
             "Searches that may wait for a slot; more get the \"busy\" page. Keep it below run.py's --threads."),
-    Setting("SEARCH_QUEUE_SECONDS", 0.3, float, "How long a search waits for a free slot before it is turned away."),
+    Setting("SEARCH_QUEUE_SECONDS", 1.0, float, "How long a search waits for a free slot before it is turned away."),
     Setting("SEARCH_TIME_BUDGET_SECONDS", 1.0, float,
             "Longest time one search may rank documents; it then answers with what it found so far."),
     Setting("SEARCH_MAX_QUERY_CHARS", 200, int, "Longer search queries are cut to this many characters."),
