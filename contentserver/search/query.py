@@ -66,7 +66,7 @@ def _expand_prefix(searcher: Searcher, fieldname: str, prefix: str) -> list[str]
             terms.append(btext.decode("utf-8"))
             if len(terms) >= MAX_EXPANSIONS * 4:
                 break
-        terms.sort(key=lambda t: -reader.doc_frequency(fieldname, t))
+        terms.sort(key=lambda t: -searcher.ranker.doc_frequency(fieldname, t))
         return terms[:MAX_EXPANSIONS]
     return searcher.ranker.remember(("prefix", fieldname, prefix), expand)
 
@@ -89,14 +89,14 @@ def detect_language(text: str, query_words_: list[str], prefix: bool, searcher: 
     if letters & KAZAKH_LETTERS:
         return "kk"
     kazakh, other = candidate_langs(text)
-    reader = searcher.reader()
+    reader, frequency_of = searcher.reader(), searcher.ranker.doc_frequency
     scores = {}
     for lang in (kazakh, other):
-        fieldname, lessons = f"body_stem_{lang}", max(1, reader.doc_frequency("lang", lang))
+        fieldname, lessons = f"body_stem_{lang}", max(1, frequency_of("lang", lang))
         known, share = 0.0, 0.0
         for i, word in enumerate(query_words_):
             stems = analyze(word, lang)
-            frequency = max((reader.doc_frequency(fieldname, s) for s in stems), default=0)
+            frequency = max((frequency_of(fieldname, s) for s in stems), default=0)
             if frequency:
                 known += 1
                 share += frequency / lessons
@@ -108,12 +108,12 @@ def detect_language(text: str, query_words_: list[str], prefix: bool, searcher: 
 
 
 def _within_budget(terms: dict[tuple[str, str], float], word_of: dict[tuple[str, str], int],
-                   reader) -> dict[tuple[str, str], float]:
+                   searcher: Searcher) -> dict[tuple[str, str], float]:
     """Each word's most telling posting list (weight × idf) that fits, then the next most telling ones while the
     query stays under MAX_POSTINGS postings: common words drop their lists in their weakest fields, which change
     the ranking least, and the time a query takes stays bounded whatever is typed."""
-    total_docs = max(1, reader.doc_count_all())
-    sizes = {key: reader.doc_frequency(*key) for key in terms}
+    total_docs = max(1, searcher.doc_count_all())
+    sizes = {key: searcher.ranker.doc_frequency(*key) for key in terms}
     ranked = sorted(terms, key=lambda key: -terms[key] * math.log(1 + total_docs / max(1, sizes[key])))
     kept: dict[tuple[str, str], float] = {}
     postings = 0
@@ -163,7 +163,7 @@ def build(text: str, searcher: Searcher, max_words: int = MAX_WORDS) -> Plan:
             for lang in word_langs:
                 for stem in analyze(word, lang):
                     add(f"{part}_stem_{lang}", stem, WEIGHTS[f"{part}_stem"])
-        known = any(reader.doc_frequency(f, t) for f, t in
+        known = any(searcher.ranker.doc_frequency(f, t) for f, t in
                     [("body_exact", word), ("body_key", key), ("title_key", key)]
                     + [(f"body_stem_{lang}", stem) for lang in word_langs for stem in analyze(word, lang)])
         unknown = not known and not (last_prefix and _expand_prefix(searcher, "body_key", key))
@@ -178,11 +178,11 @@ def build(text: str, searcher: Searcher, max_words: int = MAX_WORDS) -> Plan:
                     plan.near[word] = found_
         if last_prefix:
             for fieldname, weight in PREFIX_FIELDS.items():
-                if searcher.reader().doc_frequency(fieldname, key):
+                if searcher.ranker.doc_frequency(fieldname, key):
                     weight *= KNOWN_WORD_PREFIX_SHARE
                 for term in _expand_prefix(searcher, fieldname, key):
                     if term != key:
                         add(fieldname, term, weight)
     if terms:
-        plan.terms = _within_budget(terms, word_of, reader)
+        plan.terms = _within_budget(terms, word_of, searcher)
     return plan

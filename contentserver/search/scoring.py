@@ -13,14 +13,15 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
-from whoosh.matching import ListMatcher, Matcher, WrappingMatcher
-from whoosh.reading import IndexReader
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, W3TermInfo, _lenfield
+from whoosh.matching import ListMatcher, Matcher
+from whoosh.reading import IndexReader, TermNotFound
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
 B, K1 = 0.75, 1.2  # whoosh.scoring.BM25F's defaults
 EXPANSIONS_KEPT = 512  # a word's fuzzy or prefix terms, per snapshot: students repeat their typos and prefixes
+TERMS_KEPT = 4096  # term dictionary entries, per snapshot (~0.3 KB each): a search looks each term up 3-4 times
 Terms = dict[tuple[str, str], float]  # (field, text) -> weight
 
 
@@ -59,6 +60,7 @@ class Ranker:
         self._lengths: dict[tuple[int, str], bytes] = {}
         self._norms: dict[str, list[float]] = {}
         self._expansions: OrderedDict[tuple, list[str]] = OrderedDict()
+        self._infos: OrderedDict[tuple[str, str], tuple[tuple[int, W3TermInfo], ...]] = OrderedDict()
 
     def remember(self, key: tuple, expand: Callable[[], list[str]]) -> list[str]:
         """expand() of this snapshot, remembered for the last EXPANSIONS_KEPT keys."""
@@ -86,13 +88,36 @@ class Ranker:
             self._norms[fieldname] = [K1 * ((1 - B) + B * byte_to_length(b) / average) for b in range(256)]
         return self._norms[fieldname]
 
+    def _term_infos(self, fieldname: str, text: str) -> tuple[tuple[int, W3TermInfo], ...]:
+        """Each segment's dictionary entry for a term, (segment, entry) for those holding it: one hashed
+        look-up on disk for the last TERMS_KEPT terms instead of one per question asked of the term."""
+        key = (fieldname, text)
+        found = self._infos.get(key)
+        if found is not None:
+            self._infos.move_to_end(key)
+            return found
+        entries = []
+        for leaf, (reader, _offset) in enumerate(self.leaves):
+            try:
+                entries.append((leaf, reader._terms.term_info(fieldname, reader._text_to_bytes(fieldname, text))))
+            except TermNotFound:
+                continue
+        found = self._infos[key] = tuple(entries)
+        if len(self._infos) > TERMS_KEPT:
+            self._infos.popitem(last=False)
+        return found
+
+    def doc_frequency(self, fieldname: str, text: str) -> int:
+        """Documents holding the term, deleted ones included (as Whoosh counts them for idf)."""
+        return sum(info.doc_frequency() for _leaf, info in self._term_infos(fieldname, text))
+
     def _postings(self, fieldname: str, text: str) -> Iterator[tuple[int, IndexReader, int, Matcher]]:
-        for leaf, (reader, offset) in enumerate(self.leaves):
-            if (fieldname, text) in reader:
-                matcher = reader.postings(fieldname, text)
-                if isinstance(matcher, WrappingMatcher):  # deleted documents: dropped at the end instead
-                    matcher = matcher.child
-                yield leaf, reader, offset, matcher
+        """Each segment's postings of a term, deleted documents included (they are dropped at the end)."""
+        for leaf, info in self._term_infos(fieldname, text):
+            reader, offset = self.leaves[leaf]
+            terms = reader._terms
+            yield leaf, reader, offset, terms._codec.postings_reader(terms._postfile, info,
+                                                                     reader.schema[fieldname].format)
 
     def stored(self, docnum: int) -> dict:
         """A document's stored fields, read straight from its segment (Whoosh's reader copies them through the
@@ -135,7 +160,7 @@ class Ranker:
             if time.monotonic() > deadline:
                 timed_out = True
                 break
-            idf = math.log(self.doc_count / (self.searcher.doc_frequency(fieldname, text) + 1)) + 1
+            idf = math.log(self.doc_count / (self.doc_frequency(fieldname, text) + 1)) + 1
             scale, norm = weight * idf * (K1 + 1), self._norm(fieldname)
             for leaf, reader, offset, matcher in self._postings(fieldname, text):
                 lengths = self._field_lengths(leaf, reader, fieldname)
