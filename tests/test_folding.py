@@ -5,7 +5,7 @@ import unicodedata
 
 import pytest
 
-from contentserver.search.folding import cyrillic_to_latin, fold, is_plain, lower, normalize
+from contentserver.search.folding import WORD_RE, cyrillic_to_latin, fold, is_plain, lower, normalize, normalize_word
 
 
 @pytest.mark.parametrize("cyrillic, latin", [
@@ -70,3 +70,11 @@ def test_apostrophes_inside_words_are_dropped():
 @pytest.mark.parametrize("word, plain", [("кол", True), ("қол", False), ("jol", True), ("jüregı", False)])
 def test_plain_words_are_those_without_kazakh_letters(word, plain):
     assert is_plain(word) is plain
+
+
+def test_normalize_word_equals_normalize_for_every_word_of_a_text():
+    text = ("Қазақстан ЖҮРЕГІ İstanbul Ölşem Ə-ləm сeрдце (Latin e) Kazaqstan ŞEKARA naïve Straße 2021ж "
+            "hеart ÄLEM ıstyq ЁЛКА ĞYLYM zhürek Iнтернет")
+    words = WORD_RE.findall(text)
+    assert len(words) > 15
+    assert [normalize_word(w) for w in words] == [normalize(w) for w in words]

@@ -8,7 +8,7 @@ from itertools import accumulate
 from markupsafe import Markup, escape
 
 from .analysis import analyze
-from .folding import normalize
+from .folding import normalize_word
 
 WORD_RE = re.compile(r"\w+")
 WINDOW_WORDS = 30
@@ -25,7 +25,7 @@ class Marker(dict):
         self.lang, self.keys = lang, keys
 
     def __missing__(self, word: str) -> bool:
-        normal, keys = normalize(word), self.keys
+        normal, keys = normalize_word(word), self.keys
         found = normal in keys or not keys.isdisjoint(analyze(normal, None)) or \
             not keys.isdisjoint(analyze(normal, self.lang))
         self[word] = found
