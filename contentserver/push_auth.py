@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from nacl.exceptions import BadSignatureError, CryptoError
-from nacl.signing import SigningKey
-
-from .library.signing import parse_public_key, public_key_hex
+if TYPE_CHECKING:
+    from nacl.signing import SigningKey
 
 PROTOCOL = "contentserver-push/1"
 KEY_HEADER = "X-Push-Key"              # the school's public key, 64 hex digits
@@ -38,6 +37,7 @@ def canonical(method: str, path: str, session: str, sequence: int, body: bytes) 
 def sign_request(key: SigningKey, method: str, path: str, session: str, sequence: int,
                  body: bytes) -> dict[str, str]:
     """The headers a school adds to one push request."""
+    from .library.signing import public_key_hex   # PyNaCl loaded when a push is signed or checked, not at start
     signature = key.sign(canonical(method, path, session, sequence, body)).signature
     return {KEY_HEADER: public_key_hex(key), SESSION_HEADER: session, SEQUENCE_HEADER: str(sequence),
             SIGNATURE_HEADER: signature.hex()}
@@ -46,6 +46,8 @@ def sign_request(key: SigningKey, method: str, path: str, session: str, sequence
 def verify_request(headers: dict[str, str], method: str, path: str, body: bytes) -> SignedRequest:
     """Check one request's signature against the key it names; the caller checks the key is a known school's
     and that the session and sequence are fresh."""
+    from nacl.exceptions import BadSignatureError, CryptoError   # PyNaCl: only a hub checks pushes
+    from .library.signing import parse_public_key
     try:
         public_key = headers[KEY_HEADER].strip().lower()
         session = headers[SESSION_HEADER].strip()

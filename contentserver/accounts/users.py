@@ -4,25 +4,33 @@ from __future__ import annotations
 import re
 import secrets
 from functools import cache
+from typing import TYPE_CHECKING
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..db import db
 from ..models import User
 
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
+
 ROLES = ("admin", "teacher")
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
 MIN_PASSWORD = 8
-_hasher = PasswordHasher()
+
+
+@cache
+def _hasher() -> PasswordHasher:
+    """argon2, loaded by the first login or password change: a server students use never needs it (RSS)."""
+    from argon2 import PasswordHasher
+    return PasswordHasher()
 
 
 @cache
 def _dummy_hash() -> str:
     """A hash to verify unknown names against; made on first login, not at import (cold start)."""
-    return _hasher.hash(secrets.token_hex(16))
+    return _hasher().hash(secrets.token_hex(16))
 
 
 class AccountError(ValueError):
@@ -47,7 +55,7 @@ def create_user(username: str, password: str, role: str = "teacher", display_nam
     if find_user(username) is not None:
         raise AccountError(_("The user name %(name)s is taken.", name=username))
     user = User(username=username, display_name=display_name.strip()[:100] or username, role=role,
-                password_hash=_hasher.hash(password), disabled=False, session_token=secrets.token_hex(16))
+                password_hash=_hasher().hash(password), disabled=False, session_token=secrets.token_hex(16))
     db.session.add(user)
     db.session.commit()
     return user
@@ -63,15 +71,16 @@ def list_users() -> list[User]:
 
 def verify_login(username: str, password: str) -> User | None:
     """The enabled account these credentials open, or None; unknown names cost as much time as known ones."""
+    from argon2.exceptions import InvalidHashError, VerificationError
     user = find_user(username)
     try:
-        _hasher.verify(user.password_hash if user else _dummy_hash(), password)
+        _hasher().verify(user.password_hash if user else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return None
     if user is None or user.disabled:
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+    if _hasher().check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher().hash(password)
         db.session.commit()
     return user
 
@@ -79,7 +88,7 @@ def verify_login(username: str, password: str) -> User | None:
 def set_password(user: User, password: str) -> None:
     """Reset a password; every existing session of the account ends."""
     check_password_rules(password)
-    user.password_hash = _hasher.hash(password)
+    user.password_hash = _hasher().hash(password)
     user.session_token = secrets.token_hex(16)
     db.session.commit()
 
