@@ -56,6 +56,13 @@ class Unprocessable(AppError):
     title = _l("Cannot accept this content")
 
 
+class ClientGone(AppError):
+    """The client closed the connection while its request waited its turn: nobody would read the answer
+    (nginx's 499), so the work is skipped."""
+
+    status = 499
+
+
 class Busy(AppError):
     status = 503
     title = _l("The server is busy, try again in a moment")

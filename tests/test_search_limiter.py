@@ -5,9 +5,13 @@ import threading
 import time
 
 import pytest
+from conftest import import_into, lesson_spec
 
-from contentserver.errors import Busy
+from contentserver.errors import Busy, ClientGone
 from contentserver.search.limiter import SearchLimiter
+
+HEART = lesson_spec("heart-en", title="The human heart", subject="science", grade=8,
+                    body="# The human heart\n\nThe heart pumps blood through the arteries and veins.\n")
 
 
 def test_searches_over_the_limit_and_the_queue_are_turned_away_at_once(app):
@@ -92,3 +96,25 @@ def test_searches_up_to_max_waiting_are_queued_not_turned_away(app):
     for waiter in waiters:
         waiter.join(120)
     assert outcomes == ["ran", "ran", "ran"]
+
+
+def test_a_search_whose_client_left_while_it_waited_is_skipped_and_frees_its_slot(app):
+    limiter = SearchLimiter(slots=1, wait_seconds=1.0)
+    with app.test_request_context():
+        with pytest.raises(ClientGone):
+            with limiter.slot(gone=lambda: True):
+                pytest.fail("the search ran for a client that had left")
+        with limiter.slot(gone=lambda: False):  # the slot was given back: the next search runs at once
+            pass
+
+
+@pytest.mark.parametrize("path", ["/search", "/api/search"])
+def test_search_for_a_client_that_left_answers_499_and_runs_nothing(app, make_library, path):
+    import_into(app, make_library([HEART]))
+    client = app.test_client()
+    left = client.get(path, query_string={"q": "heart"}, environ_base={"waitress.client_disconnected": lambda: True})
+    assert left.status_code == 499
+    assert len(app.extensions["search_cache"]) == 0  # no search ran, so none was kept
+    here = client.get(path, query_string={"q": "heart"}, environ_base={"waitress.client_disconnected": lambda: False})
+    assert here.status_code == 200 and b"heart-en" in here.data
+    assert len(app.extensions["search_cache"]) == 1

@@ -171,6 +171,9 @@ class ResultCache:
         self._entries: OrderedDict[tuple, Results] = OrderedDict()
         self._lock = threading.Lock()
 
+    def __len__(self) -> int:
+        return len(self._entries)
+
     def get(self, key: tuple) -> Results | None:
         with self._lock:
             found = self._entries.get(key)

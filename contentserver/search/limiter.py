@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, Iterator
 
 from flask_babel import lazy_gettext as _l
 
-from ..errors import Busy
+from ..errors import Busy, ClientGone
 
 
 class SearchLimiter:
@@ -43,11 +43,15 @@ class SearchLimiter:
                 self._waiting -= 1
 
     @contextmanager
-    def slot(self) -> Iterator[None]:
+    def slot(self, gone: Callable[[], bool] | None = None) -> Iterator[None]:
+        """A turn to search; `gone()` tells, once the turn comes, whether the client has left meanwhile (closed
+        the page, searched again): its search is then skipped with ClientGone instead of run for nobody."""
         if not self._acquire():
             raise Busy(str(_l("Many people are searching right now. Please try again in a moment; "
                               "browsing the library still works.")))
         try:
+            if gone is not None and gone():
+                raise ClientGone()
             yield
         finally:
             self._slots.release()

@@ -57,7 +57,8 @@ def run_search(text: str, filters: Filters, page: int, per_page: int, snippets: 
     cached = search(extensions["indexer"], text, cache=extensions["search_cache"], cached_only=True, **arguments)
     if cached is not None:
         return cached
-    with extensions["search_limiter"].slot():
+    # waitress's own check (run.py asks it to watch connections while their requests run)
+    with extensions["search_limiter"].slot(gone=request.environ.get("waitress.client_disconnected")):
         return search(extensions["indexer"], text, cache=extensions["search_cache"], **arguments)
 
 
