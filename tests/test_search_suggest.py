@@ -38,3 +38,21 @@ def test_empty_and_symbol_only_queries_suggest_nothing():
     suggester = TitleSuggester()
     for text in ("", "   ", "***", "\"", "~:"):
         assert suggester.suggest(text, 1, lambda: ROWS, 8) == []
+
+
+def test_titles_and_ids_come_back_letter_for_letter_in_every_script():
+    found = TitleSuggester().suggest("сайғ", 1, lambda: ROWS, 8)
+    assert [(item.id, item.title, item.lang) for item in found] == [("saiga-kk", "Сайғақ — дала киігі", "kk")]
+    found = TitleSuggester().suggest("photosynthesis air", 1, lambda: ROWS, 8)
+    assert [(item.id, item.title) for item in found] == [("photo-long", ROWS[4][1])]
+
+
+def test_a_library_with_more_distinct_title_words_than_fit_in_two_bytes_still_finds_them():
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    names = [letters[i // 26 ** 3 % 26] + letters[i // 26 ** 2 % 26] + letters[i // 26 % 26] + letters[i % 26]
+             for i in range(70_000)]
+    rows = [(f"l-{n}", f"Lesson qq{name}", "en") for n, name in enumerate(names)]
+    suggester = TitleSuggester()
+    assert ids(suggester.suggest("qqzzzz", 1, lambda: rows, 8)) == []
+    assert ids(suggester.suggest("lesson qqczzz", 1, lambda: rows, 8)) == [f"l-{names.index('czzz')}"]
+    assert ids(suggester.suggest("qqaaab", 1, lambda: rows, 8)) == ["l-1"]

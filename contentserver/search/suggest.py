@@ -23,12 +23,19 @@ class Suggestion:
     lang: str
 
 
-def _joined(texts: list[str]) -> tuple[str, array]:
-    """Strings as one string and where each starts (and the last ends)."""
+def _joined(texts: list[str]) -> tuple[bytes, array]:
+    """Strings as one UTF-8 string and where each starts (and the last ends), in bytes: one Cyrillic letter in a
+    joined str made every letter 2 bytes (100,000 titles: 7.5 MiB as str, 6.1 MiB as UTF-8; ids 1 byte each)."""
+    encoded = [text.encode("utf-8") for text in texts]
     starts = array("I", [0])
-    for text in texts:
-        starts.append(starts[-1] + len(text))
-    return "".join(texts), starts
+    for data in encoded:
+        starts.append(starts[-1] + len(data))
+    return b"".join(encoded), starts
+
+
+def _numbers(count: int) -> array:
+    """An array for numbers below `count`: 2 bytes each while they fit (title words number in the thousands)."""
+    return array("H" if count <= 1 << 16 else "I")
 
 
 def _give_back_freed_heap() -> None:
@@ -68,10 +75,10 @@ class _Table:
         self.langs = array("B", [self.lang_names.index(langs[i]) for i in order])
         del ids, langs, order
         seen: dict[str, int] = {}
-        self.title_keys, self.title_key_starts = array("I"), array("I", [0])
+        first_seen, self.title_key_starts = array("I"), array("I", [0])
         for title in titles:
-            self.title_keys.extend(seen.setdefault(key, len(seen)) for key in dict.fromkeys(map(fold, words(title))))
-            self.title_key_starts.append(len(self.title_keys))
+            first_seen.extend(seen.setdefault(key, len(seen)) for key in dict.fromkeys(map(fold, words(title))))
+            self.title_key_starts.append(len(first_seen))
         self.texts, self.text_starts = _joined(titles)
         del titles
         self.keys = sorted(seen)
@@ -79,8 +86,9 @@ class _Table:
         for number, key in enumerate(self.keys):
             renumber[seen[key]] = number
         del seen
-        for n, first_seen in enumerate(self.title_keys):
-            self.title_keys[n] = renumber[first_seen]
+        self.title_keys = _numbers(len(self.keys))
+        self.title_keys.extend(renumber[n] for n in first_seen)
+        del first_seen
         self.holders, self.holder_starts = self._holders(len(self.keys))
 
     def _holders(self, key_count: int) -> tuple[array, array]:
@@ -102,11 +110,11 @@ class _Table:
 
     def title(self, i: int) -> str:
         start, end = self._ends(self.text_starts, i)
-        return self.texts[start:end]
+        return self.texts[start:end].decode("utf-8")
 
     def suggestion(self, i: int) -> Suggestion:
         start, end = self._ends(self.id_starts, i)
-        return Suggestion(self.ids[start:end], self.title(i), self.lang_names[self.langs[i]])
+        return Suggestion(self.ids[start:end].decode("utf-8"), self.title(i), self.lang_names[self.langs[i]])
 
     def holding(self, key_number: int) -> array:
         start, end = self._ends(self.holder_starts, key_number)
