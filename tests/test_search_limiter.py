@@ -118,3 +118,24 @@ def test_search_for_a_client_that_left_answers_499_and_runs_nothing(app, make_li
     here = client.get(path, query_string={"q": "heart"}, environ_base={"waitress.client_disconnected": lambda: False})
     assert here.status_code == 200 and b"heart-en" in here.data
     assert len(app.extensions["search_cache"]) == 1
+
+
+def test_a_freed_slot_goes_to_the_search_that_waited_longest_not_to_a_newcomer(app):
+    limiter = SearchLimiter(slots=1, wait_seconds=30.0, max_waiting=4)
+    order: list[str] = []
+
+    def waiter() -> None:
+        with limiter.slot():
+            order.append("waited")
+
+    with app.test_request_context():
+        with limiter.slot():
+            queued = threading.Thread(target=waiter)
+            queued.start()
+            deadline = time.monotonic() + 30
+            while limiter.waiting < 1 and time.monotonic() < deadline:
+                time.sleep(0.01)
+        with limiter.slot():  # asked the instant the slot was freed: it waits its turn behind the other
+            order.append("newcomer")
+    queued.join(60)
+    assert order == ["waited", "newcomer"]
