@@ -88,6 +88,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SEARCH_TIME_BUDGET_SECONDS", 1.0, float,
             "Longest time one search may rank documents; it then answers with what it found so far."),
     Setting("SEARCH_MAX_QUERY_CHARS", 200, int, "Longer search queries are cut to this many characters."),
+    Setting("SEARCH_BUILD_MEMORY_MB", 64.0, float,
+            "Postings an index build or a big import holds in memory before writing them as a segment."),
     Setting("SEARCH_BUILD_MEMORY_MB", 32.0, float,
             "Postings an index build or a big import holds in memory before writing them as a segment."),
     Setting("TRUSTED_PROXY_COUNT", 0, int,

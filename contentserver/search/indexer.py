@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from whoosh import index
@@ -25,7 +26,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import StructFile
 from whoosh.index import LockError
 from whoosh.searching import Searcher
-from whoosh.util.filelock import try_for
+from whoosh.util.filelock import FileLock, try_for
 
 from ..db import db
 from ..errors import Rebuilding
@@ -34,11 +35,15 @@ from ..models import Lesson
 from . import pending
 from .schema import INDEX_FORMAT, build_schema, lesson_document
 from .scoring import Ranker
+from .segments import write
 
 log = logging.getLogger(__name__)
 POINTER = "CURRENT"
 FORMAT_FILE = "FORMAT"  # in each generation: the INDEX_FORMAT it was written in
 WRITE_LOCK = "MAIN_WRITELOCK"  # the lock file of Whoosh's writer in a generation
+BUILD_LOCK = "BUILD_LOCK"  # held while a generation is built (there may be no live one to lock)
+PART = ".part"  # a generation's folder while it is built; renamed once complete
+TEMP = "MAIN.tmp"  # Whoosh's temporary folder in a generation (cleared by the writer that finishes)
 WRITE_LOCK_SECONDS = 30.0
 CHECK_SECONDS = 0.2
 BATCH = 500
@@ -100,16 +105,23 @@ class Indexer:
             os.fsync(out.fileno())
         os.replace(tmp, self.root / POINTER)
 
-    def _new_generation(self) -> tuple[str, index.Index]:
-        generation = time.strftime("g%Y%m%d-%H%M%S-") + os.urandom(3).hex()
-        folder = self.root / generation
-        folder.mkdir()
-        (folder / FORMAT_FILE).write_text(str(INDEX_FORMAT))
-        return generation, _Storage(str(folder)).create_index(self.schema)
+    def _remove_leftovers(self) -> None:
+        """Remove what a killed build or update left behind (half-built generations, Whoosh's temporary folder),
+        unless another process is writing them right now."""
+        generation = self.current_generation()
+        places = [(self.root / BUILD_LOCK, list(self.root.glob("*" + PART)))]
+        if generation:
+            places.append((self.root / generation / WRITE_LOCK, [self.root / generation / TEMP]))
+        for lock_file, folders in places:
+            lock = FileLock(str(lock_file))
+            if lock.acquire():
+                for folder in folders:
+                    shutil.rmtree(folder, ignore_errors=True)
+                lock.release()
 
     def _remove_old_generations(self, keep: set[str]) -> None:
         for folder in self.root.iterdir():
-            if folder.is_dir() and folder.name not in keep:
+            if folder.is_dir() and folder.name not in keep and not folder.name.endswith(PART):
                 shutil.rmtree(folder, ignore_errors=True)
 
     def _usable(self, generation: str | None) -> bool:
@@ -126,6 +138,7 @@ class Indexer:
     def ensure_built(self) -> None:
         """At every start: an index that needs building is built at once only when there is nothing to index (a
         new data folder); with lessons, that is the web server's background rebuild (rebuild_if_outdated)."""
+        self._remove_leftovers()
         if not self.outdated():
             self._apply_pending()  # left by a rebuild or an update that stopped half-way
         elif db.session.scalar(select(Lesson.id).where(Lesson.status == "published").limit(1)) is None:
@@ -179,31 +192,23 @@ class Indexer:
         with self._write_lock:
             while True:
                 generation = self.current_generation()
-                writer = _open_dir(self.root / generation).writer(timeout=WRITE_LOCK_SECONDS, compound=False)
-                if generation == self.current_generation():
+                with self._locked(self.root / generation / WRITE_LOCK):
+                    if generation != self.current_generation():
+                        continue  # a rebuild switched generations while we waited for the lock
+                    write(_open_dir(self.root / generation), self._documents(ids), replace=True,
+                          budget_mb=current_app.config["SEARCH_BUILD_MEMORY_MB"])
                     break
-                writer.cancel()  # a rebuild switched generations while we waited for the lock
-            try:
-                for lesson_id, doc in self._documents(ids):
-                    if doc is None:
-                        writer.delete_by_term("id", lesson_id)
-                    else:
-                        writer.update_document(**doc)
-            except BaseException:
-                writer.cancel()
-                raise
-            writer.commit()
         self.refresh(force=True)
 
     @contextmanager
-    def _locked(self, generation: str | None) -> Iterator[None]:
-        """Hold a generation's Whoosh write lock (without opening it: an older format may not open)."""
-        if generation is None:
+    def _locked(self, lock_file: Path | None) -> Iterator[None]:
+        """Hold a lock file, e.g. a generation's Whoosh write lock (without opening it: an old format may not)."""
+        if lock_file is None:
             yield
             return
-        lock = _Storage(str(self.root / generation)).lock(WRITE_LOCK)
+        lock = FileLock(str(lock_file))
         if not try_for(lock.acquire, timeout=WRITE_LOCK_SECONDS, delay=0.1):
-            raise LockError(f"the search index {generation} is being written by another process")
+            raise LockError(f"the search index ({lock_file.parent.name}) is being written by another process")
         try:
             yield
         finally:
@@ -213,7 +218,7 @@ class Indexer:
         """Index every published lesson into a new generation, then switch to it atomically."""
         with self._write_lock:
             old = self.current_generation()
-            with self._locked(old):
+            with self._locked(self.root / old / WRITE_LOCK if old else None), self._locked(self.root / BUILD_LOCK):
                 if only_if_outdated and not self.outdated():
                     return  # another process rebuilt it while we waited for the lock
                 generation = self._build()
@@ -223,19 +228,19 @@ class Indexer:
         self.refresh(force=True)
 
     def _build(self) -> str:
-        generation, ix = self._new_generation()
+        """A new generation of every published lesson, built in a .part folder (a kill leaves only that)."""
+        for leftover in self.root.glob("*" + PART):  # we hold the build lock: no one else builds these
+            shutil.rmtree(leftover, ignore_errors=True)
+        generation = time.strftime("g%Y%m%d-%H%M%S-") + os.urandom(3).hex()
+        folder = self.root / (generation + PART)
+        folder.mkdir()
         try:
-            writer = ix.writer(limitmb=128, compound=False)  # files read in place, never copied
-            try:
-                for _lesson_id, doc in self._documents(None):
-                    if doc is not None:
-                        writer.add_document(**doc)
-            except BaseException:
-                writer.cancel()
-                raise
-            writer.commit(optimize=True)
+            (folder / FORMAT_FILE).write_text(str(INDEX_FORMAT))
+            write(_Storage(str(folder)).create_index(self.schema), self._documents(None), replace=False,
+                  budget_mb=current_app.config["SEARCH_BUILD_MEMORY_MB"])
+            folder.rename(self.root / generation)
         except BaseException:
-            shutil.rmtree(self.root / generation, ignore_errors=True)
+            shutil.rmtree(folder, ignore_errors=True)
             raise
         return generation
 
