@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import heapq
 from bisect import bisect_right
+from itertools import accumulate
+from operator import itemgetter
 import math
 import threading
 import time
@@ -29,9 +31,11 @@ def _blocks(matcher: Matcher) -> Iterator[tuple[Sequence[int], Sequence[float]]]
     """The (ids, weights) of a posting list, a block at a time (whoosh3 3.54's block reader, pinned)."""
     if isinstance(matcher, W3LeafMatcher):
         while matcher.is_active():
-            matcher._read_ids()
-            matcher._read_weights()
-            yield matcher._ids, matcher._weights
+            matcher._read_data()  # the block's pickled (id gaps, weights, …); Whoosh undoes the gaps in a generator
+            gaps, weights = matcher._data[0], matcher._data[1]
+            if weights is None or isinstance(weights, float):  # every posting weighs the same
+                weights = [1.0 if weights is None else weights] * len(gaps)
+            yield list(accumulate(gaps)), weights
             matcher._next_block()
     elif isinstance(matcher, ListMatcher):  # a short list inlined in the term dictionary
         ids = matcher._ids
@@ -175,9 +179,17 @@ class Ranker:
         if dropped or allowed is not None:
             for doc in [doc for doc in scores if doc in dropped or (allowed is not None and doc not in allowed)]:
                 del scores[doc]
-        return heapq.nlargest(limit, scores.items(), key=_best_first), timed_out
+        return _best(scores, limit), timed_out
+
+
+def _best(scores: dict[int, float], limit: int) -> list[tuple[int, float]]:
+    """The `limit` best (document, score) pairs: higher score first, on a tie the lower document (Whoosh's
+    order). Picked by score alone (a C key), unless a tie straddles the cut, which needs the two-part key."""
+    top = heapq.nlargest(limit + 1, scores.items(), key=itemgetter(1))
+    if len(top) > limit and top[limit][1] == top[limit - 1][1]:
+        return heapq.nlargest(limit, scores.items(), key=_best_first)
+    return sorted(top[:limit], key=_best_first, reverse=True)
 
 
 def _best_first(item: tuple[int, float]) -> tuple[float, int]:
-    """Higher score first; on a tie, the lower document number (Whoosh's order)."""
     return item[1], -item[0]
