@@ -31,14 +31,21 @@ BROWSER = {"Accept-Encoding": "gzip, deflate"}  # what phones and browsers send;
 console = Console(highlight=False, width=130)
 
 
-def rounds_of(targets: dict[str, tuple], rounds: int = ROUNDS) -> dict[str, list[LoadResult]]:
-    """Rounds alternating between targets: name -> (base URL, one path list per round[, request headers])."""
+def rounds_of(targets: dict[str, tuple], rounds: int = ROUNDS) -> tuple[dict[str, list[LoadResult]],
+                                                                          dict[str, list[float]]]:
+    """Rounds alternating between targets: name -> (servers that answer, base URL, one path list per round[,
+    request headers]); each round's result and the CPU milliseconds its servers spent per request."""
     results: dict[str, list[LoadResult]] = {name: [] for name in targets}
+    cpu_ms: dict[str, list[float]] = {name: [] for name in targets}
     for r in range(rounds):
-        for name, (base_url, per_round, *headers) in targets.items():
-            results[name].append(run_load(base_url, per_round[r % len(per_round)], SECONDS, CONNECTIONS,
-                                          headers=headers[0] if headers else None))
-    return results
+        for name, (servers, base_url, per_round, *headers) in targets.items():
+            before = sum(server.cpu_s() for server in servers)
+            result = run_load(base_url, per_round[r % len(per_round)], SECONDS, CONNECTIONS,
+                              headers=headers[0] if headers else None)
+            used = sum(server.cpu_s() for server in servers) - before
+            results[name].append(result)
+            cpu_ms[name].append(1000 * used / max(1, result.requests))
+    return results, cpu_ms
 
 
 def sequential_ms(base_url: str, paths: Sequence[str]) -> list[float]:
@@ -93,22 +100,26 @@ def main() -> dict:
         weights, assets = page_weights(app.base_url, lessons)  # also warms the page cache
         page_weights(front.base_url, lessons)  # and nginx's cache, so both start warm
         gzipped = [len(fetch(app.base_url, path, BROWSER)[2]) for path in lessons]  # what a phone downloads
+        for server in (app, front):  # the as-you-type table is built on the first suggestion (once per library
+            fetch(server.base_url, ours["suggest"][0][0])  # version, ~0.5 s): not a cost of every round
         kiwix_weights, kiwix_assets = page_weights(kiwix.base_url, [article_path(hot_ids[0])])
         sequential_ms(kiwix.base_url, [article_path(i) for i in hot_ids])
         figures["kiwix_suggest_one_client_ms"] = statistics.median(
             sequential_ms(kiwix.base_url, [suggest_path(p) for p in prefixes()[:KIWIX_SUGGESTS]]))
         idle = {"contentserver": app.rss_mib(), "kiwix-serve": kiwix.rss_mib()}
         console.print(f"  load: {figures['load']}; every server up, rounds alternate between them")
-        targets = {"nginx static file": (static.base_url, [["/file"]]), "Flask hello (waitress)": (hello.base_url, [["/"]]),
-                   "kiwix-serve article": (kiwix.base_url, [[article_path(i) for i in hot_ids]]),
-                   "kiwix-serve full-text search": (kiwix.base_url, [[search_path(q) for q in b] for b in queries])}
+        targets = {"nginx static file": ([static], static.base_url, [["/file"]]),
+                   "Flask hello (waitress)": ([hello], hello.base_url, [["/"]]),
+                   "kiwix-serve article": ([kiwix], kiwix.base_url, [[article_path(i) for i in hot_ids]]),
+                   "kiwix-serve full-text search": ([kiwix], kiwix.base_url,
+                                                    [[search_path(q) for q in b] for b in queries])}
         for name, per_round in ours.items():
-            targets[f"waitress {name}"] = (app.base_url, per_round)
-            targets[f"nginx front {name}"] = (front.base_url, per_round)
+            targets[f"waitress {name}"] = ([app], app.base_url, per_round)
+            targets[f"nginx front {name}"] = ([front, behind], front.base_url, per_round)
             if name == "lesson":  # and as a phone asks for it: gzip, sent as cached (no work per request)
-                targets["waitress lesson, gzip"] = (app.base_url, per_round, BROWSER)
-                targets["nginx front lesson, gzip"] = (front.base_url, per_round, BROWSER)
-        results = rounds_of(targets)
+                targets["waitress lesson, gzip"] = ([app], app.base_url, per_round, BROWSER)
+                targets["nginx front lesson, gzip"] = ([front, behind], front.base_url, per_round, BROWSER)
+        results, cpu_ms = rounds_of(targets)
         figures["rss_mib"] = {"contentserver idle": idle["contentserver"], "contentserver after load": app.rss_mib(),
                               "contentserver behind nginx after load": behind.rss_mib(),
                               "nginx front after load": front.rss_mib(), "kiwix-serve idle": idle["kiwix-serve"],
@@ -118,7 +129,8 @@ def main() -> dict:
                              "contentserver css": assets["css"],
                              "contentserver js": assets["js"], "kiwix-serve html": kiwix_weights[0],
                              "kiwix-serve css+js": kiwix_assets["css"] + kiwix_assets["js"]}
-    figures["results"] = {name: vars(median_result(rs)) | {"ok_rps": statistics.median(map(ok_rps, rs))}
+    figures["results"] = {name: vars(median_result(rs)) | {"ok_rps": statistics.median(map(ok_rps, rs)),
+                                                            "cpu_ms": statistics.median(cpu_ms[name])}
                           for name, rs in results.items()}
     figures["ratios"] = _ratios(results)
     figures["scaling"] = scaling.measure()
@@ -148,11 +160,11 @@ def _verdict(ok: bool) -> str:
 
 def _print(figures: dict) -> None:
     load = Table(title=f"Peers on the same {LESSONS:,} lessons: {figures['load']} (medians)")
-    for column in ("server / page", "ok req/s", "p50 ms", "p95 ms", "p99 ms", "failed/round"):
+    for column in ("server / page", "ok req/s", "p50 ms", "p95 ms", "p99 ms", "failed/round", "CPU ms/req"):
         load.add_column(column, justify="left" if column == "server / page" else "right")
     for name, r in figures["results"].items():
         load.add_row(name, f"{r['ok_rps']:,.0f}", f"{r['p50_ms']:.1f}", f"{r['p95_ms']:.1f}", f"{r['p99_ms']:.1f}",
-                     f"{r['errors'] + r['bad_status']:,}")
+                     f"{r['errors'] + r['bad_status']:,}", f"{r['cpu_ms']:.2f}")
     console.print(load)
     scaling.print_table(figures["scaling"], console)
     pi.print_table(figures["pi"], console)
@@ -178,6 +190,10 @@ def _print(figures: dict) -> None:
         row(f"{name} page ÷ kiwix-serve full-text search", f"{value:.2f}×", "≥ 1.5×", value >= 1.5)
     for name in ("waitress search", "nginx front search", "waitress api_search"):
         row(f"{name} p95", f"{res[name]['p95_ms']:.1f} ms", "< 50 ms", res[name]["p95_ms"] < 50)
+    kiwix_search = res["kiwix-serve full-text search"]
+    row("(CPU per search: waitress page / /api/search / kiwix-serve, all its threads)",
+        f"{res['waitress search']['cpu_ms']:.1f} / {res['waitress api_search']['cpu_ms']:.1f} / "
+        f"{kiwix_search['cpu_ms']:.1f} ms", "", None)
     for name in ("waitress suggest", "nginx front suggest"):
         r = res[name]
         row(f"{name}, 16 clients", f"{r['ok_rps']:,.0f} req/s, {r['errors'] + r['bad_status']} failed",

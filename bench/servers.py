@@ -94,6 +94,16 @@ class Server:
     def rss_mib(self) -> float:
         return rss_kib(self.process.pid) / 1024
 
+    def cpu_s(self) -> float:
+        """CPU seconds the server and its children (nginx's workers) have used so far."""
+        total = 0.0
+        for member in _descendants(self.process.pid):
+            try:
+                total += cpu_seconds(member)
+            except OSError:
+                continue
+        return total
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
