@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections import deque
 from contextlib import contextmanager
 from typing import Callable, Iterator
@@ -22,8 +21,8 @@ class SearchLimiter:
     def __init__(self, slots: int, wait_seconds: float, max_waiting: int | None = None):
         self._free = slots
         self._max_waiting = slots if max_waiting is None else max_waiting
-        self._line: deque[object] = deque()  # waiting searches, first come first served
-        self._changed = threading.Condition()
+        self._line: deque[threading.Event] = deque()  # waiting searches, first come first served
+        self._lock = threading.Lock()
         self.wait_seconds = wait_seconds
 
     @property
@@ -32,33 +31,31 @@ class SearchLimiter:
         return len(self._line)
 
     def _acquire(self) -> bool:
-        """A slot, in turn: a newcomer never takes a freed slot before those already waiting (with a plain
-        semaphore it could, and under a storm the waiters ran out their time and were turned away)."""
-        with self._changed:
+        """A slot, in turn: a freed slot passes straight to the longest waiter, so a newcomer never takes it
+        first (with a plain semaphore it could, and under a storm the waiters ran out their time and were turned
+        away), and one release wakes one thread."""
+        with self._lock:
             if self._free and not self._line:
                 self._free -= 1
                 return True
             if len(self._line) >= self._max_waiting:
                 return False
-            ticket = object()
-            self._line.append(ticket)
-            deadline = time.monotonic() + self.wait_seconds
-            try:
-                while not (self._free and self._line[0] is ticket):
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 0:
-                        return False
-                    self._changed.wait(remaining)
-                self._free -= 1
+            turn = threading.Event()
+            self._line.append(turn)
+        if turn.wait(self.wait_seconds):
+            return True
+        with self._lock:
+            if turn.is_set():  # handed the slot just as the wait ran out: it is ours
                 return True
-            finally:
-                self._line.remove(ticket)
-                self._changed.notify_all()  # the next in line looks again
+            self._line.remove(turn)
+            return False
 
     def _release(self) -> None:
-        with self._changed:
-            self._free += 1
-            self._changed.notify_all()
+        with self._lock:
+            if self._line:
+                self._line.popleft().set()
+            else:
+                self._free += 1
 
     @contextmanager
     def slot(self, gone: Callable[[], bool] | None = None) -> Iterator[None]:
