@@ -9,6 +9,7 @@ order, so document numbers are those one writer would give). Whoosh 3.54's write
 from __future__ import annotations
 
 import heapq
+import itertools
 from collections.abc import Iterable, Iterator
 
 from whoosh import index
@@ -59,7 +60,8 @@ class BoundedWriter:
         self.writer.delete_by_term(field, text)
 
     def cancel(self) -> None:
-        self.writer.cancel()
+        if not self.writer.is_closed:  # (it is when a segment's commit or a merge failed)
+            self.writer.cancel()
 
     def commit(self) -> None:
         if not self.small and not self.merged:  # it all fit in one segment: Whoosh's policy merges small ones
@@ -89,13 +91,25 @@ def write(ix: index.Index, documents: Iterable[tuple[str, dict | None]], replace
     writer.commit()
 
 
-def _postings(reader: SegmentReader, base: int, docmap: dict[int, int] | None) -> Iterator[tuple]:
-    """A segment's postings in (field, term, docnum) order, numbered from base (deleted documents left out)."""
-    for fieldname, text, docnum, weight, value in reader.iter_postings():
-        if docmap is None:
-            yield fieldname, text, base + docnum, weight, value
-        elif docnum in docmap:
-            yield fieldname, text, docmap[docnum], weight, value
+def _terms(reader: SegmentReader, n: int) -> Iterator[tuple[str, bytes, int]]:
+    for fieldname, text in reader.all_terms():
+        yield fieldname, text, n
+
+
+def _postings(sources: list[tuple[SegmentReader, int, dict[int, int] | None]]) -> Iterator[tuple]:
+    """The segments' postings in (field, term, docnum) order, each numbered from its base (deleted documents left
+    out): only the terms are merged; a term's lists follow each other in segment order, as their documents do."""
+    terms = heapq.merge(*(_terms(reader, n) for n, (reader, _, _) in enumerate(sources)))
+    for (fieldname, text), group in itertools.groupby(terms, key=lambda term: term[:2]):
+        for _, _, n in group:
+            reader, base, docmap = sources[n]
+            matcher = reader.postings(fieldname, text)
+            while matcher.is_active():
+                docnum = matcher.id()
+                if docmap is None or docnum in docmap:
+                    yield (fieldname, text, base + docnum if docmap is None else docmap[docnum], matcher.weight(),
+                           matcher.value())
+                matcher.next()
 
 
 def merge(ix: index.Index, names: list[str]) -> str:
@@ -116,11 +130,11 @@ def merge(ix: index.Index, names: list[str]) -> str:
                     for field in writer.schema.scorable_names():
                         totals[field] = before.get(field, 0) + reader.field_length(field)
             readers.append(SegmentReader(writer.storage, writer.schema, writer.segments[i]))  # two files open
-            sources.append(_postings(readers[-1], base, docmap))
+            sources.append((readers[-1], base, docmap))
         writer.perdocwriter.close()
         lengths = writer.per_document_reader()
         try:
-            writer.fieldwriter.add_postings(writer.schema, lengths, heapq.merge(*sources))
+            writer.fieldwriter.add_postings(writer.schema, lengths, _postings(sources))
         finally:
             lengths.close()
         writer._close_segment()
