@@ -13,17 +13,24 @@ from contentserver.library.importer import ImportLimits, import_if_empty
 from contentserver.search.background import rebuild_in_background
 from contentserver.startup import app_or_exit
 
-M_ARENA_MAX = -8  # mallopt(3)
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD, M_ARENA_MAX = -1, -3, -8  # mallopt(3)
+# glibc's tunables: (parameter, value, the environment variable that still decides if set).
+MALLOC_TUNING = ((M_ARENA_MAX, 2, "MALLOC_ARENA_MAX"),
+                 (M_MMAP_THRESHOLD, 128 * 1024, "MALLOC_MMAP_THRESHOLD_"),
+                 (M_TRIM_THRESHOLD, 128 * 1024, "MALLOC_TRIM_THRESHOLD_"))
 
 
-def _two_malloc_arenas() -> None:
+def _tune_malloc() -> None:
     """glibc gives threads that allocate at once malloc arenas of their own (up to 8 per core), each keeping what
-    it freed; under one GIL two are plenty (~3 MiB less after load, docs/performance.md). Set before waitress
-    starts its threads; MALLOC_ARENA_MAX in the environment still decides."""
-    if "MALLOC_ARENA_MAX" in os.environ:
-        return
+    it freed; under one GIL two are plenty (~3 MiB less after load). And once a big block (a search's buffers,
+    the suggest table's build) is freed, glibc raises its mmap threshold up to 32 MiB, so later big blocks come
+    from the heap and stay there: the default 128 KiB held fixed gives them back (100,000 lessons, after search
+    load: 99.4 -> 92.5 MiB; docs/performance.md). Set before waitress starts its threads."""
     try:
-        ctypes.CDLL(None).mallopt(M_ARENA_MAX, 2)
+        libc = ctypes.CDLL(None)
+        for parameter, value, variable in MALLOC_TUNING:
+            if variable not in os.environ:
+                libc.mallopt(parameter, value)
     except (OSError, AttributeError):  # not glibc: nothing to tune
         pass
 
@@ -36,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=24, help="worker threads (default 24: searches waiting for "
                         "their turn each hold one, SEARCH_MAX_WAITING, and browsing keeps the rest)")
     args = parser.parse_args(argv)
-    _two_malloc_arenas()
+    _tune_malloc()
     app = app_or_exit("contentserver", args.data, 2)
     with app.app_context():
         try:
