@@ -26,11 +26,10 @@ class Suggestion:
 def _joined(texts: list[str]) -> tuple[bytes, array]:
     """Strings as one UTF-8 string and where each starts (and the last ends), in bytes: one Cyrillic letter in a
     joined str made every letter 2 bytes (100,000 titles: 7.5 MiB as str, 6.1 MiB as UTF-8; ids 1 byte each)."""
-    encoded = [text.encode("utf-8") for text in texts]
     starts = array("I", [0])
-    for data in encoded:
-        starts.append(starts[-1] + len(data))
-    return b"".join(encoded), starts
+    for text in texts:
+        starts.append(starts[-1] + len(text.encode("utf-8")))  # each freed at once: no peak of small objects
+    return "".join(texts).encode("utf-8"), starts
 
 
 def _numbers(count: int) -> array:
