@@ -90,8 +90,6 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SEARCH_MAX_QUERY_CHARS", 200, int, "Longer search queries are cut to this many characters."),
     Setting("SEARCH_BUILD_MEMORY_MB", 64.0, float,
             "Postings an index build or a big import holds in memory before writing them as a segment."),
-    Setting("SEARCH_BUILD_MEMORY_MB", 32.0, float,
-            "Postings an index build or a big import holds in memory before writing them as a segment."),
     Setting("TRUSTED_PROXY_COUNT", 0, int,
             "Reverse proxies in front of the server (1 behind the nginx of deploy/): their X-Forwarded-For/-Proto/"
             "-Host give the client's address (login throttling keys on it). 0 trusts none of those headers."),
