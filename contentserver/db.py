@@ -13,7 +13,9 @@ class Base(DeclarativeBase):
     pass
 
 
-db = SQLAlchemy(model_class=Base)
+# The pool keeps 5 connections and opens more while more threads need one (closed when given back): its default
+# cap of 5 + 10 made a 16th thread wait, up to 30 s, and waitress runs 24.
+db = SQLAlchemy(model_class=Base, engine_options={"max_overflow": -1})
 
 # SQLite's own page cache, per connection (its default is 2,000 KiB): the pool keeps up to 5 connections, each
 # filling its cache under search load (6-10 MiB at 20,000 and 100,000 lessons). The database file

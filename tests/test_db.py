@@ -28,3 +28,18 @@ def test_every_connection_of_the_pool_gets_the_small_page_cache(app):
             for c in connections:
                 c.close()
     assert sizes == [-PAGE_CACHE_KIB] * 3
+
+
+def test_as_many_threads_as_waitress_runs_each_get_a_connection_without_waiting(app):
+    with app.app_context():
+        engine = db.engine
+        connections = []
+        try:
+            for _ in range(30):   # more than waitress's threads; the default pool gave 15, then waited 30 s
+                connections.append(engine.connect())
+                connections[-1].exec_driver_sql("SELECT 1")
+        finally:
+            for c in connections:
+                c.close()
+        assert engine.pool.checkedout() == 0
+    assert len(connections) == 30
