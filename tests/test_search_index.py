@@ -34,6 +34,12 @@ def test_import_is_searchable_as_soon_as_it_returns(app, make_library):
     assert ids(app, "жүрек")[0] == "heart-kk"
 
 
+@pytest.mark.parametrize("path", ["/search", "/api/search", "/api/suggest"])
+def test_searching_an_empty_library_finds_nothing_without_an_error(app, path):
+    answer = app.test_client().get(path, query_string={"q": "water"})
+    assert answer.status_code == 200
+
+
 def test_cyrillic_query_finds_a_latin_only_lesson_and_back(app, make_library):
     import_into(app, make_library([JUREK, ROAD]))
     assert ids(app, "жол қозғалысы ережелері") == ["road-kk-latn"]

@@ -55,8 +55,8 @@ class Ranker:
 
     def __init__(self, searcher: Searcher):
         self.searcher = searcher
-        self.leaves: list[tuple[IndexReader, int]] = [(s.reader(), offset) for s, offset in
-                                                      searcher.leaf_searchers()]
+        self.leaves: list[tuple[IndexReader, int]] = [  # an empty index has one leaf without documents or terms
+            (s.reader(), offset) for s, offset in searcher.leaf_searchers() if s.reader().doc_count_all()]
         self.doc_count = max(1, searcher.doc_count_all())
         self._offsets = [offset for _reader, offset in self.leaves]
         self._dropped: set[int] | None = None
