@@ -127,6 +127,16 @@ def sample_client(sample_app):
 
 # --- a real server over HTTP ------------------------------------------------------------------------------
 
+def eventually(check: Callable[[], bool], seconds: float = 5.0) -> bool:
+    """Whether `check()` comes true within `seconds` (for what a background thread finishes)."""
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

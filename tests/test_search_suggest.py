@@ -1,6 +1,10 @@
 """As-you-type title suggestions: prefixes in either script, earlier words as prefixes, rebuilt on change."""
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from conftest import eventually
 from contentserver.search.suggest import TitleSuggester
 
 ROWS = [("saiga-kk", "Сайғақ — дала киігі", "kk"), ("pyth-ru", "Теорема Пифагора", "ru"),
@@ -31,7 +35,38 @@ def test_the_table_is_rebuilt_when_the_library_version_changes():
     suggester = TitleSuggester()
     assert ids(suggester.suggest("saig", 1, lambda: ROWS, 8)) == ["saiga-kk"]
     assert ids(suggester.suggest("saig", 1, lambda: [], 8)) == ["saiga-kk"]      # same version: kept
-    assert ids(suggester.suggest("saig", 2, lambda: [], 8)) == []                # new version: rebuilt
+    assert eventually(lambda: ids(suggester.suggest("saig", 2, lambda: [], 8)) == [])  # new version: rebuilt
+
+
+def test_after_a_change_the_old_table_answers_at_once_while_one_build_makes_the_new_one():
+    suggester, release, loads = TitleSuggester(), threading.Event(), []
+    assert ids(suggester.suggest("saig", 1, lambda: ROWS, 8)) == ["saiga-kk"]
+
+    def slow_new_rows():
+        loads.append(1)
+        release.wait(5)
+        return ROWS + [("saiga-new", "Saiga herds", "en")]
+
+    with ThreadPoolExecutor(16) as pool:
+        answers = list(pool.map(lambda _: ids(suggester.suggest("saig", 2, slow_new_rows, 8)), range(200)))
+    assert answers == [["saiga-kk"]] * 200 and loads == [1]  # the old table answered; one build is running
+    release.set()
+    assert eventually(lambda: ids(suggester.suggest("saig", 2, slow_new_rows, 8)) == ["saiga-new", "saiga-kk"])
+    assert loads == [1]
+
+
+def test_a_failing_build_keeps_the_old_table_and_a_later_request_retries():
+    suggester, loads = TitleSuggester(), []
+    assert ids(suggester.suggest("photos air", 1, lambda: ROWS, 8)) == ["photo-long"]
+
+    def failing_rows():
+        loads.append(1)
+        yield ROWS[0]
+        raise OSError("database is locked")
+
+    assert ids(suggester.suggest("photos air", 2, failing_rows, 8)) == ["photo-long"]
+    assert eventually(lambda: ids(suggester.suggest("photos air", 2, failing_rows, 8)) == ["photo-long"] and len(loads) >= 2)
+    assert eventually(lambda: ids(suggester.suggest("photos air", 2, lambda: ROWS[:1], 8)) == [])
 
 
 def test_empty_and_symbol_only_queries_suggest_nothing():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from functools import partial
 from typing import Callable, Iterable, Iterator, Protocol, Sequence
 
 from flask import Flask
@@ -69,6 +70,12 @@ class AnswerCache:
                 self._answers.popitem(last=False)
 
 
+def published_titles_in(app: Flask) -> Iterator[tuple[str, str, str]]:
+    """The title table's rows read in `app`'s own context: the table is rebuilt in a thread of its own."""
+    with app.app_context():
+        yield from store.published_titles()
+
+
 class SuggestAnswers:
     """WSGI layer: GET /api/suggest without a session, answered from the title table as Flask would answer it."""
 
@@ -77,6 +84,7 @@ class SuggestAnswers:
         self.pages: PageCache = app.extensions["page_cache"]  # its version follows the library
         self.suggester: TitleSuggester = app.extensions["title_suggester"]
         self.answers = AnswerCache()
+        self._titles = partial(published_titles_in, app)
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         if (environ.get("PATH_INFO") != PATH or environ.get("REQUEST_METHOD") != "GET"
@@ -100,16 +108,12 @@ class SuggestAnswers:
         body = self.answers.get(key, version)
         if body is not None:
             return body
-        found = self.suggester.suggest(text, version, self._titles, self.limit)
+        found, table_version = self.suggester.answer(text, version, self._titles, self.limit)
         if not found and text.strip():
             return None
         urls = self.app.url_map.bind("localhost", script_name=script_name or "/")
         answer = suggest_json(text, found, opensearch,
                               lambda lesson_id: urls.build("browse.lesson", {"lesson_id": lesson_id}))
         body = self.app.json.response(answer).get_data()
-        self.answers.put(key, version, body)
+        self.answers.put(key, table_version, body)  # kept only once the table is the library version's
         return body
-
-    def _titles(self) -> Iterator[tuple[str, str, str]]:
-        with self.app.app_context():
-            yield from store.published_titles()
