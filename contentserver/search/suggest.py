@@ -25,6 +25,15 @@ class Suggestion:
     lang: str
 
 
+@dataclass(frozen=True)
+class TitleSource:
+    """Where the titles come from: every (id, title, lang) for a build, in any thread (e.g. in its own app
+    context); and the titles of a few ids for an answer. The table keeps no title text (6.1 of its 13.4 MiB at
+    100,000 titles): the ≤ 8 shown are read when an answer is made."""
+    rows: Callable[[], Iterable[tuple[str, str, str]]]
+    titles: Callable[[list[str]], dict[str, str]]
+
+
 def _joined(texts: list[str]) -> tuple[bytes, array]:
     """Strings as one UTF-8 string and where each starts (and the last ends), in bytes: one Cyrillic letter in a
     joined str made every letter 2 bytes (100,000 titles: 7.5 MiB as str, 6.1 MiB as UTF-8; ids 1 byte each)."""
@@ -64,7 +73,7 @@ def _zeros(count: int) -> array:
 
 
 class _Table:
-    """Every published title in a few flat strings and arrays: its id, text, language and folded words, and for
+    """Every published title in a few flat strings and arrays: its id, language and folded words, and for
     each folded word the titles holding it (one Python object per title cost ~1.3 KB: 26 MiB at 20,000).
 
     Titles are numbered shortest first, so a title's number is its rank among suggestions. The build keeps no
@@ -90,7 +99,6 @@ class _Table:
         for title in titles:
             first_seen.extend(seen.setdefault(key, len(seen)) for key in dict.fromkeys(map(fold, words(title))))
             self.title_key_starts.append(len(first_seen))
-        self.texts, self.text_starts = _joined(titles)
         del titles
         self.keys = sorted(seen)
         renumber = _zeros(len(seen))
@@ -119,13 +127,9 @@ class _Table:
     def _ends(self, starts: array, i: int) -> tuple[int, int]:
         return starts[i], starts[i + 1]
 
-    def title(self, i: int) -> str:
-        start, end = self._ends(self.text_starts, i)
-        return self.texts[start:end].decode("utf-8")
-
-    def suggestion(self, i: int) -> Suggestion:
+    def id_and_lang(self, i: int) -> tuple[str, str]:
         start, end = self._ends(self.id_starts, i)
-        return Suggestion(self.ids[start:end].decode("utf-8"), self.title(i), self.lang_names[self.langs[i]])
+        return self.ids[start:end].decode("utf-8"), self.lang_names[self.langs[i]]
 
     def holding(self, key_number: int) -> array:
         start, end = self._ends(self.holder_starts, key_number)
@@ -142,7 +146,7 @@ class TitleSuggester:
     The first table is built in the request that first asks (the server starts without it: no build for a box
     where nobody types). After a change the old table keeps answering while one thread builds the new one and
     swaps it in: a build held the lock and the GIL for ~1.2 s at 20,000 titles, stalling every request. So
-    `load_rows` must work in any thread (e.g. push its own app context)."""
+    `source.rows` must work in any thread (e.g. push its own app context)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -150,24 +154,27 @@ class TitleSuggester:
         self._table: _Table | None = None
         self._building = False
 
-    def suggest(self, text: str, version: object, load_rows: Callable[[], Iterable[tuple[str, str, str]]],
-                limit: int) -> list[Suggestion]:
+    def suggest(self, text: str, version: object, source: TitleSource, limit: int) -> list[Suggestion]:
         """Titles with a word starting like the last word typed and holding the earlier words as prefixes."""
-        return self.answer(text, version, load_rows, limit)[0]
+        return self.answer(text, version, source, limit)[0]
 
-    def answer(self, text: str, version: object, load_rows: Callable[[], Iterable[tuple[str, str, str]]],
+    def answer(self, text: str, version: object, source: TitleSource,
                limit: int) -> tuple[list[Suggestion], object]:
-        """The suggestions, and the library version of the table that gave them (an older one during a build)."""
+        """The suggestions, and the library version of the table that gave them (an older one during a build;
+        a lesson gone since is left out, a renamed one shows its new title)."""
         with self._lock:
             if self._table is None:
-                self._table, self._version = _built(load_rows), version
+                self._table, self._version = _built(source.rows), version
                 _give_back_freed_heap()
             elif version != self._version and not self._building:
                 self._building = True
-                threading.Thread(target=self._rebuild, args=(version, load_rows), name="title-table",
+                threading.Thread(target=self._rebuild, args=(version, source.rows), name="title-table",
                                  daemon=True).start()
             table, table_version = self._table, self._version
-        return self._lookup(table, text, limit), table_version
+        found = self._lookup(table, text, limit)
+        titles = source.titles([lesson_id for lesson_id, _ in found]) if found else {}
+        return [Suggestion(lesson_id, titles[lesson_id], lang) for lesson_id, lang in found
+                if lesson_id in titles], table_version
 
     def _rebuild(self, version: object, load_rows: Callable[[], Iterable[tuple[str, str, str]]]) -> None:
         """Build the table for `version` and swap it in; on failure keep the old one (a later request retries)."""
@@ -184,7 +191,7 @@ class TitleSuggester:
         _give_back_freed_heap()
 
     @staticmethod
-    def _lookup(table: _Table, text: str, limit: int) -> list[Suggestion]:
+    def _lookup(table: _Table, text: str, limit: int) -> list[tuple[str, str]]:
         typed = [fold(word) for word in words(text)]
         if not typed:
             return []
@@ -196,4 +203,4 @@ class TitleSuggester:
             position += 1
         matches = (i for i in sorted(found)  # titles are numbered shortest first
                    if all(any(key.startswith(word) for key in table.words_of(i)) for word in earlier))
-        return [table.suggestion(i) for i in islice(matches, limit)]
+        return [table.id_and_lang(i) for i in islice(matches, limit)]

@@ -1,14 +1,12 @@
 """JSON for scripts and apps: search results and as-you-type title suggestions."""
 from __future__ import annotations
 
-from functools import partial
-
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from ..search.engine import Filters, Hit
 from ..search.suggest import TitleSuggester
 from .search import filters_from, page_arg, run_search
-from .suggest_answers import SuggestAnswers, published_titles_in, suggest_json
+from .suggest_answers import SuggestAnswers, published_titles_of, suggest_json
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 MAX_LIMIT = 50
@@ -19,6 +17,7 @@ MAX_SUGGEST_CHARS = 100
 @bp.record_once
 def _init_suggester(state) -> None:
     state.app.extensions["title_suggester"] = TitleSuggester()
+    state.app.extensions["title_source"] = published_titles_of(state.app)
     state.app.wsgi_app = SuggestAnswers(state.app, state.app.wsgi_app, SUGGESTIONS, MAX_SUGGEST_CHARS)
 
 
@@ -58,7 +57,7 @@ def suggest() -> Response:
     text = request.args.get("q", "")[:MAX_SUGGEST_CHARS]
     suggester = current_app.extensions["title_suggester"]
     found = suggester.suggest(text, current_app.extensions["page_cache"].version,
-                              partial(published_titles_in, current_app._get_current_object()), SUGGESTIONS)
+                              current_app.extensions["title_source"], SUGGESTIONS)
     if not found and text.strip():
         found = run_search(text, Filters(), 1, SUGGESTIONS, snippets=False).hits
     return jsonify(suggest_json(text, found, request.args.get("format") == "opensearch",

@@ -14,10 +14,13 @@ from functools import partial
 from typing import Callable, Iterable, Iterator, Protocol, Sequence
 
 from flask import Flask
+from sqlalchemy import Engine, bindparam, select
 from werkzeug.wrappers import Request
 
+from ..db import db
 from ..library import store
-from ..search.suggest import TitleSuggester
+from ..models import Lesson
+from ..search.suggest import TitleSource, TitleSuggester
 from .page_cache import PageCache, has_session
 
 PATH = "/api/suggest"
@@ -70,10 +73,27 @@ class AnswerCache:
                 self._answers.popitem(last=False)
 
 
-def published_titles_in(app: Flask) -> Iterator[tuple[str, str, str]]:
-    """The title table's rows read in `app`'s own context: the table is rebuilt in a thread of its own."""
+def _rows_in(app: Flask) -> Iterator[tuple[str, str, str]]:
     with app.app_context():
         yield from store.published_titles()
+
+
+# by primary key, status checked here: with `status = ?` in SQL, SQLite read the status index (3.8 ms at 20k)
+_TITLES = select(Lesson.id, Lesson.title, Lesson.status).where(Lesson.id.in_(bindparam("ids", expanding=True)))
+
+
+def _titles_in(engine: Engine, ids: list[str]) -> dict[str, str]:
+    """Straight on the engine: an app context and a session cost more than the query."""
+    with engine.connect() as connection:
+        return {lesson_id: title for lesson_id, title, status in connection.execute(_TITLES, {"ids": ids})
+                if status == "published"}
+
+
+def published_titles_of(app: Flask) -> TitleSource:
+    """The published lessons' titles, read in any thread: the table is rebuilt in a thread of its own."""
+    with app.app_context():
+        engine = db.engine
+    return TitleSource(partial(_rows_in, app), partial(_titles_in, engine))
 
 
 class SuggestAnswers:
@@ -84,7 +104,7 @@ class SuggestAnswers:
         self.pages: PageCache = app.extensions["page_cache"]  # its version follows the library
         self.suggester: TitleSuggester = app.extensions["title_suggester"]
         self.answers = AnswerCache()
-        self._titles = partial(published_titles_in, app)
+        self.source: TitleSource = app.extensions["title_source"]
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         if (environ.get("PATH_INFO") != PATH or environ.get("REQUEST_METHOD") != "GET"
@@ -108,7 +128,7 @@ class SuggestAnswers:
         body = self.answers.get(key, version)
         if body is not None:
             return body
-        found, table_version = self.suggester.answer(text, version, self._titles, self.limit)
+        found, table_version = self.suggester.answer(text, version, self.source, self.limit)
         if not found and text.strip():
             return None
         urls = self.app.url_map.bind("localhost", script_name=script_name or "/")
