@@ -11,7 +11,7 @@ from waitress import serve
 from contentserver.library.format import ManifestError
 from contentserver.library.importer import ImportLimits, import_if_empty
 from contentserver.search.background import rebuild_in_background
-from contentserver.serving import waitress_options
+from contentserver.serving import spool_in
 from contentserver.startup import app_or_exit
 
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD, M_ARENA_MAX = -1, -3, -8  # mallopt(3)
@@ -62,9 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     # Behind a trusted proxy the app's ProxyFix reads X-Forwarded-*; waitress would otherwise remove them.
     # channel_request_lookahead: waitress keeps reading a connection while its request runs, so it notices a
     # client that left, and a search still waiting its turn for that client is skipped (views/search.py).
+    spool_in(app.config["DATA_DIR"])  # large request bodies: on the data disk, not in a RAM /tmp
     serve(app, host=args.host, port=args.port, threads=args.threads, ident="contentserver",
-          clear_untrusted_proxy_headers=app.config["TRUSTED_PROXY_COUNT"] == 0, channel_request_lookahead=1,
-          **waitress_options(app))
+          clear_untrusted_proxy_headers=app.config["TRUSTED_PROXY_COUNT"] == 0, channel_request_lookahead=1)
     return 0
 
 

@@ -14,7 +14,7 @@ import pytest
 from conftest import pdf_bytes, png_bytes, sha
 from contentserver.authoring.uploads import SpoolFile, store_upload
 from contentserver.library.format import object_relpath
-from teach_http import RawUpload, create_lesson, multipart, start_site
+from teach_http import create_lesson, multipart, start_site
 
 PNG_HEAD = b"\x89PNG\r\n\x1a\n"
 MP4_HEAD = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"
@@ -73,10 +73,8 @@ def test_a_request_over_every_limit_is_refused_before_it_is_read(site):
     anna = site.client("anna")
     lesson_id = create_lesson(anna)
     before = stored_files(site.data_dir)
-    request = RawUpload(site, anna, lesson_id, MP4_HEAD + bytes(2 * 1024 * 1024))
-    request.send(request.head)      # run.py's waitress answers on the headers (contentserver/serving.py)
-    status, text = request.reply()
-    assert status == 413 and "Request Entity Too Large" in text, text
+    reply = upload(anna, lesson_id, "huge.mp4", MP4_HEAD + bytes(2 * 1024 * 1024))
+    assert reply.status == 413 and "This upload is too large" in reply.text
     assert stored_files(site.data_dir) == before
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from functools import wraps
-from typing import Any, Callable, Mapping
+from typing import Callable
 
 from flask import Blueprint, Flask, Request, Response, current_app, request
 from flask_babel import gettext as _, lazy_gettext as _l
@@ -46,13 +46,8 @@ class UploadRequest(Request):
         return SpoolFile(staging)
 
 
-def largest_upload_body(config: Mapping[str, Any]) -> int:
-    """The largest body an upload form may send: the largest file limit plus the form around it."""
-    return max(config[name] for name in LIMIT_SETTINGS.values()) + FORM_SLACK
-
-
 def upload_limit() -> int:
-    return largest_upload_body(current_app.config)
+    return max(current_app.config[name] for name in LIMIT_SETTINGS.values()) + FORM_SLACK
 
 
 def _protect() -> None:
