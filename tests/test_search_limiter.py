@@ -14,55 +14,9 @@ HEART = lesson_spec("heart-en", title="The human heart", subject="science", grad
                     body="# The human heart\n\nThe heart pumps blood through the arteries and veins.\n")
 
 
-def test_searches_over_the_limit_and_the_queue_are_turned_away_at_once(app):
-    limiter = SearchLimiter(slots=1, wait_seconds=60.0)
-    entered, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with limiter.slot():
-            entered.set()
-            release.wait(120)
-
-    def wait_in_queue(results: list) -> None:
-        try:
-            with limiter.slot():
-                results.append("ran")
-        except Busy:
-            results.append("busy")
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    entered.wait(5)
-    queued: list = []
-    waiter = threading.Thread(target=wait_in_queue, args=(queued,))
-    waiter.start()
-    time.sleep(0.2)  # the waiter is now queued for the one slot
-    with app.test_request_context():
-        started = time.monotonic()
-        with pytest.raises(Busy):
-            with limiter.slot():
-                pass
-        assert time.monotonic() - started < 30.0  # not made to wait out the 60 s: the queue is full
-    release.set()
-    holder.join(120)
-    waiter.join(120)
-    assert queued == ["ran"]
-
-
-def test_a_queued_search_gives_up_after_its_wait(app):
-    limiter = SearchLimiter(slots=1, wait_seconds=0.1)
-    with app.test_request_context():
-        with limiter.slot():
-            started = time.monotonic()
-            with pytest.raises(Busy) as caught:
-                with limiter.slot():
-                    pass
-            assert time.monotonic() - started >= 0.1  # it did wait its turn before giving up
-    assert caught.value.status == 503
-
-
-def test_searches_up_to_max_waiting_are_queued_not_turned_away(app):
-    limiter = SearchLimiter(slots=1, wait_seconds=60.0, max_waiting=3)
+@pytest.mark.parametrize("max_waiting, places", [(None, 1), (3, 3)])  # by default as many wait as run
+def test_searches_up_to_the_waiting_places_are_queued_and_one_more_is_turned_away_at_once(app, max_waiting, places):
+    limiter = SearchLimiter(slots=1, wait_seconds=60.0, max_waiting=max_waiting)
     entered, release = threading.Event(), threading.Event()
     outcomes: list[str] = []
 
@@ -81,21 +35,35 @@ def test_searches_up_to_max_waiting_are_queued_not_turned_away(app):
     holder = threading.Thread(target=hold)
     holder.start()
     entered.wait(5)
-    waiters = [threading.Thread(target=search) for _ in range(3)]
+    waiters = [threading.Thread(target=search) for _ in range(places)]
     for waiter in waiters:
         waiter.start()
     deadline = time.monotonic() + 30
-    while limiter.waiting < 3 and time.monotonic() < deadline:
+    while limiter.waiting < places and time.monotonic() < deadline:
         time.sleep(0.01)
     with app.test_request_context():
-        with pytest.raises(Busy):  # the fourth would-be waiter: the queue is full
+        started = time.monotonic()
+        with pytest.raises(Busy):  # one more would-be waiter: every place is taken
             with limiter.slot():
                 pass
+        assert time.monotonic() - started < 30.0  # not made to wait out the 60 s
     release.set()
     holder.join(120)
     for waiter in waiters:
         waiter.join(120)
-    assert outcomes == ["ran", "ran", "ran"]
+    assert outcomes == ["ran"] * places
+
+
+def test_a_queued_search_gives_up_after_its_wait(app):
+    limiter = SearchLimiter(slots=1, wait_seconds=0.1)
+    with app.test_request_context():
+        with limiter.slot():
+            started = time.monotonic()
+            with pytest.raises(Busy) as caught:
+                with limiter.slot():
+                    pass
+            assert time.monotonic() - started >= 0.1  # it did wait its turn before giving up
+    assert caught.value.status == 503
 
 
 def test_a_search_whose_client_left_while_it_waited_is_skipped_and_frees_its_slot(app):
