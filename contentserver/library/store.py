@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator
 
-from sqlalchemy import func, select
+from sqlalchemy import Column, Connection, func, select
 
 from ..db import db
 from ..errors import NotFound
@@ -82,6 +82,16 @@ def published_titles(batch: int = 500) -> Iterator[tuple[str, str, str]]:
                               .execution_options(yield_per=batch))
     for row in rows:
         yield tuple(row)
+
+
+def published_among(connection: Connection, ids: list[str], column: Column) -> dict[str, str]:
+    """{id: column} of the published lessons among `ids`, looked up by primary key. The status is checked here,
+    not in SQL: with `status = ?` SQLite reads the status index (nearly every row; 3.8 ms at 20,000 lessons)
+    instead. Plain SQL: the ORM's statement took 3/4 of a search's look-up of its 100 candidates."""
+    marks = ",".join("?" * len(ids))
+    rows = connection.exec_driver_sql(
+        f"SELECT id, {column.name}, status FROM {Lesson.__tablename__} WHERE id IN ({marks})", tuple(ids))
+    return {lesson_id: value for lesson_id, value, status in rows if status == "published"}
 
 
 def installed_libraries() -> list[InstalledLibrary]:
