@@ -59,10 +59,10 @@ def main(argv: list[str] | None = None) -> int:
     if rebuild_in_background(app):
         print("rebuilding the search index in the background; pages are served meanwhile", flush=True)
     print(f"serving on http://{args.host}:{args.port}/ from {app.config['DATA_DIR']}", flush=True)
+    spool_in(app.config["DATA_DIR"])  # large request bodies: on the data disk, not in a RAM /tmp
     # Behind a trusted proxy the app's ProxyFix reads X-Forwarded-*; waitress would otherwise remove them.
     # channel_request_lookahead: waitress keeps reading a connection while its request runs, so it notices a
     # client that left, and a search still waiting its turn for that client is skipped (views/search.py).
-    spool_in(app.config["DATA_DIR"])  # large request bodies: on the data disk, not in a RAM /tmp
     serve(app, host=args.host, port=args.port, threads=args.threads, ident="contentserver",
           clear_untrusted_proxy_headers=app.config["TRUSTED_PROXY_COUNT"] == 0, channel_request_lookahead=1)
     return 0

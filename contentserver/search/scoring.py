@@ -6,14 +6,14 @@ they are added up does (8 µs → under 0.5 µs a posting on the 20,000-lesson l
 from __future__ import annotations
 
 import heapq
-from bisect import bisect_right
-from itertools import accumulate
-from operator import itemgetter
 import math
 import threading
 import time
+from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import accumulate
+from operator import itemgetter
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, W3TermInfo, _lenfield
 from whoosh.matching import ListMatcher, Matcher
@@ -169,12 +169,9 @@ class Ranker:
             for leaf, reader, offset, matcher in self._postings(fieldname, text):
                 lengths = self._field_lengths(leaf, reader, fieldname)
                 for ids, weights in _blocks(matcher):
-                    if not offset:  # the first (often the only) segment: one addition less a posting
-                        for d, w in zip(ids, weights):
-                            scores[d] = get(d, 0.0) + scale * w / (w + norm[lengths[d]])
-                        continue
                     for d, w in zip(ids, weights):
-                        scores[offset + d] = get(offset + d, 0.0) + scale * w / (w + norm[lengths[d]])
+                        doc = offset + d
+                        scores[doc] = get(doc, 0.0) + scale * w / (w + norm[lengths[d]])
         dropped = self.dropped()
         if dropped or allowed is not None:
             for doc in [doc for doc in scores if doc in dropped or (allowed is not None and doc not in allowed)]:
