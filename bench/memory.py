@@ -10,25 +10,18 @@ checkout. Medians of the runs.
 from __future__ import annotations
 
 import argparse
-import compileall
 import statistics
 import sys
 import time
 from pathlib import Path
 
 from .load import CONNECTIONS, SECONDS, run_load
-from .servers import REPO, contentserver_command, free_port, get, serving
+from .servers import REPO, byte_compiled, contentserver_command, free_port, get, serving, status_kib
 from .synthetic import lesson_ids, synthetic_library
 from .workload import hot_lessons, paths, prefixes, search_rounds
 
 FIELDS = ("VmRSS", "RssAnon", "RssFile")
 SETTLE_S = 0.5  # after a load, let waitress finish its last answers before reading
-
-
-def memory_kib(pid: int) -> dict[str, int]:
-    """VmRSS and its anonymous and file-backed parts, in KiB."""
-    status = Path(f"/proc/{pid}/status").read_text().splitlines()
-    return {line.split(":")[0]: int(line.split()[1]) for line in status if line.split(":")[0] in FIELDS}
 
 
 def one_run(tree: Path, data_dir: Path, ids: list[str], seconds: float) -> dict[str, dict[str, int]]:
@@ -44,14 +37,14 @@ def one_run(tree: Path, data_dir: Path, ids: list[str], seconds: float) -> dict[
     phases = {}
     with serving("contentserver", command, port, ready_path=lessons[0]) as server:
         pid = server.process.pid
-        phases["first lesson page"] = memory_kib(pid)
+        phases["first lesson page"] = status_kib(pid, FIELDS)
         for path in lessons:
             get(server.base_url, path)
-        phases["500 lesson pages read"] = memory_kib(pid)
+        phases["500 lesson pages read"] = status_kib(pid, FIELDS)
         for name, load in loads.items():
             run_load(server.base_url, load, seconds, CONNECTIONS)
             time.sleep(SETTLE_S)
-            phases[f"after {name}"] = memory_kib(pid)
+            phases[f"after {name}"] = status_kib(pid, FIELDS)
     return phases
 
 
@@ -66,8 +59,7 @@ def main(argv: list[str] | None = None) -> dict:
     ids = lesson_ids(synthetic_library(args.lessons))
     trees = [tree.resolve() for tree in args.tree] or [REPO]
     for tree in trees:
-        for package in ("contentserver", "sync"):
-            compileall.compile_dir(tree / package, quiet=1)  # as installed: no compiling at each start
+        byte_compiled(tree)
     runs: dict[Path, list[dict]] = {tree: [] for tree in trees}
     for _ in range(args.runs):
         for tree in trees:

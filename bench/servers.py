@@ -60,15 +60,20 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
+def status_kib(pid: int, fields: tuple[str, ...] = ("VmRSS",)) -> dict[str, int]:
+    """Memory figures of one process from /proc/<pid>/status, in KiB (VmRSS, RssAnon, RssFile…)."""
+    lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    return {line.split(":")[0]: int(line.split()[1]) for line in lines if line.split(":")[0] in fields}
+
+
 def rss_kib(pid: int) -> int:
-    """Resident memory of a process and its children, in KiB (VmRSS from /proc/<pid>/status)."""
+    """Resident memory of a process and its children, in KiB."""
     total = 0
     for member in _descendants(pid):
         try:
-            status = Path(f"/proc/{member}/status").read_text()
+            total += status_kib(member).get("VmRSS", 0)
         except OSError:
             continue
-        total += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
     return total
 
 
@@ -152,16 +157,16 @@ def _wait_ready(server: Server, path: str, started: float, timeout: float) -> fl
 
 
 @cache
-def _byte_compiled() -> None:
-    """The project's modules compiled to .pyc once, as an installed server has them (docs/raspberry-pi.md):
+def byte_compiled(tree: Path = REPO) -> None:
+    """A checkout's modules compiled to .pyc once, as an installed server has them (docs/raspberry-pi.md):
     with PYTHONDONTWRITEBYTECODE set, as on this machine, every start would compile them again."""
     for package in ("contentserver", "sync"):
-        compileall.compile_dir(REPO / package, quiet=1)
+        compileall.compile_dir(tree / package, quiet=1)
 
 
 def contentserver_command(data_dir: Path, port: int, threads: int = WAITRESS_THREADS) -> list[str]:
     """run.py with real waitress over a data folder (the project byte-compiled first)."""
-    _byte_compiled()
+    byte_compiled()
     return [sys.executable, str(REPO / "run.py"), "--host", HOST, "--port", str(port), "--data", str(data_dir),
             "--threads", str(threads)]
 
