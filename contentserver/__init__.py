@@ -43,7 +43,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.jinja_env.bytecode_cache = template_cache(data_dir)   # checked against the sources (docs/performance.md)
     app.extensions["object_store"] = ObjectStore(data_dir)
-    app.extensions["indexer"] = Indexer(data_dir, app.extensions["object_store"])
+    app.extensions["indexer"] = Indexer(data_dir, app.extensions["object_store"], app.config["SEARCH_BUILD_MEMORY_MB"])
 
     db.init_app(app)
     with app.app_context():

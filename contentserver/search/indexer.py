@@ -18,7 +18,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from whoosh import index
@@ -32,6 +31,7 @@ from ..db import db
 from ..errors import Rebuilding
 from ..library.objects import ObjectStore
 from ..models import Lesson
+from ..settings import SETTINGS_BY_NAME
 from . import pending
 from .schema import INDEX_FORMAT, build_schema, lesson_document
 from .scoring import Ranker
@@ -79,10 +79,12 @@ class _Snapshot:
 class Indexer:
     """Indexes published lessons; update_lessons and rebuild are synchronous (searchable on return)."""
 
-    def __init__(self, data_dir: Path, store: ObjectStore):
+    def __init__(self, data_dir: Path, store: ObjectStore,
+                 build_memory_mb: float = SETTINGS_BY_NAME["SEARCH_BUILD_MEMORY_MB"].default):
         self.root = Path(data_dir) / "index"
         self.root.mkdir(parents=True, exist_ok=True)
         self.store = store
+        self.build_memory_mb = build_memory_mb  # postings held before a segment is written (segments.write)
         self.schema = build_schema()
         self._write_lock = threading.RLock()
         self._lock = threading.Lock()
@@ -196,7 +198,7 @@ class Indexer:
                     if generation != self.current_generation():
                         continue  # a rebuild switched generations while we waited for the lock
                     write(_open_dir(self.root / generation), self._documents(ids), replace=True,
-                          budget_mb=current_app.config["SEARCH_BUILD_MEMORY_MB"])
+                          budget_mb=self.build_memory_mb)
                     break
         self.refresh(force=True)
 
@@ -237,7 +239,7 @@ class Indexer:
         try:
             (folder / FORMAT_FILE).write_text(str(INDEX_FORMAT))
             write(_Storage(str(folder)).create_index(self.schema), self._documents(None), replace=False,
-                  budget_mb=current_app.config["SEARCH_BUILD_MEMORY_MB"])
+                  budget_mb=self.build_memory_mb)
             folder.rename(self.root / generation)
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
