@@ -1,4 +1,5 @@
 """Serve contentserver with waitress: python run.py --host 127.0.0.1 --port 8080 --data DIR."""
+
 from __future__ import annotations
 
 import argparse
@@ -16,9 +17,11 @@ from contentserver.startup import app_or_exit
 
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD, M_ARENA_MAX = -1, -3, -8  # mallopt(3)
 # glibc's tunables: (parameter, value, the environment variable that still decides if set).
-MALLOC_TUNING = ((M_ARENA_MAX, 2, "MALLOC_ARENA_MAX"),
-                 (M_MMAP_THRESHOLD, 128 * 1024, "MALLOC_MMAP_THRESHOLD_"),
-                 (M_TRIM_THRESHOLD, 128 * 1024, "MALLOC_TRIM_THRESHOLD_"))
+MALLOC_TUNING = (
+    (M_ARENA_MAX, 2, "MALLOC_ARENA_MAX"),
+    (M_MMAP_THRESHOLD, 128 * 1024, "MALLOC_MMAP_THRESHOLD_"),
+    (M_TRIM_THRESHOLD, 128 * 1024, "MALLOC_TRIM_THRESHOLD_"),
+)
 
 
 def _tune_malloc() -> None:
@@ -41,21 +44,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="0.0.0.0", help="address to listen on (default: every LAN interface)")
     parser.add_argument("--port", type=int, default=8080, help="port (default 8080)")
     parser.add_argument("--data", default=None, help="data folder (default: $CONTENTSERVER_DATA_DIR or instance/)")
-    parser.add_argument("--threads", type=int, default=24, help="worker threads (default 24: searches waiting for "
-                        "their turn each hold one, SEARCH_MAX_WAITING, and browsing keeps the rest)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=24,
+        help="worker threads (default 24: searches waiting for "
+        "their turn each hold one, SEARCH_MAX_WAITING, and browsing keeps the rest)",
+    )
     args = parser.parse_args(argv)
     _tune_malloc()
     app = app_or_exit("contentserver", args.data, 2)
     with app.app_context():
         try:
-            result = import_if_empty(app.config["STARTER_LIBRARY"], app.extensions["object_store"],
-                                     ImportLimits.from_config(app.config))
+            result = import_if_empty(
+                app.config["STARTER_LIBRARY"], app.extensions["object_store"], ImportLimits.from_config(app.config)
+            )
         except ManifestError as exc:
             print(f"contentserver: the starter library was refused: {exc}", file=sys.stderr)
             return 2
         if result:
-            print(f"imported starter library {result.library_id} v{result.version}: {len(result.added)} lessons",
-                  flush=True)
+            print(
+                f"imported starter library {result.library_id} v{result.version}: {len(result.added)} lessons",
+                flush=True,
+            )
     if rebuild_in_background(app):
         print("rebuilding the search index in the background; pages are served meanwhile", flush=True)
     print(f"serving on http://{args.host}:{args.port}/ from {app.config['DATA_DIR']}", flush=True)
@@ -63,8 +74,15 @@ def main(argv: list[str] | None = None) -> int:
     # Behind a trusted proxy the app's ProxyFix reads X-Forwarded-*; waitress would otherwise remove them.
     # channel_request_lookahead: waitress keeps reading a connection while its request runs, so it notices a
     # client that left, and a search still waiting its turn for that client is skipped (views/search.py).
-    serve(app, host=args.host, port=args.port, threads=args.threads, ident="contentserver",
-          clear_untrusted_proxy_headers=app.config["TRUSTED_PROXY_COUNT"] == 0, channel_request_lookahead=1)
+    serve(
+        app,
+        host=args.host,
+        port=args.port,
+        threads=args.threads,
+        ident="contentserver",
+        clear_untrusted_proxy_headers=app.config["TRUSTED_PROXY_COUNT"] == 0,
+        channel_request_lookahead=1,
+    )
     return 0
 
 

@@ -4,6 +4,7 @@ python -m bench [NAME ...] [--json FILE]: NAMEs pick modules from REGISTRY (defa
 `main()` (or `main(argv)`, called with []), which prints its table and may return a dict of figures; --json
 writes them all to FILE. Optional modules that are not written yet are skipped with a note.
 """
+
 from __future__ import annotations
 
 import argparse

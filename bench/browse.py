@@ -3,6 +3,7 @@
 Figures: lesson-page requests/s and p50/p99 at 16 connections (medians of interleaved rounds) and their ratio
 to the hello app, server RSS idle and after the load, cold start to the first page, lesson page weight.
 """
+
 from __future__ import annotations
 
 import random
@@ -55,8 +56,15 @@ def page_weights(base_url: str, paths: list[str]) -> tuple[list[int], dict[str, 
 def _row(table: Table, name: str, result: LoadResult, baseline: LoadResult | None) -> None:
     ratio = f"{result.rps / baseline.rps:.2f}×" if baseline else "—"
     failures = result.errors + result.bad_status
-    table.add_row(name, f"{result.rps:,.0f}", f"{result.p50_ms:.1f}", f"{result.p95_ms:.1f}", f"{result.p99_ms:.1f}",
-                  ratio, str(failures))
+    table.add_row(
+        name,
+        f"{result.rps:,.0f}",
+        f"{result.p50_ms:.1f}",
+        f"{result.p95_ms:.1f}",
+        f"{result.p99_ms:.1f}",
+        ratio,
+        str(failures),
+    )
 
 
 def _verdict(ok: bool) -> str:
@@ -88,25 +96,36 @@ def main() -> dict:
         rss_idle = app.rss_mib()
         console.print(f"  load: {load_tool()}, {CONNECTIONS} connections, {ROUNDS} interleaved rounds × {SECONDS:g} s")
         etag = fetch(app.base_url, hot[0])[1]["etag"]
-        rounds = interleaved_rounds({
-            "hello": (hello.base_url, ["/"]),
-            "lesson": (app.base_url, hot),
-            "lesson_304": (app.base_url, hot[:1], {"If-None-Match": etag}),
-            "lesson_uncached": (app.base_url, every),
-        })
+        rounds = interleaved_rounds(
+            {
+                "hello": (hello.base_url, ["/"]),
+                "lesson": (app.base_url, hot),
+                "lesson_304": (app.base_url, hot[:1], {"If-None-Match": etag}),
+                "lesson_uncached": (app.base_url, every),
+            }
+        )
         rss_after = app.rss_mib()
         hello_rss = hello.rss_mib()
 
     medians = {name: median_result(results) for name, results in rounds.items()}
-    ratio = statistics.median(l.rps / h.rps for l, h in zip(rounds["lesson"], rounds["hello"]))
+    ratio = statistics.median(ln.rps / h.rps for ln, h in zip(rounds["lesson"], rounds["hello"]))
     html_median, html_max = statistics.median(weights), max(weights)
     figures = {
-        "lessons": LESSONS, "load_tool": load_tool(), "connections": CONNECTIONS, "rounds": ROUNDS,
-        "seconds": SECONDS, "results": {name: vars(r) for name, r in medians.items()},
-        "lesson_vs_hello": ratio, "rss_idle_mib": rss_idle, "rss_after_load_mib": rss_after,
-        "hello_rss_mib": hello_rss, "cold_start_s": statistics.median(cold_starts),
+        "lessons": LESSONS,
+        "load_tool": load_tool(),
+        "connections": CONNECTIONS,
+        "rounds": ROUNDS,
+        "seconds": SECONDS,
+        "results": {name: vars(r) for name, r in medians.items()},
+        "lesson_vs_hello": ratio,
+        "rss_idle_mib": rss_idle,
+        "rss_after_load_mib": rss_after,
+        "hello_rss_mib": hello_rss,
+        "cold_start_s": statistics.median(cold_starts),
         "first_page_s": statistics.median(first_pages),
-        "page_html_bytes_median": html_median, "page_html_bytes_max": html_max, "css_bytes": assets["css"],
+        "page_html_bytes_median": html_median,
+        "page_html_bytes_max": html_max,
+        "css_bytes": assets["css"],
         "js_bytes": assets["js"],
     }
     _print(figures, medians, cold_starts)
@@ -114,8 +133,10 @@ def main() -> dict:
 
 
 def _print(figures: dict, medians: dict[str, LoadResult], cold_starts: list[float]) -> None:
-    table = Table(title=f"Browse: lesson pages of a {LESSONS:,}-lesson library, {CONNECTIONS} connections "
-                        f"(medians of {ROUNDS} rounds × {SECONDS:g} s)")
+    table = Table(
+        title=f"Browse: lesson pages of a {LESSONS:,}-lesson library, {CONNECTIONS} connections "
+        f"(medians of {ROUNDS} rounds × {SECONDS:g} s)"
+    )
     for column in ("target", "req/s", "p50 ms", "p95 ms", "p99 ms", "vs hello", "failed"):
         table.add_column(column, justify="left" if column == "target" else "right")
     _row(table, "Flask \"hello\" (waitress)", medians["hello"], None)
@@ -128,22 +149,42 @@ def _print(figures: dict, medians: dict[str, LoadResult], cold_starts: list[floa
     for column in ("figure", "value", "target", ""):
         facts.add_column(column, justify="left" if column == "figure" else "right")
     page = figures["page_html_bytes_max"] + figures["css_bytes"]
-    facts.add_row("lesson page req/s ÷ hello req/s (median of round pairs)", f"{figures['lesson_vs_hello']:.2f}",
-                  f"≥ {TARGET_RATIO}", _verdict(figures["lesson_vs_hello"] >= TARGET_RATIO))
+    facts.add_row(
+        "lesson page req/s ÷ hello req/s (median of round pairs)",
+        f"{figures['lesson_vs_hello']:.2f}",
+        f"≥ {TARGET_RATIO}",
+        _verdict(figures["lesson_vs_hello"] >= TARGET_RATIO),
+    )
     facts.add_row("server RSS idle (after first pages)", f"{figures['rss_idle_mib']:.1f} MiB", "", "")
-    facts.add_row("server RSS after the load", f"{figures['rss_after_load_mib']:.1f} MiB", f"≤ {TARGET_RSS_MIB} MiB",
-                  _verdict(figures["rss_after_load_mib"] <= TARGET_RSS_MIB))
+    facts.add_row(
+        "server RSS after the load",
+        f"{figures['rss_after_load_mib']:.1f} MiB",
+        f"≤ {TARGET_RSS_MIB} MiB",
+        _verdict(figures["rss_after_load_mib"] <= TARGET_RSS_MIB),
+    )
     facts.add_row("hello app RSS after the load", f"{figures['hello_rss_mib']:.1f} MiB", "", "")
-    facts.add_row("cold start to first page (median)", f"{figures['cold_start_s']:.2f} s "
-                  f"({', '.join(f'{c:.2f}' for c in cold_starts)})", f"< {TARGET_COLD_S:g} s",
-                  _verdict(figures["cold_start_s"] < TARGET_COLD_S))
+    facts.add_row(
+        "cold start to first page (median)",
+        f"{figures['cold_start_s']:.2f} s ({', '.join(f'{c:.2f}' for c in cold_starts)})",
+        f"< {TARGET_COLD_S:g} s",
+        _verdict(figures["cold_start_s"] < TARGET_COLD_S),
+    )
     facts.add_row("  of which: answering the first request (home page)", f"{figures['first_page_s']:.2f} s", "", "")
-    facts.add_row("lesson page HTML (median / largest of the hot set)",
-                  f"{figures['page_html_bytes_median']:,.0f} / {figures['page_html_bytes_max']:,} B", "", "")
-    facts.add_row("stylesheets / scripts the page loads", f"{figures['css_bytes']:,} / {figures['js_bytes']:,} B",
-                  "", "")
-    facts.add_row("largest lesson page HTML + CSS", f"{page:,} B", f"< {TARGET_WEIGHT:,} B (issue 3: 100 KB)",
-                  _verdict(page < TARGET_WEIGHT))
+    facts.add_row(
+        "lesson page HTML (median / largest of the hot set)",
+        f"{figures['page_html_bytes_median']:,.0f} / {figures['page_html_bytes_max']:,} B",
+        "",
+        "",
+    )
+    facts.add_row(
+        "stylesheets / scripts the page loads", f"{figures['css_bytes']:,} / {figures['js_bytes']:,} B", "", ""
+    )
+    facts.add_row(
+        "largest lesson page HTML + CSS",
+        f"{page:,} B",
+        f"< {TARGET_WEIGHT:,} B (issue 3: 100 KB)",
+        _verdict(page < TARGET_WEIGHT),
+    )
     console.print(facts)
 
 

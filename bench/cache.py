@@ -1,12 +1,13 @@
 """Big bench inputs are built once into a cache outside the repo, atomically and under a lock."""
+
 from __future__ import annotations
 
 import fcntl
 import hashlib
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 # Not CONTENTSERVER_*: the server refuses unknown settings in its environment, and benches pass theirs on.
 CACHE_ENV = "BENCH_CACHE_DIR"
@@ -57,7 +58,7 @@ def cached_folder(name: str, build: Callable[[Path], None]) -> Path:
 def _remove_orphans(root: Path) -> None:
     """Remove temporary folders that no running build holds (left by a build that was killed)."""
     for tmp in root.glob(".tmp-*"):
-        with open(root / f"{tmp.name[len('.tmp-'):]}.lock", "w") as lock:
+        with open(root / f"{tmp.name[len('.tmp-') :]}.lock", "w") as lock:
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:

@@ -3,15 +3,16 @@
 The site file is the deployed one with its @NAME@ placeholders filled in, wrapped in a minimal nginx.conf that
 runs as this user in a temporary prefix; nginx is stopped and its folder removed afterwards.
 """
+
 from __future__ import annotations
 
 import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from .servers import HOST, REPO, Server, contentserver_command, free_port, serving
 
@@ -45,8 +46,13 @@ def have_nginx() -> bool:
 def site_conf(listen: str, upstream: str, data_dir: Path, cache_dir: Path) -> str:
     """deploy/nginx.conf with its placeholders filled in."""
     text = SITE.read_text()
-    for name, value in (("LISTEN", listen), ("UPSTREAM", upstream), ("DATA_DIR", str(data_dir)),
-                        ("STATIC_DIR", str(STATIC)), ("CACHE_DIR", str(cache_dir))):
+    for name, value in (
+        ("LISTEN", listen),
+        ("UPSTREAM", upstream),
+        ("DATA_DIR", str(data_dir)),
+        ("STATIC_DIR", str(STATIC)),
+        ("CACHE_DIR", str(cache_dir)),
+    ):
         text = text.replace(f"@{name}@", value)
     if "@" in "".join(line.split("#")[0] for line in text.splitlines()):
         raise ValueError("deploy/nginx.conf has a placeholder the bench does not fill")
@@ -75,8 +81,16 @@ def fronted_contentserver(data_dir: Path, ready_path: str, env: dict | None = No
     env = dict(os.environ if env is None else env)
     env.update(FRONT_SETTINGS)
     app_port = free_port()
-    with serving("contentserver-behind-nginx", contentserver_command(data_dir, app_port), app_port,
-                 ready_path=ready_path, env=env) as app, tempfile.TemporaryDirectory(prefix="bench-cache-") as cache:
+    with (
+        serving(
+            "contentserver-behind-nginx",
+            contentserver_command(data_dir, app_port),
+            app_port,
+            ready_path=ready_path,
+            env=env,
+        ) as app,
+        tempfile.TemporaryDirectory(prefix="bench-cache-") as cache,
+    ):
         port = free_port()
         site = site_conf(f"{HOST}:{port}", f"{HOST}:{app_port}", data_dir, Path(cache))
         with nginx_serving("nginx-front", site, port, ready_path) as front:
@@ -87,7 +101,6 @@ def fronted_contentserver(data_dir: Path, ready_path: str, env: dict | None = No
 def nginx_static(file: Path) -> Iterator[Server]:
     """nginx serving one static file at /file: the box's ceiling for any HTTP server."""
     port = free_port()
-    site = (f"server {{ listen {HOST}:{port}; sendfile on; tcp_nopush on;\n"
-            f"  location = /file {{ alias {file}; }} }}\n")
+    site = f"server {{ listen {HOST}:{port}; sendfile on; tcp_nopush on;\n  location = /file {{ alias {file}; }} }}\n"
     with nginx_serving("nginx-static", site, port, "/file") as server:
         yield server

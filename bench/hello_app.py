@@ -1,4 +1,5 @@
 """A bare Flask "hello" under waitress: the baseline the lesson page is measured against in the same run."""
+
 from __future__ import annotations
 
 import argparse

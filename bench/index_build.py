@@ -6,6 +6,7 @@ Copies the imported library without an index (cached, as bench.search_load makes
 data disk, runs one rebuild() while sampling the disk it uses, and removes the copy. CPU seconds, not wall time:
 the machine is shared.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,10 +22,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.cache import cache_root  # noqa: E402
-from bench.search_load import lessons_without_index, working_copy  # noqa: E402
-from bench.synthetic import synthetic_library  # noqa: E402
-from contentserver import create_app  # noqa: E402
+from bench.cache import cache_root
+from bench.search_load import lessons_without_index, working_copy
+from bench.synthetic import synthetic_library
+from contentserver import create_app
 
 
 def folder_bytes(folder: Path) -> int:
@@ -42,8 +43,9 @@ def measure(data: Path, budget: float | None) -> dict[str, float]:
     """One rebuild of data's index: peaks sampled every 0.5 s; the system temporary folder watched too."""
     system_tmp = Path(tempfile.mkdtemp(dir=data))
     tempfile.tempdir = str(system_tmp)
-    app = create_app({"DATA_DIR": str(data), "STARTER_LIBRARY": "",
-                      **({"SEARCH_BUILD_MEMORY_MB": budget} if budget else {})})
+    app = create_app(
+        {"DATA_DIR": str(data), "STARTER_LIBRARY": "", **({"SEARCH_BUILD_MEMORY_MB": budget} if budget else {})}
+    )
     indexer = app.extensions["indexer"]
     peaks = {"generation": 0, "whoosh_tmp": 0, "system_tmp": 0}
     done = threading.Event()
@@ -68,12 +70,16 @@ def measure(data: Path, budget: float | None) -> dict[str, float]:
         segments = len(searcher.leaf_searchers())
     indexer.close()
     mib = 1024 * 1024
-    return {"cpu_s": round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1),
-            "wall_s": round(wall, 1), "max_rss_mib": round(after.ru_maxrss / 1024, 1),
-            "peak_generation_mib": round(peaks["generation"] / mib, 1),
-            "peak_whoosh_tmp_mib": round(peaks["whoosh_tmp"] / mib, 1),
-            "peak_system_tmp_mib": round(peaks["system_tmp"] / mib, 1),
-            "index_mib": round(size / mib, 1), "segments": segments}
+    return {
+        "cpu_s": round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1),
+        "wall_s": round(wall, 1),
+        "max_rss_mib": round(after.ru_maxrss / 1024, 1),
+        "peak_generation_mib": round(peaks["generation"] / mib, 1),
+        "peak_whoosh_tmp_mib": round(peaks["whoosh_tmp"] / mib, 1),
+        "peak_system_tmp_mib": round(peaks["system_tmp"] / mib, 1),
+        "index_mib": round(size / mib, 1),
+        "segments": segments,
+    }
 
 
 def main(argv: list[str] | None = None) -> dict[str, float]:

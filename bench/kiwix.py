@@ -4,6 +4,7 @@ The ZIM is written with the `libzim` package (the `bench` extra) from the built 
 Markdown rendered by the project's own renderer into a small HTML page, and cached outside the repo like the
 libraries. kiwix-serve comes from Debian's kiwix-tools (`make bench-deps`).
 """
+
 from __future__ import annotations
 
 import html
@@ -11,9 +12,9 @@ import json
 import shutil
 import time
 import urllib.parse
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from contentserver.library.format import MANIFEST_NAME, object_relpath
 from contentserver.render import render_markdown
@@ -23,8 +24,10 @@ from .servers import HOST, Server, free_port, serving
 
 ZIM_VERSION = "1"  # bump when the pages written below change
 ZIM_NAME = "lessons"  # kiwix-serve 3.3 names the book after the file: /lessons/<path>
-PAGE = ('<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title></head>'
-        '<body>{body}</body></html>')
+PAGE = (
+    '<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title></head>'
+    '<body>{body}</body></html>'
+)
 
 
 def have_kiwix() -> bool:
@@ -78,10 +81,15 @@ def build_zim(library: Path, out: Path) -> None:
             first = first or path
             creator.add_item(Page(path, title, mimetype, content, article))
         creator.set_mainpath(first)
-        for name, value in (("Name", "contentserver-bench"), ("Title", "Synthetic lessons"),
-                            ("Language", "kaz,rus,eng"), ("Creator", "contentserver bench"),
-                            ("Publisher", "contentserver bench"), ("Date", "2026-11-25"),
-                            ("Description", f"{library.name}: the contentserver bench's synthetic lessons")):
+        for name, value in (
+            ("Name", "contentserver-bench"),
+            ("Title", "Synthetic lessons"),
+            ("Language", "kaz,rus,eng"),
+            ("Creator", "contentserver bench"),
+            ("Publisher", "contentserver bench"),
+            ("Date", "2026-11-25"),
+            ("Description", f"{library.name}: the contentserver bench's synthetic lessons"),
+        ):
             creator.add_metadata(name, value)
     print(f"  wrote the ZIM in {time.monotonic() - started:.0f} s", flush=True)
 
@@ -117,4 +125,5 @@ def kiwix_serving(zim: Path, ready_lesson: str) -> Iterator[Server]:
 
 if __name__ == "__main__":
     from .synthetic import synthetic_library
+
     print(zim_of(synthetic_library(20_000)))

@@ -1,4 +1,5 @@
 """Load generation on 127.0.0.1: Debian's wrk over a list of paths, or a bounded Python fallback; medians of rounds."""
+
 from __future__ import annotations
 
 import http.client
@@ -9,9 +10,9 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Mapping, Sequence
 from urllib.parse import urlsplit
 
 CONNECTIONS = 16
@@ -75,8 +76,14 @@ def _check_local(base_url: str) -> str:
     return base_url.rstrip("/")
 
 
-def run_wrk(base_url: str, paths: Sequence[str], seconds: float = SECONDS, connections: int = CONNECTIONS,
-            threads: int = THREADS, headers: Mapping[str, str] | None = None) -> LoadResult:
+def run_wrk(
+    base_url: str,
+    paths: Sequence[str],
+    seconds: float = SECONDS,
+    connections: int = CONNECTIONS,
+    threads: int = THREADS,
+    headers: Mapping[str, str] | None = None,
+) -> LoadResult:
     """One bounded wrk run cycling over `paths`, sending `headers` with every request."""
     base_url = _check_local(base_url)
     with tempfile.TemporaryDirectory(prefix="bench-wrk-") as tmp:
@@ -84,20 +91,48 @@ def run_wrk(base_url: str, paths: Sequence[str], seconds: float = SECONDS, conne
         script.write_text(WRK_SCRIPT)
         path_list.write_text("\n".join(paths) + "\n")
         out = subprocess.run(
-            ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "5s",
-             *(arg for k, v in (headers or {}).items() for arg in ("-H", f"{k}: {v}")),
-             "-s", str(script), base_url + "/", "--", str(path_list)],
-            capture_output=True, text=True, timeout=seconds + 60)
-    line = next((l for l in out.stdout.splitlines() if l.startswith("BENCHRESULT ")), None)
+            [
+                "wrk",
+                f"-t{threads}",
+                f"-c{connections}",
+                f"-d{max(1, round(seconds))}s",
+                "--timeout",
+                "5s",
+                *(arg for k, v in (headers or {}).items() for arg in ("-H", f"{k}: {v}")),
+                "-s",
+                str(script),
+                base_url + "/",
+                "--",
+                str(path_list),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=seconds + 60,
+        )
+    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("BENCHRESULT ")), None)
     if out.returncode != 0 or line is None:
         raise RuntimeError(f"wrk failed ({out.returncode}): {out.stderr.strip() or out.stdout.strip()}")
     n, duration_us, errors, status, p50, p90, p95, p99, most = map(int, line.split()[1:])
-    return LoadResult(rps=n / (duration_us / 1e6), p50_ms=p50 / 1000, p90_ms=p90 / 1000, p95_ms=p95 / 1000,
-                      p99_ms=p99 / 1000, max_ms=most / 1000, requests=n, errors=errors, bad_status=status)
+    return LoadResult(
+        rps=n / (duration_us / 1e6),
+        p50_ms=p50 / 1000,
+        p90_ms=p90 / 1000,
+        p95_ms=p95 / 1000,
+        p99_ms=p99 / 1000,
+        max_ms=most / 1000,
+        requests=n,
+        errors=errors,
+        bad_status=status,
+    )
 
 
-def run_python(base_url: str, paths: Sequence[str], seconds: float = SECONDS,
-               connections: int = CONNECTIONS, headers: Mapping[str, str] | None = None) -> LoadResult:
+def run_python(
+    base_url: str,
+    paths: Sequence[str],
+    seconds: float = SECONDS,
+    connections: int = CONNECTIONS,
+    headers: Mapping[str, str] | None = None,
+) -> LoadResult:
     """A bounded keep-alive load in threads, for machines without wrk (slower: it shares the GIL and the cores)."""
     parts = urlsplit(_check_local(base_url))
     deadline = time.monotonic() + seconds
@@ -136,21 +171,35 @@ def run_python(base_url: str, paths: Sequence[str], seconds: float = SECONDS,
     def pct(p: float) -> float:
         return all_ms[min(len(all_ms) - 1, int(p / 100 * len(all_ms)))]
 
-    return LoadResult(rps=len(all_ms) / elapsed, p50_ms=pct(50), p90_ms=pct(90), p95_ms=pct(95), p99_ms=pct(99),
-                      max_ms=all_ms[-1], requests=len(all_ms), errors=sum(f[0] for f in failures),
-                      bad_status=sum(f[1] for f in failures))
+    return LoadResult(
+        rps=len(all_ms) / elapsed,
+        p50_ms=pct(50),
+        p90_ms=pct(90),
+        p95_ms=pct(95),
+        p99_ms=pct(99),
+        max_ms=all_ms[-1],
+        requests=len(all_ms),
+        errors=sum(f[0] for f in failures),
+        bad_status=sum(f[1] for f in failures),
+    )
 
 
-def run_load(base_url: str, paths: Sequence[str], seconds: float = SECONDS,
-             connections: int = CONNECTIONS, headers: Mapping[str, str] | None = None) -> LoadResult:
+def run_load(
+    base_url: str,
+    paths: Sequence[str],
+    seconds: float = SECONDS,
+    connections: int = CONNECTIONS,
+    headers: Mapping[str, str] | None = None,
+) -> LoadResult:
     """One round with wrk if installed, else the Python fallback."""
     if have_wrk():
         return run_wrk(base_url, paths, seconds, connections, headers=headers)
     return run_python(base_url, paths, seconds, connections, headers=headers)
 
 
-def interleaved_rounds(targets: dict[str, tuple], rounds: int = ROUNDS, seconds: float = SECONDS,
-                       connections: int = CONNECTIONS) -> dict[str, list[LoadResult]]:
+def interleaved_rounds(
+    targets: dict[str, tuple], rounds: int = ROUNDS, seconds: float = SECONDS, connections: int = CONNECTIONS
+) -> dict[str, list[LoadResult]]:
     """Rounds that alternate between targets (name -> (base URL, paths[, headers])), so noise from the shared
     machine falls on all of them alike; ratios between targets of the same run are the figures that mean something."""
     results: dict[str, list[LoadResult]] = {name: [] for name in targets}

@@ -7,6 +7,7 @@ phase. Each --tree (e.g. `git archive` of two commits) runs its own run.py on th
 alternating, so before/after figures come from the same minutes of a shared machine; without --tree, this
 checkout. Medians of the runs.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,9 +29,12 @@ def one_run(tree: Path, data_dir: Path, ids: list[str], seconds: float) -> dict[
     """One server from start to the end of the suggest load: memory after each phase."""
     lessons = paths("/lessons/{q}", hot_lessons(ids))
     queries, api_queries = search_rounds(2)
-    loads = {"lesson load": lessons, "search load": paths("/search?q={q}", queries),
-             "/api/search load": paths("/api/search?q={q}", api_queries),
-             "/api/suggest load": paths("/api/suggest?q={q}", prefixes())}
+    loads = {
+        "lesson load": lessons,
+        "search load": paths("/search?q={q}", queries),
+        "/api/search load": paths("/api/search?q={q}", api_queries),
+        "/api/suggest load": paths("/api/suggest?q={q}", prefixes()),
+    }
     port = free_port()
     command = contentserver_command(data_dir, port)
     command[1] = str(tree / "run.py")

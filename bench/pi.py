@@ -4,6 +4,7 @@ The cap is a cgroup's MemoryMax through `systemd-run --scope` where systemd runs
 space, a stricter bound than resident memory: threads' stacks and malloc arenas count). The load generator runs
 on the other core(s).
 """
+
 from __future__ import annotations
 
 import os
@@ -28,8 +29,9 @@ ROUNDS = 2
 def _systemd_scope_works() -> bool:
     if shutil.which("systemd-run") is None:
         return False
-    probe = subprocess.run(["systemd-run", "--scope", "--quiet", "-p", f"MemoryMax={MEMORY_MIB}M", "true"],
-                           capture_output=True, timeout=30)
+    probe = subprocess.run(
+        ["systemd-run", "--scope", "--quiet", "-p", f"MemoryMax={MEMORY_MIB}M", "true"], capture_output=True, timeout=30
+    )
     return probe.returncode == 0
 
 
@@ -37,10 +39,14 @@ def capped(command: list[str]) -> tuple[list[str], str]:
     """`command` pinned to one core with its memory capped, and how it was capped."""
     pinned = ["taskset", "-c", str(CORE), *command]
     if _systemd_scope_works():
-        return (["systemd-run", "--scope", "--quiet", "-p", f"MemoryMax={MEMORY_MIB}M", *pinned],
-                f"systemd-run MemoryMax={MEMORY_MIB} MiB")
-    return (["prlimit", f"--as={MEMORY_MIB * 2 ** 20}", "--", *pinned],
-            f"prlimit --as={MEMORY_MIB} MiB (address space; no systemd here)")
+        return (
+            ["systemd-run", "--scope", "--quiet", "-p", f"MemoryMax={MEMORY_MIB}M", *pinned],
+            f"systemd-run MemoryMax={MEMORY_MIB} MiB",
+        )
+    return (
+        ["prlimit", f"--as={MEMORY_MIB * 2**20}", "--", *pinned],
+        f"prlimit --as={MEMORY_MIB} MiB (address space; no systemd here)",
+    )
 
 
 def measure(data_dir: Path, lessons: list[str], searches: list[str]) -> dict:
@@ -52,24 +58,38 @@ def measure(data_dir: Path, lessons: list[str], searches: list[str]) -> dict:
         with serving("contentserver-pi", command, port, ready_path=lessons[0]) as server:
             for path in lessons:
                 get(server.base_url, path)
-            results = {name: median_result([run_load(server.base_url, load, SECONDS, CONNECTIONS)
-                                            for _ in range(ROUNDS)])
-                       for name, load in (("lesson", lessons), ("search", searches))}
+            results = {
+                name: median_result([run_load(server.base_url, load, SECONDS, CONNECTIONS) for _ in range(ROUNDS)])
+                for name, load in (("lesson", lessons), ("search", searches))
+            }
             rss, alive = server.rss_mib(), server.process.poll() is None
             cold = server.cold_start_s
     except RuntimeError as exc:  # it did not start under the cap
-        return {"cap": how, "serves": False, "error": str(exc)[-500:],
-                "lesson": {"ok_rps": 0.0}, "search": {"ok_rps": 0.0}}
+        return {
+            "cap": how,
+            "serves": False,
+            "error": str(exc)[-500:],
+            "lesson": {"ok_rps": 0.0},
+            "search": {"ok_rps": 0.0},
+        }
     finally:
         os.sched_setaffinity(0, others + [CORE])
     figures = {name: vars(r) | {"ok_rps": ok_rps(r)} for name, r in results.items()}
-    return {"cap": how, "core": CORE, "cold_start_s": cold, "rss_after_mib": rss, **figures,
-            "serves": alive and figures["lesson"]["ok_rps"] > 0 and figures["lesson"]["errors"] == 0}
+    return {
+        "cap": how,
+        "core": CORE,
+        "cold_start_s": cold,
+        "rss_after_mib": rss,
+        **figures,
+        "serves": alive and figures["lesson"]["ok_rps"] > 0 and figures["lesson"]["errors"] == 0,
+    }
 
 
 def print_table(figures: dict, console: Console) -> None:
-    table = Table(title=f"Pi-sized run: server on core {CORE}, {figures['cap']}, {CONNECTIONS} connections, "
-                        f"medians of {ROUNDS} rounds × {SECONDS:g} s")
+    table = Table(
+        title=f"Pi-sized run: server on core {CORE}, {figures['cap']}, {CONNECTIONS} connections, "
+        f"medians of {ROUNDS} rounds × {SECONDS:g} s"
+    )
     for column in ("page", "ok req/s", "p50 ms", "p95 ms", "p99 ms", "failed"):
         table.add_column(column, justify="left" if column == "page" else "right")
     if "error" in figures:
@@ -77,10 +97,18 @@ def print_table(figures: dict, console: Console) -> None:
     else:
         for name in ("lesson", "search"):
             r = figures[name]
-            table.add_row(name, f"{r['ok_rps']:,.0f}", f"{r['p50_ms']:.1f}", f"{r['p95_ms']:.1f}",
-                          f"{r['p99_ms']:.1f}", f"{r['errors'] + r['bad_status']:,}")
-        table.caption = (f"cold start {figures['cold_start_s']:.2f} s, RSS after load {figures['rss_after_mib']:.1f} "
-                         f"MiB, still serving: {'yes' if figures['serves'] else 'NO'}")
+            table.add_row(
+                name,
+                f"{r['ok_rps']:,.0f}",
+                f"{r['p50_ms']:.1f}",
+                f"{r['p95_ms']:.1f}",
+                f"{r['p99_ms']:.1f}",
+                f"{r['errors'] + r['bad_status']:,}",
+            )
+        table.caption = (
+            f"cold start {figures['cold_start_s']:.2f} s, RSS after load {figures['rss_after_mib']:.1f} "
+            f"MiB, still serving: {'yes' if figures['serves'] else 'NO'}"
+        )
     console.print(table)
 
 

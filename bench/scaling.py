@@ -5,6 +5,7 @@ python -m bench.scaling [--build N]: measure every size whose data folder is bui
 Importing 100,000 lessons takes longer than a bench run on a small or busy machine: build it once beforehand
 with `python -m bench.scaling --build 100000`; until then that size is reported as not measured.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,8 +33,13 @@ def built_data(lessons: int, budget_s: float = BUILD_BUDGET_S) -> tuple[Path, li
     The build runs in a child process killed at the budget; the cache never keeps a half-built folder.
     """
     try:
-        done = subprocess.run([sys.executable, "-m", "bench.scaling", "--build", str(lessons)], cwd=REPO,
-                              capture_output=True, text=True, timeout=budget_s)
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.scaling", "--build", str(lessons)],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=budget_s,
+        )
     except subprocess.TimeoutExpired:
         return None
     if done.returncode != 0:
@@ -57,10 +63,18 @@ def measure_size(data_dir: Path, ids: list[str], queries: list[list[str]]) -> di
         after = server.rss_mib()
         cold, cold_cpu = server.cold_start_s, server.cold_start_cpu_s
     medians = {name: median_result(rs) for name, rs in loads.items()}
-    return {"lessons": len(ids), "cold_start_s": cold, "cold_start_cpu_s": cold_cpu, "rss_idle_mib": idle,
-            "rss_after_mib": after,
-            **{f"{name}_{k}": v for name, r in medians.items() for k, v in
-               (("ok_rps", ok_rps(r)), ("p95_ms", r.p95_ms), ("failed", r.errors + r.bad_status))}}
+    return {
+        "lessons": len(ids),
+        "cold_start_s": cold,
+        "cold_start_cpu_s": cold_cpu,
+        "rss_idle_mib": idle,
+        "rss_after_mib": after,
+        **{
+            f"{name}_{k}": v
+            for name, r in medians.items()
+            for k, v in (("ok_rps", ok_rps(r)), ("p95_ms", r.p95_ms), ("failed", r.errors + r.bad_status))
+        },
+    }
 
 
 def measure(sizes: tuple[int, ...] = SIZES) -> list[dict]:
@@ -74,21 +88,40 @@ def measure(sizes: tuple[int, ...] = SIZES) -> list[dict]:
 
 
 def print_table(rows: list[dict], console: Console) -> None:
-    table = Table(title=f"Across library sizes: one server, {CONNECTIONS} connections, medians of {ROUNDS} rounds × "
-                        f"{SECONDS:g} s")
-    for column in ("lessons", "cold start s (CPU s)", "RSS idle MiB", "RSS after MiB", "lesson req/s",
-                   "lesson p95 ms", "search req/s", "search p95 ms", "failed"):
+    table = Table(
+        title=f"Across library sizes: one server, {CONNECTIONS} connections, medians of {ROUNDS} rounds × {SECONDS:g} s"
+    )
+    for column in (
+        "lessons",
+        "cold start s (CPU s)",
+        "RSS idle MiB",
+        "RSS after MiB",
+        "lesson req/s",
+        "lesson p95 ms",
+        "search req/s",
+        "search p95 ms",
+        "failed",
+    ):
         table.add_column(column, justify="right")
     for row in rows:
         if row.get("missing"):
-            table.add_row(f"{row['lessons']:,}", f"not built within {BUILD_BUDGET_S:.0f} s: "
-                          f"python -m bench.scaling --build {row['lessons']}", *[""] * 7)
+            table.add_row(
+                f"{row['lessons']:,}",
+                f"not built within {BUILD_BUDGET_S:.0f} s: python -m bench.scaling --build {row['lessons']}",
+                *[""] * 7,
+            )
             continue
-        table.add_row(f"{row['lessons']:,}", f"{row['cold_start_s']:.2f} ({row['cold_start_cpu_s']:.2f})",
-                      f"{row['rss_idle_mib']:.1f}", f"{row['rss_after_mib']:.1f}", f"{row['lesson_ok_rps']:,.0f}",
-                      f"{row['lesson_p95_ms']:.1f}",
-                      f"{row['search_ok_rps']:,.0f}", f"{row['search_p95_ms']:.1f}",
-                      f"{row['lesson_failed'] + row['search_failed']:,}")
+        table.add_row(
+            f"{row['lessons']:,}",
+            f"{row['cold_start_s']:.2f} ({row['cold_start_cpu_s']:.2f})",
+            f"{row['rss_idle_mib']:.1f}",
+            f"{row['rss_after_mib']:.1f}",
+            f"{row['lesson_ok_rps']:,.0f}",
+            f"{row['lesson_p95_ms']:.1f}",
+            f"{row['search_ok_rps']:,.0f}",
+            f"{row['search_p95_ms']:.1f}",
+            f"{row['lesson_failed'] + row['search_failed']:,}",
+        )
     console.print(table)
 
 

@@ -6,6 +6,7 @@ Prints the index build time and size, one client's query latency (p50/p95) over 
 browsing latency (p99) of one client reading lesson pages, alone and during a storm of 16 searching clients
 (wrk, or Python threads without it) against a real waitress server on 127.0.0.1.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,24 +24,55 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.cache import cached_folder, digest  # noqa: E402
-from bench.load import load_tool, run_load  # noqa: E402
-from bench.search_corpus import QUERIES, read_jsonl  # noqa: E402
-from bench.servers import HOST, contentserver_command, free_port, serving  # noqa: E402
-from bench.synthetic import REPO, lesson_ids, synthetic_library  # noqa: E402
-from contentserver import create_app  # noqa: E402
-from contentserver.library.importer import ImportLimits, import_library  # noqa: E402
-from contentserver.search.engine import search  # noqa: E402
+from bench.cache import cached_folder, digest
+from bench.load import load_tool, run_load
+from bench.search_corpus import QUERIES, read_jsonl
+from bench.servers import HOST, contentserver_command, free_port, serving
+from bench.synthetic import REPO, lesson_ids, synthetic_library
+from contentserver import create_app
+from contentserver.library.importer import ImportLimits, import_library
+from contentserver.search.engine import search
 
 STORM_CLIENTS = 16
-EXTRA_QUERIES = ["су", "water", "вода", "энергия", "energy", "Қазақстан", "Kazakhstan", "Казахстан", "алгоритм",
-                 "history", "тарих", "история", "жер", "планета", "planet", "сабақ", "lesson", "урок", "mektep",
-                 "oqushylar", "матем", "informat", "қабырға", "сердце", "heart", "jurek"]
-DB_CODE = ("contentserver/db.py", "contentserver/models.py", "contentserver/library/importer.py",
-           "contentserver/library/format.py")  # what shapes the imported rows
+EXTRA_QUERIES = [
+    "су",
+    "water",
+    "вода",
+    "энергия",
+    "energy",
+    "Қазақстан",
+    "Kazakhstan",
+    "Казахстан",
+    "алгоритм",
+    "history",
+    "тарих",
+    "история",
+    "жер",
+    "планета",
+    "planet",
+    "сабақ",
+    "lesson",
+    "урок",
+    "mektep",
+    "oqushylar",
+    "матем",
+    "informat",
+    "қабырға",
+    "сердце",
+    "heart",
+    "jurek",
+]
+DB_CODE = (
+    "contentserver/db.py",
+    "contentserver/models.py",
+    "contentserver/library/importer.py",
+    "contentserver/library/format.py",
+)  # what shapes the imported rows
 # The code that shapes the index (queries, ranking and views do not): a change to it rebuilds the cached index.
-INDEX_CODE = tuple(f"contentserver/search/{name}.py" for name in
-                   ("analysis", "folding", "kazakh_stem", "schema", "extract", "indexer", "segments"))
+INDEX_CODE = tuple(
+    f"contentserver/search/{name}.py"
+    for name in ("analysis", "folding", "kazakh_stem", "schema", "extract", "indexer", "segments")
+)
 BUILD_NOTE = "bench-index-build.txt"
 
 
@@ -59,6 +91,7 @@ def _code_digest(names: tuple[str, ...] = DB_CODE) -> bytes:
 
 def lessons_without_index(library: Path) -> Path:
     """A data folder with the library imported but no search index built (so the build can be timed), cached."""
+
     def build(out: Path) -> None:
         print(f"  importing {library.name} without a search index (cached for later runs)…", flush=True)
         app = create_app({"DATA_DIR": str(out), "STARTER_LIBRARY": ""})
@@ -66,6 +99,7 @@ def lessons_without_index(library: Path) -> Path:
         with app.app_context():
             import_library(library, app.extensions["object_store"], ImportLimits.from_config(app.config))
         shutil.rmtree(out / "index")
+
     return cached_folder(f"search-data-{library.name}-{digest(_code_digest())}", build)
 
 
@@ -104,7 +138,7 @@ def working_copy(source: Path, target: Path) -> Path:
 
 
 def folder_mib(path: Path) -> float:
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2 ** 20
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20
 
 
 def process_cpu_s(pid: int) -> float:
@@ -118,16 +152,20 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
 
-def timed_gets(port: int, paths: list[str], seconds: float | None = None, stop: threading.Event | None = None
-               ) -> tuple[list[float], int]:
+def timed_gets(
+    port: int, paths: list[str], seconds: float | None = None, stop: threading.Event | None = None
+) -> tuple[list[float], int]:
     """One keep-alive client: GET each path in turn (until `seconds` pass or `stop` is set); ms and non-200s."""
     conn = http.client.HTTPConnection(HOST, port, timeout=30)
     latencies, bad = [], 0
     deadline = time.monotonic() + seconds if seconds else None
     try:
-        for i in range(10 ** 9):
-            if (deadline and time.monotonic() > deadline) or (stop and stop.is_set()) or \
-                    (not deadline and not stop and i >= len(paths)):
+        for i in range(10**9):
+            if (
+                (deadline and time.monotonic() > deadline)
+                or (stop and stop.is_set())
+                or (not deadline and not stop and i >= len(paths))
+            ):
                 break
             started = time.perf_counter()
             conn.request("GET", paths[i % len(paths)])
@@ -182,8 +220,10 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="bench-search-") as tmp:
         data = working_copy(indexed, Path(tmp) / "data")
         cpu = engine_cpu_ms(data)
-        print(f"search engine in-process, {len(cpu)} different queries, CPU time (what a quiet machine would "
-              f"take): p50 {percentile(cpu, 50):.1f} ms, p95 {percentile(cpu, 95):.1f} ms")
+        print(
+            f"search engine in-process, {len(cpu)} different queries, CPU time (what a quiet machine would "
+            f"take): p50 {percentile(cpu, 50):.1f} ms, p95 {percentile(cpu, 95):.1f} ms"
+        )
         port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("CONTENTSERVER_")}
         env["CONTENTSERVER_STARTER_LIBRARY"] = ""
@@ -197,44 +237,67 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             cold, bad = timed_gets(port, paths)
             server_cpu = (process_cpu_s(server.process.pid) - cpu_before) * 1000 / len(paths)
             repeated, bad_repeated = timed_gets(port, paths * 3)
-            print(f"search latency, one client over HTTP, {len(cold)} different queries: "
-                  f"p50 {percentile(cold, 50):.1f} ms, p95 {percentile(cold, 95):.1f} ms (target p95 < 50 ms); "
-                  f"asked again (result cache): p50 {percentile(repeated, 50):.1f} ms, "
-                  f"p95 {percentile(repeated, 95):.1f} ms; non-200: {bad + bad_repeated}")
+            print(
+                f"search latency, one client over HTTP, {len(cold)} different queries: "
+                f"p50 {percentile(cold, 50):.1f} ms, p95 {percentile(cold, 95):.1f} ms (target p95 < 50 ms); "
+                f"asked again (result cache): p50 {percentile(repeated, 50):.1f} ms, "
+                f"p95 {percentile(repeated, 95):.1f} ms; non-200: {bad + bad_repeated}"
+            )
             print(f"server CPU per search over HTTP (engine, page, waitress): {server_cpu:.1f} ms")
 
             alone, _ = timed_gets(port, browse, seconds=args.browse_seconds)
-            print(f"browsing alone: {len(alone)} lesson pages, p50 {percentile(alone, 50):.1f} ms, "
-                  f"p99 {percentile(alone, 99):.1f} ms")
+            print(
+                f"browsing alone: {len(alone)} lesson pages, p50 {percentile(alone, 50):.1f} ms, "
+                f"p99 {percentile(alone, 99):.1f} ms"
+            )
 
             stop, during = threading.Event(), {}
 
             def browser() -> None:
-                during["ms"], during["bad"] = timed_gets(port, browse[len(alone):] + browse, stop=stop)
+                during["ms"], during["bad"] = timed_gets(port, browse[len(alone) :] + browse, stop=stop)
+
             reader = threading.Thread(target=browser)
             reader.start()
-            storm = run_load(f"http://{HOST}:{port}", storm_paths(), seconds=args.storm_seconds,
-                             connections=STORM_CLIENTS)
+            storm = run_load(
+                f"http://{HOST}:{port}", storm_paths(), seconds=args.storm_seconds, connections=STORM_CLIENTS
+            )
             stop.set()
             reader.join()
             ms = during["ms"]
-            print(f"search storm ({load_tool()}): {STORM_CLIENTS} clients for {args.storm_seconds:.0f} s, "
-                  f"{storm.requests} requests ({storm.rps:.0f}/s), {storm.bad_status} turned away busy (503), "
-                  f"{(storm.requests - storm.bad_status) / args.storm_seconds:.0f} searches served/s, "
-                  f"p95 {storm.p95_ms:.1f} ms")
-            print(f"browsing during the storm: {len(ms)} lesson pages, p50 {statistics.median(ms):.1f} ms, "
-                  f"p99 {percentile(ms, 99):.1f} ms (target < 300 ms), non-200: {during['bad']}")
+            print(
+                f"search storm ({load_tool()}): {STORM_CLIENTS} clients for {args.storm_seconds:.0f} s, "
+                f"{storm.requests} requests ({storm.rps:.0f}/s), {storm.bad_status} turned away busy (503), "
+                f"{(storm.requests - storm.bad_status) / args.storm_seconds:.0f} searches served/s, "
+                f"p95 {storm.p95_ms:.1f} ms"
+            )
+            print(
+                f"browsing during the storm: {len(ms)} lesson pages, p50 {statistics.median(ms):.1f} ms, "
+                f"p99 {percentile(ms, 99):.1f} ms (target < 300 ms), non-200: {during['bad']}"
+            )
             print(f"browsing p99: {percentile(alone, 99):.1f} ms alone vs {percentile(ms, 99):.1f} ms in the storm")
             rss_after = server.rss_mib()
-            print(f"server RSS: {rss_before:.1f} MiB after 20 lesson pages, {rss_first:.1f} MiB after the first "
-                  f"search, {rss_after:.1f} MiB after the storm")
-    return {"index_build_s": build_s, "index_mib": size, "search_cpu_p50_ms": percentile(cpu, 50),
-            "search_cpu_p95_ms": percentile(cpu, 95), "search_p50_ms": percentile(cold, 50),
-            "search_p95_ms": percentile(cold, 95), "server_cpu_per_search_ms": server_cpu,
-            "search_cached_p95_ms": percentile(repeated, 95), "browse_p99_ms": percentile(alone, 99),
-            "browse_p99_storm_ms": percentile(ms, 99), "storm_requests": storm.requests,
-            "storm_busy": storm.bad_status, "storm_ok_rps": (storm.requests - storm.bad_status) / args.storm_seconds,
-            "rss_before_search_mib": rss_before, "rss_first_search_mib": rss_first, "rss_after_storm_mib": rss_after}
+            print(
+                f"server RSS: {rss_before:.1f} MiB after 20 lesson pages, {rss_first:.1f} MiB after the first "
+                f"search, {rss_after:.1f} MiB after the storm"
+            )
+    return {
+        "index_build_s": build_s,
+        "index_mib": size,
+        "search_cpu_p50_ms": percentile(cpu, 50),
+        "search_cpu_p95_ms": percentile(cpu, 95),
+        "search_p50_ms": percentile(cold, 50),
+        "search_p95_ms": percentile(cold, 95),
+        "server_cpu_per_search_ms": server_cpu,
+        "search_cached_p95_ms": percentile(repeated, 95),
+        "browse_p99_ms": percentile(alone, 99),
+        "browse_p99_storm_ms": percentile(ms, 99),
+        "storm_requests": storm.requests,
+        "storm_busy": storm.bad_status,
+        "storm_ok_rps": (storm.requests - storm.bad_status) / args.storm_seconds,
+        "rss_before_search_mib": rss_before,
+        "rss_first_search_mib": rss_first,
+        "rss_after_storm_mib": rss_after,
+    }
 
 
 if __name__ == "__main__":

@@ -3,14 +3,15 @@
 python -m bench.search_quality [--queries PATH]   (last line: "MRR@10 overall: X.XX")
 bench/search_queries_heldout.jsonl: 57 more queries written apart from the dev set, to check that it generalizes.
 """
+
 from __future__ import annotations
 
 import argparse
 import sys
 import tempfile
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from whoosh.analysis import StandardAnalyzer
 from whoosh.fields import ID, TEXT, Schema
@@ -19,10 +20,10 @@ from whoosh.qparser import MultifieldParser, OrGroup
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.search_corpus import LESSONS, QUERIES, read_jsonl, write_source_library  # noqa: E402
-from contentserver import create_app  # noqa: E402
-from contentserver.library.importer import ImportLimits, import_library  # noqa: E402
-from contentserver.search.engine import search  # noqa: E402
+from bench.search_corpus import LESSONS, QUERIES, read_jsonl, write_source_library
+from contentserver import create_app
+from contentserver.library.importer import ImportLimits, import_library
+from contentserver.search.engine import search
 
 K = 10
 Ranker = Callable[[str], list[str]]  # query text -> lesson ids, best first
@@ -45,8 +46,10 @@ def evaluate(queries: list[dict], rank: Ranker, lessons: dict[str, dict]) -> dic
             row["mrr"] += rr
             row["recall"] += recall
             row["lang_first"] += lang_first
-    return {kind: {m: row[m] / row["n"] for m in ("mrr", "recall", "lang_first")} | {"n": row["n"]}
-            for kind, row in sums.items()}
+    return {
+        kind: {m: row[m] / row["n"] for m in ("mrr", "recall", "lang_first")} | {"n": row["n"]}
+        for kind, row in sums.items()
+    }
 
 
 def print_table(name: str, figures: dict[str, dict[str, float]]) -> None:
@@ -59,8 +62,7 @@ def print_table(name: str, figures: dict[str, dict[str, float]]) -> None:
 
 def baseline_ranker(rows: list[dict]) -> Ranker:
     """Plain BM25 over Whoosh's StandardAnalyzer (lowercase words, English stopwords), title and body."""
-    schema = Schema(id=ID(stored=True), title=TEXT(analyzer=StandardAnalyzer()),
-                    body=TEXT(analyzer=StandardAnalyzer()))
+    schema = Schema(id=ID(stored=True), title=TEXT(analyzer=StandardAnalyzer()), body=TEXT(analyzer=StandardAnalyzer()))
     ix = RamStorage().create_index(schema)
     with ix.writer() as writer:
         for row in rows:
@@ -70,6 +72,7 @@ def baseline_ranker(rows: list[dict]) -> Ranker:
     def rank(text: str) -> list[str]:
         with ix.searcher() as searcher:
             return [hit["id"] for hit in searcher.search(parser.parse(text), limit=50)]
+
     return rank
 
 
@@ -89,6 +92,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
 
             def ours(text: str) -> list[str]:
                 return [hit.id for hit in search(indexer, text, snippets=False).ranked]
+
             figures = evaluate(queries, ours, lessons)
             indexer.close()
     base = evaluate(queries, baseline_ranker(rows), lessons)
@@ -98,8 +102,12 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     print(f"\nbaseline MRR@10 overall: {base['overall']['mrr']:.2f}")
     print(f"language-first overall: {figures['overall']['lang_first']:.2f}")
     print(f"MRR@10 overall: {figures['overall']['mrr']:.2f}")
-    return {"mrr_at_10": figures["overall"]["mrr"], "recall_at_10": figures["overall"]["recall"],
-            "language_first": figures["overall"]["lang_first"], "baseline_mrr_at_10": base["overall"]["mrr"]}
+    return {
+        "mrr_at_10": figures["overall"]["mrr"],
+        "recall_at_10": figures["overall"]["recall"],
+        "language_first": figures["overall"]["lang_first"],
+        "baseline_mrr_at_10": base["overall"]["mrr"],
+    }
 
 
 if __name__ == "__main__":

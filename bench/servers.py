@@ -1,4 +1,5 @@
 """Servers under test as real processes on 127.0.0.1: start on a free port, time the first page, read RSS, stop."""
+
 from __future__ import annotations
 
 import compileall
@@ -9,11 +10,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Iterator, Sequence
 
 REPO = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
@@ -27,8 +28,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def fetch(base_url: str, path: str, headers: dict[str, str] | None = None,
-          timeout: float = 10) -> tuple[int, dict[str, str], bytes]:
+def fetch(
+    base_url: str, path: str, headers: dict[str, str] | None = None, timeout: float = 10
+) -> tuple[int, dict[str, str], bytes]:
     """One plain GET: status, headers (lowercase names) and body."""
     host, port = base_url.split("//", 1)[1].rstrip("/").rsplit(":", 1)
     conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
@@ -120,8 +122,9 @@ class Server:
 
 
 @contextmanager
-def serving(name: str, command: Sequence[str], port: int, ready_path: str = "/", timeout: float = 120,
-            env: dict | None = None) -> Iterator[Server]:
+def serving(
+    name: str, command: Sequence[str], port: int, ready_path: str = "/", timeout: float = 120, env: dict | None = None
+) -> Iterator[Server]:
     """Start `command` (which listens on 127.0.0.1:`port`), wait for a 200 on `ready_path`, stop it on exit."""
     base_url = f"http://{HOST}:{port}"
     with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as tmp:
@@ -140,8 +143,10 @@ def serving(name: str, command: Sequence[str], port: int, ready_path: str = "/",
 def _wait_ready(server: Server, path: str, started: float, timeout: float) -> float:
     while time.perf_counter() - started < timeout:
         if server.process.poll() is not None:
-            raise RuntimeError(f"{server.name} exited with {server.process.returncode}:\n"
-                               f"{server.log.read_text(errors='replace')[-2000:]}")
+            raise RuntimeError(
+                f"{server.name} exited with {server.process.returncode}:\n"
+                f"{server.log.read_text(errors='replace')[-2000:]}"
+            )
         asked = time.perf_counter()
         try:
             status, _ = get(server.base_url, path, timeout=timeout)
@@ -167,8 +172,18 @@ def byte_compiled(tree: Path = REPO) -> None:
 def contentserver_command(data_dir: Path, port: int, threads: int = WAITRESS_THREADS) -> list[str]:
     """run.py with real waitress over a data folder (the project byte-compiled first)."""
     byte_compiled()
-    return [sys.executable, str(REPO / "run.py"), "--host", HOST, "--port", str(port), "--data", str(data_dir),
-            "--threads", str(threads)]
+    return [
+        sys.executable,
+        str(REPO / "run.py"),
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--data",
+        str(data_dir),
+        "--threads",
+        str(threads),
+    ]
 
 
 def hello_command(port: int, threads: int = WAITRESS_THREADS) -> list[str]:

@@ -4,6 +4,7 @@ python -m bench sync_wire: first sync of the starter library; an unchanged hub; 
 20,000-lesson library (bench/synthetic.py); one 50 MB video added; a sync killed at half and resumed.
 Wire bytes are what the hub sent (HTTP headers and bodies); targets: media ≤ 1.02×, text < 0.5×, unchanged < 2 KB.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -33,7 +34,7 @@ from .synthetic import CORPUS, synthetic_library
 
 REPO = Path(__file__).resolve().parents[1]
 TEXT_TYPES = ("text/vtt",)
-LIMITS = dict(max_manifest_bytes=64 * 1024 ** 2, max_lessons=500_000)
+LIMITS = dict(max_manifest_bytes=64 * 1024**2, max_lessons=500_000)
 NGINX = """daemon off; worker_processes 1; user root; pid {run}/nginx.pid; error_log {run}/error.log crit;
 events {{ worker_connections 64; }}
 http {{ log_format wire '$bytes_sent'; access_log {run}/access.log wire; sendfile on; keepalive_timeout 120;
@@ -77,6 +78,7 @@ def _school(data: Path, url: str, key: SigningKey):
 
 def _pull(app) -> None:
     from sync.runner import pull_all
+
     with app.app_context():
         code = pull_all(app, quiet=True)
         db.session.remove()
@@ -109,10 +111,12 @@ def _with_lesson(bundle: LibraryBundle, lesson_id: str, body: bytes, video: Path
             sha = hashlib.file_digest(stream, "sha256").hexdigest()
         sources[sha] = video
         attachments = (AttachmentEntry("film.mp4", sha, video.stat().st_size, "video/mp4"),)
-    lesson = LessonEntry(lesson_id, f"Lesson {lesson_id}", "kk", "Cyrl", "science", 5, ("bench",), body_ref,
-                         attachments)
-    manifest = dataclasses.replace(bundle.manifest, version=bundle.manifest.version + 1,
-                                   lessons=bundle.manifest.lessons + (lesson,))
+    lesson = LessonEntry(
+        lesson_id, f"Lesson {lesson_id}", "kk", "Cyrl", "science", 5, ("bench",), body_ref, attachments
+    )
+    manifest = dataclasses.replace(
+        bundle.manifest, version=bundle.manifest.version + 1, lessons=bundle.manifest.lessons + (lesson,)
+    )
     return LibraryBundle(manifest, "", bundle.root, sources)
 
 
@@ -139,8 +143,13 @@ def _row(rows: list, name: str, text: int, media: int, wire: int, kind: str) -> 
 
 def _kill_at_half(app_data: Path, hub: CountingNginx, half: int) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONTENTSERVER_")}
-    proc = subprocess.Popen([sys.executable, "-m", "sync", "pull", "--quiet", "--data", str(app_data)], cwd=REPO,
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sync", "pull", "--quiet", "--data", str(app_data)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     while proc.poll() is None and hub.sent() < half:
         time.sleep(0.02)
     proc.send_signal(signal.SIGKILL)
@@ -156,8 +165,10 @@ def main() -> dict:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     _print(rows)
-    return {name: {"text": text, "media": media, "wire": wire, "target": target, "result": result}
-            for name, text, media, wire, _ratio, target, result in rows}
+    return {
+        name: {"text": text, "media": media, "wire": wire, "target": target, "result": result}
+        for name, text, media, wire, _ratio, target, result in rows
+    }
 
 
 def _starter_scenarios(work: Path, key: SigningKey, rows: list) -> None:
@@ -173,14 +184,16 @@ def _starter_scenarios(work: Path, key: SigningKey, rows: list) -> None:
         before = hub.sent()
         _pull(app)
         _row(rows, "unchanged hub", 0, 0, hub.sent() - before, "unchanged")
-        bigger = _with_lesson(starter, "film-lesson", "# Фильм\n\nfilm.mp4\n".encode(),
-                              _random_file(work / "film.mp4", 50))
+        bigger = _with_lesson(
+            starter, "film-lesson", "# Фильм\n\nfilm.mp4\n".encode(), _random_file(work / "film.mp4", 50)
+        )
         publish(bigger, hub_dir, key, **LIMITS)
         before = hub.sent()
         _pull(app)
         _row(rows, "one 50 MB video added", *_new_bytes(bigger, have), hub.sent() - before, "media")
-        resumed = _with_lesson(bigger, "film-two", "# Фильм 2\n\nfilm.mp4\n".encode(),
-                               _random_file(work / "film2.mp4", 20))
+        resumed = _with_lesson(
+            bigger, "film-two", "# Фильм 2\n\nfilm.mp4\n".encode(), _random_file(work / "film2.mp4", 20)
+        )
         publish(resumed, hub_dir, key, **LIMITS)
         text, media = _new_bytes(resumed, have)
         before = hub.sent()
@@ -192,7 +205,7 @@ def _starter_scenarios(work: Path, key: SigningKey, rows: list) -> None:
 
 
 def _random_file(path: Path, mib: int) -> Path:
-    path.write_bytes(os.urandom(mib * 1024 ** 2))
+    path.write_bytes(os.urandom(mib * 1024**2))
     return path
 
 
@@ -205,7 +218,7 @@ def _twenty_thousand(work: Path, key: SigningKey, rows: list) -> None:
     hub = CountingNginx(hub_dir, work / "nginx20k", rate="")
     try:
         app = _school(work / "school20k", hub.url, key)
-        app.extensions.pop("indexer", None)   # wire bytes only: no 20,000-lesson search index to build here
+        app.extensions.pop("indexer", None)  # wire bytes only: no 20,000-lesson search index to build here
         print("  first sync of 20,000 lessons…", flush=True)
         _pull(app)
         _row(rows, "first sync, 20,000 lessons", *_new_bytes(bundle, set()), hub.sent(), "mixed")

@@ -4,6 +4,7 @@ Lessons mix sections of corpus lessons in the same language and script, so text,
 and length look like real lessons. Everything is written through the project's own library code (format,
 bundle, build), and both the built library and the data folder it imports into are cached outside the repo.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -41,8 +42,12 @@ WORDS_MEDIAN, WORDS_MIN, WORDS_MAX = 320, 120, 1500
 # What makes an imported data folder stale: the rows the importer fills and the search index schema. (Not all
 # of the code: it changes all day, new tables are made at start-up, and importing 20,000 lessons with their
 # index takes minutes. After a change to text analysis, remove the cached data-* folders to measure it.)
-DATA_SHAPE = ("contentserver.models:Lesson", "contentserver.models:Attachment", "contentserver.models:InstalledLibrary",
-              "contentserver.search.schema:build_schema")
+DATA_SHAPE = (
+    "contentserver.models:Lesson",
+    "contentserver.models:Attachment",
+    "contentserver.models:InstalledLibrary",
+    "contentserver.search.schema:build_schema",
+)
 
 
 @dataclass(frozen=True)
@@ -72,19 +77,34 @@ def load_corpus(path: Path = CORPUS) -> list[CorpusLesson]:
                 current = []
             current.append(text_line)
         sections.append("\n".join(current).strip())
-        lessons.append(CorpusLesson(row["id"], row["topic"], row["lang"], row["script"], row["subject"],
-                                    int(row["grade"]), row["title"], tuple(s for s in sections if s)))
+        lessons.append(
+            CorpusLesson(
+                row["id"],
+                row["topic"],
+                row["lang"],
+                row["script"],
+                row["subject"],
+                int(row["grade"]),
+                row["title"],
+                tuple(s for s in sections if s),
+            )
+        )
     return lessons
 
 
 def _png(rgb: tuple[int, int, int], side: int = 24) -> bytes:
     """A tiny valid one-colour PNG, so some lessons carry a real image attachment."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     rows = b"".join(b"\0" + bytes(rgb) * side for _ in range(side))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(rows, 9))
+        + chunk(b"IEND", b"")
+    )
 
 
 def _body(rng: random.Random, base: CorpusLesson, same_language: list[CorpusLesson], title: str) -> str:
@@ -130,13 +150,26 @@ def generate(n: int, corpus: list[CorpusLesson]) -> tuple[Manifest, dict[str, by
             image = rng.choice(images)
             body += f"\n![{base.topic}](figure.png)\n"
             attachments = (AttachmentEntry("figure.png", image.sha256, image.size, "image/png"),)
-        entries.append(LessonEntry(
-            id=f"{base.id}-{i:06d}", title=title, lang=base.lang, script=base.script, subject=base.subject,
-            grade=min(11, max(1, base.grade + rng.randint(-1, 2))),
-            tags=(base.topic.split("-", 1)[1], base.subject), body=put(body.encode("utf-8")),
-            attachments=attachments))
-    manifest = Manifest(library_id=f"bench-synthetic-{n}", title=f"Synthetic library of {n} lessons", version=1,
-                        created="2026-11-25T00:00:00Z", lessons=tuple(entries))
+        entries.append(
+            LessonEntry(
+                id=f"{base.id}-{i:06d}",
+                title=title,
+                lang=base.lang,
+                script=base.script,
+                subject=base.subject,
+                grade=min(11, max(1, base.grade + rng.randint(-1, 2))),
+                tags=(base.topic.split("-", 1)[1], base.subject),
+                body=put(body.encode("utf-8")),
+                attachments=attachments,
+            )
+        )
+    manifest = Manifest(
+        library_id=f"bench-synthetic-{n}",
+        title=f"Synthetic library of {n} lessons",
+        version=1,
+        created="2026-11-25T00:00:00Z",
+        lessons=tuple(entries),
+    )
     return manifest, objects
 
 
@@ -185,9 +218,21 @@ def imported_data(library: Path) -> Path:
     def build(out: Path) -> None:
         started = time.monotonic()
         print(f"  importing {library.name} into a data folder (cached for later runs)…", flush=True)
-        subprocess.run([sys.executable, "-c", "from contentserver.cli import main; main()", "import",
-                        str(library), "--data", str(out)], check=True, cwd=REPO, stdout=subprocess.DEVNULL,
-                       preexec_fn=_die_with_parent)
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from contentserver.cli import main; main()",
+                "import",
+                str(library),
+                "--data",
+                str(out),
+            ],
+            check=True,
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent,
+        )
         print(f"  imported in {time.monotonic() - started:.0f} s", flush=True)
 
     return cached_folder(f"data-{library.name}-{key}", build)

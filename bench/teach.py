@@ -1,4 +1,5 @@
 """Teacher figures: published save → findable in search (median of 20), and 100 MB upload vs a plain file copy."""
+
 from __future__ import annotations
 
 import argparse
@@ -11,8 +12,8 @@ import tempfile
 import time
 import urllib.parse
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from .servers import HOST, contentserver_command, free_port, serving
 
@@ -47,8 +48,17 @@ class Session:
 
 
 def _lesson(body: str) -> dict[str, str]:
-    return {"title": "Bench lesson", "lang": "en", "script": "Latn", "subject": "science", "grade": "5",
-            "tags": "bench", "body": body, "status": "published", "action": "save"}
+    return {
+        "title": "Bench lesson",
+        "lang": "en",
+        "script": "Latn",
+        "subject": "science",
+        "grade": "5",
+        "tags": "bench",
+        "body": body,
+        "status": "published",
+        "action": "save",
+    }
 
 
 def publish_to_search(session: Session, rounds: int) -> tuple[list[float], str]:
@@ -72,9 +82,11 @@ def publish_to_search(session: Session, rounds: int) -> tuple[list[float], str]:
 
 def _multipart(path: Path, token: str) -> tuple[Iterator[bytes], int, str]:
     boundary = uuid.uuid4().hex
-    head = (f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{path.name}"\r\n'
-            f"Content-Type: video/mp4\r\n\r\n").encode()
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{path.name}"\r\n'
+        f"Content-Type: video/mp4\r\n\r\n"
+    ).encode()
     tail = f"\r\n--{boundary}--\r\n".encode()
 
     def chunks() -> Iterator[bytes]:
@@ -83,6 +95,7 @@ def _multipart(path: Path, token: str) -> tuple[Iterator[bytes], int, str]:
             while chunk := source.read(CHUNK):
                 yield chunk
         yield tail
+
     return chunks(), len(head) + path.stat().st_size + len(tail), f"multipart/form-data; boundary={boundary}"
 
 
@@ -90,8 +103,9 @@ def upload_seconds(session: Session, edit_path: str, video: Path) -> float:
     session.send("GET", edit_path)
     body, length, content_type = _multipart(video, session.token)
     started = time.perf_counter()
-    status, _location, text = session.send("POST", edit_path + "/files", body,
-                                           {"Content-Type": content_type, "Content-Length": str(length)})
+    status, _location, text = session.send(
+        "POST", edit_path + "/files", body, {"Content-Type": content_type, "Content-Length": str(length)}
+    )
     if status != 303:
         raise RuntimeError(f"upload refused with {status}: {text[:300]}")
     return time.perf_counter() - started
@@ -117,6 +131,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     args = parser.parse_args(argv)
     from contentserver import create_app
     from contentserver.accounts.users import create_user
+
     with tempfile.TemporaryDirectory(prefix="bench-teach-") as tmp:
         data = Path(tmp) / "data"
         app = create_app({"DATA_DIR": str(data), "STARTER_LIBRARY": ""})
@@ -137,15 +152,22 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             upload = upload_seconds(session, edit_path, video)
         copy = copy_seconds(video, Path(tmp))
     size_mb = args.upload_mb
-    figures = {"publish_to_search_median_ms": statistics.median(times) * 1000,
-               "publish_to_search_max_ms": max(times) * 1000,
-               "upload_mb_per_s": size_mb / upload, "copy_mb_per_s": size_mb / copy,
-               "upload_vs_copy_ratio": copy / upload}
-    print(f"published save → findable in search: median {figures['publish_to_search_median_ms']:.0f} ms, "
-          f"max {figures['publish_to_search_max_ms']:.0f} ms over {len(times)} saves")
-    print(f"upload of {size_mb} MB over loopback: {upload:.2f} s ({figures['upload_mb_per_s']:.0f} MB/s); "
-          f"plain file copy: {copy:.2f} s ({figures['copy_mb_per_s']:.0f} MB/s); "
-          f"upload/copy throughput ratio {figures['upload_vs_copy_ratio']:.2f}")
+    figures = {
+        "publish_to_search_median_ms": statistics.median(times) * 1000,
+        "publish_to_search_max_ms": max(times) * 1000,
+        "upload_mb_per_s": size_mb / upload,
+        "copy_mb_per_s": size_mb / copy,
+        "upload_vs_copy_ratio": copy / upload,
+    }
+    print(
+        f"published save → findable in search: median {figures['publish_to_search_median_ms']:.0f} ms, "
+        f"max {figures['publish_to_search_max_ms']:.0f} ms over {len(times)} saves"
+    )
+    print(
+        f"upload of {size_mb} MB over loopback: {upload:.2f} s ({figures['upload_mb_per_s']:.0f} MB/s); "
+        f"plain file copy: {copy:.2f} s ({figures['copy_mb_per_s']:.0f} MB/s); "
+        f"upload/copy throughput ratio {figures['upload_vs_copy_ratio']:.2f}"
+    )
     return figures
 
 

@@ -4,6 +4,7 @@ Root only: makes its own `weaklink` (unique --name) per rate, runs nginx on the 
 school side (`python -m bench.weak_link --client MODE URL SECONDS`, one process each), and removes it all.
 Small requests are one round trip each on a kept-alive connection, every 250 ms. About 3.5 minutes.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,9 +17,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import urlsplit
 
 REPO = Path(__file__).resolve().parents[1]
@@ -38,6 +39,7 @@ http {{ access_log off; sendfile on; tcp_nopush on; keepalive_timeout 120; keepa
 
 # ---- clients: run inside the school's namespace, print one JSON object, exit ----
 
+
 def _progress(count, seconds: float) -> None:
     """Print [[unix time, bytes so far, *details], ...] every 0.25 s for `seconds`, then leave at once."""
     samples, end = [], time.time() + seconds
@@ -54,11 +56,13 @@ def client_sync(url: str, seconds: float, cap_kbit: float = 0) -> None:
     from sync.pacing import Pacer, PacingConfig
     from sync.ratelimit import RateCap
     from sync.transfer import HubClient
+
     pacer = Pacer(PacingConfig(cap=RateCap(int(cap_kbit))))
     client = HubClient(url, 256 * 1024, timeout=30, give_up=60, backoff_max=5, pacer=pacer)
     work = Path(tempfile.mkdtemp(prefix="wl-sync-"))
-    thread = threading.Thread(target=client.fetch, args=("big.bin", work / "big.part", BIG_BYTES, "0" * 64),
-                              daemon=True)
+    thread = threading.Thread(
+        target=client.fetch, args=("big.bin", work / "big.part", BIG_BYTES, "0" * 64), daemon=True
+    )
     thread.start()
     try:
         _progress(lambda: (pacer.bytes_read, pacer.rate, pacer.queuing_delay()), seconds)
@@ -77,6 +81,7 @@ def client_plain(url: str, seconds: float) -> None:
         response = conn.getresponse()
         while block := response.read(65536):
             got[0] += len(block)
+
     threading.Thread(target=run, daemon=True).start()
     _progress(lambda: (got[0],), seconds)
 
@@ -103,21 +108,28 @@ CLIENTS = {"sync": client_sync, "plain": client_plain, "ping": client_ping}
 
 # ---- the harness: root, one weaklink per rate ----
 
+
 @contextmanager
 def weak_link(name: str, rate: str) -> Iterator[str]:
     """A weaklink with a 1 s modem buffer and nginx on its hub side serving big.bin and small.txt."""
     run = Path(tempfile.mkdtemp(prefix=f"{name}-"))
     nginx = None
     try:
-        subprocess.run([str(WEAKLINK), "up", "--name", name, "--rate", rate, "--buffer-ms", "1000"],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [str(WEAKLINK), "up", "--name", name, "--rate", rate, "--buffer-ms", "1000"],
+            check=True,
+            capture_output=True,
+        )
         root = run / "www"
         root.mkdir()
         (root / "big.bin").write_bytes(os.urandom(BIG_BYTES))
         (root / "small.txt").write_text("ok\n")
         (run / "nginx.conf").write_text(NGINX.format(run=run, root=root, host=HUB, port=PORT))
-        nginx = subprocess.Popen(["ip", "netns", "exec", f"{name}-hub", "nginx", "-c", str(run / "nginx.conf"),
-                                  "-p", str(run)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        nginx = subprocess.Popen(
+            ["ip", "netns", "exec", f"{name}-hub", "nginx", "-c", str(run / "nginx.conf"), "-p", str(run)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 10
         while not (run / "nginx.pid").exists() and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -133,9 +145,25 @@ def weak_link(name: str, rate: str) -> Iterator[str]:
 
 def start(name: str, mode: str, url: str, seconds: float, *extra: float) -> subprocess.Popen:
     """One client in the school's namespace."""
-    return subprocess.Popen(["ip", "netns", "exec", f"{name}-school", sys.executable, "-m", "bench.weak_link",
-                             "--client", mode, url, str(seconds), *map(str, extra)],
-                            cwd=REPO, stdout=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [
+            "ip",
+            "netns",
+            "exec",
+            f"{name}-school",
+            sys.executable,
+            "-m",
+            "bench.weak_link",
+            "--client",
+            mode,
+            url,
+            str(seconds),
+            *map(str, extra),
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
 
 
 def result(proc: subprocess.Popen) -> dict:
@@ -145,15 +173,21 @@ def result(proc: subprocess.Popen) -> dict:
 
 def bytes_between(samples: list, t0: float, t1: float) -> float:
     """Bytes a client received between two unix times (from its progress samples)."""
+
     def at(t: float) -> float:
         return max((b for ts, b, *_ in samples if ts <= t), default=0)
+
     return at(t1) - at(t0)
 
 
 def hub_sent_bytes(name: str) -> int:
     """Bytes the hub has put on the link so far (the shaper's own counter: headers and all)."""
-    out = subprocess.run(["ip", "netns", "exec", f"{name}-hub", "tc", "-s", "qdisc", "show", "dev", f"{name}-h"],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["ip", "netns", "exec", f"{name}-hub", "tc", "-s", "qdisc", "show", "dev", f"{name}-h"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return int(out.split(" Sent ", 1)[1].split(" bytes", 1)[0])
 
 
@@ -183,8 +217,16 @@ def measure(name: str, rate: str, bits: int) -> dict:
         ours = result(sync)["samples"]
         t0, t1 = rival[0][0] + 3, rival[-1][0]
         mine, theirs = bytes_between(ours, t0, t1), bytes_between(rival, t0, t1)
-    return {"rate": rate, "goodput": goodput, "trace": ours, "rival": rival, "idle": idle, "loaded": loaded, "during": during,
-            "share": mine / max(mine + theirs, 1)}
+    return {
+        "rate": rate,
+        "goodput": goodput,
+        "trace": ours,
+        "rival": rival,
+        "idle": idle,
+        "loaded": loaded,
+        "during": during,
+        "share": mine / max(mine + theirs, 1),
+    }
 
 
 def ms(values: list[float], q: float) -> float:
@@ -203,18 +245,28 @@ def main() -> dict | None:
         row = measure(name, rate, bits)
         rows.append(row)
         added = ms(row["during"], 0.95) - ms(row["idle"], 0.95)
-        figures[rate] = {"goodput_pct": round(row["goodput"] * 100, 1), "added_p95_ms": round(added),
-                         "share_under_competition_pct": round(row["share"] * 100, 1),
-                         **{f"{phase}_p{q}_ms": round(ms(row[phase], q / 100))
-                            for phase in ("idle", "loaded", "during") for q in (50, 95)}}
-        print(f"{rate:>8} | {row['goodput']:6.0%} | {ms(row['idle'], .5):6.0f} / {ms(row['idle'], .95):6.0f} | "
-              f"{ms(row['loaded'], .5):6.0f} / {ms(row['loaded'], .95):6.0f} | "
-              f"{ms(row['during'], .5):6.0f} / {ms(row['during'], .95):6.0f} | {added:6.0f} | {row['share']:4.0%}",
-              flush=True)
+        figures[rate] = {
+            "goodput_pct": round(row["goodput"] * 100, 1),
+            "added_p95_ms": round(added),
+            "share_under_competition_pct": round(row["share"] * 100, 1),
+            **{
+                f"{phase}_p{q}_ms": round(ms(row[phase], q / 100))
+                for phase in ("idle", "loaded", "during")
+                for q in (50, 95)
+            },
+        }
+        print(
+            f"{rate:>8} | {row['goodput']:6.0%} | {ms(row['idle'], 0.5):6.0f} / {ms(row['idle'], 0.95):6.0f} | "
+            f"{ms(row['loaded'], 0.5):6.0f} / {ms(row['loaded'], 0.95):6.0f} | "
+            f"{ms(row['during'], 0.5):6.0f} / {ms(row['during'], 0.95):6.0f} | {added:6.0f} | {row['share']:4.0%}",
+            flush=True,
+        )
     row = next(r for r in rows if r["rate"] == "512kbit")
     added = ms(row["during"], 0.95) - ms(row["idle"], 0.95)
-    print(f"weak link 512kbit: goodput {row['goodput'] * 100:.0f}% of link, added p95 {added:.0f} ms, "
-          f"share under competition {row['share'] * 100:.0f}%")
+    print(
+        f"weak link 512kbit: goodput {row['goodput'] * 100:.0f}% of link, added p95 {added:.0f} ms, "
+        f"share under competition {row['share'] * 100:.0f}%"
+    )
     return figures
 
 

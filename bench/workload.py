@@ -1,10 +1,11 @@
 """What the peer benches ask for: hot lessons, distinct searches per round, as-you-type prefixes, good answers/s."""
+
 from __future__ import annotations
 
 import random
 import re
 import urllib.parse
-from typing import Sequence
+from collections.abc import Sequence
 
 from .load import LoadResult
 from .synthetic import CORPUS, load_corpus

@@ -1,10 +1,12 @@
 """contentserver: an offline-first educational content server for small remote schools."""
+
 from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -41,26 +43,27 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
     )
-    app.jinja_env.bytecode_cache = template_cache(data_dir)   # checked against the sources (docs/performance.md)
+    app.jinja_env.bytecode_cache = template_cache(data_dir)  # checked against the sources (docs/performance.md)
     app.extensions["object_store"] = ObjectStore(data_dir)
     app.extensions["indexer"] = Indexer(data_dir, app.extensions["object_store"], app.config["SEARCH_BUILD_MEMORY_MB"])
 
     db.init_app(app)
     with app.app_context():
         db.create_all()
-        from .schema_upgrade import upgrade_schema    # columns newer models added to an old data folder
+        from .schema_upgrade import upgrade_schema  # columns newer models added to an old data folder
+
         upgrade_schema(db.engine, db.metadata)
         app.extensions["indexer"].ensure_built()
 
     from .i18n import init_i18n
-    from .views import browse, error_pages, offline, page_cache
-    from .views import access, admin, auth, teach
+    from .views import access, admin, auth, browse, error_pages, offline, page_cache, teach
 
     init_i18n(app)
     page_cache.init_page_cache(app)
     error_pages.register_error_handlers(app)
     app.register_blueprint(browse.bp)
     from .views import api, search
+
     app.register_blueprint(search.bp)
     app.register_blueprint(api.bp)
     access.init_access(app)
@@ -68,8 +71,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     app.register_blueprint(offline.bp)
     from .views import hub
+
     app.register_blueprint(hub.bp)
     from .views import intake
+
     intake.init_intake(app)
     if app.config["TRUSTED_PROXY_COUNT"] > 0:
         hops = app.config["TRUSTED_PROXY_COUNT"]

@@ -1,8 +1,9 @@
 """Bar charts as plain geometry for server-rendered SVG: pages show trends without JavaScript."""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 WIDTH, HEIGHT, GAP = 600, 120, 2
 

@@ -1,4 +1,5 @@
 """The `contentserver` command: thin verbs over the library modules."""
+
 from __future__ import annotations
 
 import functools
@@ -39,8 +40,14 @@ def load_settings_or_refuse() -> dict:
 
 def with_app(command):
     """Give a verb a --data option and run it inside the app of that data folder."""
-    @click.option("--data", "data_dir", type=click.Path(file_okay=False), default=None,
-                  help="Data folder (default: $CONTENTSERVER_DATA_DIR or instance/).")
+
+    @click.option(
+        "--data",
+        "data_dir",
+        type=click.Path(file_okay=False),
+        default=None,
+        help="Data folder (default: $CONTENTSERVER_DATA_DIR or instance/).",
+    )
     @functools.wraps(command)
     def wrapper(data_dir, **kwargs):
         try:
@@ -54,6 +61,7 @@ def with_app(command):
                 return command(app, **kwargs)
             except ManifestError as exc:
                 refuse("refused", exc, "The installed library was left as it was.")
+
     return wrapper
 
 
@@ -68,25 +76,36 @@ def main() -> None:
 def import_command(app, path: Path) -> None:
     """Validate the library at PATH (built or source form, or a signed USB export) and install it."""
     from .library.usb import import_stick, is_stick
+
     store, limits = app.extensions["object_store"], ImportLimits.from_config(app.config)
     try:
         result = import_stick(path, store, limits) if is_stick(path) else import_library(path, store, limits)
     except OSError as exc:
-        problem(err_console, "import stopped", f"{path} could not be read ({exc.strerror or exc}). "
-                "The installed library was left as it was; copied objects are kept, so run the "
-                "import again when the stick is back.")
+        problem(
+            err_console,
+            "import stopped",
+            f"{path} could not be read ({exc.strerror or exc}). "
+            "The installed library was left as it was; copied objects are kept, so run the "
+            "import again when the stick is back.",
+        )
         sys.exit(1)
     if result.unchanged:
         console.print(f"library {result.library_id} version {result.version} is already installed; nothing to do")
         return
-    console.print(f"installed library {result.library_id} version {result.version}: "
-                  f"{len(result.added)} added, {len(result.updated)} updated, {len(result.removed)} removed")
+    console.print(
+        f"installed library {result.library_id} version {result.version}: "
+        f"{len(result.added)} added, {len(result.updated)} updated, {len(result.removed)} removed"
+    )
 
 
 @main.command("build")
 @click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder to write the built library into.")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write the built library into.",
+)
 def build_command(source: Path, out: Path) -> None:
     """Build the library format from a source folder such as content/ (deterministic)."""
     settings = load_settings_or_refuse()
@@ -95,8 +114,10 @@ def build_command(source: Path, out: Path) -> None:
         written = write_library(bundle, out)
     except ManifestError as exc:
         refuse("refused", exc)
-    console.print(f"built {bundle.manifest.library_id} version {bundle.manifest.version}: "
-                  f"{len(bundle.manifest.lessons)} lessons, {written} objects written to {out}")
+    console.print(
+        f"built {bundle.manifest.library_id} version {bundle.manifest.version}: "
+        f"{len(bundle.manifest.lessons)} lessons, {written} objects written to {out}"
+    )
 
 
 @main.command("check")
@@ -112,8 +133,9 @@ def check_command(path: Path) -> None:
                     pass
     except ManifestError as exc:
         refuse("invalid", exc)
-    console.print(f"ok: {bundle.manifest.library_id} version {bundle.manifest.version}, "
-                  f"{len(bundle.manifest.lessons)} lessons")
+    console.print(
+        f"ok: {bundle.manifest.library_id} version {bundle.manifest.version}, {len(bundle.manifest.lessons)} lessons"
+    )
 
 
 @main.group("user")
@@ -130,6 +152,7 @@ def user_group() -> None:
 def user_add_command(app, username: str, is_admin: bool, display_name: str, password_stdin: bool) -> None:
     """Add an account, e.g. the first admin: contentserver user add --admin NAME."""
     from .accounts.users import AccountError, create_user
+
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -147,6 +170,7 @@ def user_add_command(app, username: str, is_admin: bool, display_name: str, pass
 def reindex_command(app) -> None:
     """Rebuild the search index into a new folder and switch to it atomically."""
     from whoosh.index import LockError
+
     indexer = app.extensions["indexer"]
     try:
         indexer.rebuild()
@@ -155,5 +179,7 @@ def reindex_command(app) -> None:
     console.print(f"search index rebuilt: {indexer.doc_count()} lessons in {indexer.current_generation()}")
 
 
-from . import cli_hub  # noqa: E402,F401  (registers keygen, publish, hub, sync, export, gc)
-from . import cli_report  # noqa: E402,F401  (registers report, school, import-report)
+from . import (  # noqa: E402
+    cli_hub,  # noqa: F401  (registers keygen, publish, hub, sync, export, gc)
+    cli_report,  # noqa: F401  (registers report, school, import-report)
+)

@@ -1,4 +1,5 @@
 """The hub and sync verbs of `contentserver`: keygen, publish, hub add, sync pull/push/run, export, gc."""
+
 from __future__ import annotations
 
 import sys
@@ -31,8 +32,13 @@ def keygen_command(app, name: str) -> None:
 @main.command("publish")
 @click.argument("source", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Hub folder to write.")
-@click.option("--key", "key_file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Secret key file from `contentserver keygen`.")
+@click.option(
+    "--key",
+    "key_file",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Secret key file from `contentserver keygen`.",
+)
 @with_app
 def publish_command(app, source: Path | None, out: Path, key_file: Path) -> None:
     """Publish the library at SOURCE (default: the installed one, with the pushed lessons a hub's admins approved)
@@ -40,14 +46,18 @@ def publish_command(app, source: Path | None, out: Path, key_file: Path) -> None
     if source is None:
         from .intake.publishing import with_approved_lessons
         from .library.usb import installed_bundle
+
         bundle = with_approved_lessons(installed_bundle(app.extensions["object_store"])[0])
     else:
         bundle = open_library(source, app.config["MAX_MANIFEST_BYTES"], app.config["MAX_LESSONS"])
-    result = publish(bundle, out, load_signing_key(key_file), app.config["MAX_MANIFEST_BYTES"],
-                     app.config["MAX_LESSONS"])
+    result = publish(
+        bundle, out, load_signing_key(key_file), app.config["MAX_MANIFEST_BYTES"], app.config["MAX_LESSONS"]
+    )
     state = "already published" if result.unchanged else "published"
-    console.print(f"{state}: {result.library_id} version {result.version} in {out} "
-                  f"(head {result.head_bytes} bytes, {result.deltas} deltas)")
+    console.print(
+        f"{state}: {result.library_id} version {result.version} in {out} "
+        f"(head {result.head_bytes} bytes, {result.deltas} deltas)"
+    )
 
 
 @main.group("hub")
@@ -83,19 +93,29 @@ def sync_group() -> None:
 
 def _sync_verb(verb: str, runner: str, what: str, hub_help: str) -> None:
     """`contentserver sync pull|push`: the same options and exit code as `python -m sync pull|push`."""
+
     @sync_group.command(verb, help=what)
     @click.option("--quiet", is_flag=True, help="No progress display (for timers); errors are still shown.")
     @click.option("--hub", "url", default=None, help=hub_help)
     @with_app
     def command(app, quiet: bool, url: str | None) -> None:
         from sync import runner as runners
+
         sys.exit(getattr(runners, runner)(app, quiet=quiet, url=url))
 
 
-_sync_verb("pull", "pull_all", "Fetch and install the newest library version from the pinned hub(s); exit codes in "
-           "docs/sync.md.", "Pull only from this configured hub URL.")
-_sync_verb("push", "push_all", "Send the lessons teachers shared, and the connectivity report, to the pinned hub(s); "
-           "docs/sync.md.", "Push only to this configured hub URL.")
+_sync_verb(
+    "pull",
+    "pull_all",
+    "Fetch and install the newest library version from the pinned hub(s); exit codes in docs/sync.md.",
+    "Pull only from this configured hub URL.",
+)
+_sync_verb(
+    "push",
+    "push_all",
+    "Send the lessons teachers shared, and the connectivity report, to the pinned hub(s); docs/sync.md.",
+    "Push only to this configured hub URL.",
+)
 
 
 @sync_group.command("run")
@@ -103,6 +123,7 @@ _sync_verb("push", "push_all", "Send the lessons teachers shared, and the connec
 def sync_run_command(app) -> None:
     """Run the sync job as a service: a pull (then a push) every SYNC_INTERVAL_SECONDS, retries with backoff."""
     from sync.service import run_service, stop_on_signals
+
     sys.exit(run_service(app, stop_on_signals(), announce=console.print))
 
 
@@ -114,15 +135,21 @@ def export_command(app, path: Path) -> None:
     from sync.report import STICK_NAME, build_report, school_key, write_report
 
     from .library.usb import export_library
+
     try:
         written = export_library(path, app.extensions["object_store"], app.config["USB_PART_BYTES"])
-        write_report(path / STICK_NAME, build_report(app.config["SCHOOL_ID_GIGA"], app.config["SCHOOL_ID_GOVT"]),
-                     school_key(Path(app.config["DATA_DIR"])))
+        write_report(
+            path / STICK_NAME,
+            build_report(app.config["SCHOOL_ID_GIGA"], app.config["SCHOOL_ID_GOVT"]),
+            school_key(Path(app.config["DATA_DIR"])),
+        )
     except OSError as exc:
         problem(err_console, "export stopped", f"{exc.strerror or exc}; run it again to finish")
         sys.exit(1)
-    console.print(f"exported {written.library_id} version {written.version} to {path}: "
-                  f"{written.objects} objects written, {written.split} split into parts")
+    console.print(
+        f"exported {written.library_id} version {written.version} to {path}: "
+        f"{written.objects} objects written, {written.split} split into parts"
+    )
     console.print(f"the connectivity report (docs/connectivity.md) is beside it: {STICK_NAME}")
 
 
@@ -132,6 +159,7 @@ def export_command(app, path: Path) -> None:
 def gc_command(app, grace: float | None) -> None:
     """Delete staging leftovers and unreferenced objects older than the grace period."""
     from .library.gc import collect, exclusive
+
     try:
         lock = exclusive(Path(app.config["DATA_DIR"]))
     except BlockingIOError:
@@ -140,4 +168,3 @@ def gc_command(app, grace: float | None) -> None:
     with lock:
         freed = collect(app, app.config["GC_GRACE_SECONDS"] if grace is None else grace)
     console.print(f"removed {freed.files} files, {freed.bytes} bytes")
-

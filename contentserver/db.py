@@ -1,4 +1,5 @@
 """The SQLite database shared by the server and the sync job: WAL mode and a busy timeout."""
+
 from __future__ import annotations
 
 import sqlite3

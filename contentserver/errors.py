@@ -1,4 +1,5 @@
 """Exceptions that carry their HTTP status; views/error_pages.py renders them."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -74,8 +75,10 @@ class Rebuilding(AppError):
     status = 503
     title = _l("The search index is being rebuilt")
     retry_after = 120  # seconds, sent as Retry-After
-    explanation = _l("The search index is being rebuilt after an update. Please try again in a few minutes; "
-                     "browsing the library still works.")
+    explanation = _l(
+        "The search index is being rebuilt after an update. Please try again in a few minutes; "
+        "browsing the library still works."
+    )
 
     def __init__(self) -> None:
         Exception.__init__(self, "the search index is being rebuilt")  # translated when shown (no request here)

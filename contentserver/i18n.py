@@ -1,14 +1,24 @@
 """UI languages: which one a request gets, the names shown for languages and subjects, local dates and numbers."""
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Iterable
 
 from babel import support
 from flask import Flask, current_app, g, request
-from flask_babel import (Babel, format_date, format_datetime, format_decimal, get_locale, get_translations,
-                         lazy_gettext as _l)
+from flask_babel import (
+    Babel,
+    format_date,
+    format_datetime,
+    format_decimal,
+    get_locale,
+    get_translations,
+)
+from flask_babel import (
+    lazy_gettext as _l,
+)
 from wtforms.i18n import messages_path
 
 from .search.folding import cyrillic_to_latin
@@ -21,11 +31,14 @@ BABEL_LOCALES = {"kk-Latn": "kk@latin"}
 LANG_COOKIE = "lang"
 
 # Languages are shown by their own names, so everyone can find theirs whatever the UI language.
-LANGUAGE_NAMES = {"kk": "Қазақша", "kk-Latn": cyrillic_to_latin("Қазақша"), "ru": "Русский",
-                  "en": "English"}
+LANGUAGE_NAMES = {"kk": "Қазақша", "kk-Latn": cyrillic_to_latin("Қазақша"), "ru": "Русский", "en": "English"}
 SUBJECT_NAMES = {
-    "science": _l("Science"), "math": _l("Mathematics"), "geography": _l("Geography"),
-    "history": _l("History"), "language": _l("Language and literature"), "informatics": _l("Informatics"),
+    "science": _l("Science"),
+    "math": _l("Mathematics"),
+    "geography": _l("Geography"),
+    "history": _l("History"),
+    "language": _l("Language and literature"),
+    "informatics": _l("Informatics"),
     "health": _l("Health"),
 }
 
@@ -61,8 +74,11 @@ def best_ui_tag(cookie: str | None, accepted: Iterable[str], default: str) -> st
 
 def select_locale() -> str:
     """Flask-Babel's locale selector: the Babel identifier of the request's UI language."""
-    tag = best_ui_tag(request.cookies.get(LANG_COOKIE), (value for value, _q in request.accept_languages),
-                      current_app.config["DEFAULT_LOCALE"])
+    tag = best_ui_tag(
+        request.cookies.get(LANG_COOKIE),
+        (value for value, _q in request.accept_languages),
+        current_app.config["DEFAULT_LOCALE"],
+    )
     return BABEL_LOCALES.get(tag, tag)
 
 
@@ -134,11 +150,19 @@ def catalog() -> support.NullTranslations:
 def init_i18n(app: Flask) -> None:
     Babel(app, locale_selector=select_locale, default_timezone=app.config["TIMEZONE"])
     app.jinja_env.install_gettext_callables(  # Flask-Babel's own, reading the request's catalog once
-        gettext=lambda s: catalog().ugettext(s), ngettext=lambda s, p, n: catalog().ungettext(s, p, n),
+        gettext=lambda s: catalog().ugettext(s),
+        ngettext=lambda s, p, n: catalog().ungettext(s, p, n),
         pgettext=lambda c, s: catalog().upgettext(c, s),
-        npgettext=lambda c, s, p, n: catalog().unpgettext(c, s, p, n), newstyle=True)
+        npgettext=lambda c, s, p, n: catalog().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
     app.before_request(_latin_form_messages)
-    app.jinja_env.globals.update(get_locale=get_locale, ui_lang=ui_lang, content_lang=content_lang,
-                                 subject_name=subject_name,
-                                 LANGUAGE_NAMES=LANGUAGE_NAMES, UI_LOCALES=UI_LOCALES)
+    app.jinja_env.globals.update(
+        get_locale=get_locale,
+        ui_lang=ui_lang,
+        content_lang=content_lang,
+        subject_name=subject_name,
+        LANGUAGE_NAMES=LANGUAGE_NAMES,
+        UI_LOCALES=UI_LOCALES,
+    )
     app.jinja_env.filters.update(ui_date=ui_date, ui_datetime=ui_datetime, ui_number=ui_number)

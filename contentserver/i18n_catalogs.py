@@ -3,6 +3,7 @@
 Run from the repository: `python -m contentserver.i18n_catalogs update` after changing UI text,
 `... build` to (re)generate the Kazakh Latin catalog and compile every .mo, `... check` to list problems.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,8 +26,13 @@ REPO = Path(__file__).resolve().parent.parent
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 SOURCE_LOCALES = ("kk", "ru", "en")  # written by people; English is the source language
 LATIN_LOCALE = "kk@latin"  # generated from "kk"; gettext's @latin modifier, since CLDR has no kk_Latn
-KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "lazy_ngettext": (1, 2),
-            "lazy_pgettext": ((1, "c"), 2)}
+KEYWORDS = {
+    **DEFAULT_KEYWORDS,
+    "_l": None,
+    "lazy_gettext": None,
+    "lazy_ngettext": (1, 2),
+    "lazy_pgettext": ((1, "c"), 2),
+}
 # Placeholders and markup stay as they are when a Cyrillic translation is transliterated.
 PROTECTED_RE = re.compile(r"%\([A-Za-z_]\w*\)[-#0 +]*\d*(?:\.\d+)?[sdifr]|%[sdif%]|<[^>]*>|&\w+;|\{[^}]*\}")
 
@@ -47,8 +53,14 @@ def extract() -> Catalog:
         method_map, options_map = parse_mapping_cfg(cfg)
     template = Catalog(project="contentserver", charset="utf-8")
     for filename, lineno, message, comments, context in extract_from_dir(
-            REPO, method_map, options_map, keywords=KEYWORDS, comment_tags=("TRANSLATORS:",),
-            strip_comment_tags=True, directory_filter=_in_package):
+        REPO,
+        method_map,
+        options_map,
+        keywords=KEYWORDS,
+        comment_tags=("TRANSLATORS:",),
+        strip_comment_tags=True,
+        directory_filter=_in_package,
+    ):
         template.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     return template
 
@@ -82,8 +94,9 @@ def _po_bytes(catalog: Catalog) -> bytes:
 
 def _set_header(catalog: Catalog) -> None:
     catalog.fuzzy = False
-    catalog.header_comment = (f"# {catalog.locale.english_name} UI strings of contentserver "
-                              "(docs/i18n.md says how to add and update them).")
+    catalog.header_comment = (
+        f"# {catalog.locale.english_name} UI strings of contentserver (docs/i18n.md says how to add and update them)."
+    )
     catalog.project, catalog.version, catalog.msgid_bugs_address = "contentserver", "1", ""
     catalog.last_translator = catalog.language_team = "contentserver translators"
 
@@ -111,7 +124,7 @@ def update(template: Catalog | None = None) -> list[str]:
 def _latin_text(text: str) -> str:
     pieces, last = [], 0
     for match in PROTECTED_RE.finditer(text):
-        pieces.append(cyrillic_to_latin(text[last:match.start()]))
+        pieces.append(cyrillic_to_latin(text[last : match.start()]))
         pieces.append(match.group())
         last = match.end()
     pieces.append(cyrillic_to_latin(text[last:]))
@@ -120,11 +133,14 @@ def _latin_text(text: str) -> str:
 
 def latin_catalog(kk: Catalog) -> Catalog:
     """The Kazakh Latin catalog: the Kazakh Cyrillic one, every translation through the search transliterator."""
-    latin = Catalog(locale=LATIN_LOCALE, charset="utf-8", creation_date=kk.creation_date,
-                    revision_date=kk.revision_date)
+    latin = Catalog(
+        locale=LATIN_LOCALE, charset="utf-8", creation_date=kk.creation_date, revision_date=kk.revision_date
+    )
     _set_header(latin)
-    latin.header_comment = ("# Generated from kk/LC_MESSAGES/messages.po by contentserver.i18n_catalogs: "
-                            "do not edit, edit the Kazakh Cyrillic catalog.")
+    latin.header_comment = (
+        "# Generated from kk/LC_MESSAGES/messages.po by contentserver.i18n_catalogs: "
+        "do not edit, edit the Kazakh Cyrillic catalog."
+    )
     for message in kk:
         if not message.id:
             continue
@@ -174,8 +190,9 @@ def problems(template: Catalog | None = None) -> list[str]:
             continue
         have = {_key(m): m for m in catalog if m.id}
         found += [f"{locale}: missing {key[1]!r}" for key in sorted(wanted - have.keys(), key=str)]
-        found += [f"{locale}: stale (no longer in the code) {key[1]!r}"
-                  for key in sorted(have.keys() - wanted, key=str)]
+        found += [
+            f"{locale}: stale (no longer in the code) {key[1]!r}" for key in sorted(have.keys() - wanted, key=str)
+        ]
         for key, message in have.items():
             if not all(_strings(message)):
                 found.append(f"{locale}: untranslated {key[1]!r}")
@@ -188,9 +205,12 @@ def problems(template: Catalog | None = None) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Keep the UI message catalogs in line with the code.")
-    parser.add_argument("command", choices=("update", "build", "check"),
-                        help="update: extract and merge into kk/ru/en .po, then build; "
-                             "build: generate kk@latin and compile .mo; check: list problems (exit 1 if any)")
+    parser.add_argument(
+        "command",
+        choices=("update", "build", "check"),
+        help="update: extract and merge into kk/ru/en .po, then build; "
+        "build: generate kk@latin and compile .mo; check: list problems (exit 1 if any)",
+    )
     args = parser.parse_args(argv)
     if args.command == "check":
         found = problems()

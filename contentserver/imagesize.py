@@ -3,14 +3,16 @@
 Sizes come from the file header: PNG, GIF, WebP and JPEG (the image types a library may hold) are read with the
 standard library, a few header bytes, never the pixels; objects are immutable, so a size read is cached for good.
 """
+
 from __future__ import annotations
 
 import re
 import struct
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import BinaryIO, Iterable, Mapping
+from typing import BinaryIO
 
 from .library.objects import ObjectStore
 from .library.variants import variants_of
@@ -108,12 +110,14 @@ def shown_images(attachments: Iterable, store: ObjectStore) -> dict[str, ShownIm
 
 def show_images(html: str, shown: Mapping[str, ShownImage]) -> str:
     """Every <img> of a known object loads what `shown` says, with its width and height unless the author set them."""
+
     def fix(match: re.Match) -> str:
         tag, image = match.group(0), shown.get(match.group(1))
         if image is None:
             return tag
         tag = tag.replace(f'src="/objects/{match.group(1)}"', f'src="/objects/{image.sha256}"')
         if not IMG_WIDTH.search(tag):
-            tag = f'<img width="{image.width}" height="{image.height}"' + tag[len("<img"):]
+            tag = f'<img width="{image.width}" height="{image.height}"' + tag[len("<img") :]
         return tag
+
     return IMG_TAG.sub(fix, html)

@@ -1,8 +1,9 @@
 """Database rows: lessons and their attachments, the installed library, and a change counter."""
+
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
@@ -12,7 +13,7 @@ from .db import db
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Lesson(db.Model):
@@ -34,8 +35,9 @@ class Lesson(db.Model):
     library_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    attachments: Mapped[list["Attachment"]] = relationship(
-        back_populates="lesson", order_by="Attachment.position", cascade="all, delete-orphan")
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="lesson", order_by="Attachment.position", cascade="all, delete-orphan"
+    )
 
     @property
     def tags(self) -> list[str]:
@@ -203,7 +205,7 @@ class OutgoingPush(db.Model):
     __tablename__ = "outgoing_pushes"
     push_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     hub_url: Mapped[str] = mapped_column(String(500), index=True)
-    lessons_json: Mapped[str] = mapped_column(Text)     # the lesson entries exactly as the commit sends them
+    lessons_json: Mapped[str] = mapped_column(Text)  # the lesson entries exactly as the commit sends them
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     committed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, index=True)
     accepted: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -1,4 +1,5 @@
 """Signed push requests (docs/push.md): a school signs every request with its key, so no one else can push as it."""
+
 from __future__ import annotations
 
 import hashlib
@@ -9,9 +10,9 @@ if TYPE_CHECKING:
     from nacl.signing import SigningKey
 
 PROTOCOL = "contentserver-push/1"
-KEY_HEADER = "X-Push-Key"              # the school's public key, 64 hex digits
-SESSION_HEADER = "X-Push-Session"      # a session the hub handed out (32 hex digits)
-SEQUENCE_HEADER = "X-Push-Seq"         # strictly rising within a session: a replayed request is refused
+KEY_HEADER = "X-Push-Key"  # the school's public key, 64 hex digits
+SESSION_HEADER = "X-Push-Session"  # a session the hub handed out (32 hex digits)
+SEQUENCE_HEADER = "X-Push-Seq"  # strictly rising within a session: a replayed request is refused
 SIGNATURE_HEADER = "X-Push-Signature"  # ed25519 over canonical(), 128 hex digits
 
 
@@ -34,20 +35,26 @@ def canonical(method: str, path: str, session: str, sequence: int, body: bytes) 
     return "\n".join((PROTOCOL, method.upper(), path, session, str(sequence), digest)).encode("utf-8")
 
 
-def sign_request(key: SigningKey, method: str, path: str, session: str, sequence: int,
-                 body: bytes) -> dict[str, str]:
+def sign_request(key: SigningKey, method: str, path: str, session: str, sequence: int, body: bytes) -> dict[str, str]:
     """The headers a school adds to one push request."""
-    from .library.signing import public_key_hex   # PyNaCl loaded when a push is signed or checked, not at start
+    from .library.signing import public_key_hex  # PyNaCl loaded when a push is signed or checked, not at start
+
     signature = key.sign(canonical(method, path, session, sequence, body)).signature
-    return {KEY_HEADER: public_key_hex(key), SESSION_HEADER: session, SEQUENCE_HEADER: str(sequence),
-            SIGNATURE_HEADER: signature.hex()}
+    return {
+        KEY_HEADER: public_key_hex(key),
+        SESSION_HEADER: session,
+        SEQUENCE_HEADER: str(sequence),
+        SIGNATURE_HEADER: signature.hex(),
+    }
 
 
 def verify_request(headers: dict[str, str], method: str, path: str, body: bytes) -> SignedRequest:
     """Check one request's signature against the key it names; the caller checks the key is a known school's
     and that the session and sequence are fresh."""
-    from nacl.exceptions import BadSignatureError, CryptoError   # PyNaCl: only a hub checks pushes
+    from nacl.exceptions import BadSignatureError, CryptoError  # PyNaCl: only a hub checks pushes
+
     from .library.signing import parse_public_key
+
     try:
         public_key = headers[KEY_HEADER].strip().lower()
         session = headers[SESSION_HEADER].strip()

@@ -1,17 +1,60 @@
 """Markdown to safe HTML: Python-Markdown renders, nh3 sanitizes, attachment names become object URLs."""
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
-from typing import Mapping
 
 import markdown
 import nh3
 
 ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em", "h1", "h2", "h3",
-    "h4", "h5", "h6", "hr", "i", "img", "kbd", "li", "ol", "p", "pre", "q", "s", "small", "span", "strong",
-    "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul", "mark", "figure",
-    "figcaption", "caption",
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "code",
+    "dd",
+    "del",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "kbd",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "s",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "u",
+    "ul",
+    "mark",
+    "figure",
+    "figcaption",
+    "caption",
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
@@ -32,6 +75,7 @@ def object_url(sha256: str) -> str:
 
 def _filter_for(attachments: Mapping[str, str]):
     """nh3 attribute filter: attachment names become object URLs; images never load from outside the box."""
+
     def attribute_filter(element: str, attribute: str, value: str) -> str | None:
         if attribute not in ("href", "src"):
             return value
@@ -46,15 +90,22 @@ def _filter_for(attachments: Mapping[str, str]):
         if "".join(target.split()).replace("\\", "/").startswith("//"):
             return None  # protocol-relative: another host
         return value
+
     return attribute_filter
 
 
 def sanitize(html: str, attachments: Mapping[str, str] | None = None) -> str:
     """Keep only harmless markup: no script, no event handlers, no javascript: or data: URLs."""
     return nh3.clean(
-        html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
-        attribute_filter=_filter_for(attachments or {}), link_rel="noopener noreferrer",
-        set_tag_attribute_values={"img": {"loading": "lazy"}}, strip_comments=True)
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        attribute_filter=_filter_for(attachments or {}),
+        link_rel="noopener noreferrer",
+        set_tag_attribute_values={"img": {"loading": "lazy"}},
+        strip_comments=True,
+    )
 
 
 # Small: lesson pages are kept by the page cache (gzip-compressed), so this only spares re-rendering the same

@@ -4,6 +4,7 @@
 only database the box uses. It only ever adds (ALTER TABLE ADD COLUMN, CREATE INDEX): it never drops, renames or
 retypes, so an older version can still open the folder. docs/raspberry-pi.md "Upgrading" says what it does.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -23,9 +24,11 @@ class SchemaUpgradeError(RuntimeError):
 
 def schema_version(metadata: MetaData) -> str:
     """A fingerprint of the models' tables, columns and indexes: it changes whenever a model gains one."""
-    parts = sorted(f"{table.name}({','.join(sorted(table.columns.keys()))})"
-                   f"[{','.join(sorted(str(index.name) for index in table.indexes))}]"
-                   for table in metadata.tables.values())
+    parts = sorted(
+        f"{table.name}({','.join(sorted(table.columns.keys()))})"
+        f"[{','.join(sorted(str(index.name) for index in table.indexes))}]"
+        for table in metadata.tables.values()
+    )
     return hashlib.sha256(";".join(parts).encode()).hexdigest()[:16]
 
 
@@ -48,8 +51,11 @@ def upgrade_schema(engine: Engine, metadata: MetaData) -> list[str]:
             statements = _plan(conn, engine, metadata)
             for statement in statements:
                 conn.execute(statement)
-            conn.execute(f"INSERT INTO {Meta.__tablename__} (key, value) VALUES (?, ?) "
-                         "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (SCHEMA_VERSION_KEY, version))
+            conn.execute(
+                f"INSERT INTO {Meta.__tablename__} (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (SCHEMA_VERSION_KEY, version),
+            )
             conn.commit()
         except sqlite3.Error as exc:
             conn.rollback()
@@ -72,12 +78,15 @@ def _plan(conn: sqlite3.Connection, engine: Engine, metadata: MetaData) -> list[
     statements = []
     for table in metadata.sorted_tables:
         present = {row[1] for row in conn.execute(f'PRAGMA table_info("{table.name}")')}
-        if present:                     # a table that is not there at all is create_all's job
-            statements += [_add_column(table, column, engine) for column in table.columns
-                           if column.name not in present]
+        if present:  # a table that is not there at all is create_all's job
+            statements += [_add_column(table, column, engine) for column in table.columns if column.name not in present]
     indexes = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-    statements += [str(CreateIndex(index, if_not_exists=True).compile(dialect=engine.dialect))
-                   for table in metadata.sorted_tables for index in table.indexes if index.name not in indexes]
+    statements += [
+        str(CreateIndex(index, if_not_exists=True).compile(dialect=engine.dialect))
+        for table in metadata.sorted_tables
+        for index in table.indexes
+        if index.name not in indexes
+    ]
     return statements
 
 
@@ -85,12 +94,16 @@ def _add_column(table: Table, column: Column, engine: Engine) -> str:
     """ALTER TABLE ADD COLUMN with the model's default, or refuse what SQLite cannot add to a full table."""
     where = f"table {table.name} has no column {column.name}"
     if column.primary_key or column.unique:
-        raise SchemaUpgradeError(f"{where}, and a key or unique column cannot be added to an existing table: "
-                                 "this version needs a hand-written upgrade step")
+        raise SchemaUpgradeError(
+            f"{where}, and a key or unique column cannot be added to an existing table: "
+            "this version needs a hand-written upgrade step"
+        )
     default = _default_sql(column, engine)
     if not column.nullable and default is None:
-        raise SchemaUpgradeError(f"{where}, which may not be empty and has no default to fill the existing rows "
-                                 "with: this version needs a hand-written upgrade step")
+        raise SchemaUpgradeError(
+            f"{where}, which may not be empty and has no default to fill the existing rows "
+            "with: this version needs a hand-written upgrade step"
+        )
     ddl = f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {column.type.compile(dialect=engine.dialect)}'
     if not column.nullable:
         ddl += " NOT NULL"
@@ -110,5 +123,5 @@ def _default_sql(column: Column, engine: Engine) -> str | None:
     default = column.default
     if default is None or not (default.is_scalar or default.is_callable):
         return None
-    value = default.arg if default.is_scalar else default.arg(None)   # SQLAlchemy wraps it to take a context
+    value = default.arg if default.is_scalar else default.arg(None)  # SQLAlchemy wraps it to take a context
     return str(literal(value, column.type).compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))

@@ -1,4 +1,5 @@
 """On a hub: the schools it knows by their public keys, and the signed connectivity reports they bring on sticks."""
+
 from __future__ import annotations
 
 import json
@@ -13,7 +14,7 @@ from .db import db
 from .library.signing import parse_public_key
 from .models import School, SchoolReportDay
 
-SIGNATURE_SUFFIX = ".sig"        # connectivity.json.sig: the school's detached ed25519 signature, 128 hex digits
+SIGNATURE_SUFFIX = ".sig"  # connectivity.json.sig: the school's detached ed25519 signature, 128 hex digits
 MAX_REPORT_BYTES = 1024 * 1024
 
 
@@ -53,6 +54,7 @@ def import_report(path: Path) -> tuple[School, int]:
     """Store the days of a signed report (a stick folder or the file); returns (school, days). A report imported
     again replaces those days, so nothing is ever counted twice."""
     from sync.report import STICK_NAME
+
     path = path / STICK_NAME if path.is_dir() else path
     signature_path = path.with_name(path.name + SIGNATURE_SUFFIX)
     if not path.is_file():
@@ -60,8 +62,10 @@ def import_report(path: Path) -> tuple[School, int]:
     if path.stat().st_size > MAX_REPORT_BYTES:
         raise SchoolError(f"{path.name} is larger than {MAX_REPORT_BYTES} bytes")
     if not signature_path.is_file():
-        raise SchoolError(f"{path.name} is not signed: the school makes a key with `contentserver keygen --name "
-                          "school` and exports again")
+        raise SchoolError(
+            f"{path.name} is not signed: the school makes a key with `contentserver keygen --name "
+            "school` and exports again"
+        )
     data = path.read_bytes()
     try:
         signature = bytes.fromhex(signature_path.read_text("ascii").strip())
@@ -69,8 +73,10 @@ def import_report(path: Path) -> tuple[School, int]:
         raise SchoolError(f"{signature_path.name} is not a signature (128 hex digits)") from None
     school = _signer(data, signature)
     if school is None:
-        raise SchoolError(f"{path.name} is not signed by a school this hub knows (or was changed after signing); "
-                          "register the school with `contentserver school add NAME --key PUBKEY`")
+        raise SchoolError(
+            f"{path.name} is not signed by a school this hub knows (or was changed after signing); "
+            "register the school with `contentserver school add NAME --key PUBKEY`"
+        )
     try:
         report = json.loads(data)
     except ValueError as exc:
@@ -84,6 +90,7 @@ def store_report(school: School, report: Any, name: str = "the report") -> int:
     """Check a decoded report (a stick's or a push's) and add its days to the session, replacing days stored
     before; the caller commits. Returns the number of days; refuses with a SchoolError before adding any."""
     from sync.report import FORMAT
+
     try:
         days = {date.fromisoformat(day["date"]).isoformat(): day for day in report["days"]}
         if report["format"] != FORMAT:

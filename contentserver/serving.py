@@ -1,4 +1,5 @@
 """waitress spools request bodies in the data folder, not /tmp (a tmpfs in RAM on a Pi)."""
+
 from __future__ import annotations
 
 import shutil

@@ -1,10 +1,12 @@
 """The settings table: every setting declared once, as data, and checked at start-up."""
+
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import pytz
 
@@ -25,92 +27,203 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("DATA_DIR", "instance", str,
-            "Folder holding the database, content objects, search index and keys; nothing is written elsewhere."),
-    Setting("SECRET_KEY", "", str,
-            "Key that signs session cookies. Empty: a random key is generated into the data folder on first start."),
+    Setting(
+        "DATA_DIR",
+        "instance",
+        str,
+        "Folder holding the database, content objects, search index and keys; nothing is written elsewhere.",
+    ),
+    Setting(
+        "SECRET_KEY",
+        "",
+        str,
+        "Key that signs session cookies. Empty: a random key is generated into the data folder on first start.",
+    ),
     Setting("TESTING", False, bool, "Flask testing mode (tests only)."),
-    Setting("STARTER_LIBRARY", str(REPO_ROOT / "content"), str,
-            "Library imported by run.py on first start when nothing is installed yet; empty to skip."),
-    Setting("MAX_MANIFEST_BYTES", 64 * 1024 * 1024, int,
-            "Largest manifest.json accepted by import or sync, in bytes."),
+    Setting(
+        "STARTER_LIBRARY",
+        str(REPO_ROOT / "content"),
+        str,
+        "Library imported by run.py on first start when nothing is installed yet; empty to skip.",
+    ),
+    Setting("MAX_MANIFEST_BYTES", 64 * 1024 * 1024, int, "Largest manifest.json accepted by import or sync, in bytes."),
     Setting("MAX_LESSONS", 500_000, int, "Most lessons one library manifest may list."),
-    Setting("MAX_OBJECT_BYTES", 8 * 1024 ** 3, int, "Largest single content object accepted, in bytes."),
+    Setting("MAX_OBJECT_BYTES", 8 * 1024**3, int, "Largest single content object accepted, in bytes."),
     Setting("PAGE_CACHE_SIZE", 2048, int, "How many rendered pages the server keeps in memory."),
-    Setting("PAGE_CACHE_BYTES", 4 * 1024 ** 2, int,
-            "Memory the cached pages may take, in bytes (kept gzip-compressed: ~3 KB a lesson page)."),
-    Setting("LIBRARY_CHECK_SECONDS", 2.0, float,
-            "How often the server checks whether another process (import, sync) changed the library."),
-    Setting("DEFAULT_LOCALE", "kk", str,
-            "UI language when the browser asks for none we have (kk, kk-Latn, ru or en)."),
+    Setting(
+        "PAGE_CACHE_BYTES",
+        4 * 1024**2,
+        int,
+        "Memory the cached pages may take, in bytes (kept gzip-compressed: ~3 KB a lesson page).",
+    ),
+    Setting(
+        "LIBRARY_CHECK_SECONDS",
+        2.0,
+        float,
+        "How often the server checks whether another process (import, sync) changed the library.",
+    ),
+    Setting("DEFAULT_LOCALE", "kk", str, "UI language when the browser asks for none we have (kk, kk-Latn, ru or en)."),
     Setting("TIMEZONE", "Asia/Almaty", str, "Time zone of dates shown on pages (an IANA name, e.g. Asia/Aqtobe)."),
-    Setting("COOKIE_SECURE", False, bool,
-            "Mark the session cookie Secure (sent over HTTPS only); turn on when the server is reached by HTTPS."),
-    Setting("UPLOAD_MAX_VIDEO_BYTES", 200 * 1024 ** 2, int, "Largest video a teacher may upload, in bytes."),
-    Setting("UPLOAD_MAX_AUDIO_BYTES", 50 * 1024 ** 2, int, "Largest audio file a teacher may upload, in bytes."),
-    Setting("UPLOAD_MAX_PDF_BYTES", 50 * 1024 ** 2, int, "Largest PDF a teacher may upload, in bytes."),
-    Setting("UPLOAD_MAX_IMAGE_BYTES", 10 * 1024 ** 2, int, "Largest image a teacher may upload, in bytes."),
-    Setting("UPLOAD_MAX_SUBTITLES_BYTES", 1024 ** 2, int, "Largest subtitles (WebVTT) file, in bytes."),
-    Setting("DISK_RESERVE_BYTES", 256 * 1024 ** 2, int,
-            "Uploads are refused when they would leave less free space than this in the data folder, in bytes."),
-    Setting("LOGIN_SLOW_AFTER", 3, int,
-            "Failed logins (per account and per address) after which each further try must wait, doubling."),
+    Setting(
+        "COOKIE_SECURE",
+        False,
+        bool,
+        "Mark the session cookie Secure (sent over HTTPS only); turn on when the server is reached by HTTPS.",
+    ),
+    Setting("UPLOAD_MAX_VIDEO_BYTES", 200 * 1024**2, int, "Largest video a teacher may upload, in bytes."),
+    Setting("UPLOAD_MAX_AUDIO_BYTES", 50 * 1024**2, int, "Largest audio file a teacher may upload, in bytes."),
+    Setting("UPLOAD_MAX_PDF_BYTES", 50 * 1024**2, int, "Largest PDF a teacher may upload, in bytes."),
+    Setting("UPLOAD_MAX_IMAGE_BYTES", 10 * 1024**2, int, "Largest image a teacher may upload, in bytes."),
+    Setting("UPLOAD_MAX_SUBTITLES_BYTES", 1024**2, int, "Largest subtitles (WebVTT) file, in bytes."),
+    Setting(
+        "DISK_RESERVE_BYTES",
+        256 * 1024**2,
+        int,
+        "Uploads are refused when they would leave less free space than this in the data folder, in bytes.",
+    ),
+    Setting(
+        "LOGIN_SLOW_AFTER",
+        3,
+        int,
+        "Failed logins (per account and per address) after which each further try must wait, doubling.",
+    ),
     Setting("LOGIN_LOCK_AFTER", 10, int, "Failed logins (per account and per address) that lock logins for a while."),
     Setting("LOGIN_LOCK_SECONDS", 900, int, "How long a lock lasts; failures older than this are forgotten."),
-    Setting("SYNC_CHUNK_BYTES", 256 * 1024, int,
-            "Bytes per ranged request when the sync job downloads (at most 262144): what a resume may re-send."),
+    Setting(
+        "SYNC_CHUNK_BYTES",
+        256 * 1024,
+        int,
+        "Bytes per ranged request when the sync job downloads (at most 262144): what a resume may re-send.",
+    ),
     Setting("SYNC_TIMEOUT_SECONDS", 30.0, float, "How long the sync job waits for the hub to answer one request."),
-    Setting("SYNC_GIVE_UP_SECONDS", 600.0, float,
-            "How long the sync job keeps retrying an unreachable hub (with backoff) before it stops, keeping progress."),
+    Setting(
+        "SYNC_GIVE_UP_SECONDS",
+        600.0,
+        float,
+        "How long the sync job keeps retrying an unreachable hub (with backoff) before it stops, keeping progress.",
+    ),
     Setting("SYNC_BACKOFF_MAX_SECONDS", 30.0, float, "Longest wait between two retries of the sync job."),
-    Setting("SYNC_CAP_KBIT", 0, int,
-            "Most the sync job may use of the link, in kbit/s on the wire; 0: no cap (it yields to other traffic)."),
-    Setting("SYNC_FULL_SPEED_HOURS", "", str,
-            "Local times when SYNC_CAP_KBIT does not apply, e.g. `18:00-07:00, 12:30-13:30`; empty: capped all day."),
-    Setting("SYNC_DELAY_TARGET_MS", 100, int,
-            "Queueing delay the sync job may add on the link, in ms: above it sync slows down, below it speeds up."),
-    Setting("SYNC_MIN_KBIT", 8, int,
-            "Slowest the sync job goes while it yields to the school's own traffic, in kbit/s."),
+    Setting(
+        "SYNC_CAP_KBIT",
+        0,
+        int,
+        "Most the sync job may use of the link, in kbit/s on the wire; 0: no cap (it yields to other traffic).",
+    ),
+    Setting(
+        "SYNC_FULL_SPEED_HOURS",
+        "",
+        str,
+        "Local times when SYNC_CAP_KBIT does not apply, e.g. `18:00-07:00, 12:30-13:30`; empty: capped all day.",
+    ),
+    Setting(
+        "SYNC_DELAY_TARGET_MS",
+        100,
+        int,
+        "Queueing delay the sync job may add on the link, in ms: above it sync slows down, below it speeds up.",
+    ),
+    Setting(
+        "SYNC_MIN_KBIT", 8, int, "Slowest the sync job goes while it yields to the school's own traffic, in kbit/s."
+    ),
     Setting("SYNC_INTERVAL_SECONDS", 3600.0, float, "How often `sync run` (the sync service) pulls from the hub."),
-    Setting("SYNC_RETRY_SECONDS", 60.0, float,
-            "After a failed pull the service retries this soon, doubling the wait per failure up to the interval."),
+    Setting(
+        "SYNC_RETRY_SECONDS",
+        60.0,
+        float,
+        "After a failed pull the service retries this soon, doubling the wait per failure up to the interval.",
+    ),
     Setting("SCHOOL_ID_GOVT", "", str, "The government's id of this school, put in the connectivity report."),
     Setting("SCHOOL_ID_GIGA", "", str, "Giga's id of this school (school_id_giga), put in the connectivity report."),
-    Setting("USB_PART_BYTES", 2 * 1024 ** 3, int,
-            "Objects bigger than this are split into parts of this size on a USB stick (FAT32 holds at most 4 GiB)."),
-    Setting("GC_GRACE_SECONDS", 7 * 24 * 3600.0, float,
-            "Staging leftovers and unreferenced objects older than this are deleted by `contentserver gc`."),
-    Setting("SEARCH_MAX_CONCURRENT", 1, int,
-            "Searches that may run at once; more get a \"busy, try again\" page while browsing stays fast."),
-    Setting("SEARCH_MAX_WAITING", 16, int,
-            "Searches that may wait for a slot; more get the \"busy\" page. Keep it below run.py's --threads."),
+    Setting(
+        "USB_PART_BYTES",
+        2 * 1024**3,
+        int,
+        "Objects bigger than this are split into parts of this size on a USB stick (FAT32 holds at most 4 GiB).",
+    ),
+    Setting(
+        "GC_GRACE_SECONDS",
+        7 * 24 * 3600.0,
+        float,
+        "Staging leftovers and unreferenced objects older than this are deleted by `contentserver gc`.",
+    ),
+    Setting(
+        "SEARCH_MAX_CONCURRENT",
+        1,
+        int,
+        "Searches that may run at once; more get a \"busy, try again\" page while browsing stays fast.",
+    ),
+    Setting(
+        "SEARCH_MAX_WAITING",
+        16,
+        int,
+        "Searches that may wait for a slot; more get the \"busy\" page. Keep it below run.py's --threads.",
+    ),
     Setting("SEARCH_QUEUE_SECONDS", 1.0, float, "How long a search waits for a free slot before it is turned away."),
-    Setting("SEARCH_TIME_BUDGET_SECONDS", 1.0, float,
-            "Longest time one search may rank documents; it then answers with what it found so far."),
+    Setting(
+        "SEARCH_TIME_BUDGET_SECONDS",
+        1.0,
+        float,
+        "Longest time one search may rank documents; it then answers with what it found so far.",
+    ),
     Setting("SEARCH_MAX_QUERY_CHARS", 200, int, "Longer search queries are cut to this many characters."),
-    Setting("SEARCH_BUILD_MEMORY_MB", 64.0, float,
-            "Postings an index build or a big import holds in memory before writing them as a segment."),
-    Setting("TRUSTED_PROXY_COUNT", 0, int,
-            "Reverse proxies in front of the server (1 behind the nginx of deploy/): their X-Forwarded-For/-Proto/"
-            "-Host give the client's address (login throttling keys on it). 0 trusts none of those headers."),
-    Setting("HUB_MODE", False, bool,
-            "Run as a hub: accept signed pushes from registered schools at /hub/push/ (docs/push.md) and show "
-            "their lessons for review at /admin/review."),
-    Setting("PUSH_MAX_OBJECT_BYTES", 200 * 1024 ** 2, int, "Largest object a school may push to this hub, in bytes."),
+    Setting(
+        "SEARCH_BUILD_MEMORY_MB",
+        64.0,
+        float,
+        "Postings an index build or a big import holds in memory before writing them as a segment.",
+    ),
+    Setting(
+        "TRUSTED_PROXY_COUNT",
+        0,
+        int,
+        "Reverse proxies in front of the server (1 behind the nginx of deploy/): their X-Forwarded-For/-Proto/"
+        "-Host give the client's address (login throttling keys on it). 0 trusts none of those headers.",
+    ),
+    Setting(
+        "HUB_MODE",
+        False,
+        bool,
+        "Run as a hub: accept signed pushes from registered schools at /hub/push/ (docs/push.md) and show "
+        "their lessons for review at /admin/review.",
+    ),
+    Setting("PUSH_MAX_OBJECT_BYTES", 200 * 1024**2, int, "Largest object a school may push to this hub, in bytes."),
     Setting("PUSH_MAX_LESSONS", 1000, int, "Most lessons one push commit may carry."),
-    Setting("OBJECTS_ACCEL_PREFIX", "", str,
-            "Behind nginx: the internal location that serves the data folder's objects/ (deploy/nginx.conf: "
-            "/_objects/); the app checks an object is visible and nginx sends the file (X-Accel-Redirect). "
-            "Empty: the app sends object files itself."),
+    Setting(
+        "OBJECTS_ACCEL_PREFIX",
+        "",
+        str,
+        "Behind nginx: the internal location that serves the data folder's objects/ (deploy/nginx.conf: "
+        "/_objects/); the app checks an object is visible and nginx sends the file (X-Accel-Redirect). "
+        "Empty: the app sends object files itself.",
+    ),
 )
 
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
-POSITIVE = ("MAX_MANIFEST_BYTES", "MAX_LESSONS", "MAX_OBJECT_BYTES", "PAGE_CACHE_SIZE", "PAGE_CACHE_BYTES",
-            "UPLOAD_MAX_VIDEO_BYTES", "UPLOAD_MAX_AUDIO_BYTES", "UPLOAD_MAX_PDF_BYTES", "UPLOAD_MAX_IMAGE_BYTES",
-            "UPLOAD_MAX_SUBTITLES_BYTES", "LOGIN_SLOW_AFTER", "LOGIN_LOCK_AFTER", "LOGIN_LOCK_SECONDS",
-            "USB_PART_BYTES", "PUSH_MAX_OBJECT_BYTES", "PUSH_MAX_LESSONS", "SYNC_DELAY_TARGET_MS", "SYNC_MIN_KBIT",
-            "SYNC_INTERVAL_SECONDS", "SYNC_RETRY_SECONDS", "SEARCH_MAX_CONCURRENT", "SEARCH_MAX_WAITING",
-            "SEARCH_TIME_BUDGET_SECONDS", "SEARCH_MAX_QUERY_CHARS")      # settings that must be above zero
+POSITIVE = (
+    "MAX_MANIFEST_BYTES",
+    "MAX_LESSONS",
+    "MAX_OBJECT_BYTES",
+    "PAGE_CACHE_SIZE",
+    "PAGE_CACHE_BYTES",
+    "UPLOAD_MAX_VIDEO_BYTES",
+    "UPLOAD_MAX_AUDIO_BYTES",
+    "UPLOAD_MAX_PDF_BYTES",
+    "UPLOAD_MAX_IMAGE_BYTES",
+    "UPLOAD_MAX_SUBTITLES_BYTES",
+    "LOGIN_SLOW_AFTER",
+    "LOGIN_LOCK_AFTER",
+    "LOGIN_LOCK_SECONDS",
+    "USB_PART_BYTES",
+    "PUSH_MAX_OBJECT_BYTES",
+    "PUSH_MAX_LESSONS",
+    "SYNC_DELAY_TARGET_MS",
+    "SYNC_MIN_KBIT",
+    "SYNC_INTERVAL_SECONDS",
+    "SYNC_RETRY_SECONDS",
+    "SEARCH_MAX_CONCURRENT",
+    "SEARCH_MAX_WAITING",
+    "SEARCH_TIME_BUDGET_SECONDS",
+    "SEARCH_MAX_QUERY_CHARS",
+)  # settings that must be above zero
 
 
 def _coerce(setting: Setting, value: Any, origin: str) -> Any:
@@ -138,15 +251,16 @@ def _coerce(setting: Setting, value: Any, origin: str) -> Any:
     return value
 
 
-def load_settings(overrides: Mapping[str, Any] | None = None,
-                  environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+def load_settings(
+    overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """Defaults, then CONTENTSERVER_* environment variables, then explicit overrides; all validated."""
     environ = os.environ if environ is None else environ
     values = {s.name: s.default for s in SETTINGS}
     for key, raw in environ.items():
         if not key.startswith(ENV_PREFIX):
             continue
-        name = key[len(ENV_PREFIX):]
+        name = key[len(ENV_PREFIX) :]
         if name not in SETTINGS_BY_NAME:
             raise SettingsError(f"unknown setting {key} in the environment; known: {', '.join(SETTINGS_BY_NAME)}")
         values[name] = _coerce(SETTINGS_BY_NAME[name], raw, "the environment")
@@ -163,6 +277,7 @@ def load_settings(overrides: Mapping[str, Any] | None = None,
             raise SettingsError(f"setting {name} must be positive, got {values[name]}")
     try:
         from sync.ratelimit import RateCap  # the sync job's parser, so the server refuses what sync would
+
         RateCap.from_settings(values)
     except ValueError as exc:
         raise SettingsError(f"setting {exc}") from None

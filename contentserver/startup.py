@@ -1,4 +1,5 @@
-"""Start-up of the long-running commands (run.py, python -m sync): what stops them is one clear line, not a traceback."""
+"""Start-up of the long-running commands (run.py, python -m sync): what stops them is one clear line."""
+
 from __future__ import annotations
 
 import sys

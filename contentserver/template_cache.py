@@ -1,4 +1,5 @@
 """Compiled templates kept in the data folder, so a restart does not compile them again (~30 ms of first page)."""
+
 from __future__ import annotations
 
 from pathlib import Path

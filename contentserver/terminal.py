@@ -1,4 +1,5 @@
 """Terminal output of the CLI and the sync job: plain text, never rich markup, since names come from outside."""
+
 from __future__ import annotations
 
 from rich.console import Console

@@ -1,5 +1,6 @@
 """python -m sync pull|push [--data DIR] [--quiet] [--hub URL] | run [--data DIR]: the sync job's command line
 (exit codes: docs/sync.md; `run` is the long-lived service of sync/service.py)."""
+
 from __future__ import annotations
 
 import argparse
@@ -15,8 +16,10 @@ from .service import run_service, stop_on_signals
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sync", description="Sync this school with its hub.")
     sub = parser.add_subparsers(dest="verb", required=True)
-    for verb, what in (("pull", "fetch and install the hub's newest library version"),
-                       ("push", "send the lessons teachers shared, and the connectivity report, to the hub")):
+    for verb, what in (
+        ("pull", "fetch and install the hub's newest library version"),
+        ("push", "send the lessons teachers shared, and the connectivity report, to the hub"),
+    ):
         one = sub.add_parser(verb, help=what)
         one.add_argument("--data", default=None, help="data folder (default: $CONTENTSERVER_DATA_DIR or instance/)")
         one.add_argument("--quiet", action="store_true", help="no progress display (for timers); errors still shown")

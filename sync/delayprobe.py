@@ -4,16 +4,17 @@ A SYN-ACK waits in the modem's queue behind whatever fills it, exactly like the 
 so the handshake time over its lowest value is the queueing delay. The probe needs nothing from the hub but
 the open port sync already uses, and closes with a reset (no request, no log line on nginx, no TIME_WAIT).
 """
+
 from __future__ import annotations
 
 import socket
 import struct
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 MIN_INTERVAL, MAX_INTERVAL = 0.25, 2.0
-PROBE_BUDGET = 16000.0   # bytes/s of link per probe per second: a 64 kbit/s link is probed every 2 s
+PROBE_BUDGET = 16000.0  # bytes/s of link per probe per second: a 64 kbit/s link is probed every 2 s
 IDLE_STOP_SECONDS = 5.0  # the thread ends when the transfer has not read for this long
 RESET = struct.pack("ii", 1, 0)
 
@@ -31,15 +32,21 @@ def handshake_time(address: tuple[str, int], timeout: float) -> float:
             elapsed = time.monotonic() - started
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, RESET)
             return elapsed
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         return timeout
 
 
 class DelayProbe:
     """A thread that times handshakes while the transfer reads, feeding each result to `observe`."""
 
-    def __init__(self, address: tuple[str, int], observe: Callable[[float], None],
-                 interval: Callable[[], float], last_read: Callable[[], float], timeout: float = 3.0) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        observe: Callable[[float], None],
+        interval: Callable[[], float],
+        last_read: Callable[[], float],
+        timeout: float = 3.0,
+    ) -> None:
         self.address, self.timeout = address, timeout
         self._observe, self._interval, self._last_read = observe, interval, last_read
         self._stop = threading.Event()
@@ -63,6 +70,6 @@ class DelayProbe:
         while not self._stop.is_set() and time.monotonic() - self._last_read() < IDLE_STOP_SECONDS:
             try:
                 self._observe(handshake_time(self.address, self.timeout))
-            except OSError:            # refused or unreachable: the transfer itself will notice and retry
+            except OSError:  # refused or unreachable: the transfer itself will notice and retry
                 self.failures += 1
             self._stop.wait(self._interval())

@@ -1,4 +1,5 @@
 """Why a sync run stopped, each with its documented exit code (docs/sync.md)."""
+
 from __future__ import annotations
 
 EXIT_OK = 0

@@ -1,24 +1,31 @@
 """What a push sends: the share queue's published lessons as manifest entries, pinned in an OutgoingPush row
 (with its push_id) before the first request and kept until the hub commits them, so a resumed push is the same."""
+
 from __future__ import annotations
 
 import json
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 
 from contentserver.authoring.lessons import queued_shares
 from contentserver.db import db
-from contentserver.library.format import (AttachmentEntry, LessonEntry, ManifestError, ObjectRef, lesson_to_dict,
-                                          parse_lesson)
+from contentserver.library.format import (
+    AttachmentEntry,
+    LessonEntry,
+    ManifestError,
+    ObjectRef,
+    lesson_to_dict,
+    parse_lesson,
+)
 from contentserver.library.objects import ObjectStore
 from contentserver.models import Lesson, OutgoingPush, ShareRequest, utcnow
 
 from .report import as_utc
 
-REPORT_EVERY = timedelta(days=1)   # with no lessons to send, the report alone goes up at most this often
+REPORT_EVERY = timedelta(days=1)  # with no lessons to send, the report alone goes up at most this often
 
 
 def lesson_entry(lesson: Lesson, store: ObjectStore) -> dict[str, Any]:
@@ -29,10 +36,19 @@ def lesson_entry(lesson: Lesson, store: ObjectStore) -> dict[str, Any]:
         raise ManifestError(f"object {missing[0]} is missing from this school's object store", file=lesson.id)
     body = store.path(lesson.body_sha256)
     entry = LessonEntry(
-        id=lesson.id, title=lesson.title, lang=lesson.lang, script=lesson.script, subject=lesson.subject,
-        grade=lesson.grade, tags=tuple(lesson.tags), body=ObjectRef(lesson.body_sha256, body.stat().st_size),
-        attachments=tuple(AttachmentEntry(a.name, a.sha256, a.size, a.media_type, a.subtitles_for, a.subtitles_lang)
-                          for a in lesson.attachments))
+        id=lesson.id,
+        title=lesson.title,
+        lang=lesson.lang,
+        script=lesson.script,
+        subject=lesson.subject,
+        grade=lesson.grade,
+        tags=tuple(lesson.tags),
+        body=ObjectRef(lesson.body_sha256, body.stat().st_size),
+        attachments=tuple(
+            AttachmentEntry(a.name, a.sha256, a.size, a.media_type, a.subtitles_for, a.subtitles_lang)
+            for a in lesson.attachments
+        ),
+    )
     data = lesson_to_dict(entry)
     try:
         parse_lesson(data)
@@ -53,12 +69,17 @@ def objects_of(lessons: list[dict[str, Any]]) -> dict[str, int]:
 
 def sent_at(lesson_id: str) -> datetime | None:
     """When the hub committed the latest push that carried this lesson (what the teacher's page shows)."""
-    pushes = db.session.scalars(select(OutgoingPush).where(OutgoingPush.committed_at.is_not(None),
-                                                           OutgoingPush.lessons_json.contains(f'"{lesson_id}"',
-                                                                                              autoescape=True))
-                                .order_by(OutgoingPush.committed_at.desc()))
-    return next((push.committed_at for push in pushes if any(entry["id"] == lesson_id for entry in entries(push))),
-                None)
+    pushes = db.session.scalars(
+        select(OutgoingPush)
+        .where(
+            OutgoingPush.committed_at.is_not(None),
+            OutgoingPush.lessons_json.contains(f'"{lesson_id}"', autoescape=True),
+        )
+        .order_by(OutgoingPush.committed_at.desc())
+    )
+    return next(
+        (push.committed_at for push in pushes if any(entry["id"] == lesson_id for entry in entries(push))), None
+    )
 
 
 def unfinished() -> list[OutgoingPush]:
@@ -73,16 +94,18 @@ def pinned_objects() -> set[str]:
 
 def pending(hub_url: str) -> OutgoingPush | None:
     """The push to this hub that was started and not committed yet, if any."""
-    return db.session.scalar(select(OutgoingPush).where(OutgoingPush.hub_url == hub_url,
-                                                        OutgoingPush.committed_at.is_(None))
-                             .order_by(OutgoingPush.created_at).limit(1))
+    return db.session.scalar(
+        select(OutgoingPush)
+        .where(OutgoingPush.hub_url == hub_url, OutgoingPush.committed_at.is_(None))
+        .order_by(OutgoingPush.created_at)
+        .limit(1)
+    )
 
 
 def report_due(hub_url: str, now: datetime | None = None) -> bool:
     """Whether this hub had no report from us for REPORT_EVERY (every commit carries one)."""
-    last = db.session.scalar(select(func.max(OutgoingPush.committed_at))
-                             .where(OutgoingPush.hub_url == hub_url))
-    return last is None or as_utc(last) <= (now or datetime.now(timezone.utc)) - REPORT_EVERY
+    last = db.session.scalar(select(func.max(OutgoingPush.committed_at)).where(OutgoingPush.hub_url == hub_url))
+    return last is None or as_utc(last) <= (now or datetime.now(UTC)) - REPORT_EVERY
 
 
 def start_push(hub_url: str, store: ObjectStore, force: bool) -> tuple[OutgoingPush | None, list[str]]:
@@ -103,8 +126,12 @@ def start_push(hub_url: str, store: ObjectStore, force: bool) -> tuple[OutgoingP
             skipped.append(f"{lesson.id}: {exc.strerror or exc}")
     if not lessons and not force:
         return None, skipped
-    push = OutgoingPush(push_id=secrets.token_hex(16), hub_url=hub_url, created_at=utcnow(),
-                lessons_json=json.dumps(lessons, ensure_ascii=False, sort_keys=True))
+    push = OutgoingPush(
+        push_id=secrets.token_hex(16),
+        hub_url=hub_url,
+        created_at=utcnow(),
+        lessons_json=json.dumps(lessons, ensure_ascii=False, sort_keys=True),
+    )
     db.session.add(push)
     db.session.commit()
     return push, skipped
@@ -123,8 +150,9 @@ def committed(push: OutgoingPush, accepted: int) -> int:
     pinned_at = as_utc(push.created_at)
     ids = [entry["id"] for entry in entries(push)]
     marked = 0
-    for share in db.session.scalars(select(ShareRequest).where(ShareRequest.lesson_id.in_(ids),
-                                                                ShareRequest.state == "queued")):
+    for share in db.session.scalars(
+        select(ShareRequest).where(ShareRequest.lesson_id.in_(ids), ShareRequest.state == "queued")
+    ):
         lesson = db.session.get(Lesson, share.lesson_id)
         if as_utc(share.requested_at) <= pinned_at and lesson is not None and as_utc(lesson.updated_at) <= pinned_at:
             share.state = "sent"

@@ -7,6 +7,7 @@ times through the link, see sync/delayprobe.py) go to `Pacer.observe`; the rate 
 queueing delay is well below the target and falls quickly when it rises above, so sync uses an idle link and
 gets out of the way when the school's own traffic fills the queue. The design and its figures: docs/pacing.md.
 """
+
 from __future__ import annotations
 
 import socket
@@ -14,36 +15,37 @@ import threading
 import time
 import weakref
 from collections import deque
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from .delayprobe import DelayProbe, probe_interval
 from .ratelimit import RateCap
 
-BASE_BUCKET_SECONDS = 60.0   # LEDBAT keeps the lowest delay per minute ...
-BASE_BUCKETS = 10            # ... for ten minutes, so a route change is forgotten
-CURRENT_FILTER = 2           # queueing delay = lowest of the last samples minus the base (drops single spikes)
-DOUBLE_SECONDS = 1.0         # with no queue at all the rate doubles this often
-HALVE_SECONDS = 0.5          # at twice the target the rate halves this often
-MAX_OFF_TARGET = 4.0         # far above the target counts as this far
+BASE_BUCKET_SECONDS = 60.0  # LEDBAT keeps the lowest delay per minute ...
+BASE_BUCKETS = 10  # ... for ten minutes, so a route change is forgotten
+CURRENT_FILTER = 2  # queueing delay = lowest of the last samples minus the base (drops single spikes)
+DOUBLE_SECONDS = 1.0  # with no queue at all the rate doubles this often
+HALVE_SECONDS = 0.5  # at twice the target the rate halves this often
+MAX_OFF_TARGET = 4.0  # far above the target counts as this far
 MAX_UP, MAX_DOWN = 1.0, 2.0  # one sample at most doubles the rate, or quarters it
-MAX_STEP_SECONDS = 2.0       # a long gap between samples counts as this much
-READ_SECONDS = 0.01          # each read takes about this much of the rate
-BURST_SECONDS = 0.05         # reads may catch up this much time after a pause, no more
+MAX_STEP_SECONDS = 2.0  # a long gap between samples counts as this much
+READ_SECONDS = 0.01  # each read takes about this much of the rate
+BURST_SECONDS = 0.05  # reads may catch up this much time after a pause, no more
 CEILING_OVER_DELIVERY = 2.0  # the rate may not grow past this multiple of what the link actually delivered
-RATE_LIMITED = 0.8           # we got at least this share of the rate we paced at: the pacing is what binds
-SQUEEZED = 0.75              # we got less than this share of the best the link ever carried for us
-YIELD_FRACTION = 0.15        # then a standing queue a fraction of the target long is already someone else's
-PEAK_DECAY = 0.999           # per second: the link's best is forgotten in some ten minutes
+RATE_LIMITED = 0.8  # we got at least this share of the rate we paced at: the pacing is what binds
+SQUEEZED = 0.75  # we got less than this share of the best the link ever carried for us
+YIELD_FRACTION = 0.15  # then a standing queue a fraction of the target long is already someone else's
+PEAK_DECAY = 0.999  # per second: the link's best is forgotten in some ten minutes
 WINDOW_SLACK_SECONDS = 0.02  # the receive window holds this much traffic beyond twice the base round trip
 MIN_RCVBUF, MAX_RCVBUF = 1024, 256 * 1024
-BUFFERS = (socket.SO_RCVBUF, socket.SO_SNDBUF)   # both: a push's upload is bounded in flight like a pull's reads
-MIN_MSS, MAX_MSS = 400, 1460    # 400: two segments (TCP's smallest window) cross 64 kbit/s in 0.12 s
-RECONNECT_MSS_CHANGE = 0.3   # a connection whose segments are this far off the link's gets replaced
-CAP_SHARE = 0.97             # of a cap, what is left for content once requests and probes had theirs
-HEADER_BYTES = 66            # Ethernet, IPv4 and TCP with timestamps, per segment
-SEGMENT_SECONDS = 0.01       # a segment should cross the link in this long, so it never holds others up much
+BUFFERS = (socket.SO_RCVBUF, socket.SO_SNDBUF)  # both: a push's upload is bounded in flight like a pull's reads
+MIN_MSS, MAX_MSS = 400, 1460  # 400: two segments (TCP's smallest window) cross 64 kbit/s in 0.12 s
+RECONNECT_MSS_CHANGE = 0.3  # a connection whose segments are this far off the link's gets replaced
+CAP_SHARE = 0.97  # of a cap, what is left for content once requests and probes had theirs
+HEADER_BYTES = 66  # Ethernet, IPv4 and TCP with timestamps, per segment
+SEGMENT_SECONDS = 0.01  # a segment should cross the link in this long, so it never holds others up much
 
 
 @dataclass(frozen=True)
@@ -51,17 +53,19 @@ class PacingConfig:
     """Tunables from the settings table: delay target, cap and full-speed hours, the lowest rate."""
 
     target_delay: float = 0.100
-    min_rate: float = 1000.0      # bytes/s: even under competition, sync creeps on
+    min_rate: float = 1000.0  # bytes/s: even under competition, sync creeps on
     start_rate: float = float("inf")  # bytes/s: unpaced (the small window still bounds the queue) until
-                                      # the first second of reading tells what the link delivers
-    cap: RateCap = RateCap()
+    # the first second of reading tells what the link delivers
+    cap: RateCap = RateCap()  # noqa: RUF009
 
     @classmethod
-    def from_settings(cls, settings: Mapping[str, Any]) -> "PacingConfig":
+    def from_settings(cls, settings: Mapping[str, Any]) -> PacingConfig:
         """SYNC_DELAY_TARGET_MS, SYNC_MIN_KBIT, SYNC_CAP_KBIT and SYNC_FULL_SPEED_HOURS."""
-        return cls(target_delay=int(settings.get("SYNC_DELAY_TARGET_MS", 100)) / 1000,
-                   min_rate=int(settings.get("SYNC_MIN_KBIT", 8)) * 1000 / 8,
-                   cap=RateCap.from_settings(settings))
+        return cls(
+            target_delay=int(settings.get("SYNC_DELAY_TARGET_MS", 100)) / 1000,
+            min_rate=int(settings.get("SYNC_MIN_KBIT", 8)) * 1000 / 8,
+            cap=RateCap.from_settings(settings),
+        )
 
 
 class BaseDelay:
@@ -124,22 +128,26 @@ class DelayController:
 class Pacer:
     """Paces one sync job's reads; `observe` may be called from a probe thread, the rest from the transfer loop."""
 
-    def __init__(self, config: PacingConfig = PacingConfig(), clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep,
-                 wallclock: Callable[[], datetime] = datetime.now) -> None:
+    def __init__(
+        self,
+        config: PacingConfig = PacingConfig(),
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        wallclock: Callable[[], datetime] = datetime.now,
+    ) -> None:
         self.config = config
         self._clock, self._sleep, self._wallclock = clock, sleep, wallclock
         self._lock = threading.Lock()
         self._controller = DelayController(config, clock())
-        self._next = clock()              # when the next read may happen
-        self._window_start = clock()      # delivery measured over windows of about a second
+        self._next = clock()  # when the next read may happen
+        self._window_start = clock()  # delivery measured over windows of about a second
         self._window_bytes = 0
         self._last_spend = clock()
-        self.delivered = 0.0              # bytes/s over the last full window
-        self.peak = 0.0                   # highest delivery seen: the link's speed as far as we know
+        self.delivered = 0.0  # bytes/s over the last full window
+        self.peak = 0.0  # highest delivery seen: the link's speed as far as we know
         self.bytes_read = 0
         self._probe: DelayProbe | None = None
-        self._sock: weakref.ref[socket.socket] | None = None   # the connection made last
+        self._sock: weakref.ref[socket.socket] | None = None  # the connection made last
         self._rcvbuf, self._mss = 0, MAX_MSS
 
     @property
@@ -188,7 +196,7 @@ class Pacer:
         """Account for `nbytes` just read; sleep until the rate allows the next read."""
         now = self._clock()
         with self._lock:
-            if now - self._last_spend > 1.0:       # the loop paused (disk, verify): do not count that time
+            if now - self._last_spend > 1.0:  # the loop paused (disk, verify): do not count that time
                 self._window_start, self._window_bytes = now, 0
             self._last_spend = now
             self._window_bytes += nbytes
@@ -237,11 +245,12 @@ class Pacer:
                 for option in BUFFERS:
                     sock.setsockopt(socket.SOL_SOCKET, option, rcvbuf)
                 self._rcvbuf = rcvbuf
-            except OSError:          # the connection was closed under us: the next one starts with it
+            except OSError:  # the connection was closed under us: the next one starts with it
                 self._sock = None
 
-    def create_connection(self, address: tuple[str, int], timeout: float | None = None,
-                          source_address: tuple[str, int] | None = None) -> socket.socket:
+    def create_connection(
+        self, address: tuple[str, int], timeout: float | None = None, source_address: tuple[str, int] | None = None
+    ) -> socket.socket:
         """Like socket.create_connection (http.client's hook), but with the receive buffer and segment size
         set before connecting (they must be), and the delay probe started towards the same address."""
         rcvbuf, mss = self.socket_options()
@@ -253,7 +262,7 @@ class Pacer:
                     sock.setsockopt(socket.SOL_SOCKET, option, rcvbuf)
                 if hasattr(socket, "TCP_MAXSEG"):
                     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, mss)
-                if timeout is None or isinstance(timeout, (int, float)):   # else: http.client's "default"
+                if timeout is None or isinstance(timeout, (int, float)):  # else: http.client's "default"
                     sock.settimeout(timeout)
                 if source_address:
                     sock.bind(source_address)
@@ -270,8 +279,9 @@ class Pacer:
     def _start_probe(self, address: tuple[str, int]) -> None:
         if self._probe is None or self._probe.address != address:
             self.close()
-            self._probe = DelayProbe(address, self.observe, lambda: probe_interval(self.link_estimate()),
-                                     lambda: self._last_spend)
+            self._probe = DelayProbe(
+                address, self.observe, lambda: probe_interval(self.link_estimate()), lambda: self._last_spend
+            )
         self._last_spend = self._clock()
         self._probe.ensure_running()
 
@@ -280,7 +290,7 @@ class Pacer:
         if self._probe is not None:
             self._probe.stop()
 
-    def __enter__(self) -> "Pacer":
+    def __enter__(self) -> Pacer:
         return self
 
     def __exit__(self, *exc_info: object) -> None:

@@ -1,8 +1,16 @@
 """What a person watching a sync sees: objects, bytes, rate and ETA (rich), or nothing with --quiet."""
+
 from __future__ import annotations
 
-from rich.progress import (BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn,
-                           TimeRemainingColumn, TransferSpeedColumn)
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
 
 from contentserver.terminal import make_console
 
@@ -19,9 +27,16 @@ class Display:
     def start(self, objects: int, total_bytes: int) -> None:
         if self.quiet or self.progress is not None:
             return
-        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                 DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn(),
-                                 console=self.console, transient=True)
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+            console=self.console,
+            transient=True,
+        )
         self.objects_task = self.progress.add_task("objects", total=objects)
         self.bytes_task = self.progress.add_task("bytes", total=total_bytes)
         self.progress.start()

@@ -1,4 +1,5 @@
 """One pull: signed head, manifest (delta or whole), missing objects into staging, then the one-step switch."""
+
 from __future__ import annotations
 
 import hashlib
@@ -12,12 +13,23 @@ from flask import Flask
 
 from contentserver.db import db
 from contentserver.library.bundle import LibraryBundle
-from contentserver.library.format import Manifest, ManifestError
-from contentserver.library.format import object_relpath, parse_manifest
+from contentserver.library.format import Manifest, ManifestError, object_relpath, parse_manifest
 from contentserver.library.hubdelta import apply_delta
-from contentserver.library.hubformat import (HEAD_NAME, MAX_HEAD_BYTES, MAX_INDEX_BYTES, FileRef, Head, Index,
-                                             PackRef, check_manifest, gunzip_bounded, index_relpath, parse_head,
-                                             parse_index, transfer_relpath)
+from contentserver.library.hubformat import (
+    HEAD_NAME,
+    MAX_HEAD_BYTES,
+    MAX_INDEX_BYTES,
+    FileRef,
+    Head,
+    Index,
+    PackRef,
+    check_manifest,
+    gunzip_bounded,
+    index_relpath,
+    parse_head,
+    parse_index,
+    transfer_relpath,
+)
 from contentserver.library.hubpack import PACK_OBJECT_MAX, pack_members, read_pack, read_records
 from contentserver.library.importer import ImportLimits, install_bundle
 from contentserver.library.manifests import atomic_write, read_manifest
@@ -68,8 +80,9 @@ class Puller:
         head = parse_head(open_signed(head_raw, self.hub.public_key, HEAD_NAME), self.limits.max_manifest_bytes)
         result.library_id, result.to_version = head.library_id, head.version
         if self.hub.library_id and head.library_id != self.hub.library_id:
-            raise Refused(f"{HEAD_NAME}: the hub now offers library {head.library_id!r}, "
-                          f"not {self.hub.library_id!r} as before")
+            raise Refused(
+                f"{HEAD_NAME}: the hub now offers library {head.library_id!r}, not {self.hub.library_id!r} as before"
+            )
         installed = db.session.get(InstalledLibrary, head.library_id)
         result.from_version = installed.version if installed else None
         if installed is not None and installed.manifest_sha256 == head.manifest_sha256:
@@ -77,8 +90,10 @@ class Puller:
             result.up_to_date = True
             return result
         if installed is not None and head.version <= installed.version:
-            raise Refused(f"{HEAD_NAME}: the hub offers version {head.version}, but version {installed.version} is "
-                          "installed; an older (or rewritten) library is never installed over a newer one")
+            raise Refused(
+                f"{HEAD_NAME}: the hub offers version {head.version}, but version {installed.version} is "
+                "installed; an older (or rewritten) library is never installed over a newer one"
+            )
         manifest, base, pack, inline = self._manifest(head, installed)
         missing = {sha: size for sha, size in manifest.objects().items() if not self.store.has(sha)}
         for sha, size in missing.items():
@@ -96,10 +111,14 @@ class Puller:
         for sha, size in sorted(missing.items(), key=lambda item: item[1]):
             self._fetch_object(sha, size)
         self.display.stop()
-        installed_result = install_bundle(LibraryBundle(manifest, head.manifest_sha256, self.staging),
-                                          self.store, self.limits)
-        result.added, result.updated, result.removed = (installed_result.added, installed_result.updated,
-                                                         installed_result.removed)
+        installed_result = install_bundle(
+            LibraryBundle(manifest, head.manifest_sha256, self.staging), self.store, self.limits
+        )
+        result.added, result.updated, result.removed = (
+            installed_result.added,
+            installed_result.updated,
+            installed_result.removed,
+        )
         self._remember(head_raw, etag, head)
         for part in self.kept:
             _drop(part)
@@ -121,11 +140,12 @@ class Puller:
             raise Refused(f"{HEAD_NAME}: a file of {ref.size} bytes is declared; at most {limit} are accepted")
         part = self.staging / f"{ref.sha256}.part"
         self.client.fetch(transfer_relpath(ref.sha256), part, ref.size, ref.sha256)
-        self.kept.append(part)     # kept until the install, so a killed run never fetches it twice
+        self.kept.append(part)  # kept until the install, so a killed run never fetches it twice
         return part.read_bytes()
 
-    def _manifest(self, head: Head, installed: InstalledLibrary | None
-                  ) -> tuple[Manifest, Manifest | None, PackRef | None, bool]:
+    def _manifest(
+        self, head: Head, installed: InstalledLibrary | None
+    ) -> tuple[Manifest, Manifest | None, PackRef | None, bool]:
         """The new manifest, the base it was patched from (if any), the pack file that goes with it, and whether
         the head's own patch made it (its objects ride in the head)."""
         base_raw = read_manifest(self.store, installed.manifest_sha256) if installed is not None else None
@@ -137,8 +157,9 @@ class Puller:
         limit = self.limits.max_manifest_bytes
         delta = next((d for d in index.deltas if base_raw is not None and d.base == installed.manifest_sha256), None)
         if delta is not None:
-            manifest = self._patched(head, base_raw, gunzip_bounded(self._download(delta, limit), limit,
-                                                                      "manifest delta"))
+            manifest = self._patched(
+                head, base_raw, gunzip_bounded(self._download(delta, limit), limit, "manifest delta")
+            )
             if manifest is not None:
                 return manifest, parse_manifest(base_raw, self.limits.max_lessons), delta.pack, False
         raw = gunzip_bounded(self._download(index.manifest_file, limit), head.manifest_size, "manifest.json")
@@ -155,14 +176,14 @@ class Puller:
         """The signed index of the head's version: where the whole manifest, the whole pack and older deltas are."""
         relpath = index_relpath(head.version)
         kept = self.staging / f"{head.library_id}-{head.version}.index"
-        self.kept.append(kept)     # kept until the install, so a killed run never fetches it twice
+        self.kept.append(kept)  # kept until the install, so a killed run never fetches it twice
         if kept.is_file():
             try:
                 return self._checked_index(kept.read_bytes(), head, relpath)
             except (ManifestError, Refused):
                 kept.unlink()
         raw = self.client.get_small(relpath, MAX_INDEX_BYTES)[1]
-        atomic_write(kept, raw)    # before the (slower) checks: a kill right after the download loses nothing
+        atomic_write(kept, raw)  # before the (slower) checks: a kill right after the download loses nothing
         try:
             return self._checked_index(raw, head, relpath)
         except (ManifestError, Refused):
@@ -171,8 +192,11 @@ class Puller:
 
     def _checked_index(self, raw: bytes, head: Head, relpath: str) -> Index:
         index = parse_index(open_signed(raw, self.hub.public_key, relpath), self.limits.max_manifest_bytes, relpath)
-        if (index.library_id, index.version, index.manifest_sha256) != (head.library_id, head.version,
-                                                                         head.manifest_sha256):
+        if (index.library_id, index.version, index.manifest_sha256) != (
+            head.library_id,
+            head.version,
+            head.manifest_sha256,
+        ):
             raise Refused(f"{relpath}: names another library, version or manifest than the signed head")
         return index
 
@@ -181,12 +205,13 @@ class Puller:
         small = {sha: size for sha, size in manifest.objects().items() if size <= PACK_OBJECT_MAX}
         for sha, size, window in read_records(io.BytesIO(head.patch.records), small, f"{HEAD_NAME} pack"):
             if sha in missing:
-                self._store(lambda: self.store.put_stream(window, sha, size, source=f"pack object {sha}"))
+                self._store(lambda: self.store.put_stream(window, sha, size, source=f"pack object {sha}"))  # noqa: B023
                 missing.pop(sha)
 
     @staticmethod
-    def _pack_members(pack: PackRef | None, manifest: Manifest, base: Manifest | None,
-                      missing: dict[str, int]) -> dict[str, int]:
+    def _pack_members(
+        pack: PackRef | None, manifest: Manifest, base: Manifest | None, missing: dict[str, int]
+    ) -> dict[str, int]:
         """What the pack holds if it is worth fetching (at least half of it is wanted), else nothing."""
         if pack is None:
             return {}
@@ -204,7 +229,7 @@ class Puller:
         with open(part, "rb") as stream:
             for sha, size, window in read_pack(stream, members, "pack " + pack.sha256[:12]):
                 if sha in missing:
-                    self._store(lambda: self.store.put_stream(window, sha, size, source=f"pack object {sha}"))
+                    self._store(lambda: self.store.put_stream(window, sha, size, source=f"pack object {sha}"))  # noqa: B023
                     missing.pop(sha)
                     self.display.add_object()
         _drop(part)
@@ -221,7 +246,7 @@ class Puller:
         with open(part, "rb") as stream:
             os.fsync(stream.fileno())
         self.store.adopt(part, sha)
-        _drop(part)    # its ETag validator
+        _drop(part)  # its ETag validator
 
     def _store(self, put) -> None:
         try:
@@ -236,8 +261,10 @@ class Puller:
     def _check_disk(self, needed: int) -> None:
         free = shutil.disk_usage(self.staging).free
         if free < needed + self.reserve:
-            raise DiskFull(f"{needed} bytes are needed plus a reserve of {self.reserve}, but only {free} are free "
-                           "in the data folder; the old library keeps serving")
+            raise DiskFull(
+                f"{needed} bytes are needed plus a reserve of {self.reserve}, but only {free} are free "
+                "in the data folder; the old library keeps serving"
+            )
 
 
 def _drop(part: Path) -> None:

@@ -1,4 +1,5 @@
 """One push to a hub (docs/push.md, contentserver-push/1): session, have, chunked PUTs from the hub's offset, commit."""
+
 from __future__ import annotations
 
 import json
@@ -18,10 +19,10 @@ from .progress import Display
 from .report import build_report
 from .transfer import HubClient
 
-MAX_ANSWER = 1024 * 1024    # the hub's JSON answers are small; an error page may be larger, never this large
-MAX_HAVE = 10_000           # objects per `have` request (docs/push.md)
-NO_SESSION = "-"            # the session header of the request that opens one
-STALLS = 3                  # a hub that takes a chunk and holds no more bytes this often in a row is refused
+MAX_ANSWER = 1024 * 1024  # the hub's JSON answers are small; an error page may be larger, never this large
+MAX_HAVE = 10_000  # objects per `have` request (docs/push.md)
+NO_SESSION = "-"  # the session header of the request that opens one
+STALLS = 3  # a hub that takes a chunk and holds no more bytes this often in a row is refused
 
 
 @dataclass
@@ -33,7 +34,7 @@ class PushResult:
     marked: int = 0
     objects: int = 0
     object_bytes: int = 0
-    held: int = 0              # bytes of partly sent objects the hub already had: not sent again
+    held: int = 0  # bytes of partly sent objects the hub already had: not sent again
     skipped: list[str] = field(default_factory=list)
 
 
@@ -63,7 +64,7 @@ class Pusher:
         objects = outbox.objects_of(lessons)
         missing = self._have(objects)
         if any(not self.store.has(sha) for sha in missing):
-            outbox.drop(push)     # it never committed (the hub lacks an object); its lessons are pinned afresh
+            outbox.drop(push)  # it never committed (the hub lacks an object); its lessons are pinned afresh
             return
         result.held += sum(missing.values())
         self.display.start(len(missing), sum(objects[sha] - held for sha, held in missing.items()))
@@ -88,14 +89,16 @@ class Pusher:
         missing: dict[str, int] = {}
         shas = sorted(objects)
         for start in range(0, len(shas), MAX_HAVE):
-            batch = shas[start:start + MAX_HAVE]
+            batch = shas[start : start + MAX_HAVE]
             body = {"objects": [{"sha256": sha, "size": objects[sha]} for sha in batch]}
             status, answer = self._request("POST", "push/have", _json_bytes(body))
             if status != 200:
                 raise self._refusal(status, answer, "the question which objects the hub has")
             listed = answer.get("missing")
-            if not isinstance(listed, dict) or any(sha not in batch or not isinstance(held, int)
-                                                   or not 0 <= held < objects[sha] for sha, held in listed.items()):
+            if not isinstance(listed, dict) or any(
+                sha not in batch or not isinstance(held, int) or not 0 <= held < objects[sha]
+                for sha, held in listed.items()
+            ):
                 raise Refused(f"the hub's answer to `have` is not what docs/push.md describes: {str(answer)[:200]}")
             missing.update(listed)
         return missing
@@ -125,20 +128,25 @@ class Pusher:
         for attempt in range(2):
             if self.session is None:
                 self._open_session()
-            status, raw = self.client.send(method, relpath, body, lambda path: self._sign(method, path, body),
-                                           MAX_ANSWER)
+            status, raw = self.client.send(
+                method, relpath, body, lambda path: self._sign(method, path, body), MAX_ANSWER
+            )
             answer = _answer(raw)
             if status == 409 and "have" not in answer and attempt == 0:
-                self.session = None           # expired, or the hub restarted: a new session, signed afresh
+                self.session = None  # expired, or the hub restarted: a new session, signed afresh
                 continue
             return status, answer
         raise LinkDown(f"the hub refused two sessions in a row ({status}: {_message(answer)})")
 
     def _open_session(self) -> None:
         self.sequence = 0
-        status, raw = self.client.send("POST", "push/session", b"",
-                                       lambda path: sign_request(self.key, "POST", path, NO_SESSION, 0, b""),
-                                       MAX_ANSWER)
+        status, raw = self.client.send(
+            "POST",
+            "push/session",
+            b"",
+            lambda path: sign_request(self.key, "POST", path, NO_SESSION, 0, b""),
+            MAX_ANSWER,
+        )
         answer = _answer(raw)
         if status != 200:
             raise self._refusal(status, answer, "the push session")
@@ -159,11 +167,15 @@ class Pusher:
             return Refused(f"{what}: the hub refused this school's signature ({message})")
         if status == 403:
             key = public_key_hex(self.key)
-            return Refused(f"the hub does not know this school ({message}): register its key there with "
-                           f"`contentserver school add NAME --key {key}`; nothing was marked sent")
+            return Refused(
+                f"the hub does not know this school ({message}): register its key there with "
+                f"`contentserver school add NAME --key {key}`; nothing was marked sent"
+            )
         if status == 404:
-            return NotConfigured(f"the hub {self.hub_url} takes no pushes ({what}: 404): it must run contentserver "
-                                 "with HUB_MODE (docs/push.md)")
+            return NotConfigured(
+                f"the hub {self.hub_url} takes no pushes ({what}: 404): it must run contentserver "
+                "with HUB_MODE (docs/push.md)"
+            )
         if status in (400, 413, 422):
             return Refused(f"{what}: the hub refused it ({status}: {message}); nothing was marked sent")
         return LinkDown(f"{what}: the hub answered {status} ({message}); the push resumes on the next run")

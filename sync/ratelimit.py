@@ -1,10 +1,12 @@
 """The school's own limit on sync: a rate cap in kbit/s, lifted during full-speed hours (e.g. the night)."""
+
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
 _WINDOW = re.compile(r"(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})")
 
@@ -49,7 +51,7 @@ class RateCap:
     full_speed: tuple[Window, ...] = ()
 
     @classmethod
-    def from_settings(cls, settings: Mapping[str, Any]) -> "RateCap":
+    def from_settings(cls, settings: Mapping[str, Any]) -> RateCap:
         """Read SYNC_CAP_KBIT and SYNC_FULL_SPEED_HOURS from the settings table's values."""
         cap = int(settings.get("SYNC_CAP_KBIT", 0))
         if cap < 0:

@@ -1,13 +1,15 @@
 """The connectivity report: every sync attempt recorded, summed up per day in the field names of Giga's maps."""
+
 from __future__ import annotations
 
 import json
 import os
 import statistics
 from collections import Counter
-from datetime import date, datetime, timedelta, timezone
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from nacl.signing import SigningKey
 from sqlalchemy.exc import SQLAlchemyError
@@ -20,33 +22,43 @@ from contentserver.schools import SIGNATURE_SUFFIX
 from .transfer import HubClient
 
 FORMAT = "contentserver-connectivity/1"
-STICK_NAME = "connectivity.json"   # beside the library on a USB stick made by `contentserver export`
-SCHOOL_KEY = "school"              # keys/school.key: made by `contentserver keygen --name school`
+STICK_NAME = "connectivity.json"  # beside the library on a USB stick made by `contentserver export`
+SCHOOL_KEY = "school"  # keys/school.key: made by `contentserver keygen --name school`
 MAX_ERRORS = 5
 
 
-def record_attempt(client: HubClient, hub_url: str, code: int, message: str, seconds: float,
-                   direction: str = "pull") -> None:
+def record_attempt(
+    client: HubClient, hub_url: str, code: int, message: str, seconds: float, direction: str = "pull"
+) -> None:
     """Store one attempt: reachable when the hub answered at least once; speed and latency from the pacer (a
     pull's best second is the download speed, a push's the upload speed)."""
     pacer = client.pacer
     latency = pacer.latency() if pacer is not None else None
     speed = int(pacer.peak * 8) if pacer is not None and pacer.peak else None
-    db.session.add(SyncAttempt(
-        hub_url=hub_url, direction=direction, reachable=client.counters.requests > 0,
-        bytes_down=client.counters.bytes_down, bytes_up=client.counters.bytes_up, seconds=seconds,
-        download_bps=speed if direction == "pull" else None, upload_bps=speed if direction == "push" else None,
-        latency_ms=round(latency * 1000) if latency is not None else None,
-        exit_code=code, error=message[:1000] if code else None))
+    db.session.add(
+        SyncAttempt(
+            hub_url=hub_url,
+            direction=direction,
+            reachable=client.counters.requests > 0,
+            bytes_down=client.counters.bytes_down,
+            bytes_up=client.counters.bytes_up,
+            seconds=seconds,
+            download_bps=speed if direction == "pull" else None,
+            upload_bps=speed if direction == "push" else None,
+            latency_ms=round(latency * 1000) if latency is not None else None,
+            exit_code=code,
+            error=message[:1000] if code else None,
+        )
+    )
     try:
         db.session.commit()
-    except SQLAlchemyError:      # a full disk, say: the sync itself has its own exit code and log line
+    except SQLAlchemyError:  # a full disk, say: the sync itself has its own exit code and log line
         db.session.rollback()
 
 
 def as_utc(moment: datetime) -> datetime:
     """SQLite hands datetimes back without their zone; they were stored in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -86,19 +98,25 @@ def day_summary(day: date, attempts: list[SyncAttempt], school_id_giga: str, sch
     }
 
 
-def build_report(school_id_giga: str, school_id_govt: str, days: int = 30,
-                 now: datetime | None = None) -> dict[str, Any]:
+def build_report(
+    school_id_giga: str, school_id_govt: str, days: int = 30, now: datetime | None = None
+) -> dict[str, Any]:
     """The last `days` UTC days that have attempts, oldest first (docs/connectivity.md)."""
-    now = now or datetime.now(timezone.utc)
-    since = datetime.combine(now.date() - timedelta(days=days - 1), datetime.min.time(), tzinfo=timezone.utc)
-    rows = db.session.scalars(db.select(SyncAttempt).where(SyncAttempt.started_at >= since)
-                              .order_by(SyncAttempt.started_at))
+    now = now or datetime.now(UTC)
+    since = datetime.combine(now.date() - timedelta(days=days - 1), datetime.min.time(), tzinfo=UTC)
+    rows = db.session.scalars(
+        db.select(SyncAttempt).where(SyncAttempt.started_at >= since).order_by(SyncAttempt.started_at)
+    )
     by_day: dict[date, list[SyncAttempt]] = {}
     for row in rows:
         by_day.setdefault(as_utc(row.started_at).date(), []).append(row)
-    return {"format": FORMAT, "generated": _iso(now), "school_id_giga": school_id_giga or None,
-            "school_id_govt": school_id_govt or None,
-            "days": [day_summary(day, by_day[day], school_id_giga, school_id_govt) for day in sorted(by_day)]}
+    return {
+        "format": FORMAT,
+        "generated": _iso(now),
+        "school_id_giga": school_id_giga or None,
+        "school_id_govt": school_id_govt or None,
+        "days": [day_summary(day, by_day[day], school_id_giga, school_id_govt) for day in sorted(by_day)],
+    }
 
 
 def school_key(data_dir: Path) -> SigningKey | None:

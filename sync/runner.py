@@ -1,14 +1,15 @@
 """A sync run around a pull or a push: the one-at-a-time lock, the client, the exit code and the log line."""
+
 from __future__ import annotations
 
 import errno
 import json
 import sys
 import time
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import Callable
 
 from flask import Flask
 from nacl.signing import SigningKey
@@ -25,7 +26,7 @@ from contentserver.terminal import problem
 from .errors import EXIT_OK, Busy, DiskFull, NotConfigured, Refused, SyncError
 from .pacing import Pacer, PacingConfig
 from .progress import Display
-from .pull import PullResult, Puller
+from .pull import Puller, PullResult
 from .push import Pusher, PushResult
 from .report import record_attempt, school_key
 from .transfer import HubClient
@@ -43,23 +44,32 @@ def _lock(data_dir: Path):
 def client_for(app: Flask, url: str, display: Display, on_bytes: bool = True) -> HubClient:
     """A hub client configured from the settings table; `on_bytes`: received bytes count in the display."""
     c = app.config
-    return HubClient(url, c["SYNC_CHUNK_BYTES"], c["SYNC_TIMEOUT_SECONDS"], c["SYNC_GIVE_UP_SECONDS"],
-                     c["SYNC_BACKOFF_MAX_SECONDS"], on_bytes=display.add_bytes if on_bytes else lambda n: None,
-                     pacer=Pacer(PacingConfig.from_settings(c)))
+    return HubClient(
+        url,
+        c["SYNC_CHUNK_BYTES"],
+        c["SYNC_TIMEOUT_SECONDS"],
+        c["SYNC_GIVE_UP_SECONDS"],
+        c["SYNC_BACKOFF_MAX_SECONDS"],
+        on_bytes=display.add_bytes if on_bytes else lambda n: None,
+        pacer=Pacer(PacingConfig.from_settings(c)),
+    )
 
 
 def _summary(result: PullResult) -> str:
     if result.up_to_date:
         return f"library {result.library_id} is up to date (version {result.to_version or result.from_version})"
-    return (f"installed library {result.library_id} version {result.to_version} (was {result.from_version}): "
-            f"{len(result.added)} added, {len(result.updated)} updated, {len(result.removed)} removed; "
-            f"{result.objects} objects, {result.object_bytes} bytes fetched")
+    return (
+        f"installed library {result.library_id} version {result.to_version} (was {result.from_version}): "
+        f"{len(result.added)} added, {len(result.updated)} updated, {len(result.removed)} removed; "
+        f"{result.objects} objects, {result.object_bytes} bytes fetched"
+    )
 
 
 def pull_all(app: Flask, quiet: bool = False, url: str | None = None) -> int:
     """Pull every configured hub (or the one at `url`); returns the exit code and logs one line per hub."""
-    return _each_hub(app, Display(quiet), url, lambda: collect(app, app.config["GC_GRACE_SECONDS"]),
-                     partial(_pull_one, app))
+    return _each_hub(
+        app, Display(quiet), url, lambda: collect(app, app.config["GC_GRACE_SECONDS"]), partial(_pull_one, app)
+    )
 
 
 def push_all(app: Flask, quiet: bool = False, url: str | None = None, keyless_ok: bool = False) -> int:
@@ -70,17 +80,20 @@ def push_all(app: Flask, quiet: bool = False, url: str | None = None, keyless_ok
     if key is None:
         if keyless_ok and not queued_shares():
             return EXIT_OK
-        exc = NotConfigured("this school has no key to sign its pushes: make one with `contentserver keygen --name "
-                            "school`, then register the public key it prints at the hub (`contentserver school add "
-                            "NAME --key PUBKEY`)")
+        exc = NotConfigured(
+            "this school has no key to sign its pushes: make one with `contentserver keygen --name "
+            "school`, then register the public key it prints at the hub (`contentserver school add "
+            "NAME --key PUBKEY`)"
+        )
         problem(display.console, "not configured", exc)
         _log(Path(app.config["DATA_DIR"]), _record(url, exc.exit_code, str(exc), direction="push"))
         return exc.exit_code
     return _each_hub(app, display, url, lambda: None, partial(_push_one, app, key))
 
 
-def _each_hub(app: Flask, display: Display, url: str | None, before: Callable[[], None],
-              one: Callable[[Hub, Display, Path], int]) -> int:
+def _each_hub(
+    app: Flask, display: Display, url: str | None, before: Callable[[], None], one: Callable[[Hub, Display, Path], int]
+) -> int:
     """Under the data folder's lock, run `one` for each configured hub (or the one at `url`); the worst code."""
     data_dir = Path(app.config["DATA_DIR"])
     code = EXIT_OK
@@ -119,17 +132,34 @@ def _push_one(app: Flask, key: SigningKey, hub: Hub, display: Display, data_dir:
         code, message = error.exit_code, str(error)
     finally:
         client.close()
-    return _finish(client, data_dir, hub_url, code, message, started, {
-        "direction": "push", "push_ids": result.push_ids, "accepted": result.accepted, "marked_sent": result.marked,
-        "objects": result.objects, "object_bytes": result.object_bytes, "held_by_hub": result.held,
-        "skipped": result.skipped, "wire_bytes_up": client.counters.bytes_up})
+    return _finish(
+        client,
+        data_dir,
+        hub_url,
+        code,
+        message,
+        started,
+        {
+            "direction": "push",
+            "push_ids": result.push_ids,
+            "accepted": result.accepted,
+            "marked_sent": result.marked,
+            "objects": result.objects,
+            "object_bytes": result.object_bytes,
+            "held_by_hub": result.held,
+            "skipped": result.skipped,
+            "wire_bytes_up": client.counters.bytes_up,
+        },
+    )
 
 
 def _push_summary(hub_url: str, result: PushResult) -> str:
     if not result.push_ids:
         return f"nothing to push to {hub_url} (no shared lesson is waiting; the report went up within a day)"
-    text = (f"pushed to {hub_url}: {result.accepted} lesson(s) accepted for review, and the connectivity report; "
-            f"{result.objects} objects, {result.object_bytes} bytes sent")
+    text = (
+        f"pushed to {hub_url}: {result.accepted} lesson(s) accepted for review, and the connectivity report; "
+        f"{result.objects} objects, {result.object_bytes} bytes sent"
+    )
     if result.held:
         text += f" ({result.held} bytes the hub held from before were not sent again)"
     if result.skipped:
@@ -152,9 +182,22 @@ def _pull_one(app: Flask, hub: Hub, display: Display, data_dir: Path) -> int:
             display.console.print("Nothing was installed; the library stays as it was.")
     finally:
         client.close()
-    return _finish(client, data_dir, hub.url, code, message, started, {
-        "library": result.library_id, "from": result.from_version, "to": result.to_version,
-        "up_to_date": result.up_to_date, "objects": result.objects, "object_bytes": result.object_bytes})
+    return _finish(
+        client,
+        data_dir,
+        hub.url,
+        code,
+        message,
+        started,
+        {
+            "library": result.library_id,
+            "from": result.from_version,
+            "to": result.to_version,
+            "up_to_date": result.up_to_date,
+            "objects": result.objects,
+            "object_bytes": result.object_bytes,
+        },
+    )
 
 
 def _stopped(exc: Exception, display: Display, label: str) -> SyncError:
@@ -166,13 +209,24 @@ def _stopped(exc: Exception, display: Display, label: str) -> SyncError:
     return error
 
 
-def _finish(client: HubClient, data_dir: Path, hub_url: str, code: int, message: str, started: float,
-            fields: dict) -> int:
+def _finish(
+    client: HubClient, data_dir: Path, hub_url: str, code: int, message: str, started: float, fields: dict
+) -> int:
     """A pull's or push's log line (`fields` first; a push names its direction) and its attempt for the
     connectivity report; returns the exit code."""
     seconds = round(time.monotonic() - started, 3)
-    _log(data_dir, _record(hub_url, code, message, **fields, wire_bytes=client.counters.bytes_down,
-                           requests=client.counters.requests, seconds=seconds))
+    _log(
+        data_dir,
+        _record(
+            hub_url,
+            code,
+            message,
+            **fields,
+            wire_bytes=client.counters.bytes_down,
+            requests=client.counters.requests,
+            seconds=seconds,
+        ),
+    )
     record_attempt(client, hub_url, code, message, seconds, direction=fields.get("direction", "pull"))
     return code
 
@@ -190,8 +244,13 @@ def _as_sync_error(exc: Exception) -> SyncError:
 
 
 def _record(hub: str | None, code: int, message: str, **fields) -> dict:
-    return {"time": datetime.now(timezone.utc).isoformat(timespec="seconds"), "hub": hub, "exit": code,
-            **fields, "message": message}
+    return {
+        "time": datetime.now(UTC).isoformat(timespec="seconds"),
+        "hub": hub,
+        "exit": code,
+        **fields,
+        "message": message,
+    }
 
 
 def _log(data_dir: Path, record: dict) -> None:
@@ -201,5 +260,5 @@ def _log(data_dir: Path, record: dict) -> None:
         logs.mkdir(parents=True, exist_ok=True)
         with open(logs / LOG_NAME, "a", encoding="utf-8") as out:
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
-    except OSError as exc:      # a full disk must not turn a clean stop into a crash
+    except OSError as exc:  # a full disk must not turn a clean stop into a crash
         print(f"sync: could not write {logs / LOG_NAME}: {exc.strerror}", file=sys.stderr)

@@ -1,14 +1,16 @@
 """`sync run`: the sync job as a long-lived service - pulls (then pushes) on a schedule, backs off after failures,
 one at a time."""
+
 from __future__ import annotations
 
 import fcntl
 import os
 import signal
 import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Callable, Iterator
+from typing import IO
 
 from flask import Flask
 
@@ -23,15 +25,16 @@ def service_lock(data_dir: Path) -> Iterator[IO[str]]:
     """Hold the service lock of a data folder for as long as the service lives; Busy if another holds it."""
     path = data_dir / "staging" / LOCK_NAME
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(path, "a+", encoding="utf-8")
+    handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             handle.seek(0)
             holder = handle.read().strip() or "?"
-            raise Busy(f"a sync service is already running on this data folder (pid {holder}); "
-                       "this one exits") from None
+            raise Busy(
+                f"a sync service is already running on this data folder (pid {holder}); this one exits"
+            ) from None
         handle.seek(0)
         handle.truncate()
         handle.write(f"{os.getpid()}\n")
@@ -49,8 +52,7 @@ def next_wait(code: int, failures: int, interval: float, retry: float) -> float:
     return min(retry * 2 ** (failures - 1), interval)
 
 
-def run_service(app: Flask, stop: threading.Event,
-                announce: Callable[[str], None] = lambda line: None) -> int:
+def run_service(app: Flask, stop: threading.Event, announce: Callable[[str], None] = lambda line: None) -> int:
     """Pull, and after a successful pull push, every SYNC_INTERVAL_SECONDS until `stop` is set (SIGTERM or SIGINT
     set it when run from the CLI); a failed pull (or a push the link stopped) is retried after SYNC_RETRY_SECONDS,
     doubling. Returns 0, or EXIT_BUSY if another runs."""
@@ -62,7 +64,7 @@ def run_service(app: Flask, stop: threading.Event,
             while not stop.is_set():
                 code = outcome = pull_all(app, quiet=True)
                 pushed = ""
-                if code == EXIT_OK:     # a push the link stopped is retried soon; other refusals wait
+                if code == EXIT_OK:  # a push the link stopped is retried soon; other refusals wait
                     push_code = push_all(app, quiet=True, keyless_ok=True)
                     outcome = EXIT_LINK if push_code == EXIT_LINK else EXIT_OK
                     pushed = f", push with exit code {push_code}"

@@ -1,15 +1,15 @@
 """Ranged, resumable, verified HTTP downloads (chunk by chunk, If-Range guarded, never past the declared size),
 and the paced requests with a body that a push sends."""
+
 from __future__ import annotations
 
 import errno
 import http.client
 import re
-import socket
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 from urllib.parse import urlsplit
 
 from contentserver.library.objects import sha256_file
@@ -36,8 +36,16 @@ class Counters:
 class HubClient:
     """One keep-alive connection to a hub folder's base URL, with retries, backoff and a give-up time."""
 
-    def __init__(self, base_url: str, chunk: int, timeout: float, give_up: float, backoff_max: float,
-                 on_bytes: Callable[[int], None] = lambda n: None, pacer: Pacer | None = None):
+    def __init__(
+        self,
+        base_url: str,
+        chunk: int,
+        timeout: float,
+        give_up: float,
+        backoff_max: float,
+        on_bytes: Callable[[int], None] = lambda n: None,
+        pacer: Pacer | None = None,
+    ):
         parts = urlsplit(base_url if base_url.endswith("/") else base_url + "/")
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise Refused(f"hub URL {base_url!r} must be http:// or https://")
@@ -60,8 +68,14 @@ class HubClient:
                 self.conn._create_connection = self.pacer.create_connection
         return self.conn
 
-    def _exchange(self, relpath: str, headers: Headers, handle: Callable[[http.client.HTTPResponse], object],
-                  method: str = "GET", body: bytes | None = None):
+    def _exchange(
+        self,
+        relpath: str,
+        headers: Headers,
+        handle: Callable[[http.client.HTTPResponse], object],
+        method: str = "GET",
+        body: bytes | None = None,
+    ):
         """Send one request and let `handle` read the response; network errors retry with backoff until give-up.
         `headers` may be a function of the path, called afresh for every attempt (a push signs each one)."""
         started, delay = time.monotonic(), 0.5
@@ -72,9 +86,10 @@ class HubClient:
                 sent = dict(headers(path) if callable(headers) else headers)
                 if body is not None:
                     sent["Content-Length"] = str(len(body))
-                self.counters.bytes_up += len(method) + len(path) + 12 + sum(len(k) + len(v) + 4
-                                                                            for k, v in sent.items())
-                conn.putrequest(method, path, skip_accept_encoding=True)   # Host and ours only: the uplink is thin
+                self.counters.bytes_up += (
+                    len(method) + len(path) + 12 + sum(len(k) + len(v) + 4 for k, v in sent.items())
+                )
+                conn.putrequest(method, path, skip_accept_encoding=True)  # Host and ours only: the uplink is thin
                 for name, value in sent.items():
                     conn.putheader(name, value)
                 conn.endheaders(None if body is None else self._paced(body))
@@ -84,18 +99,20 @@ class HubClient:
                 try:
                     result = handle(response)
                 except BaseException:
-                    response.close()    # a refused or failed response lets go of its socket now, not at GC
+                    response.close()  # a refused or failed response lets go of its socket now, not at GC
                     raise
                 if response.will_close or not response.isclosed() or (self.pacer and self.pacer.wants_reconnect()):
                     self.close()
                 return result
-            except (socket.timeout, *NETWORK_ERRORS) as exc:
+            except (TimeoutError, *NETWORK_ERRORS) as exc:
                 if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
                     raise
                 self.close()
                 if time.monotonic() - started > self.give_up:
-                    raise LinkDown(f"the hub {self.host} did not answer for {int(self.give_up)} s "
-                                   f"({exc.__class__.__name__}: {exc}); progress is kept for the next run") from None
+                    raise LinkDown(
+                        f"the hub {self.host} did not answer for {int(self.give_up)} s "
+                        f"({exc.__class__.__name__}: {exc}); progress is kept for the next run"
+                    ) from None
                 time.sleep(delay)
                 delay = min(delay * 2, self.backoff_max)
 
@@ -104,7 +121,7 @@ class HubClient:
         yields to the school's traffic as a download does."""
         start = 0
         while start < len(body):
-            block = body[start:start + (READ_BLOCK if self.pacer is None else self.pacer.read_size())]
+            block = body[start : start + (READ_BLOCK if self.pacer is None else self.pacer.read_size())]
             start += len(block)
             yield block
             self.counters.bytes_up += len(block)
@@ -114,11 +131,13 @@ class HubClient:
     def send(self, method: str, relpath: str, body: bytes, headers: Headers, limit: int) -> tuple[int, bytes]:
         """A request with a body (a push step) -> (status, response body): network errors and 5xx answers retry
         until give-up; any other status is the caller's to judge."""
+
         def handle(response: http.client.HTTPResponse) -> tuple[int, bytes]:
             data = self._read(response, limit, relpath)
             if response.status >= 500:
                 raise http.client.HTTPException(f"the hub answered {response.status} {response.reason}")
             return response.status, data
+
         return self._exchange(relpath, headers, handle, method, body)
 
     def _read(self, response: http.client.HTTPResponse, limit: int, what: str) -> bytes:
@@ -145,6 +164,7 @@ class HubClient:
                 response.read(READ_BLOCK)
                 raise LinkDown(f"the hub answered {response.status} {response.reason} for {relpath}")
             return 200, self._read(response, limit, relpath), response.getheader("ETag")
+
         return self._exchange(relpath, headers, handle)
 
     def fetch(self, relpath: str, part: Path, size: int, sha256: str) -> None:
@@ -169,7 +189,7 @@ class HubClient:
             etag = validator.read_text() if validator.exists() and offset else None
             if etag:
                 headers["If-Range"] = etag
-            chunk = self._exchange(relpath, headers, lambda r: self._chunk(r, relpath, offset, end, size))
+            chunk = self._exchange(relpath, headers, lambda r: self._chunk(r, relpath, offset, end, size))  # noqa: B023
             if chunk is None:
                 restarts += 1
                 if restarts > 2:
@@ -195,14 +215,16 @@ class HubClient:
                 raise Refused(f"{relpath}: the hub sent a 206 without a valid Content-Range")
             first, last, total = map(int, match.groups())
             if total != size:
-                raise Refused(f"{relpath}: the hub has {total} bytes, but {size} are declared; "
-                              "more or fewer bytes than declared are never accepted")
+                raise Refused(
+                    f"{relpath}: the hub has {total} bytes, but {size} are declared; "
+                    "more or fewer bytes than declared are never accepted"
+                )
             if (first, last) != (offset, end):
                 response.close()
                 return None
             return self._read(response, end - offset + 1, relpath), response.getheader("ETag")
         if response.status == 200:
-            if offset == 0 and end == size - 1 or size == 0:
+            if (offset == 0 and end == size - 1) or size == 0:
                 return self._read(response, size, relpath), response.getheader("ETag")
             response.close()
             return None
@@ -236,4 +258,3 @@ def _append(part: Path, data: bytes) -> None:
         if exc.errno == errno.ENOSPC:
             raise DiskFull(f"the disk filled while writing {part.name}; the old library keeps serving") from None
         raise
-

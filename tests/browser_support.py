@@ -2,14 +2,16 @@
 
 Import the fixtures into a test module: `from browser_support import browser, new_page  # noqa: F401`.
 """
+
 from __future__ import annotations
 
 import json
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -17,7 +19,9 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PHONE = {"viewport": {"width": 360, "height": 640}}
 AXE_VERSION = "4.10.3"
-AXE_CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "contentserver-tests" / f"axe-core-{AXE_VERSION}"
+AXE_CACHE = (
+    Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "contentserver-tests" / f"axe-core-{AXE_VERSION}"
+)
 
 
 @pytest.fixture(scope="module")
@@ -26,6 +30,7 @@ def browser():
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run `make system-deps`")
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
@@ -50,6 +55,7 @@ def new_page(browser, tmp_path: Path) -> Callable[..., Any]:
         page.on("pageerror", lambda error: page.errors.append(str(error)))
         pages.append(page)
         return page
+
     yield make
     for i, page in enumerate(pages):
         shot = tmp_path / f"screenshot-{i}.png"
@@ -71,8 +77,21 @@ def axe_source() -> str:
         if npm is None:
             pytest.fail("npm is needed to fetch axe-core for the accessibility tests")
         AXE_CACHE.mkdir(parents=True, exist_ok=True)
-        subprocess.run([npm, "install", "--prefix", str(AXE_CACHE), "--no-audit", "--no-fund", "--no-save",
-                        f"axe-core@{AXE_VERSION}"], check=True, capture_output=True, timeout=300)
+        subprocess.run(
+            [
+                npm,
+                "install",
+                "--prefix",
+                str(AXE_CACHE),
+                "--no-audit",
+                "--no-fund",
+                "--no-save",
+                f"axe-core@{AXE_VERSION}",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
     return script.read_text("utf-8")
 
 
@@ -80,9 +99,11 @@ def axe_violations(page, axe_js: str) -> list[dict[str, Any]]:
     """Serious and critical axe-core violations of the page as it is now."""
     page.add_script_tag(content=axe_js)
     result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
-    return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
-             "nodes": [n["html"][:200] for n in v["nodes"][:5]]}
-            for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    return [
+        {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["html"][:200] for n in v["nodes"][:5]]}
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 def describe(violations: list[dict[str, Any]]) -> str:

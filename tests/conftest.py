@@ -3,6 +3,7 @@
 Helpers live in libmaker.py (libraries, media, hostile input) and pagecheck.py (reading pages); they are
 re-exported here, so `from conftest import lesson_spec, Elements` keeps working.
 """
+
 from __future__ import annotations
 
 import os
@@ -13,17 +14,39 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
-
-from libmaker import (CONTENT, DEFAULT_LESSON, EN, EXTENSION_TYPES, FAKE_MP4, MP4_SHA, PDF, PNG, REPO,  # noqa: F401
-                      SAMPLE_BODY, SHARED, VTT, build_manifest, hostile_names, lesson_spec, pdf_bytes, png_bytes,
-                      object_file, sample_lessons, sha, write_built_library, write_object, write_source_library,
-                      xss_vectors)
-from pagecheck import URL_ATTRIBUTES, Elements, external_urls, points_elsewhere, url_scheme  # noqa: F401
+from libmaker import (
+    CONTENT,
+    DEFAULT_LESSON,
+    EN,
+    EXTENSION_TYPES,
+    FAKE_MP4,
+    MP4_SHA,
+    PDF,
+    PNG,
+    REPO,
+    SAMPLE_BODY,
+    SHARED,
+    VTT,
+    build_manifest,
+    hostile_names,
+    lesson_spec,
+    object_file,
+    pdf_bytes,
+    png_bytes,
+    sample_lessons,
+    sha,
+    write_built_library,
+    write_object,
+    write_source_library,
+    xss_vectors,
+)
+from pagecheck import URL_ATTRIBUTES, Elements, external_urls, points_elsewhere, url_scheme
 
 VENV_BIN = Path(sys.executable).parent
 
@@ -36,18 +59,21 @@ def make_library(tmp_path: Path) -> Callable[..., Path]:
     """
     counter = iter(range(1_000_000))
 
-    def make(lessons: list[dict[str, Any] | str] | None = None, form: str = "built", name: str | None = None,
-             **kwargs: Any) -> Path:
+    def make(
+        lessons: list[dict[str, Any] | str] | None = None, form: str = "built", name: str | None = None, **kwargs: Any
+    ) -> Path:
         specs = [lesson_spec(s) if isinstance(s, str) else s for s in (lessons or ["alpha", "beta"])]
         root = tmp_path / "libraries" / (name or f"lib{next(counter)}")
         if form == "source":
             assert "edit" not in kwargs, "edit= applies to the built form only"
             return write_source_library(root, specs, **kwargs)
         return write_built_library(root, specs, **kwargs)
+
     return make
 
 
 # --- apps -------------------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
@@ -66,11 +92,17 @@ def make_app(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., A
     apps = []
 
     def make(**settings: Any):
-        config = {"TESTING": True, "DATA_DIR": str(data_dir), "STARTER_LIBRARY": "",
-                  "LIBRARY_CHECK_SECONDS": 0.0, **settings}
+        config = {
+            "TESTING": True,
+            "DATA_DIR": str(data_dir),
+            "STARTER_LIBRARY": "",
+            "LIBRARY_CHECK_SECONDS": 0.0,
+            **settings,
+        }
         app = create_app(config)
         apps.append(app)
         return app
+
     yield make
     for app in apps:
         with app.app_context():
@@ -91,6 +123,7 @@ def client(app):
 def import_into(app, path: Path):
     """Import a library folder into `app` the way `contentserver import` does; returns the ImportResult."""
     from contentserver.library.importer import ImportLimits, import_library
+
     with app.app_context():
         return import_library(Path(path), app.extensions["object_store"], ImportLimits.from_config(app.config))
 
@@ -127,6 +160,7 @@ def sample_client(sample_app):
 
 # --- a real server over HTTP ------------------------------------------------------------------------------
 
+
 def eventually(check: Callable[[], bool], seconds: float = 5.0) -> bool:
     """Whether `check()` comes true within `seconds` (for what a background thread finishes)."""
     deadline = time.monotonic() + seconds
@@ -148,8 +182,9 @@ def http_get(url: str, headers: dict[str, str] | None = None, timeout: float = 1
     return http_request(url, "GET", None, headers, timeout)
 
 
-def http_request(url: str, method: str, body: bytes | None = None, headers: dict[str, str] | None = None,
-                 timeout: float = 10) -> tuple[int, Any, bytes]:
+def http_request(
+    url: str, method: str, body: bytes | None = None, headers: dict[str, str] | None = None, timeout: float = 10
+) -> tuple[int, Any, bytes]:
     """(status, headers, body) of one request; HTTP errors are returned, not raised."""
     request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
     try:
@@ -208,8 +243,9 @@ def start_server(tmp_path: Path) -> Callable[..., LiveServer]:
     """
     started: list[LiveServer] = []
 
-    def start(data_dir: Path | None = None, starter: str | None = None, env: dict[str, str] | None = None,
-              timeout: float = 60) -> LiveServer:
+    def start(
+        data_dir: Path | None = None, starter: str | None = None, env: dict[str, str] | None = None, timeout: float = 60
+    ) -> LiveServer:
         data_dir = data_dir or tmp_path / f"server-data{len(started)}"
         environ = {k: v for k, v in os.environ.items() if not k.startswith("CONTENTSERVER_")}
         if starter is not None:
@@ -220,9 +256,23 @@ def start_server(tmp_path: Path) -> Callable[..., LiveServer]:
             log = tmp_path / f"server{len(started)}.log"
             with open(log, "wb") as out:
                 proc = subprocess.Popen(
-                    [sys.executable, str(REPO / "run.py"), "--host", "127.0.0.1", "--port", str(port),
-                     "--data", str(data_dir), "--threads", "4"],
-                    cwd=tmp_path, env=environ, stdout=out, stderr=subprocess.STDOUT)
+                    [
+                        sys.executable,
+                        str(REPO / "run.py"),
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(port),
+                        "--data",
+                        str(data_dir),
+                        "--threads",
+                        "4",
+                    ],
+                    cwd=tmp_path,
+                    env=environ,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )
             server = LiveServer(f"http://127.0.0.1:{port}", data_dir, proc, log)
             started.append(server)
             if _wait_until_listening(server, port, timeout):

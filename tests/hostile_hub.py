@@ -1,5 +1,6 @@
 """A hostile hub for the sync tests: a school with version 1 installed, a hub folder at version 2 to tamper with,
 and the hub's own key to sign whatever a test makes it say."""
+
 from __future__ import annotations
 
 import gzip
@@ -9,13 +10,13 @@ import zlib
 from pathlib import Path
 
 import pytest
-from nacl.signing import SigningKey
-
 from conftest import lesson_spec, png_bytes
+from nacl.signing import SigningKey
+from sync_helpers import hub_and_school, installed, publish_folder
+
 from contentserver.library.hubformat import HEAD_DICTIONARY, HEAD_NAME, HEAD_WBITS, index_relpath
 from sync.errors import EXIT_OK, EXIT_REFUSED
 from sync.runner import pull_all
-from sync_helpers import hub_and_school, installed, publish_folder
 
 KEY = SigningKey.generate()
 LESSONS = [lesson_spec(f"l{i:02d}", attachments={"pic.png": png_bytes(3, 3, (i, 2, 3))}) for i in range(40)]
@@ -25,8 +26,16 @@ LESSONS = [lesson_spec(f"l{i:02d}", attachments={"pic.png": png_bytes(3, 3, (i, 
 def school(tmp_path, nginx, make_app, make_library):
     """A school with version 1 installed from a good hub; the hub folder is then at version 2, to be tampered."""
     hub_dir = tmp_path / "hub"
-    app, _server = hub_and_school(nginx, make_app, hub_dir, KEY, make_library(LESSONS, version=1, library_id="lib"),
-                                  MAX_MANIFEST_BYTES=1_000_000, MAX_LESSONS=1000, SYNC_GIVE_UP_SECONDS=2.0)
+    app, _server = hub_and_school(
+        nginx,
+        make_app,
+        hub_dir,
+        KEY,
+        make_library(LESSONS, version=1, library_id="lib"),
+        MAX_MANIFEST_BYTES=1_000_000,
+        MAX_LESSONS=1000,
+        SYNC_GIVE_UP_SECONDS=2.0,
+    )
     assert pull_logged(app)[0] == EXIT_OK
     extra = lesson_spec("extra", body="# Extra\n\nOnly in version two.\n")
     publish_folder(make_library([*LESSONS, extra], version=2, library_id="lib"), hub_dir, KEY)
@@ -35,6 +44,7 @@ def school(tmp_path, nginx, make_app, make_library):
 
 def pull_logged(app) -> tuple[int, str]:
     from contentserver.db import db
+
     with app.app_context():
         code = pull_all(app, quiet=True)
         db.session.remove()

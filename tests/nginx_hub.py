@@ -1,4 +1,5 @@
 """A real nginx serving a folder on 127.0.0.1 (a free port), with a log of the bytes it sent per request."""
+
 from __future__ import annotations
 
 import os
@@ -9,7 +10,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import free_port, stop_process
 
 CONFIG = """daemon off;
@@ -47,8 +47,9 @@ class Nginx:
         conf = run / "nginx.conf"
         conf.write_text(CONFIG.format(run=run, root=root, host=host, port=self.port, extra=extra))
         prefix = ["ip", "netns", "exec", netns] if netns else []
-        self.proc = subprocess.Popen([*prefix, "nginx", "-c", str(conf), "-p", str(run)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.proc = subprocess.Popen(
+            [*prefix, "nginx", "-c", str(conf), "-p", str(run)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         self.url = f"http://{host}:{self.port}/"
         self._wait(prefix)
 
@@ -63,8 +64,12 @@ class Nginx:
 
     def _answers(self, prefix: list[str]) -> bool:
         if prefix:
-            return subprocess.run([*prefix, "bash", "-c", f"exec 3<>/dev/tcp/{self.host}/{self.port}"],
-                                  capture_output=True).returncode == 0
+            return (
+                subprocess.run(
+                    [*prefix, "bash", "-c", f"exec 3<>/dev/tcp/{self.host}/{self.port}"], capture_output=True
+                ).returncode
+                == 0
+            )
         try:
             with socket.create_connection((self.host, self.port), timeout=1):
                 return True
@@ -88,7 +93,7 @@ class Nginx:
 
     def reset(self) -> None:
         (self.run / "access.log").unlink(missing_ok=True)
-        os.kill(int((self.run / "nginx.pid").read_text()), signal.SIGUSR1)   # reopen the log
+        os.kill(int((self.run / "nginx.pid").read_text()), signal.SIGUSR1)  # reopen the log
         time.sleep(0.1)
 
     def wire(self) -> int:
@@ -97,7 +102,7 @@ class Nginx:
         return sum(sent for _status, sent, _uri in self.log_lines())
 
     def stop(self) -> None:
-        stop_process(self.proc, signal.SIGQUIT)     # graceful: finish the responses under way
+        stop_process(self.proc, signal.SIGQUIT)  # graceful: finish the responses under way
         self.proc.stderr.close()
 
 
@@ -110,6 +115,7 @@ def nginx(tmp_path: Path):
         server = Nginx(root, tmp_path / f"nginx{len(started)}", **kwargs)
         started.append(server)
         return server
+
     yield start
     for server in started:
         server.stop()

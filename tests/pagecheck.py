@@ -1,4 +1,5 @@
 """Reading pages as a browser would: elements and attributes, and which URLs lead to another host."""
+
 from __future__ import annotations
 
 import html
@@ -36,8 +37,25 @@ class Elements(HTMLParser):
         return [attrs for t, attrs in self.elements if t == tag]
 
 
-URL_ATTRIBUTES = {"href", "src", "action", "formaction", "background", "data", "xlink:href", "poster", "srcset",
-                  "cite", "longdesc", "usemap", "dynsrc", "lowsrc", "ping", "manifest", "content"}
+URL_ATTRIBUTES = {
+    "href",
+    "src",
+    "action",
+    "formaction",
+    "background",
+    "data",
+    "xlink:href",
+    "poster",
+    "srcset",
+    "cite",
+    "longdesc",
+    "usemap",
+    "dynsrc",
+    "lowsrc",
+    "ping",
+    "manifest",
+    "content",
+}
 
 
 def url_scheme(value: str) -> str:

@@ -1,4 +1,5 @@
 """Helpers for the push tests: a school with a key and a shared lesson, a hub app's rows, a byte-counting relay."""
+
 from __future__ import annotations
 
 import json
@@ -7,18 +8,18 @@ import socket
 import threading
 from pathlib import Path
 
+from libmaker import FAKE_MP4
 from nacl.signing import SigningKey
+from sync_helpers import pin_hub
 
 from contentserver.db import db
 from contentserver.library.signing import keygen
 from contentserver.models import Attachment, Lesson, OutgoingPush, PushedLesson, SchoolReportDay, ShareRequest
 
-from libmaker import FAKE_MP4
-from sync_helpers import pin_hub
 
-
-def school_with_shared_lesson(app, hub_url: str, size: int, lesson_id: str = "our-lesson", key: bool = True,
-                              seed: int = 1) -> str:
+def school_with_shared_lesson(
+    app, hub_url: str, size: int, lesson_id: str = "our-lesson", key: bool = True, seed: int = 1
+) -> str:
     """Pin the hub, make the school key (unless not `key`) and one published, shared lesson with a `size`-byte
     video; returns the school's public key ('' without a key)."""
     pin_hub(app, hub_url, SigningKey.generate())
@@ -34,10 +35,24 @@ def share_lesson(app, lesson_id: str, size: int, seed: int = 1) -> dict[str, int
     with app.app_context():
         body = store.put_bytes(f"# {lesson_id}\n\nOur own lesson.\n".encode())
         clip = store.put_bytes(video)
-        db.session.add(Lesson(id=lesson_id, title=f"Lesson {lesson_id}", lang="kk", script="Cyrl", subject="physics",
-                              grade=7, body_sha256=body, origin="local", status="published",
-                              attachments=[Attachment(position=0, name="clip.mp4", sha256=clip, size=len(video),
-                                                      media_type="video/mp4", kind="video")]))
+        db.session.add(
+            Lesson(
+                id=lesson_id,
+                title=f"Lesson {lesson_id}",
+                lang="kk",
+                script="Cyrl",
+                subject="physics",
+                grade=7,
+                body_sha256=body,
+                origin="local",
+                status="published",
+                attachments=[
+                    Attachment(
+                        position=0, name="clip.mp4", sha256=clip, size=len(video), media_type="video/mp4", kind="video"
+                    )
+                ],
+            )
+        )
         db.session.add(ShareRequest(lesson_id=lesson_id, state="queued"))
         db.session.commit()
         db.session.remove()

@@ -1,4 +1,5 @@
 """Test helpers for the hub's push intake: a hub server in hub mode, a school key, and a signing HTTP pusher."""
+
 from __future__ import annotations
 
 import json
@@ -7,15 +8,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from conftest import http_request
+from libmaker import EXTENSION_TYPES, sha
 from nacl.signing import SigningKey
 
-from conftest import http_request
 from contentserver.push_auth import sign_request
-from libmaker import EXTENSION_TYPES, sha
 
 PREFIX = "/hub/push/"
 CHUNK = 256 * 1024
-HUB_ENV = {"CONTENTSERVER_HUB_MODE": "1", "CONTENTSERVER_PUSH_MAX_OBJECT_BYTES": str(2 * 1024 ** 2)}
+HUB_ENV = {"CONTENTSERVER_HUB_MODE": "1", "CONTENTSERVER_PUSH_MAX_OBJECT_BYTES": str(2 * 1024**2)}
 
 
 @dataclass
@@ -26,8 +27,13 @@ class Reply:
 
 def http(url: str, method: str, body: bytes = b"", headers: dict[str, str] | None = None) -> Reply:
     """One request; HTTP errors are returned as replies with their JSON body."""
-    status, _headers, answer = http_request(url, method, body if method != "GET" else None,
-                                            {"Content-Type": "application/json", **(headers or {})}, timeout=30)
+    status, _headers, answer = http_request(
+        url,
+        method,
+        body if method != "GET" else None,
+        {"Content-Type": "application/json", **(headers or {})},
+        timeout=30,
+    )
     return Reply(status, json.loads(answer or b"{}"))
 
 
@@ -41,8 +47,9 @@ class Pusher:
     seq: int = 0
     sent: list[tuple[str, str, bytes, dict[str, str]]] = field(default_factory=list)
 
-    def signed(self, method: str, path: str, body: bytes = b"", seq: int | None = None,
-               key: SigningKey | None = None) -> Reply:
+    def signed(
+        self, method: str, path: str, body: bytes = b"", seq: int | None = None, key: SigningKey | None = None
+    ) -> Reply:
         """Send with the next sequence number (or `seq`), signed by `key` (default: the school's)."""
         if seq is None:
             self.seq += 1
@@ -85,14 +92,29 @@ class Pusher:
 
 def entry(lesson_id: str, body: bytes, **attachments: bytes) -> dict[str, Any]:
     """A manifest lesson entry over these objects (attachment types from their names)."""
-    return {"id": lesson_id, "title": f"Lesson {lesson_id}", "lang": "en", "script": "Latn", "subject": "science",
-            "grade": 6, "tags": ["pushed"], "body": {"sha256": sha(body), "size": len(body)},
-            "attachments": [{"name": name.replace("_", "."), "sha256": sha(data), "size": len(data),
-                             "type": EXTENSION_TYPES[Path(name.replace("_", ".")).suffix]}
-                            for name, data in attachments.items()]}
+    return {
+        "id": lesson_id,
+        "title": f"Lesson {lesson_id}",
+        "lang": "en",
+        "script": "Latn",
+        "subject": "science",
+        "grade": 6,
+        "tags": ["pushed"],
+        "body": {"sha256": sha(body), "size": len(body)},
+        "attachments": [
+            {
+                "name": name.replace("_", "."),
+                "sha256": sha(data),
+                "size": len(data),
+                "type": EXTENSION_TYPES[Path(name.replace("_", ".")).suffix],
+            }
+            for name, data in attachments.items()
+        ],
+    }
 
 
 def register_school(app, name: str, key: SigningKey) -> None:
     from contentserver.schools import add_school
+
     with app.app_context():
         add_school(name, key.verify_key.encode().hex())

@@ -1,4 +1,5 @@
 """Helpers for the sync tests: a hub key, publishing into a folder nginx serves, a school that pins the hub."""
+
 from __future__ import annotations
 
 import hashlib
@@ -16,8 +17,7 @@ LIMITS = dict(max_manifest_bytes=64 * 1024 * 1024, max_lessons=500_000)
 
 def publish_folder(source: Path, hub_dir: Path, key: SigningKey):
     """Publish the library at `source` into `hub_dir` as `contentserver publish` does."""
-    return publish(open_library(source, LIMITS["max_manifest_bytes"], LIMITS["max_lessons"]), hub_dir, key,
-                   **LIMITS)
+    return publish(open_library(source, LIMITS["max_manifest_bytes"], LIMITS["max_lessons"]), hub_dir, key, **LIMITS)
 
 
 def pin_hub(app, url: str, key: SigningKey) -> None:
@@ -26,8 +26,9 @@ def pin_hub(app, url: str, key: SigningKey) -> None:
         db.session.commit()
 
 
-def hub_and_school(nginx, make_app, hub_dir: Path, key: SigningKey, library: Path | None = None, extra: str = "",
-                   **settings):
+def hub_and_school(
+    nginx, make_app, hub_dir: Path, key: SigningKey, library: Path | None = None, extra: str = "", **settings
+):
     """(school app with `settings`, nginx serving `hub_dir` with `extra` config): the school pinned that hub.
 
     `library`, when given, is published into `hub_dir` first."""
@@ -41,6 +42,7 @@ def hub_and_school(nginx, make_app, hub_dir: Path, key: SigningKey, library: Pat
 
 def pull(app) -> int:
     from sync.runner import pull_all
+
     with app.app_context():
         code = pull_all(app, quiet=True)
         db.session.remove()

@@ -1,4 +1,5 @@
 """HTTP helpers for the teacher tests: a cookie-keeping client that fills CSRF tokens, and accounts via the CLI."""
+
 from __future__ import annotations
 
 import re
@@ -44,8 +45,14 @@ def multipart(fields: dict[str, str], files: dict[str, tuple[str, bytes]]) -> tu
         out += (f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n').encode()
     for name, (filename, data) in files.items():
         quoted = filename.replace("\\", "\\\\").replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
-        out += (f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{quoted}"\r\n'
-                f'Content-Type: application/octet-stream\r\n\r\n').encode("utf-8", "surrogateescape") + data + b"\r\n"
+        out += (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{quoted}"\r\n'
+                f'Content-Type: application/octet-stream\r\n\r\n'
+            ).encode("utf-8", "surrogateescape")
+            + data
+            + b"\r\n"
+        )
     out += f"--{boundary}--\r\n".encode()
     return bytes(out), f"multipart/form-data; boundary={boundary}"
 
@@ -59,10 +66,16 @@ class Client:
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect())
         self.token = ""
 
-    def request(self, method: str, path: str, data: bytes | None = None, content_type: str | None = None,
-                follow: bool = False, timeout: float = 60) -> Reply:
-        request = urllib.request.Request(self.base + path, data=data, method=method,
-                                         headers={"Accept-Language": "en"})
+    def request(
+        self,
+        method: str,
+        path: str,
+        data: bytes | None = None,
+        content_type: str | None = None,
+        follow: bool = False,
+        timeout: float = 60,
+    ) -> Reply:
+        request = urllib.request.Request(self.base + path, data=data, method=method, headers={"Accept-Language": "en"})
         if content_type:
             request.add_header("Content-Type", content_type)
         try:
@@ -82,8 +95,14 @@ class Client:
     def get(self, path: str, follow: bool = False) -> Reply:
         return self.request("GET", path, follow=follow)
 
-    def post(self, path: str, fields: dict[str, str] | None = None, files: dict[str, tuple[str, bytes]] | None = None,
-             csrf: bool = True, follow: bool = False) -> Reply:
+    def post(
+        self,
+        path: str,
+        fields: dict[str, str] | None = None,
+        files: dict[str, tuple[str, bytes]] | None = None,
+        csrf: bool = True,
+        follow: bool = False,
+    ) -> Reply:
         """POST a form; the CSRF token of the last page seen is added unless csrf=False."""
         fields = dict(fields or {})
         if csrf and "csrf_token" not in fields:
@@ -105,7 +124,7 @@ class Client:
 class RawUpload:
     """A logged-in teacher's upload form sent over a socket, so the body can be sent in parts."""
 
-    def __init__(self, site: "Site", client: Client, lesson_id: str, data: bytes, pad_to: int | None = None):
+    def __init__(self, site: Site, client: Client, lesson_id: str, data: bytes, pad_to: int | None = None):
         client.get(f"/teach/lessons/{lesson_id}")
         fields = {"csrf_token": client.token}
         body, content_type = multipart(fields, {"file": ("film.mp4", data)})
@@ -114,9 +133,11 @@ class RawUpload:
             assert len(body) == pad_to
         self.body = body
         cookies = "; ".join(f"{c.name}={c.value}" for c in client.jar)
-        self.head = (f"POST /teach/lessons/{lesson_id}/files HTTP/1.1\r\nHost: x\r\nAccept-Language: en\r\n"
-                     f"Cookie: {cookies}\r\nContent-Type: {content_type}\r\nContent-Length: {len(body)}\r\n"
-                     "Connection: close\r\n\r\n").encode()
+        self.head = (
+            f"POST /teach/lessons/{lesson_id}/files HTTP/1.1\r\nHost: x\r\nAccept-Language: en\r\n"
+            f"Cookie: {cookies}\r\nContent-Type: {content_type}\r\nContent-Length: {len(body)}\r\n"
+            "Connection: close\r\n\r\n"
+        ).encode()
         address = urllib.parse.urlsplit(site.url)
         self.sock = socket.create_connection((address.hostname, address.port), timeout=30)
 
@@ -135,14 +156,23 @@ class RawUpload:
 
 def add_user(data_dir: Path, username: str, password: str = PASSWORD, admin: bool = False) -> None:
     """Create an account the way an operator does: `contentserver user add [--admin] NAME --password-stdin`."""
-    args = [str(VENV_BIN / "contentserver"), "user", "add", username, "--password-stdin",
-            "--data", str(data_dir)] + (["--admin"] if admin else [])
+    args = [str(VENV_BIN / "contentserver"), "user", "add", username, "--password-stdin", "--data", str(data_dir)] + (
+        ["--admin"] if admin else []
+    )
     subprocess.run(args, input=password + "\n", text=True, check=True, capture_output=True, cwd=REPO)
 
 
-LESSON = {"title": "Photosynthesis", "lang": "en", "script": "Latn", "subject": "science", "grade": "6",
-          "tags": "plants, light", "body": "# Photosynthesis\n\nPlants make sugar from light.\n",
-          "status": "published", "action": "save"}
+LESSON = {
+    "title": "Photosynthesis",
+    "lang": "en",
+    "script": "Latn",
+    "subject": "science",
+    "grade": "6",
+    "tags": "plants, light",
+    "body": "# Photosynthesis\n\nPlants make sugar from light.\n",
+    "status": "published",
+    "action": "save",
+}
 
 
 def create_lesson(client: Client, **fields: str) -> str:
@@ -179,8 +209,9 @@ def start_site(start_server, data_dir: Path, env: dict[str, str] | None = None) 
     admin = site.client("boss")
     for name in ("anna", "boris"):
         admin.get("/admin/")
-        reply = admin.post("/admin/users", {"username": name, "display_name": name.title(), "password": PASSWORD},
-                           follow=True)
+        reply = admin.post(
+            "/admin/users", {"username": name, "display_name": name.title(), "password": PASSWORD}, follow=True
+        )
         assert reply.status == 200 and f"Teacher {name} added" in reply.text, reply.text
     return site
 
@@ -191,6 +222,7 @@ def in_search(site: Site, words: str, lesson_id: str) -> bool:
     if status != 404:
         return f"/lessons/{lesson_id}" in body.decode("utf-8")
     from whoosh import index
+
     root = site.data_dir / "index"
     ix = index.open_dir(str(root / (root / "CURRENT").read_text().strip()))
     try:
@@ -223,8 +255,15 @@ class _InertChecker(HTMLParser):
             target = re.sub(r"[\x00-\x20]", "", (value or "")).lower()
             if name.startswith("on"):
                 self.problems.append(f"<{tag} {name}=…>")
-            if name in ("href", "src", "action", "formaction", "data", "background", "xlink:href") and \
-                    target.startswith(("javascript:", "data:", "vbscript:")):
+            if name in (
+                "href",
+                "src",
+                "action",
+                "formaction",
+                "data",
+                "background",
+                "xlink:href",
+            ) and target.startswith(("javascript:", "data:", "vbscript:")):
                 self.problems.append(f"<{tag} {name}={value!r}>")
 
 

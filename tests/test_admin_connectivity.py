@@ -1,23 +1,23 @@
 """/admin/connectivity: the last 30 days of real sync attempts as SVG charts, with no JavaScript; admins only."""
+
 from __future__ import annotations
 
 import re
-from datetime import timezone
+from datetime import UTC, timezone
 
 from babel.dates import format_datetime
-from nacl.signing import SigningKey
-
 from conftest import free_port, lesson_spec
-from contentserver.charts import HEIGHT, bar_chart
-from contentserver.db import db
-from contentserver.models import ShareRequest, SyncAttempt
-from nginx_hub import nginx  # noqa: F401  (fixture)
-from sync.errors import EXIT_LINK
+from nacl.signing import SigningKey
+from nginx_hub import nginx
 from sync_helpers import hub_and_school, pin_hub, pull
 from teach_http import start_site
 
+from contentserver.charts import HEIGHT, bar_chart
+from contentserver.db import db
+from contentserver.models import ShareRequest, SyncAttempt
+from sync.errors import EXIT_LINK
 
-ZONE = "Asia/Kolkata"                                              # no summer time; minutes differ from UTC
+ZONE = "Asia/Kolkata"  # no summer time; minutes differ from UTC
 
 
 def test_bars_scale_to_the_top_and_days_without_data_are_stubs():
@@ -29,12 +29,20 @@ def test_bars_scale_to_the_top_and_days_without_data_are_stubs():
     assert bar_chart([(3.0, "x"), (6.0, "y")]).top == 6.0
 
 
-def test_admin_page_charts_the_recorded_attempts_of_real_pulls(tmp_path, nginx, make_app, make_library,
-                                                             start_server, data_dir):
+def test_admin_page_charts_the_recorded_attempts_of_real_pulls(
+    tmp_path, nginx, make_app, make_library, start_server, data_dir
+):
     library = make_library([lesson_spec("one")], version=1, library_id="lib")
-    app, _server = hub_and_school(nginx, make_app, tmp_path / "hub", SigningKey.generate(), library,
-                                  SYNC_GIVE_UP_SECONDS=0.5, SYNC_BACKOFF_MAX_SECONDS=0.1)
-    pin_hub(app, f"http://127.0.0.1:{free_port()}/", SigningKey.generate())      # a hub that never answers
+    app, _server = hub_and_school(
+        nginx,
+        make_app,
+        tmp_path / "hub",
+        SigningKey.generate(),
+        library,
+        SYNC_GIVE_UP_SECONDS=0.5,
+        SYNC_BACKOFF_MAX_SECONDS=0.1,
+    )
+    pin_hub(app, f"http://127.0.0.1:{free_port()}/", SigningKey.generate())  # a hub that never answers
     assert pull(app) == EXIT_LINK
     with app.app_context():
         db.session.add(ShareRequest(lesson_id="one", state="queued"))
@@ -48,12 +56,12 @@ def test_admin_page_charts_the_recorded_attempts_of_real_pulls(tmp_path, nginx, 
     html = page.text
     charts = re.findall(r'<svg class="chart".*?</svg>', html, re.S)
     assert len(charts) == 3 and all(chart.count("<rect") == 30 for chart in charts)
-    assert not any("<script" in chart for chart in charts)          # drawn on the server, not scripted
-    assert "50% reached the hub</title>" in charts[0]               # one of today's two attempts reached it
-    assert charts[0].count('fill="#bbb"') == 29                     # the other 29 days have no attempt
+    assert not any("<script" in chart for chart in charts)  # drawn on the server, not scripted
+    assert "50% reached the hub</title>" in charts[0]  # one of today's two attempts reached it
+    assert charts[0].count('fill="#bbb"') == 29  # the other 29 days have no attempt
     shown = re.search(r"Last successful sync</dt>\s*<dd>([^<]*)</dd>", html).group(1)
-    local = format_datetime(success.replace(tzinfo=timezone.utc), "short", tzinfo=ZONE, locale="en")
-    assert shown == local and "UTC" not in shown                    # the school's clock (UTC+5:30), not UTC
+    local = format_datetime(success.replace(tzinfo=UTC), "short", tzinfo=ZONE, locale="en")
+    assert shown == local and "UTC" not in shown  # the school's clock (UTC+5:30), not UTC
     assert re.search(r"Lessons waiting to go up</dt>\s*<dd><a [^>]*>1</a>", html)
     assert "Free disk" in html and " GB" in html
     assert site.client("anna").get("/admin/connectivity").status == 403

@@ -1,4 +1,5 @@
 """Accounts over real HTTP: login and logout, cookie flags, CSRF, throttling, disabling and password resets."""
+
 from __future__ import annotations
 
 import os
@@ -7,7 +8,6 @@ import subprocess
 import time
 
 import pytest
-
 from conftest import REPO, VENV_BIN
 from teach_http import LESSON, PASSWORD, Client, add_user, start_site
 
@@ -84,8 +84,11 @@ def test_form_without_a_valid_csrf_token_gets_a_clear_400_page_and_changes_nothi
     assert login.status == 400
 
 
-THROTTLE = {"CONTENTSERVER_LOGIN_SLOW_AFTER": "2", "CONTENTSERVER_LOGIN_LOCK_AFTER": "4",
-            "CONTENTSERVER_LOGIN_LOCK_SECONDS": "8"}
+THROTTLE = {
+    "CONTENTSERVER_LOGIN_SLOW_AFTER": "2",
+    "CONTENTSERVER_LOGIN_LOCK_AFTER": "4",
+    "CONTENTSERVER_LOGIN_LOCK_SECONDS": "8",
+}
 
 
 def test_failed_logins_slow_down_then_lock_and_success_afterwards_is_not_slowed(start_server, tmp_path):
@@ -145,14 +148,29 @@ def test_user_add_cli_refuses_bad_input_and_prompts_without_stdin_flag(tmp_path)
     cli = str(VENV_BIN / "contentserver")
     data = str(tmp_path / "data")
     env = {**os.environ, "CONTENTSERVER_DEFAULT_LOCALE": "en"}
-    short = subprocess.run([cli, "user", "add", "--admin", "root", "--password-stdin", "--data", data],
-                           input="short\n", capture_output=True, text=True, env=env)
+    short = subprocess.run(
+        [cli, "user", "add", "--admin", "root", "--password-stdin", "--data", data],
+        input="short\n",
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert short.returncode == 2 and "at least 8 characters" in short.stderr
-    prompted = subprocess.run([cli, "user", "add", "--admin", "root", "--data", data],
-                              input="long-enough-1\nlong-enough-1\n", capture_output=True, text=True, env=env)
+    prompted = subprocess.run(
+        [cli, "user", "add", "--admin", "root", "--data", data],
+        input="long-enough-1\nlong-enough-1\n",
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert prompted.returncode == 0 and "added admin root" in prompted.stdout
-    again = subprocess.run([cli, "user", "add", "root", "--password-stdin", "--data", data],
-                           input="long-enough-1\n", capture_output=True, text=True, env=env)
+    again = subprocess.run(
+        [cli, "user", "add", "root", "--password-stdin", "--data", data],
+        input="long-enough-1\n",
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert again.returncode == 2 and "taken" in again.stderr
 
 

@@ -1,13 +1,27 @@
 """Browsing with the test client: home, lists, lesson pages, page ETags and the cache, error pages."""
+
 from __future__ import annotations
 
 import os
 import subprocess
 
 import pytest
-
-from conftest import (CONTENT, EN, MP4_SHA, PDF, PNG, VENV_BIN, VTT, Elements, external_urls, import_into,
-                      lesson_spec, sample_lessons, sha, xss_vectors)
+from conftest import (
+    CONTENT,
+    EN,
+    MP4_SHA,
+    PDF,
+    PNG,
+    VENV_BIN,
+    VTT,
+    Elements,
+    external_urls,
+    import_into,
+    lesson_spec,
+    sample_lessons,
+    sha,
+    xss_vectors,
+)
 
 
 def page(client, path: str, status: int = 200, **headers) -> str:
@@ -56,12 +70,16 @@ def lesson_links(html: str) -> set[str]:
 
 # --- pages ------------------------------------------------------------------------------------------------
 
+
 def test_home_shows_subjects_grades_and_languages_with_counts(sample_client):
     html = page(sample_client, "/")
     assert link_texts(html, "/subjects/") == {"/subjects/math": "Mathematics 2", "/subjects/science": "Science 1"}
     assert link_texts(html, "/grades/") == {"/grades/5": "Grade 5 2", "/grades/7": "Grade 7 1"}
-    assert link_texts(html, "/languages/") == {"/languages/en": "English 1", "/languages/kk": "Қазақша 1",
-                                               "/languages/ru": "Русский 1"}
+    assert link_texts(html, "/languages/") == {
+        "/languages/en": "English 1",
+        "/languages/kk": "Қазақша 1",
+        "/languages/ru": "Русский 1",
+    }
     assert "3 lessons" in html
 
 
@@ -70,17 +88,38 @@ def test_home_of_an_empty_library_says_so(client):
     assert "The library is empty" in html and not link_texts(html, "/subjects/")
 
 
-@pytest.mark.parametrize("path, expected", [
-    ("/subjects/math", {"beta", "gamma"}), ("/subjects/science", {"alpha"}), ("/subjects/history", set()),
-    ("/grades/5", {"alpha", "beta"}), ("/grades/7", {"gamma"}), ("/grades/12", set()),
-    ("/languages/kk", {"gamma"}), ("/languages/ru", {"beta"}), ("/languages/en", {"alpha"}),
-])
+@pytest.mark.parametrize(
+    "path, expected",
+    [
+        ("/subjects/math", {"beta", "gamma"}),
+        ("/subjects/science", {"alpha"}),
+        ("/subjects/history", set()),
+        ("/grades/5", {"alpha", "beta"}),
+        ("/grades/7", {"gamma"}),
+        ("/grades/12", set()),
+        ("/languages/kk", {"gamma"}),
+        ("/languages/ru", {"beta"}),
+        ("/languages/en", {"alpha"}),
+    ],
+)
 def test_list_pages_show_the_matching_lessons(sample_client, path, expected):
     assert lesson_links(page(sample_client, path)) == expected
 
 
-@pytest.mark.parametrize("path", ["/languages/de", "/grades/x", "/grades/0", "/grades/13", "/grades/" + "9" * 30, "/subjects/math?page=2", "/lessons/nope",
-                                  "/lessons/ALPHA", "/nothing/here"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/languages/de",
+        "/grades/x",
+        "/grades/0",
+        "/grades/13",
+        "/grades/" + "9" * 30,
+        "/subjects/math?page=2",
+        "/lessons/nope",
+        "/lessons/ALPHA",
+        "/nothing/here",
+    ],
+)
 def test_unknown_pages_get_a_friendly_404_page(sample_client, path):
     response = sample_client.get(path, headers=EN)
     assert response.status_code == 404 and response.mimetype == "text/html"
@@ -172,8 +211,9 @@ def test_every_starter_lesson_page_with_css_weighs_under_100_kb(imported_app):
     client = imported_app.test_client()
     for folder in sorted(p for p in CONTENT.iterdir() if (p / "lesson.md").is_file()):
         html = page(client, f"/lessons/{folder.name}")
-        css = sum(len(fetch(client, link["href"])) for link in Elements(html).find("link")
-                  if link.get("rel") == "stylesheet")
+        css = sum(
+            len(fetch(client, link["href"])) for link in Elements(html).find("link") if link.get("rel") == "stylesheet"
+        )
         weight = len(html.encode("utf-8")) + css
         assert weight < 100 * 1024, (folder.name, weight)
 
@@ -189,6 +229,7 @@ def test_every_starter_lesson_renders_with_its_attachments(imported_app):
 
 
 # --- page ETags and the cache -----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("path", ["/", "/lessons/alpha", "/subjects/math", "/grades/5", "/languages/kk"])
 def test_pages_have_an_etag_and_answer_304_when_unchanged(sample_client, path):
@@ -225,14 +266,25 @@ def test_an_import_by_another_process_is_noticed_by_the_running_app(make_app, ma
     client = app.test_client()
     assert "Alpha lesson" in page(client, "/lessons/alpha")
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONTENTSERVER_")}
-    done = subprocess.run([str(VENV_BIN / "contentserver"), "import", "--data", str(data_dir),
-                           str(make_library(sample_lessons(title="Changed elsewhere"), version=2))],
-                          env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            str(VENV_BIN / "contentserver"),
+            "import",
+            "--data",
+            str(data_dir),
+            str(make_library(sample_lessons(title="Changed elsewhere"), version=2)),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "Changed elsewhere" in page(client, "/lessons/alpha")
 
 
 # --- the error pages, the language switch -----------------------------------------------------------------
+
 
 @pytest.fixture
 def failing_app(make_app):
@@ -247,6 +299,7 @@ def failing_app(make_app):
     @app.get("/test-too-large")
     def too_large():
         raise PayloadTooLarge()
+
     return app
 
 
@@ -262,10 +315,16 @@ def test_too_large_gets_a_friendly_413_page(failing_app):
     assert response.status_code == 413 and "File too large" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("target, expected", [
-    ("/lessons/alpha", "/lessons/alpha"), ("https://evil.example/", "/"), ("//evil.example/", "/"),
-    ("/\\evil.example/", "/"), ("", "/"),
-])
+@pytest.mark.parametrize(
+    "target, expected",
+    [
+        ("/lessons/alpha", "/lessons/alpha"),
+        ("https://evil.example/", "/"),
+        ("//evil.example/", "/"),
+        ("/\\evil.example/", "/"),
+        ("", "/"),
+    ],
+)
 def test_language_switch_goes_back_only_to_a_page_of_this_box(sample_client, target, expected):
     response = sample_client.get("/ui-language/ru", query_string={"next": target})
     assert response.status_code == 303 and response.headers["Location"] == expected

@@ -1,8 +1,8 @@
 """Content objects over the test client: whole, by Range (206/416, If-Range), ETag = hash, immutable caching."""
+
 from __future__ import annotations
 
 import pytest
-
 from conftest import EN, FAKE_MP4, MP4_SHA, PDF, PNG, VTT, sha
 
 
@@ -25,15 +25,21 @@ def test_objects_carry_the_media_type_their_lesson_declared(sample_client, data,
     response.close()
 
 
-@pytest.mark.parametrize("range_header, start, end", [
-    ("bytes=0-99", 0, 99), ("bytes=100-", 100, 2047), ("bytes=-48", 2000, 2047), ("bytes=2047-2047", 2047, 2047),
-    ("bytes=1000-999999", 1000, 2047),
-])
+@pytest.mark.parametrize(
+    "range_header, start, end",
+    [
+        ("bytes=0-99", 0, 99),
+        ("bytes=100-", 100, 2047),
+        ("bytes=-48", 2000, 2047),
+        ("bytes=2047-2047", 2047, 2047),
+        ("bytes=1000-999999", 1000, 2047),
+    ],
+)
 def test_range_request_gets_206_with_the_right_bytes_and_content_range(sample_client, range_header, start, end):
     response = sample_client.get(f"/objects/{MP4_SHA}", headers={"Range": range_header})
     assert response.status_code == 206
     assert response.headers["Content-Range"] == f"bytes {start}-{end}/2048"
-    assert response.get_data() == FAKE_MP4[start:end + 1]
+    assert response.get_data() == FAKE_MP4[start : end + 1]
     assert int(response.headers["Content-Length"]) == end - start + 1
     response.close()
 
@@ -81,8 +87,19 @@ def test_object_answers_304_to_its_etag(sample_client):
     response.close()
 
 
-@pytest.mark.parametrize("name", ["0" * 64, MP4_SHA.upper(), MP4_SHA[:-1], MP4_SHA + "0", "xyz",
-                                  "..%2F..%2Fetc%2Fpasswd", MP4_SHA + "%0A", MP4_SHA + ".mp4"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "0" * 64,
+        MP4_SHA.upper(),
+        MP4_SHA[:-1],
+        MP4_SHA + "0",
+        "xyz",
+        "..%2F..%2Fetc%2Fpasswd",
+        MP4_SHA + "%0A",
+        MP4_SHA + ".mp4",
+    ],
+)
 def test_unknown_or_invalid_object_hash_is_404(sample_client, name):
     response = sample_client.get(f"/objects/{name}", headers=EN)
     assert response.status_code == 404 and "Page not found" in response.get_data(as_text=True)

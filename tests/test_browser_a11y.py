@@ -1,19 +1,24 @@
 """Accessibility: axe-core (from npm, injected into the page) finds no serious or critical violation."""
+
 from __future__ import annotations
 
 import pytest
-
-from browser_support import axe_source, axe_violations, browser, describe, new_page  # noqa: F401  (fixtures)
+from browser_support import axe_source, axe_violations, browser, describe, new_page
 from teach_http import PASSWORD, add_user
 
 pytestmark = pytest.mark.browser
 
-STUDENT_PAGES = {"home": "/", "lesson": "/lessons/math-circle-kk", "lesson with video": "/lessons/sci-day-night-kk",
-                 "search": "/search?q=su", "login": "/auth/login", "saved lessons": "/saved"}
+STUDENT_PAGES = {
+    "home": "/",
+    "lesson": "/lessons/math-circle-kk",
+    "lesson with video": "/lessons/sci-day-night-kk",
+    "search": "/search?q=su",
+    "login": "/auth/login",
+    "saved lessons": "/saved",
+}
 
 
-def test_student_pages_and_teacher_editor_have_no_serious_axe_violations(start_server, tmp_path, new_page,
-                                                                        axe_source):
+def test_student_pages_and_teacher_editor_have_no_serious_axe_violations(start_server, tmp_path, new_page, axe_source):
     data_dir = tmp_path / "data"
     add_user(data_dir, "tina")
     server = start_server(data_dir=data_dir)

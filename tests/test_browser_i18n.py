@@ -1,9 +1,9 @@
 """In a real browser: the UI language follows the browser, switches with plain links, and stays switched."""
+
 from __future__ import annotations
 
 import pytest
-
-from browser_support import browser, new_page  # noqa: F401  (fixtures)
+from browser_support import browser, new_page
 
 pytestmark = pytest.mark.browser
 

@@ -1,11 +1,11 @@
 """What a student sees: a starter lesson in Debian's headless Chromium on a 360x640 phone screen."""
+
 from __future__ import annotations
 
 import re
 import tomllib
 
 import pytest
-
 from conftest import CONTENT
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -25,8 +25,12 @@ def lesson_with_table_list_and_video() -> dict:
         rows = [line for line in lines if line.startswith("|") and not re.fullmatch(r"[|\s:-]+", line)]
         items = [line[2:] for line in lines if line.startswith("- ")]
         if len(rows) >= 2 and items:
-            return {"id": folder.name, "title": tomllib.loads(front)["title"],
-                    "cell": plain(rows[1].strip("|").split("|")[0]), "item": plain(items[0])}
+            return {
+                "id": folder.name,
+                "title": tomllib.loads(front)["title"],
+                "cell": plain(rows[1].strip("|").split("|")[0]),
+                "item": plain(items[0]),
+            }
     pytest.fail("content/ needs a lesson with a video, a table and a list")
 
 

@@ -1,11 +1,11 @@
 """Take a lesson home: saved for offline, it opens with no connection and follows its changes when back online."""
+
 from __future__ import annotations
 
 import re
 
 import pytest
-
-from browser_support import browser, new_page  # noqa: F401  (fixtures)
+from browser_support import browser, new_page
 from conftest import import_into, lesson_spec, pdf_bytes, png_bytes
 
 pytestmark = pytest.mark.browser
@@ -15,9 +15,12 @@ ALLOWED_IN_CACHE = re.compile(r"^/(lessons/[^/]+|objects/[0-9a-f]{64}|saved|stat
 
 
 def water(version: int) -> dict:
-    return lesson_spec("water", title="Water in three states", body=(
-        f"# Water in three states\n\n![Ice, water and steam](states.png)\n\nVersion {version} of the text.\n"),
-        attachments={"states.png": png_bytes(40 + version, 30, (20, 90, 200)), "sheet.pdf": pdf_bytes(f"v{version}")})
+    return lesson_spec(
+        "water",
+        title="Water in three states",
+        body=(f"# Water in three states\n\n![Ice, water and steam](states.png)\n\nVersion {version} of the text.\n"),
+        attachments={"states.png": png_bytes(40 + version, 30, (20, 90, 200)), "sheet.pdf": pdf_bytes(f"v{version}")},
+    )
 
 
 def cached_paths(page) -> list[str]:
@@ -40,20 +43,24 @@ def eventually(page, script: str, timeout: float = 15.0) -> None:
 
 
 def image_width(page) -> int:
-    page.wait_for_function("() => { const i = document.querySelector('article img'); return i && i.naturalWidth; }",
-                           timeout=10_000)
+    page.wait_for_function(
+        "() => { const i = document.querySelector('article img'); return i && i.naturalWidth; }", timeout=10_000
+    )
     return page.evaluate("document.querySelector('article img').naturalWidth")
 
 
 def test_a_saved_lesson_opens_offline_and_is_updated_when_back_online(start_server, make_library, new_page):
-    server = start_server(starter=str(make_library([water(1), "other"], version=1)),
-                          env={"CONTENTSERVER_LIBRARY_CHECK_SECONDS": "0"})
+    server = start_server(
+        starter=str(make_library([water(1), "other"], version=1)), env={"CONTENTSERVER_LIBRARY_CHECK_SECONDS": "0"}
+    )
     page = new_page(locale="en-US")
     page.goto(server.url + "/auth/login")  # a teacher page: never cached
     page.goto(server.url + LESSON)
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.click("[data-offline-save] button")
-    page.wait_for_function("document.querySelector('[data-offline-save] [role=status]').textContent.startsWith('Saved')")
+    page.wait_for_function(
+        "document.querySelector('[data-offline-save] [role=status]').textContent.startsWith('Saved')"
+    )
     assert page.inner_text("[data-offline-save] button") == "Remove from saved lessons"
 
     page.context.set_offline(True)
@@ -67,18 +74,25 @@ def test_a_saved_lesson_opens_offline_and_is_updated_when_back_online(start_serv
 
     page.context.set_offline(False)
     from contentserver import create_app
+
     updater = create_app({"DATA_DIR": str(server.data_dir), "STARTER_LIBRARY": ""})
     import_into(updater, make_library([water(2), "other"], version=2))
     page.goto(server.url + "/saved")  # back on the school Wi-Fi: saved copies are refreshed
-    eventually(page, """async () => {
+    eventually(
+        page,
+        """async () => {
         const hit = await caches.match('/lessons/water', {ignoreVary: true});
         return hit && (await hit.text()).includes('Version 2 of the text.');
-    }""")
-    eventually(page, """async () => {
+    }""",
+    )
+    eventually(
+        page,
+        """async () => {
         const html = await (await caches.match('/lessons/water', {ignoreVary: true})).text();
         const src = html.match(/<img[^>]*src="([^"]+)"/)[1];
         return !!(await caches.match(src, {ignoreVary: true}));
-    }""")
+    }""",
+    )
 
     assert all(ALLOWED_IN_CACHE.match(path) for path in cached_paths(page)), cached_paths(page)
     assert "/auth/login" not in cached_paths(page)

@@ -1,18 +1,29 @@
 """Old phones: at 360×640 with JavaScript off, no page scrolls sideways, type is readable, tap targets are ≥ 44 px."""
+
 from __future__ import annotations
 
 import pytest
-
-from browser_support import browser, new_page  # noqa: F401  (fixtures)
+from browser_support import browser, new_page
 from conftest import CONTENT
 
 pytestmark = pytest.mark.browser
 
-PAGES = ["/", "/subjects/science", "/grades/6", "/languages/ru", "/search?q=su", "/search?q=zzzzqqq", "/auth/login",
-         "/saved", "/no-such-page"] + sorted(f"/lessons/{p.parent.name}" for p in CONTENT.glob("*/lesson.md"))
+PAGES = [
+    "/",
+    "/subjects/science",
+    "/grades/6",
+    "/languages/ru",
+    "/search?q=su",
+    "/search?q=zzzzqqq",
+    "/auth/login",
+    "/saved",
+    "/no-such-page",
+] + sorted(f"/lessons/{p.parent.name}" for p in CONTENT.glob("*/lesson.md"))
 # Things a thumb presses on its own; links inside running text are exempt (WCAG 2.5.8 "inline").
-TARGETS = ("header a, nav a, button, input:not([type=hidden]), select, textarea, .tiles a, .lessons > li > a, "
-           ".pager a, figcaption a, .also-in a")
+TARGETS = (
+    "header a, nav a, button, input:not([type=hidden]), select, textarea, .tiles a, .lessons > li > a, "
+    ".pager a, figcaption a, .also-in a"
+)
 PHONE_CHECK = """(targets) => {
     const problems = [];
     const root = document.scrollingElement;

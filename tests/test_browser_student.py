@@ -1,9 +1,9 @@
 """A student in a real browser: browse to a lesson, seek in its video (Range), open its PDF, search in plain Latin."""
+
 from __future__ import annotations
 
 import pytest
-
-from browser_support import browser, new_page  # noqa: F401  (fixtures)
+from browser_support import browser, new_page
 
 pytestmark = pytest.mark.browser
 
@@ -21,8 +21,14 @@ SEEK = """() => new Promise((resolve, reject) => {
 def test_browse_to_a_lesson_seek_its_video_and_open_its_pdf(live_server, new_page):
     page = new_page(locale="kk-KZ")
     ranges = []
-    page.on("response", lambda r: ranges.append((r.status, r.request.headers.get("range")))
-            if "/objects/" in r.url and r.request.resource_type == "media" else None)
+    page.on(
+        "response",
+        lambda r: (
+            ranges.append((r.status, r.request.headers.get("range")))
+            if "/objects/" in r.url and r.request.resource_type == "media"
+            else None
+        ),
+    )
     page.goto(live_server.url + "/")
     page.click("ul.tiles a[href='/subjects/science']")
     page.click("ul.lessons a[href='/lessons/sci-day-night-kk']")

@@ -1,10 +1,10 @@
 """In real headless Chromium: a teacher writes a lesson with a table and an image, publishes, a student sees it."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-
 from conftest import png_bytes
 from teach_http import PASSWORD, inert_problems, start_site, xss_vectors
 
@@ -33,6 +33,7 @@ def test_teacher_publishes_a_lesson_with_table_and_image_and_a_student_sees_it(s
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run `make system-deps`")
     from playwright.sync_api import sync_playwright
+
     site = start_site(start_server, tmp_path / "site")
     image = tmp_path / "leaf.png"
     image.write_bytes(png_bytes(40, 30, (20, 160, 40)))
@@ -67,8 +68,9 @@ def test_teacher_publishes_a_lesson_with_table_and_image_and_a_student_sees_it(s
             student_dialogs = watch(student)
             student.goto(lesson_url)
             assert student.locator("article.lesson table td", has_text="Drinks water").count() == 1
-            image_size = student.eval_on_selector("article.lesson img[alt='A green leaf']",
-                                                  "img => img.complete && [img.naturalWidth, img.naturalHeight]")
+            image_size = student.eval_on_selector(
+                "article.lesson img[alt='A green leaf']", "img => img.complete && [img.naturalWidth, img.naturalHeight]"
+            )
             assert image_size == [40, 30]
             assert student.title().startswith("Leaves <b>and</b> roots")
             assert "<img src=x onerror=alert(1)>" in student.inner_text("main"), "a hostile tag shows as text"

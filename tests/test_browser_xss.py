@@ -1,9 +1,9 @@
 """Every script-injection vector of ../shared/hostile/xss-vectors.txt, as a lesson's text and title, stays inert."""
+
 from __future__ import annotations
 
 import pytest
-
-from browser_support import browser, new_page  # noqa: F401  (fixtures)
+from browser_support import browser, new_page
 from conftest import lesson_spec, xss_vectors
 
 pytestmark = pytest.mark.browser
@@ -35,8 +35,10 @@ def title_for(vector: str, i: int) -> str:
 def test_every_xss_vector_in_a_lesson_renders_inert(start_server, make_library, new_page):
     vectors = xss_vectors()
     assert len(vectors) > 20
-    lessons = [lesson_spec(f"xss-{i:02d}", title=title_for(v, i), body=f"Vector {i}\n\n{v}\n\nEnd of {i}.\n")
-               for i, v in enumerate(vectors)]
+    lessons = [
+        lesson_spec(f"xss-{i:02d}", title=title_for(v, i), body=f"Vector {i}\n\n{v}\n\nEnd of {i}.\n")
+        for i, v in enumerate(vectors)
+    ]
     server = start_server(starter=str(make_library(lessons)))
     page = new_page(locale="en-US")
     problems = {}
@@ -54,7 +56,9 @@ def test_every_xss_vector_in_a_lesson_renders_inert(start_server, make_library, 
     page.goto(f"{server.url}/lessons/xss-01")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.click("[data-offline-save] button")
-    page.wait_for_function("document.querySelector('[data-offline-save] [role=status]').textContent.startsWith('Saved')")
+    page.wait_for_function(
+        "document.querySelector('[data-offline-save] [role=status]').textContent.startsWith('Saved')"
+    )
     page.goto(f"{server.url}/saved")  # the saved list is built in the page from the cached copy
     page.wait_for_selector("ul.saved a")
     page.wait_for_timeout(150)

@@ -1,4 +1,5 @@
 """The `contentserver` command: --help on every verb; import, build and check exit 0 when fine, 2 when refused."""
+
 from __future__ import annotations
 
 import os
@@ -7,8 +8,8 @@ import subprocess
 import click
 import pytest
 from click.testing import CliRunner
-
 from conftest import CONTENT, FAKE_MP4, VENV_BIN, lesson_spec, object_file
+
 from contentserver.cli import main
 
 
@@ -22,6 +23,7 @@ def cli(monkeypatch):
 
     def invoke(*args: str, env: dict[str, str] | None = None, input: str | None = None):
         return runner.invoke(main, [str(a) for a in args], env=env, input=input, catch_exceptions=False)
+
     return invoke
 
 
@@ -105,7 +107,7 @@ def test_build_then_check_then_import_of_the_built_folder(cli, tmp_path):
 def test_build_twice_gives_identical_bytes(cli, tmp_path):
     assert cli("build", CONTENT, "--out", tmp_path / "a").exit_code == 0
     assert cli("build", CONTENT, "--out", tmp_path / "b").exit_code == 0
-    files = lambda root: {p.relative_to(root): p.read_bytes() for p in root.rglob("*") if p.is_file()}  # noqa: E731
+    files = lambda root: {p.relative_to(root): p.read_bytes() for p in root.rglob("*") if p.is_file()}
     assert files(tmp_path / "a") == files(tmp_path / "b")
 
 
@@ -116,11 +118,14 @@ def test_build_of_a_broken_source_exits_2(cli, make_library, tmp_path):
     assert result.exit_code == 2 and "drawing.svg" in result.stderr and "unsupported type" in result.stderr
 
 
-@pytest.mark.parametrize("damage, words", [
-    (lambda f: f.unlink(), "is missing"),
-    (lambda f: f.write_bytes(b"\xff" + f.read_bytes()[1:]), "does not match its sha256"),
-    (lambda f: f.write_bytes(f.read_bytes()[:100]), "has 100 bytes"),
-])
+@pytest.mark.parametrize(
+    "damage, words",
+    [
+        (lambda f: f.unlink(), "is missing"),
+        (lambda f: f.write_bytes(b"\xff" + f.read_bytes()[1:]), "does not match its sha256"),
+        (lambda f: f.write_bytes(f.read_bytes()[:100]), "has 100 bytes"),
+    ],
+)
 def test_check_of_a_broken_library_exits_2(cli, make_library, damage, words):
     library = make_library([lesson_spec("alpha", attachments={"clip.mp4": FAKE_MP4})])
     damaged = object_file(library, FAKE_MP4)
@@ -142,6 +147,13 @@ def test_check_with_a_bad_setting_exits_2(cli, make_library):
 
 
 def test_user_add_with_a_bad_name_exits_2(cli, tmp_path):
-    result = cli("user", "add", "[/]x[red]", "--password-stdin", "--data", tmp_path / "data",
-                 input="correct horse battery staple\n")
+    result = cli(
+        "user",
+        "add",
+        "[/]x[red]",
+        "--password-stdin",
+        "--data",
+        tmp_path / "data",
+        input="correct horse battery staple\n",
+    )
     assert result.exit_code == 2 and "refused:" in result.stderr

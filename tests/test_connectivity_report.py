@@ -1,4 +1,5 @@
 """The connectivity report: attempts recorded by real pulls survive a restart; the JSON is what the docs say."""
+
 from __future__ import annotations
 
 import json
@@ -6,18 +7,18 @@ import os
 import re
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 from pathlib import Path
 
-from nacl.signing import SigningKey
-
 from conftest import REPO, free_port, lesson_spec
+from nacl.signing import SigningKey
+from nginx_hub import nginx
+from sync_helpers import hub_and_school, pin_hub, pull
+
 from contentserver.db import db
 from contentserver.models import SyncAttempt
-from nginx_hub import nginx  # noqa: F401  (fixture)
 from sync.errors import EXIT_LINK
 from sync.report import FORMAT, STICK_NAME, build_report
-from sync_helpers import hub_and_school, pin_hub, pull
 
 TYPES = {"string": str, "integer": int, "number": (int, float), "array": list, "object": dict}
 
@@ -59,9 +60,10 @@ def test_attempts_of_real_pulls_are_recorded_and_survive_a_restart(tmp_path, ngi
     key = SigningKey.generate()
     hub_dir = tmp_path / "hub"
     settings = dict(SYNC_GIVE_UP_SECONDS=0.5, SYNC_BACKOFF_MAX_SECONDS=0.1, SCHOOL_ID_GOVT="KZ-0042")
-    app, server = hub_and_school(nginx, make_app, hub_dir, key,
-                                 make_library([lesson_spec("one")], version=1, library_id="lib"), **settings)
-    pin_hub(app, f"http://127.0.0.1:{free_port()}/", SigningKey.generate())     # nothing listens there
+    app, server = hub_and_school(
+        nginx, make_app, hub_dir, key, make_library([lesson_spec("one")], version=1, library_id="lib"), **settings
+    )
+    pin_hub(app, f"http://127.0.0.1:{free_port()}/", SigningKey.generate())  # nothing listens there
     assert pull(app) == EXIT_LINK
     with app.app_context():
         db.session.remove()
@@ -79,28 +81,41 @@ def test_attempts_of_real_pulls_are_recorded_and_survive_a_restart(tmp_path, ngi
     assert today["school_id_govt"] == "KZ-0042" and today["last_success"].endswith("Z")
     assert today["errors"][0]["count"] == 1
 
-
-    stick = tmp_path / "stick"                      # a school without uplink sends it on the library's stick
+    stick = tmp_path / "stick"  # a school without uplink sends it on the library's stick
     done = cli("export", str(stick), "--data", str(tmp_path / "data"), env={"CONTENTSERVER_SCHOOL_ID_GOVT": "KZ-0042"})
     assert done.returncode == 0, done.stderr
     assert json.loads((stick / STICK_NAME).read_text("utf-8"))["days"] == report["days"]
     neighbour = make_app(DATA_DIR=str(tmp_path / "neighbour"))
     pin_hub(neighbour, server.url, key)
-    assert cli("import", str(stick), "--data", str(tmp_path / "neighbour")).returncode == 0   # the stick still imports
+    assert cli("import", str(stick), "--data", str(tmp_path / "neighbour")).returncode == 0  # the stick still imports
 
 
 def test_daily_summary_takes_medians_and_availability_per_hour(make_app):
     app = make_app(SCHOOL_ID_GIGA="g-77")
-    day = datetime(2026, 3, 2, tzinfo=timezone.utc)
+    day = datetime(2026, 3, 2, tzinfo=UTC)
     with app.app_context():
-        for hour, reachable, bps, ms in ((8, True, 400_000, 40), (8, False, None, None), (9, True, 500_000, 60),
-                                         (9, True, 900_000, 50), (23, False, None, None)):
-            db.session.add(SyncAttempt(started_at=day.replace(hour=hour), hub_url="http://hub/", reachable=reachable,
-                                       bytes_down=1000 if reachable else 0, download_bps=bps, latency_ms=ms,
-                                       exit_code=0 if reachable else EXIT_LINK,
-                                       error=None if reachable else "the hub did not answer"))
-        db.session.add(SyncAttempt(started_at=day.replace(month=1), hub_url="http://hub/", reachable=True,
-                                   exit_code=0))                        # older than the report's 30 days
+        for hour, reachable, bps, ms in (
+            (8, True, 400_000, 40),
+            (8, False, None, None),
+            (9, True, 500_000, 60),
+            (9, True, 900_000, 50),
+            (23, False, None, None),
+        ):
+            db.session.add(
+                SyncAttempt(
+                    started_at=day.replace(hour=hour),
+                    hub_url="http://hub/",
+                    reachable=reachable,
+                    bytes_down=1000 if reachable else 0,
+                    download_bps=bps,
+                    latency_ms=ms,
+                    exit_code=0 if reachable else EXIT_LINK,
+                    error=None if reachable else "the hub did not answer",
+                )
+            )
+        db.session.add(
+            SyncAttempt(started_at=day.replace(month=1), hub_url="http://hub/", reachable=True, exit_code=0)
+        )  # older than the report's 30 days
         db.session.commit()
         report = build_report("g-77", "", now=day.replace(hour=23, minute=59))
     check_format(report)
@@ -119,8 +134,13 @@ def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
     """The `contentserver` command, with only the settings given here."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("CONTENTSERVER_")}
     environ.update(CONTENTSERVER_STARTER_LIBRARY="", **(env or {}))
-    return subprocess.run([str(Path(sys.executable).with_name("contentserver")), *args], env=environ,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("contentserver")), *args],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_contentserver_report_writes_the_json_to_a_file(tmp_path):

@@ -1,4 +1,5 @@
 """deploy/: the systemd units are valid and start commands that exist, with flags those commands accept."""
+
 from __future__ import annotations
 
 import re
@@ -7,7 +8,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import REPO
 
 UNITS = sorted((REPO / "deploy").glob("*.service"))
@@ -38,6 +38,10 @@ def test_unit_starts_a_command_that_accepts_its_flags(unit):
 def test_units_pass_systemd_analyze_verify(tmp_path):
     for unit in UNITS:
         (tmp_path / unit.name).write_text(unit.read_text().replace("/opt/contentserver", str(REPO)))
-    done = subprocess.run(["systemd-analyze", "verify", *map(str, sorted(tmp_path.glob("*.service")))],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        ["systemd-analyze", "verify", *map(str, sorted(tmp_path.glob("*.service")))],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0 and not done.stderr.strip(), done.stderr

@@ -1,4 +1,5 @@
 """deploy/nginx.conf in front of real waitress: cached pages, object files sent by nginx, the client's address."""
+
 from __future__ import annotations
 
 import gzip
@@ -7,7 +8,6 @@ import subprocess
 import time
 
 import pytest
-
 from conftest import EN, FAKE_MP4, MP4_SHA, REPO, free_port, http_get, stop_process
 from libmaker import sample_lessons
 from teach_http import PASSWORD, Client, start_site
@@ -28,9 +28,13 @@ def front(start_server, make_library, tmp_path):
     run, port = tmp_path / "nginx", free_port()
     run.mkdir()
     site = (REPO / "deploy" / "nginx.conf").read_text()
-    for name, value in (("LISTEN", f"127.0.0.1:{port}"), ("UPSTREAM", server.url.split("//")[1]),
-                        ("DATA_DIR", str(server.data_dir)), ("STATIC_DIR", str(REPO / "contentserver" / "static")),
-                        ("CACHE_DIR", str(run / "cache"))):
+    for name, value in (
+        ("LISTEN", f"127.0.0.1:{port}"),
+        ("UPSTREAM", server.url.split("//")[1]),
+        ("DATA_DIR", str(server.data_dir)),
+        ("STATIC_DIR", str(REPO / "contentserver" / "static")),
+        ("CACHE_DIR", str(run / "cache")),
+    ):
         site = site.replace(f"@{name}@", value)
     (run / "site.conf").write_text(site)
     (run / "nginx.conf").write_text(MAIN_CONF.format(run=run))
@@ -81,8 +85,11 @@ def _failing_logins(site_url: str, forwarded_for: str, names: tuple[str, ...]) -
     return client
 
 
-THROTTLE = {"CONTENTSERVER_LOGIN_SLOW_AFTER": "10", "CONTENTSERVER_LOGIN_LOCK_AFTER": "4",
-            "CONTENTSERVER_LOGIN_LOCK_SECONDS": "60"}
+THROTTLE = {
+    "CONTENTSERVER_LOGIN_SLOW_AFTER": "10",
+    "CONTENTSERVER_LOGIN_LOCK_AFTER": "4",
+    "CONTENTSERVER_LOGIN_LOCK_SECONDS": "60",
+}
 
 
 def test_behind_a_trusted_proxy_throttling_counts_the_forwarded_address(start_server, tmp_path):

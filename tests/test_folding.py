@@ -1,4 +1,5 @@
 """Script folding: Kazakh Cyrillic ⇄ 2021 Latin, plain-keyboard fallback, Kazakh Latin casing, look-alikes."""
+
 from __future__ import annotations
 
 import unicodedata
@@ -8,12 +9,26 @@ import pytest
 from contentserver.search.folding import WORD_RE, cyrillic_to_latin, fold, is_plain, lower, normalize, normalize_word
 
 
-@pytest.mark.parametrize("cyrillic, latin", [
-    ("Қазақстан", "Qazaqstan"), ("мектеп", "mektep"), ("оқушы", "oquşy"), ("білім", "bılım"), ("Іле", "Ile"),
-    ("Иран", "İran"), ("жүрегі", "jüregı"), ("энергия", "energiia"), ("компьютер", "kompiuter"),
-    ("Ағаш", "Ağaş"), ("Өзен", "Özen"), ("ұлы", "ūly"), ("Шоқан", "Şoqan"), ("ЯНВАРЬ", "İaNVAR"),
-    ("Абай 1845", "Abai 1845"),
-])
+@pytest.mark.parametrize(
+    "cyrillic, latin",
+    [
+        ("Қазақстан", "Qazaqstan"),
+        ("мектеп", "mektep"),
+        ("оқушы", "oquşy"),
+        ("білім", "bılım"),
+        ("Іле", "Ile"),
+        ("Иран", "İran"),
+        ("жүрегі", "jüregı"),
+        ("энергия", "energiia"),
+        ("компьютер", "kompiuter"),
+        ("Ағаш", "Ağaş"),
+        ("Өзен", "Özen"),
+        ("ұлы", "ūly"),
+        ("Шоқан", "Şoqan"),
+        ("ЯНВАРЬ", "İaNVAR"),
+        ("Абай 1845", "Abai 1845"),
+    ],
+)
 def test_cyrillic_to_latin_follows_the_2021_table_and_keeps_case(cyrillic, latin):
     assert cyrillic_to_latin(cyrillic) == latin
 
@@ -22,14 +37,28 @@ def test_cyrillic_to_latin_passes_other_text_through():
     assert cyrillic_to_latin("Photosynthesis: CO₂ + H₂O!") == "Photosynthesis: CO₂ + H₂O!"
 
 
-@pytest.mark.parametrize("a, b", [
-    ("Қазақ", "Qazaq"), ("қазақ", "kazak"), ("Qazaq", "kazak"),          # Cyrillic, Latin, plain keyboard
-    ("жүрек", "jürek"), ("жүрек", "zhurek"), ("жүрек", "журек"),          # zh digraph, Russian keyboard
-    ("шеңбер", "sheñber"), ("шеңбер", "шенбер"), ("şeñber", "senber"),
-    ("өлеңдері", "олендери"), ("өлеңдері", "olenderi"),
-    ("хандығы", "handygy"), ("һауа", "хауа"), ("ғалым", "галым"),
-    ("сілкініс", "silkinis"), ("бөлшек", "bolshek"), ("İran", "Иран"),
-])
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("Қазақ", "Qazaq"),
+        ("қазақ", "kazak"),
+        ("Qazaq", "kazak"),  # Cyrillic, Latin, plain keyboard
+        ("жүрек", "jürek"),
+        ("жүрек", "zhurek"),
+        ("жүрек", "журек"),  # zh digraph, Russian keyboard
+        ("шеңбер", "sheñber"),
+        ("шеңбер", "шенбер"),
+        ("şeñber", "senber"),
+        ("өлеңдері", "олендери"),
+        ("өлеңдері", "olenderi"),
+        ("хандығы", "handygy"),
+        ("һауа", "хауа"),
+        ("ғалым", "галым"),
+        ("сілкініс", "silkinis"),
+        ("бөлшек", "bolshek"),
+        ("İran", "Иран"),
+    ],
+)
 def test_spellings_of_one_word_fold_to_one_key(a, b):
     assert fold(normalize(a)) == fold(normalize(b))
 
@@ -54,11 +83,15 @@ def test_decomposed_input_is_composed_first():
     assert normalize(decomposed) == "jüregı ağaş"
 
 
-@pytest.mark.parametrize("typed, meant", [
-    ("бiлiм", "білім"),      # Latin i typed inside a Cyrillic word
-    ("һауа", "һауа"), ("hауа", "һауа"),  # Latin h for Cyrillic һ
-    ("əke", "äke"),          # Latin schwa for ә in a Latin word
-])
+@pytest.mark.parametrize(
+    "typed, meant",
+    [
+        ("бiлiм", "білім"),  # Latin i typed inside a Cyrillic word
+        ("һауа", "һауа"),
+        ("hауа", "һауа"),  # Latin h for Cyrillic һ
+        ("əke", "äke"),  # Latin schwa for ә in a Latin word
+    ],
+)
 def test_look_alike_letters_are_put_right(typed, meant):
     assert normalize(typed) == normalize(meant)
 
@@ -73,8 +106,10 @@ def test_plain_words_are_those_without_kazakh_letters(word, plain):
 
 
 def test_normalize_word_equals_normalize_for_every_word_of_a_text():
-    text = ("Қазақстан ЖҮРЕГІ İstanbul Ölşem Ə-ləm сeрдце (Latin e) Kazaqstan ŞEKARA naïve Straße 2021ж "
-            "hеart ÄLEM ıstyq ЁЛКА ĞYLYM zhürek Iнтернет")
+    text = (
+        "Қазақстан ЖҮРЕГІ İstanbul Ölşem Ə-ləm сeрдце (Latin e) Kazaqstan ŞEKARA naïve Straße 2021ж "
+        "hеart ÄLEM ıstyq ЁЛКА ĞYLYM zhürek Iнтернет"
+    )
     words = WORD_RE.findall(text)
     assert len(words) > 15
     assert [normalize_word(w) for w in words] == [normalize(w) for w in words]

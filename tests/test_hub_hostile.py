@@ -1,4 +1,5 @@
 """A hostile hub: every trick is refused with a clear message and exit code 2, and the library stays as it was."""
+
 from __future__ import annotations
 
 import http.server
@@ -8,15 +9,25 @@ import threading
 from pathlib import Path
 
 import pytest
+from hostile_hub import (
+    KEY,
+    LESSONS,
+    assert_refused,
+    head_of,
+    manifest_dict,
+    pull_logged,
+    school,
+    serve_manifest,
+    sign_head,
+    whole_only,
+)
 from nacl.signing import SigningKey
+from nginx_hub import nginx
+from sync_helpers import installed, pin_hub, publish_folder
 
 from contentserver.library.format import object_relpath
 from contentserver.library.hubformat import HEAD_NAME
-from hostile_hub import (KEY, LESSONS, assert_refused, head_of, manifest_dict, pull_logged, school,  # noqa: F401
-                         serve_manifest, sign_head, whole_only)
-from nginx_hub import nginx  # noqa: F401  (fixture)
 from sync.errors import EXIT_OK
-from sync_helpers import installed, pin_hub, publish_folder
 
 
 def test_bad_signature_is_refused(school):
@@ -73,8 +84,9 @@ def test_hub_sending_more_bytes_than_declared_is_refused(school):
     assert_refused(app, before, "declared")
 
 
-@pytest.mark.parametrize("name", ["../../etc/passwd.png", "/etc/passwd.png", "..\\..\\win.png", "a/b.png",
-                                  "con.png", "pic.png\x00.txt", ""])
+@pytest.mark.parametrize(
+    "name", ["../../etc/passwd.png", "/etc/passwd.png", "..\\..\\win.png", "a/b.png", "con.png", "pic.png\x00.txt", ""]
+)
 def test_traversal_or_absolute_attachment_names_are_refused(school, name):
     app, hub_dir, _ = school
     before = installed(app)
@@ -113,7 +125,7 @@ def test_duplicate_lesson_ids_are_refused(school):
 def test_manifest_declared_too_large_is_refused_before_download(school):
     app, hub_dir, _ = school
     before = installed(app)
-    serve_manifest(hub_dir, b"{}", size=10 ** 9)
+    serve_manifest(hub_dir, b"{}", size=10**9)
     assert_refused(app, before, "at most 1000000")
 
 
@@ -170,7 +182,7 @@ class _Overlong(http.server.BaseHTTPRequestHandler):
 
     root: Path
 
-    def do_GET(self):  # noqa: N802 (http.server's name)
+    def do_GET(self):
         path = self.root / self.path.lstrip("/")
         data = path.read_bytes() if path.is_file() else b""
         if not path.name.endswith(".signed"):
@@ -204,7 +216,7 @@ def test_an_object_larger_than_the_object_limit_is_refused_before_download(schoo
     app, hub_dir, _ = school
     before = installed(app)
     manifest = manifest_dict(hub_dir)
-    manifest["lessons"][1]["attachments"][0]["size"] = 10 ** 13
+    manifest["lessons"][1]["attachments"][0]["size"] = 10**13
     serve_manifest(hub_dir, json.dumps(manifest).encode())
     assert_refused(app, before, "at most")
 
@@ -212,5 +224,5 @@ def test_an_object_larger_than_the_object_limit_is_refused_before_download(schoo
 def test_a_head_larger_than_64_kib_is_refused(school):
     app, hub_dir, _ = school
     before = installed(app)
-    sign_head(hub_dir, dict(head_of(hub_dir), padding=os.urandom(70_000).hex()))   # does not compress
+    sign_head(hub_dir, dict(head_of(hub_dir), padding=os.urandom(70_000).hex()))  # does not compress
     assert_refused(app, before, "more than the 65536")

@@ -1,18 +1,29 @@
 """A hostile hub's transport files: a head whose patch, an index or a pack lies is refused (exit 2, the library
 untouched); a delta that does not make the signed manifest only costs a fall-back to the whole one."""
+
 from __future__ import annotations
 
 import gzip
 import hashlib
 import json
 
+from hostile_hub import (
+    assert_refused,
+    head_message_of,
+    head_of,
+    index_of,
+    manifest_dict,
+    pull_logged,
+    school,
+    sign_head,
+    sign_index,
+    without_patch,
+)
 from nacl.signing import SigningKey
-
-from hostile_hub import (assert_refused, head_message_of, head_of, index_of, manifest_dict, pull_logged,  # noqa: F401
-                         school, sign_head, sign_index, without_patch)
-from nginx_hub import nginx  # noqa: F401  (fixture)
-from sync.errors import EXIT_OK
+from nginx_hub import nginx
 from sync_helpers import installed
+
+from sync.errors import EXIT_OK
 
 EVIL_RECORD = b"%s 5\nhello" % (b"0" * 64)
 

@@ -1,8 +1,10 @@
 """UI languages: catalogs complete and current, Kazakh Latin generated, language chosen, switched, remembered."""
+
 from __future__ import annotations
 
+import gettext
 import re
-from datetime import date
+from datetime import UTC, date
 
 import pytest
 from babel.messages.plurals import get_plural
@@ -27,8 +29,10 @@ def html_lang(html: str) -> str:
 
 def test_catalogs_have_every_ui_string_translated_and_nothing_stale():
     problems = i18n_catalogs.problems()
-    assert not problems, ("catalogs are incomplete or stale; run `make i18n-update`, translate, `make translations`:\n"
-                          + "\n".join(problems))
+    assert not problems, (
+        "catalogs are incomplete or stale; run `make i18n-update`, translate, `make translations`:\n"
+        + "\n".join(problems)
+    )
 
 
 def test_kazakh_latin_catalog_is_the_cyrillic_one_transliterated():
@@ -49,21 +53,26 @@ def test_catalog_plural_forms_are_babels_rules_for_the_language(locale):
     catalog = i18n_catalogs.load(locale)
     rule = get_plural(locale)
     assert catalog.num_plurals == rule.num_plurals
-    assert catalog.plural_expr == rule.plural_expr
+    # What matters is the plural index each count gets, not how a Babel release spells the expression.
+    ours, babels = gettext.c2py(catalog.plural_expr), gettext.c2py(rule.plural_expr)
+    assert [ours(n) for n in range(201)] == [babels(n) for n in range(201)]
     for message in catalog:
         if message.pluralizable and message.id:
             assert len(message.string) == rule.num_plurals and all(message.string)
 
 
-@pytest.mark.parametrize(("cookie", "accept", "chosen"), [
-    (None, ["kk-KZ", "ru"], "kk"),
-    (None, ["ru-RU", "ru", "en"], "ru"),
-    (None, ["kk-Latn-KZ"], "kk-Latn"),
-    (None, ["de-DE", "en"], "en"),
-    (None, ["de-DE"], "kk"),
-    ("ru", ["en"], "ru"),
-    ("xx", ["en"], "en"),
-])
+@pytest.mark.parametrize(
+    ("cookie", "accept", "chosen"),
+    [
+        (None, ["kk-KZ", "ru"], "kk"),
+        (None, ["ru-RU", "ru", "en"], "ru"),
+        (None, ["kk-Latn-KZ"], "kk-Latn"),
+        (None, ["de-DE", "en"], "en"),
+        (None, ["de-DE"], "kk"),
+        ("ru", ["en"], "ru"),
+        ("xx", ["en"], "en"),
+    ],
+)
 def test_language_is_the_cookie_else_the_browsers_else_the_default(cookie, accept, chosen):
     assert best_ui_tag(cookie, accept, "kk") == chosen
 
@@ -107,26 +116,43 @@ def test_a_russian_lesson_in_a_kazakh_ui_is_marked_russian(imported_client):
     assert '<article class="lesson" lang="ru">' in page
 
 
-@pytest.mark.parametrize(("lang", "counts"), [
-    ("ru", {1: "1 урок", 2: "2 урока", 5: "5 уроков", 11: "11 уроков", 21: "21 урок", 22: "22 урока",
-            112: "112 уроков"}),
-    ("kk", {1: "1 сабақ", 2: "2 сабақ", 21: "21 сабақ"}),
-    ("kk-Latn", {1: "1 sabaq", 5: "5 sabaq"}),
-    ("en", {1: "1 lesson", 2: "2 lessons", 21: "21 lessons"}),
-])
+@pytest.mark.parametrize(
+    ("lang", "counts"),
+    [
+        (
+            "ru",
+            {
+                1: "1 урок",
+                2: "2 урока",
+                5: "5 уроков",
+                11: "11 уроков",
+                21: "21 урок",
+                22: "22 урока",
+                112: "112 уроков",
+            },
+        ),
+        ("kk", {1: "1 сабақ", 2: "2 сабақ", 21: "21 сабақ"}),
+        ("kk-Latn", {1: "1 sabaq", 5: "5 sabaq"}),
+        ("en", {1: "1 lesson", 2: "2 lessons", 21: "21 lessons"}),
+    ],
+)
 def test_lesson_counts_use_the_languages_plural_forms(app, lang, counts):
     from flask_babel import ngettext
+
     with app.test_request_context("/", headers={"Cookie": f"lang={lang}"}):
         for n, text in counts.items():
             assert ngettext("%(num)d lesson", "%(num)d lessons", n) == text
 
 
-@pytest.mark.parametrize(("lang", "day", "number"), [
-    ("kk", "наурыз", "12\xa0345,5"),
-    ("kk-Latn", "nauryz", "12\xa0345,5"),
-    ("ru", "марта", "12\xa0345,5"),
-    ("en", "March", "12,345.5"),
-])
+@pytest.mark.parametrize(
+    ("lang", "day", "number"),
+    [
+        ("kk", "наурыз", "12\xa0345,5"),
+        ("kk-Latn", "nauryz", "12\xa0345,5"),
+        ("ru", "марта", "12\xa0345,5"),
+        ("en", "March", "12,345.5"),
+    ],
+)
 def test_dates_and_numbers_in_the_ui_language(app, lang, day, number):
     with app.test_request_context("/", headers={"Cookie": f"lang={lang}"}):
         assert day in ui_date(date(2026, 3, 5))
@@ -135,6 +161,7 @@ def test_dates_and_numbers_in_the_ui_language(app, lang, day, number):
 
 def test_a_kazakh_latin_lesson_is_marked_kk_latn_in_lists_and_on_its_page(app, make_library):
     from conftest import import_into, lesson_spec
+
     import_into(app, make_library([lesson_spec("qala", lang="kk", script="Latn", title="Qala", subject="geography")]))
     client = app.test_client()
     assert '<a href="/lessons/qala" lang="kk-Latn">Qala</a>' in client.get("/subjects/geography").text
@@ -144,12 +171,20 @@ def test_a_kazakh_latin_lesson_is_marked_kk_latn_in_lists_and_on_its_page(app, m
     assert '<a href="/lessons/qala" lang="kk-Latn">Qala</a>' in found and '<p class="snippet" lang="kk-Latn">' in found
 
 
-@pytest.mark.parametrize(("lang", "required"), [("kk", "Бұл өріс міндетті"), ("kk-Latn", "Būl örıs mındettı"),
-                                                 ("ru", "Обязательное поле"), ("en", "This field is required")])
+@pytest.mark.parametrize(
+    ("lang", "required"),
+    [
+        ("kk", "Бұл өріс міндетті"),
+        ("kk-Latn", "Būl örıs mındettı"),
+        ("ru", "Обязательное поле"),
+        ("en", "This field is required"),
+    ],
+)
 def test_form_validation_messages_are_in_the_ui_language(app, lang, required):
     from werkzeug.datastructures import MultiDict
 
     from contentserver.views.forms import LoginForm
+
     with app.test_request_context("/auth/login", headers={"Cookie": f"lang={lang}"}):
         app.preprocess_request()
         form = LoginForm(formdata=MultiDict({"username": "", "password": "x"}), meta={"csrf": False})
@@ -158,8 +193,9 @@ def test_form_validation_messages_are_in_the_ui_language(app, lang, required):
 
 
 def test_dates_are_shown_in_the_schools_time_zone(make_app):
-    from datetime import datetime, timezone
-    late_evening_utc = datetime(2026, 3, 4, 20, 30, tzinfo=timezone.utc)  # already 5 March in Almaty (UTC+5)
+    from datetime import datetime
+
+    late_evening_utc = datetime(2026, 3, 4, 20, 30, tzinfo=UTC)  # already 5 March in Almaty (UTC+5)
     for zone, day in (("Asia/Almaty", "March 5, 2026"), ("UTC", "March 4, 2026")):
         app = make_app(TIMEZONE=zone)
         with app.test_request_context("/", headers={"Cookie": "lang=en"}):
@@ -168,15 +204,18 @@ def test_dates_are_shown_in_the_schools_time_zone(make_app):
 
 def test_an_unknown_time_zone_stops_the_server_at_start():
     from contentserver.settings import SettingsError, load_settings
+
     with pytest.raises(SettingsError, match="TIMEZONE"):
         load_settings({"TIMEZONE": "Mars/Olympus"}, environ={})
 
 
-@pytest.mark.parametrize(("lang", "shown"), [("en", "3/5/26, 1:30\u202fAM"), ("ru", "05.03.2026, 01:30"),
-                                             ("kk", "05.03.26, 01:30")])
+@pytest.mark.parametrize(
+    ("lang", "shown"), [("en", "3/5/26, 1:30\u202fAM"), ("ru", "05.03.2026, 01:30"), ("kk", "05.03.26, 01:30")]
+)
 def test_moments_are_shown_in_the_schools_time_zone_the_ui_languages_way(app, lang, shown):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from contentserver.i18n import ui_datetime
+
     with app.test_request_context("/", headers={"Cookie": f"lang={lang}"}):
-        assert ui_datetime(datetime(2026, 3, 4, 20, 30, tzinfo=timezone.utc)) == shown
+        assert ui_datetime(datetime(2026, 3, 4, 20, 30, tzinfo=UTC)) == shown

@@ -1,18 +1,19 @@
 """Import: objects into the store, lesson rows switched in one transaction; versions only ever move forward."""
+
 from __future__ import annotations
 
 import json
 import os
 import subprocess
 
+from conftest import CONTENT, MP4_SHA, VENV_BIN, import_into, lesson_spec, sha
+from importcheck import PNG, base_lessons, installed, library_state, newer, refuse, stored_files
 from sqlalchemy import event, select
 
-from conftest import CONTENT, MP4_SHA, VENV_BIN, import_into, lesson_spec, sha
 from contentserver.db import db
 from contentserver.library.importer import ImportLimits, import_if_empty
 from contentserver.library.store import data_version
 from contentserver.models import InstalledLibrary, Lesson
-from importcheck import PNG, base_lessons, installed, library_state, newer, refuse, stored_files  # noqa: F401
 
 
 def test_import_of_content_installs_every_lesson_and_object(app):
@@ -41,8 +42,12 @@ def test_reimporting_the_same_library_is_a_no_op(imported_app):
 
 def test_importing_the_built_form_of_an_installed_source_library_is_a_no_op(imported_app, tmp_path):
     out = tmp_path / "built"
-    done = subprocess.run([str(VENV_BIN / "contentserver"), "build", str(CONTENT), "--out", str(out)],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [str(VENV_BIN / "contentserver"), "build", str(CONTENT), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     before = library_state(imported_app)
     assert import_into(imported_app, out).unchanged
@@ -61,8 +66,7 @@ def test_identical_files_are_stored_once(app, make_library):
     lessons = [lesson_spec(f"l{i}", attachments={"leaf.png": PNG, "copy.png": PNG}) for i in range(3)]
     import_into(app, make_library(lessons))
     with app.app_context():
-        assert len([p for p in stored_files(app, "objects")
-                    if p.parent.name + p.name == sha(PNG)]) == 1
+        assert len([p for p in stored_files(app, "objects") if p.parent.name + p.name == sha(PNG)]) == 1
         assert len(stored_files(app, "objects")) == 2  # one shared body text, one image
 
 
@@ -70,15 +74,17 @@ def count_commits(app):
     commits = []
     with app.app_context():
         engine = db.engine
-    listener = lambda _conn: commits.append(1)  # noqa: E731
+    listener = lambda _conn: commits.append(1)
     event.listen(engine, "commit", listener)
     return commits, lambda: event.remove(engine, "commit", listener)
 
 
 def test_newer_version_adds_changes_and_removes_lessons_in_one_transaction(installed, make_library):
     app, before = installed
-    newer = [lesson_spec("alpha", title="Alpha, revised", attachments={"leaf.png": PNG}),
-             lesson_spec("gamma", grade=9, body="# Gamma\n")]
+    newer = [
+        lesson_spec("alpha", title="Alpha, revised", attachments={"leaf.png": PNG}),
+        lesson_spec("gamma", grade=9, body="# Gamma\n"),
+    ]
     commits, stop = count_commits(app)
     try:
         result = import_into(app, make_library(newer, version=2))
@@ -130,8 +136,20 @@ def test_lesson_id_of_another_library_is_refused(installed, make_library):
 
 def test_lesson_id_of_a_teachers_lesson_is_refused(app, make_library):
     with app.app_context():
-        db.session.add(Lesson(id="alpha", title="Mine", lang="en", script="Latn", subject="math", grade=3,
-                              body_sha256="0" * 64, origin="local", status="published", library_id=None))
+        db.session.add(
+            Lesson(
+                id="alpha",
+                title="Mine",
+                lang="en",
+                script="Latn",
+                subject="math",
+                grade=3,
+                body_sha256="0" * 64,
+                origin="local",
+                status="published",
+                library_id=None,
+            )
+        )
         db.session.commit()
     before = library_state(app)
     error = refuse(app, make_library(["alpha"]), before)
@@ -157,8 +175,14 @@ def test_cli_import_writes_nothing_outside_the_data_folder(tmp_path, make_librar
     data = tmp_path / "school-data"
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONTENTSERVER_")}
     env["HOME"] = str(tmp_path / "home")
-    done = subprocess.run([str(VENV_BIN / "contentserver"), "import", str(root), "--data", str(data)],
-                          cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [str(VENV_BIN / "contentserver"), "import", str(root), "--data", str(data)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cwd", "libraries", "school-data"]
     assert list(cwd.iterdir()) == []

@@ -1,22 +1,26 @@
 """A broken library is refused with a message naming the file and the field, and nothing installed changes."""
+
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
 import pytest
-
 from conftest import FAKE_MP4, MP4_SHA, hostile_names, import_into, lesson_spec, object_file, pdf_bytes, png_bytes, sha
-from importcheck import PNG, base_lessons, installed, library_state, newer, refuse, stored_files  # noqa: F401
+from importcheck import PNG, base_lessons, installed, library_state, newer, refuse, stored_files
 
 
-@pytest.mark.parametrize("damage, words", [
-    (lambda f: f.unlink(), "is missing"),
-    (lambda f: f.write_bytes(f.read_bytes()[:-10]), "has 2038 bytes, the manifest declares 2048"),
-    (lambda f: f.write_bytes(f.read_bytes() + b"extra"), "more than the 2048 bytes"),
-    (lambda f: f.write_bytes(b"\xff" + f.read_bytes()[1:]), "does not match its sha256"),
-    (lambda f: f.unlink() or f.mkdir(), "cannot be read"),
-], ids=["missing", "truncated", "oversized", "wrong-sha256", "directory"])
+@pytest.mark.parametrize(
+    "damage, words",
+    [
+        (lambda f: f.unlink(), "is missing"),
+        (lambda f: f.write_bytes(f.read_bytes()[:-10]), "has 2038 bytes, the manifest declares 2048"),
+        (lambda f: f.write_bytes(f.read_bytes() + b"extra"), "more than the 2048 bytes"),
+        (lambda f: f.write_bytes(b"\xff" + f.read_bytes()[1:]), "does not match its sha256"),
+        (lambda f: f.unlink() or f.mkdir(), "cannot be read"),
+    ],
+    ids=["missing", "truncated", "oversized", "wrong-sha256", "directory"],
+)
 def test_broken_object_is_refused_naming_its_file_and_field(installed, make_library, damage, words):
     app, before = installed
     root = newer(make_library)
@@ -50,14 +54,20 @@ def rewrite_manifest(root: Path, change) -> Path:
     return root
 
 
-@pytest.mark.parametrize("change, words", [
-    (lambda raw: raw[: len(raw) // 2], "is not valid JSON"),
-    (lambda raw: raw.replace(b'"New"', b'"N\xffw"'), "is not valid UTF-8"),
-    (lambda raw: raw.replace(b'"tags": [', b'"tags": ' + b"[" * 100_000 + b"]" * 100_000 + b", ["),
-     "nested too deeply"),
-    (lambda raw: raw.replace(b'"format_version": 1', b'"format_version": 2'), "format version 2"),
-    (lambda raw: b"", "is not valid JSON"),
-], ids=["bad-json", "invalid-utf8", "deeply-nested", "unknown-format-version", "empty"])
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        (lambda raw: raw[: len(raw) // 2], "is not valid JSON"),
+        (lambda raw: raw.replace(b'"New"', b'"N\xffw"'), "is not valid UTF-8"),
+        (
+            lambda raw: raw.replace(b'"tags": [', b'"tags": ' + b"[" * 100_000 + b"]" * 100_000 + b", ["),
+            "nested too deeply",
+        ),
+        (lambda raw: raw.replace(b'"format_version": 1', b'"format_version": 2'), "format version 2"),
+        (lambda raw: b"", "is not valid JSON"),
+    ],
+    ids=["bad-json", "invalid-utf8", "deeply-nested", "unknown-format-version", "empty"],
+)
 def test_unreadable_manifest_is_refused_and_nothing_changes(installed, make_library, change, words):
     app, before = installed
     error = refuse(app, rewrite_manifest(newer(make_library), change), before)
@@ -74,8 +84,14 @@ def test_unknown_format_version_message_says_which_version_is_needed(installed, 
 def attachment_named(name: str):
     def edit(manifest):
         manifest["lessons"][2]["attachments"] = [
-            {"name": name, "sha256": sha(PNG), "size": len(PNG),
-             "type": {".mp4": "video/mp4", ".jpg": "image/jpeg"}.get(os.path.splitext(name)[1], "application/pdf")}]
+            {
+                "name": name,
+                "sha256": sha(PNG),
+                "size": len(PNG),
+                "type": {".mp4": "video/mp4", ".jpg": "image/jpeg"}.get(os.path.splitext(name)[1], "application/pdf"),
+            }
+        ]
+
     return edit
 
 
@@ -131,8 +147,7 @@ def test_more_lessons_than_max_lessons_is_refused(make_app, make_library):
 
 def test_a_failed_import_can_be_retried_once_the_library_is_fixed(installed, make_library):
     app, before = installed
-    root = make_library(base_lessons() + [lesson_spec("gamma", attachments={"new.png": png_bytes(3, 3)})],
-                        version=2)
+    root = make_library(base_lessons() + [lesson_spec("gamma", attachments={"new.png": png_bytes(3, 3)})], version=2)
     broken = object_file(root, png_bytes(3, 3))
     good = broken.read_bytes()
     broken.write_bytes(b"x" * len(good))

@@ -1,4 +1,5 @@
 """Index builds in bounded segments: same results as one writer, no temporary files left, a killed build cleaned up."""
+
 from __future__ import annotations
 
 import os
@@ -13,12 +14,25 @@ from conftest import import_into, lesson_spec
 
 from contentserver.search.engine import Filters, search
 
-WORDS = ("water river steppe wind energy heart blood school village mountain lake forest bread salt road "
-         "су өзен дала жел энергия жүрек қан мектеп ауыл тау көл орман нан тұз жол "
-         "вода река степь ветер энергия сердце кровь школа село гора озеро лес хлеб соль дорога").split()
+WORDS = (
+    "water river steppe wind energy heart blood school village mountain lake forest bread salt road "
+    "су өзен дала жел энергия жүрек қан мектеп ауыл тау көл орман нан тұз жол "
+    "вода река степь ветер энергия сердце кровь школа село гора озеро лес хлеб соль дорога"
+).split()
 LANGS = (("en", "Latn"), ("kk", "Cyrl"), ("ru", "Cyrl"))
-QUERIES = ["water", "river steppe", "жүрек", "мектеп ауыл", "сердце", "школа дорога", "энергия", "forest lake",
-           "salt bread road", "тау көл", "mountan"]
+QUERIES = [
+    "water",
+    "river steppe",
+    "жүрек",
+    "мектеп ауыл",
+    "сердце",
+    "школа дорога",
+    "энергия",
+    "forest lake",
+    "salt bread road",
+    "тау көл",
+    "mountan",
+]
 TINY = 0.004  # MB of postings a segment: a lesson or two, so a few dozen lessons make every kind of merge
 
 
@@ -27,9 +41,17 @@ def library_lessons(count: int = 70) -> list[dict]:
     for n in range(count):
         lang, script = LANGS[n % 3]
         words = [WORDS[(n * 7 + k * k) % len(WORDS)] for k in range(12 + n % 9)]
-        lessons.append(lesson_spec(f"lesson-{n:03d}", lang=lang, script=script, grade=1 + n % 11,
-                                   title=" ".join(words[:3]).capitalize(), tags=words[3:5],
-                                   body="# " + " ".join(words[:3]) + "\n\n" + " ".join(words) + ".\n"))
+        lessons.append(
+            lesson_spec(
+                f"lesson-{n:03d}",
+                lang=lang,
+                script=script,
+                grade=1 + n % 11,
+                title=" ".join(words[:3]).capitalize(),
+                tags=words[3:5],
+                body="# " + " ".join(words[:3]) + "\n\n" + " ".join(words) + ".\n",
+            )
+        )
     return lessons
 
 
@@ -61,8 +83,9 @@ def private_tmp(tmp_path, monkeypatch) -> Path:
     return folder
 
 
-def test_a_build_in_tiny_segments_leaves_one_segment_searching_like_one_writer(make_app, make_library, tmp_path,
-                                                                                private_tmp):
+def test_a_build_in_tiny_segments_leaves_one_segment_searching_like_one_writer(
+    make_app, make_library, tmp_path, private_tmp
+):
     library = make_library(library_lessons())
     one = make_app(DATA_DIR=str(tmp_path / "one"))
     import_into(one, library)
@@ -111,8 +134,12 @@ def test_a_killed_build_leaves_nothing_after_the_next_start(make_app, make_libra
     app = make_app()
     import_into(app, make_library(library_lessons(60)))
     before = results(app)
-    done = subprocess.run([sys.executable, "-c", KILL_DURING_REBUILD, str(data_dir)], capture_output=True,
-                          timeout=120, env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])})
+    done = subprocess.run(
+        [sys.executable, "-c", KILL_DURING_REBUILD, str(data_dir)],
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])},
+    )
     assert done.returncode == -signal.SIGKILL, done.stderr
     assert list((data_dir / "index").glob("*.part"))  # what the kill left
     with app.app_context():

@@ -1,11 +1,11 @@
 """run.py under real waitress on 127.0.0.1: first start imports content/, then pages and media over HTTP."""
+
 from __future__ import annotations
 
 import hashlib
 import tomllib
 
 import pytest
-
 from conftest import CONTENT, Elements, external_urls
 
 

@@ -1,5 +1,6 @@
 """A school's server that students use never loads what only logins and a hub's pushes need (argon2, PyNaCl):
 each is resident memory of every worker (docs/performance.md)."""
+
 from __future__ import annotations
 
 import os
@@ -26,8 +27,14 @@ print(" ".join(sorted(name for name in ("argon2", "nacl") if name in sys.modules
 
 def test_serving_students_loads_neither_argon2_nor_pynacl_until_a_login(tmp_path: Path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONTENTSERVER_")}
-    done = subprocess.run([sys.executable, "-c", CHECK, str(tmp_path / "data")], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", CHECK, str(tmp_path / "data")],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     before_login, after_login = done.stdout.splitlines()
     assert before_login == ""

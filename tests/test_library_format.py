@@ -1,24 +1,36 @@
 """The library format v1 (docs/library-format.md): the manifest's rules, field by field."""
+
 from __future__ import annotations
 
 import hashlib
 import json
 
 import pytest
-
 from conftest import FAKE_MP4, VTT, build_manifest, lesson_spec, pdf_bytes, png_bytes
-from contentserver.library.format import (ManifestError, is_safe_name, manifest_bytes, object_relpath,
-                                          parse_manifest)
+
+from contentserver.library.format import ManifestError, is_safe_name, manifest_bytes, object_relpath, parse_manifest
 
 LIMIT = 1000
 
 
 def good_manifest() -> dict:
-    return build_manifest([
-        lesson_spec("alpha", attachments={"clip.mp4": FAKE_MP4, "clip.kk.vtt": VTT, "sheet.pdf": pdf_bytes(),
-                                          "leaf.png": png_bytes()}),
-        lesson_spec("beta", lang="kk", script="Cyrl", title="Судың үш күйі", grade=7),
-    ], "test-lib", 3, "Test library")
+    return build_manifest(
+        [
+            lesson_spec(
+                "alpha",
+                attachments={
+                    "clip.mp4": FAKE_MP4,
+                    "clip.kk.vtt": VTT,
+                    "sheet.pdf": pdf_bytes(),
+                    "leaf.png": png_bytes(),
+                },
+            ),
+            lesson_spec("beta", lang="kk", script="Cyrl", title="Судың үш күйі", grade=7),
+        ],
+        "test-lib",
+        3,
+        "Test library",
+    )
 
 
 def parse(data: dict, max_lessons: int = LIMIT):
@@ -42,8 +54,9 @@ def test_valid_manifest_is_read_with_every_field():
     assert manifest.objects()[hashlib.sha256(FAKE_MP4).hexdigest()] == len(FAKE_MP4)
 
 
-@pytest.mark.parametrize("created", ["2026-11-25T00:00:00Z", "2026-11-25T00:00:00+00:00",
-                                     "2026-11-25T09:41:07.123456+00:00"])
+@pytest.mark.parametrize(
+    "created", ["2026-11-25T00:00:00Z", "2026-11-25T00:00:00+00:00", "2026-11-25T09:41:07.123456+00:00"]
+)
 def test_created_accepts_iso_8601_utc_times(created):
     data = good_manifest()
     data["created"] = created
@@ -65,6 +78,7 @@ def test_objects_are_named_by_sha256_two_hex_then_the_other_62():
 
 def setter(locate):
     """setter(locate)(key, value) -> an edit that sets (or with value KeyError, deletes) locate(manifest)[key]."""
+
     def field(key, value):
         def edit(manifest):
             target = locate(manifest)
@@ -72,7 +86,9 @@ def setter(locate):
                 del target[key]
             else:
                 target[key] = value
+
         return edit
+
     return field
 
 
@@ -140,8 +156,13 @@ BAD_FIELDS = [
     (lesson0("body", {"sha256": "a" * 64, "size": "1"}), "lessons[0].body.size"),
     (lesson0("body", {"sha256": "a" * 64}), "lessons[0].body.size"),
     (lesson0("attachments", "clip.mp4"), "lessons[0].attachments"),
-    (lesson0("attachments", [{"name": f"p{i}.pdf", "sha256": "a" * 64, "size": 1, "type": "application/pdf"}
-                             for i in range(101)]), "lessons[0].attachments"),
+    (
+        lesson0(
+            "attachments",
+            [{"name": f"p{i}.pdf", "sha256": "a" * 64, "size": 1, "type": "application/pdf"} for i in range(101)],
+        ),
+        "lessons[0].attachments",
+    ),
     (attachment0("name", KeyError), "lessons[0].attachments[3].name"),
     (attachment0("name", "sheet.mp4"), "lessons[0].attachments[3].name"),
     (attachment0("name", "sheet"), "lessons[0].attachments[3].name"),
@@ -181,8 +202,9 @@ def test_more_lessons_than_max_lessons_are_refused():
     assert error.field == "lessons" and "2 lessons" in str(error) and "at most 1" in str(error)
 
 
-@pytest.mark.parametrize("version, advice", [(2, "upgrade contentserver"), (99, "upgrade contentserver"),
-                                             (0, "rebuild the library")])
+@pytest.mark.parametrize(
+    "version, advice", [(2, "upgrade contentserver"), (99, "upgrade contentserver"), (0, "rebuild the library")]
+)
 def test_unknown_format_version_says_which_version_is_needed(version, advice):
     data = good_manifest()
     data["format_version"] = version

@@ -1,4 +1,5 @@
 """The source form (content/: library.toml, lesson.md with TOML front matter, media) and the deterministic build."""
+
 from __future__ import annotations
 
 import hashlib
@@ -6,8 +7,8 @@ import os
 from pathlib import Path
 
 import pytest
-
 from conftest import CONTENT, FAKE_MP4, VTT, lesson_spec
+
 from contentserver.library.build import write_library
 from contentserver.library.bundle import open_library
 from contentserver.library.format import ManifestError, object_relpath
@@ -36,8 +37,11 @@ def test_build_of_content_is_deterministic_and_has_the_source_manifest_hash(tmp_
     assert tree(first) == tree(second)
     built = open_library(first, 10**8, LIMIT)
     assert built.manifest == source.manifest
-    assert built.manifest_sha256 == source.manifest_sha256 == hashlib.sha256(
-        (first / "manifest.json").read_bytes()).hexdigest()
+    assert (
+        built.manifest_sha256
+        == source.manifest_sha256
+        == hashlib.sha256((first / "manifest.json").read_bytes()).hexdigest()
+    )
     for sha in built.manifest.objects():
         assert hashlib.sha256((first / object_relpath(sha)).read_bytes()).hexdigest() == sha
 
@@ -48,8 +52,10 @@ def test_build_writes_no_temporary_files(tmp_path):
 
 
 def test_source_form_reads_front_matter_body_and_subtitles(make_library):
-    root = make_library([lesson_spec("alpha", body="# Title\n\nText.\n",
-                                     attachments={"clip.mp4": FAKE_MP4, "clip.ru.vtt": VTT})], form="source")
+    root = make_library(
+        [lesson_spec("alpha", body="# Title\n\nText.\n", attachments={"clip.mp4": FAKE_MP4, "clip.ru.vtt": VTT})],
+        form="source",
+    )
     lesson = open_library(root, 10**6, LIMIT).manifest.lessons[0]
     assert lesson.body.sha256 == hashlib.sha256(b"# Title\n\nText.\n").hexdigest()
     vtt = lesson.attachments[1]
@@ -58,7 +64,9 @@ def test_source_form_reads_front_matter_body_and_subtitles(make_library):
 
 def source_lesson(root: Path, text: str, files: dict[str, bytes] | None = None) -> Path:
     root.mkdir(parents=True)
-    (root / "library.toml").write_text('library_id = "src"\ntitle = "S"\nversion = 1\ncreated = "2026-11-25T00:00:00Z"\n')
+    (root / "library.toml").write_text(
+        'library_id = "src"\ntitle = "S"\nversion = 1\ncreated = "2026-11-25T00:00:00Z"\n'
+    )
     folder = root / "alpha"
     folder.mkdir()
     (folder / "lesson.md").write_text(text, "utf-8")
@@ -70,14 +78,17 @@ def source_lesson(root: Path, text: str, files: dict[str, bytes] | None = None) 
 FRONT = 'title = "T"\nlang = "en"\nscript = "Latn"\nsubject = "math"\ngrade = 5\n'
 
 
-@pytest.mark.parametrize("text, field, words", [
-    ("# no front matter\n", "", "must start with a line '+++'"),
-    ("+++\n" + FRONT + "# never closed\n", "", "not closed"),
-    ("+++\ntitle = \n+++\n", "", "not valid TOML"),
-    ("+++\n" + FRONT + "colour = 'red'\n+++\n", "", "unknown front matter keys: colour"),
-    ("+++\n" + FRONT.replace("grade = 5", "grade = 13") + "+++\n", "grade", "1 to 12"),
-    ("+++\n" + FRONT.replace('lang = "en"\n', "") + "+++\n", "lang", "is missing"),
-])
+@pytest.mark.parametrize(
+    "text, field, words",
+    [
+        ("# no front matter\n", "", "must start with a line '+++'"),
+        ("+++\n" + FRONT + "# never closed\n", "", "not closed"),
+        ("+++\ntitle = \n+++\n", "", "not valid TOML"),
+        ("+++\n" + FRONT + "colour = 'red'\n+++\n", "", "unknown front matter keys: colour"),
+        ("+++\n" + FRONT.replace("grade = 5", "grade = 13") + "+++\n", "grade", "1 to 12"),
+        ("+++\n" + FRONT.replace('lang = "en"\n', "") + "+++\n", "lang", "is missing"),
+    ],
+)
 def test_bad_lesson_md_is_refused_naming_the_file_and_field(tmp_path, text, field, words):
     lesson_md = source_lesson(tmp_path / "src", text)
     with pytest.raises(ManifestError) as info:
@@ -92,8 +103,19 @@ def test_lesson_md_that_is_not_utf8_is_refused(tmp_path):
         open_library(tmp_path / "src", 10**6, LIMIT)
 
 
-@pytest.mark.parametrize("name", ["drawing.svg", "run.exe", ".htaccess", "photo.jpg.php", "CON.pdf",
-                                  "name with spaces.pdf", "урок.pdf", "orphan.vtt"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "drawing.svg",
+        "run.exe",
+        ".htaccess",
+        "photo.jpg.php",
+        "CON.pdf",
+        "name with spaces.pdf",
+        "урок.pdf",
+        "orphan.vtt",
+    ],
+)
 def test_source_file_with_bad_name_or_type_is_refused_naming_it(tmp_path, name):
     source_lesson(tmp_path / "src", "+++\n" + FRONT + "+++\nText\n", {name: b"x"})
     with pytest.raises(ManifestError) as info:

@@ -1,4 +1,5 @@
 """The object store: content-addressed, written once after verification, nothing half-written left behind."""
+
 from __future__ import annotations
 
 import hashlib
@@ -43,13 +44,16 @@ def test_put_file_verifies_and_stores(store, tmp_path):
     assert sha256_file(src) == SHA
 
 
-@pytest.mark.parametrize("data, size, words", [
-    (DATA[:-1], len(DATA), "has 18999 bytes, the manifest declares 19000"),
-    (DATA + b"x", len(DATA), "more than the 19000 bytes"),
-    (b"X" + DATA[1:], len(DATA), "does not match its sha256"),
-    (DATA, len(DATA) - 1, "more than the 18999 bytes"),
-    (b"", len(DATA), "has 0 bytes"),
-])
+@pytest.mark.parametrize(
+    "data, size, words",
+    [
+        (DATA[:-1], len(DATA), "has 18999 bytes, the manifest declares 19000"),
+        (DATA + b"x", len(DATA), "more than the 19000 bytes"),
+        (b"X" + DATA[1:], len(DATA), "does not match its sha256"),
+        (DATA, len(DATA) - 1, "more than the 18999 bytes"),
+        (b"", len(DATA), "has 0 bytes"),
+    ],
+)
 def test_wrong_size_or_hash_is_refused_and_leaves_nothing_behind(store, data, size, words):
     with pytest.raises(ManifestError, match=words) as info:
         store.put_stream(io.BytesIO(data), SHA, size, source="objects/ab/cd")
@@ -60,6 +64,7 @@ def test_wrong_size_or_hash_is_refused_and_leaves_nothing_behind(store, data, si
 
 def test_oversized_stream_is_not_read_to_its_end(store):
     """A reader never trusts a size beyond the manifest's: it stops right after the declared size."""
+
     class Endless(io.RawIOBase):
         reads = 0
 
@@ -75,8 +80,9 @@ def test_oversized_stream_is_not_read_to_its_end(store):
     assert files_under(store.staging) == []
 
 
-@pytest.mark.parametrize("name", ["../../etc/passwd", "A" * 64, "a" * 63, "a" * 65, "", "g" * 64,
-                                  "a" * 63 + "/", "a" * 64 + "\n"])
+@pytest.mark.parametrize(
+    "name", ["../../etc/passwd", "A" * 64, "a" * 63, "a" * 65, "", "g" * 64, "a" * 63 + "/", "a" * 64 + "\n"]
+)
 def test_anything_but_a_lowercase_sha256_is_refused_as_object_name(store, name):
     with pytest.raises(ValueError):
         store.path(name)

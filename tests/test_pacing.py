@@ -1,4 +1,5 @@
 """Sync's pacing: the delay controller slows on rising queueing delay and recovers, the cap and its hours hold."""
+
 from __future__ import annotations
 
 import socket
@@ -38,14 +39,14 @@ def feed(controller: DelayController, delays: list[float], start: float, every: 
 
 def test_rate_slows_when_queueing_delay_rises_above_target_and_recovers_when_it_falls():
     controller = DelayController(PacingConfig(start_rate=64_000), now=0)
-    t = feed(controller, [0.010] * 4, 0)                   # base delay 10 ms, no queue: grows
+    t = feed(controller, [0.010] * 4, 0)  # base delay 10 ms, no queue: grows
     assert controller.rate > 64_000
     before = controller.rate
-    t = feed(controller, [0.010 + 0.020 * i for i in range(1, 16)], t)   # the queue builds to 300 ms
+    t = feed(controller, [0.010 + 0.020 * i for i in range(1, 16)], t)  # the queue builds to 300 ms
     assert controller.queuing_delay() == pytest.approx(0.28)
     assert controller.rate < before / 8
     low = controller.rate
-    feed(controller, [0.011] * 12, t)                      # the queue drains
+    feed(controller, [0.011] * 12, t)  # the queue drains
     assert controller.rate > low * 4
 
 
@@ -53,14 +54,14 @@ def test_rate_holds_at_the_target_and_never_drops_below_the_minimum():
     controller = DelayController(PacingConfig(start_rate=50_000, min_rate=2_000), now=0)
     t = feed(controller, [0.005, 0.105, 0.105], 0)
     held = controller.rate
-    feed(controller, [0.105] * 8, t)                       # exactly 100 ms of queue: hold
+    feed(controller, [0.105] * 8, t)  # exactly 100 ms of queue: hold
     assert controller.rate == pytest.approx(held)
     feed(controller, [2.0] * 40, 10)
     assert controller.rate == 2_000
 
 
 def test_rate_never_grows_past_the_ceiling_of_what_the_link_delivered():
-    controller = DelayController(PacingConfig(), now=0)     # unpaced until told what the link carries
+    controller = DelayController(PacingConfig(), now=0)  # unpaced until told what the link carries
     feed(controller, [0.001] * 10, 0, ceiling=30_000)
     assert controller.rate == 30_000
 
@@ -68,7 +69,7 @@ def test_rate_never_grows_past_the_ceiling_of_what_the_link_delivered():
 def test_a_lower_target_makes_a_small_standing_queue_count_as_too_much():
     relaxed, yielding = (DelayController(PacingConfig(start_rate=40_000), now=0) for _ in range(2))
     for controller, target in ((relaxed, None), (yielding, 0.015)):
-        feed(controller, [0.001] + [0.031] * 8, 0, target=target)   # a 30 ms standing queue
+        feed(controller, [0.001] + [0.031] * 8, 0, target=target)  # a 30 ms standing queue
     assert relaxed.rate > 40_000 > 4 * yielding.rate
 
 
@@ -99,20 +100,25 @@ def test_pacer_yields_to_a_standing_queue_once_it_gets_far_less_than_the_link_ca
         end = fake.now + seconds
         while fake.now < end:
             pacer.spend(512)
-            fake.now += 512 / link            # the read itself waits for the link
+            fake.now += 512 / link  # the read itself waits for the link
             pacer.observe(delay)
+
     read(3, 250_000, 0.001)
     assert pacer.target_delay() == pytest.approx(0.1)
     alone = pacer.rate
-    read(4, 40_000, 0.031)                    # someone else takes most of the link
+    read(4, 40_000, 0.031)  # someone else takes most of the link
     assert pacer.target_delay() < 0.031
     assert pacer.rate < alone / 8
 
 
 def test_cap_applies_outside_the_full_speed_hours_and_counts_header_bytes():
     cap = RateCap(400, parse_windows("18:00-07:00, 12:30-13:00"))
-    hours = {"lesson": datetime(2026, 3, 2, 10, 0), "night": datetime(2026, 3, 2, 23, 15),
-             "early": datetime(2026, 3, 2, 6, 59), "lunch": datetime(2026, 3, 2, 12, 45)}
+    hours = {
+        "lesson": datetime(2026, 3, 2, 10, 0),
+        "night": datetime(2026, 3, 2, 23, 15),
+        "early": datetime(2026, 3, 2, 6, 59),
+        "lunch": datetime(2026, 3, 2, 12, 45),
+    }
     assert cap.bytes_per_second(hours["lesson"]) == 400 * KBIT
     assert [cap.bytes_per_second(hours[h]) for h in ("night", "early", "lunch")] == [None] * 3
     for when, limited in (("lesson", True), ("night", False)):
@@ -131,8 +137,9 @@ def test_bad_full_speed_hours_and_negative_cap_are_refused():
 
 
 def test_config_reads_the_settings_table():
-    config = PacingConfig.from_settings({"SYNC_DELAY_TARGET_MS": 60, "SYNC_MIN_KBIT": 16, "SYNC_CAP_KBIT": 256,
-                                         "SYNC_FULL_SPEED_HOURS": "19:00-06:30"})
+    config = PacingConfig.from_settings(
+        {"SYNC_DELAY_TARGET_MS": 60, "SYNC_MIN_KBIT": 16, "SYNC_CAP_KBIT": 256, "SYNC_FULL_SPEED_HOURS": "19:00-06:30"}
+    )
     assert (config.target_delay, config.min_rate, config.cap.cap_kbit) == (0.06, 2000, 256)
     assert config.cap.bytes_per_second(datetime(2026, 1, 5, 20, 0)) is None
 
@@ -151,6 +158,7 @@ def listener():
                 conn.close()
             except (TimeoutError, OSError):
                 continue
+
     thread = threading.Thread(target=serve)
     thread.start()
     yield server.getsockname()[:2]
@@ -165,21 +173,22 @@ def test_connections_get_small_buffers_and_segments_until_the_link_is_known_then
         with pacer.create_connection(listener, timeout=5) as sock:
             assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) <= 4 * MIN_RCVBUF
         assert not pacer.wants_reconnect()
-        pacer.peak = 250_000                         # a 2 Mbit/s link: bigger segments, a wider window
+        pacer.peak = 250_000  # a 2 Mbit/s link: bigger segments, a wider window
         rcvbuf, mss = pacer.socket_options()
         assert rcvbuf > 2 * MIN_RCVBUF and mss > 1000
-        assert pacer.wants_reconnect()               # the segment size is fixed at connect
+        assert pacer.wants_reconnect()  # the segment size is fixed at connect
 
 
 def test_probe_times_handshakes_and_feeds_them_to_the_pacer(listener):
     assert 0 < handshake_time(listener, timeout=2) < 1
-    assert probe_interval(8_000) == 2.0 and probe_interval(10 ** 6) == 0.25
+    assert probe_interval(8_000) == 2.0 and probe_interval(10**6) == 0.25
     samples: list[float] = []
     got = threading.Event()
 
     def observe(delay: float) -> None:
         samples.append(delay)
         got.set()
+
     probe = DelayProbe(listener, observe, interval=lambda: 0.05, last_read=lambda: 1e12)
     probe.ensure_running()
     try:

@@ -3,6 +3,7 @@
 The figure checked is the uncompressed size: the HTML body as waitress sends it (no gzip) plus every
 stylesheet the page links. Nothing may be loaded from outside the box; lesson images load lazily.
 """
+
 from __future__ import annotations
 
 import re

@@ -1,10 +1,12 @@
 """The page cache's fast path: a page Flask served once is replayed the same way, without Flask's request work."""
+
 from __future__ import annotations
 
 import gzip
 
-from contentserver.views.page_cache import page_key
 from conftest import import_into, sample_lessons
+
+from contentserver.views.page_cache import page_key
 
 EN = {"Accept-Language": "en"}
 
@@ -63,6 +65,7 @@ def test_what_after_request_hooks_add_is_replayed_too(sample_app):
     def mark(response):
         response.headers["X-Served-By"] = "flask"
         return response
+
     sample_app.after_request(mark)
     client = sample_app.test_client()
     first = client.get("/lessons/alpha", headers=EN)
@@ -106,6 +109,7 @@ def test_a_visitor_with_a_session_is_served_the_page_the_cache_compressed(counte
 
 def test_pages_beyond_the_byte_budget_are_dropped_least_recent_first(make_app, make_library):
     from contentserver.views.page_cache import PAGE_OVERHEAD
+
     app = make_app(PAGE_CACHE_BYTES=3 * (PAGE_OVERHEAD + 1500))
     import_into(app, make_library(sample_lessons()))
     client, cache = app.test_client(), app.extensions["page_cache"]
@@ -114,4 +118,6 @@ def test_pages_beyond_the_byte_budget_are_dropped_least_recent_first(make_app, m
         client.get(path, headers=EN)
         assert cache.bytes <= cache.max_bytes
     assert cache.get(page_key({"PATH_INFO": "/lessons/alpha", "HTTP_ACCEPT_LANGUAGE": "en"}, "kk", cache.version))
-    assert cache.get(page_key({"PATH_INFO": "/lessons/beta", "HTTP_ACCEPT_LANGUAGE": "en"}, "kk", cache.version)) is None
+    assert (
+        cache.get(page_key({"PATH_INFO": "/lessons/beta", "HTTP_ACCEPT_LANGUAGE": "en"}, "kk", cache.version)) is None
+    )

@@ -1,10 +1,10 @@
 """Every teacher and admin route × every kind of visitor, over real HTTP."""
+
 from __future__ import annotations
 
 import itertools
 
 import pytest
-
 from conftest import png_bytes
 from teach_http import LESSON, PASSWORD, Client, create_lesson, start_site
 
@@ -30,8 +30,13 @@ ROUTES = [
     ("teach.share", "POST", "/teach/lessons/{lesson}/share", lambda c: {"share": "1"}, OWNER_ONLY),
     ("teach.delete", "POST", "/teach/lessons/{lesson}/delete", lambda c: {}, OWNER_ONLY),
     ("admin.index", "GET", "/admin/", None, ADMIN_ONLY),
-    ("admin.add_user", "POST", "/admin/users",
-     lambda c: {"username": f"new{next(_names)}", "password": PASSWORD}, ADMIN_ONLY),
+    (
+        "admin.add_user",
+        "POST",
+        "/admin/users",
+        lambda c: {"username": f"new{next(_names)}", "password": PASSWORD},
+        ADMIN_ONLY,
+    ),
     ("admin.disable_user", "POST", "/admin/users/{victim}/disable", lambda c: {}, ADMIN_ONLY),
     ("admin.enable_user", "POST", "/admin/users/{victim}/enable", lambda c: {}, ADMIN_ONLY),
     ("admin.reset_password", "GET", "/admin/users/{victim}/password", None, ADMIN_ONLY),
@@ -45,9 +50,12 @@ ROUTES = [
 
 def test_the_matrix_lists_every_teach_and_admin_route(make_app):
     app = make_app()
-    registered = {(rule.endpoint, method) for rule in app.url_map.iter_rules()
-                  if rule.endpoint.split(".")[0] in ("teach", "admin")
-                  for method in rule.methods - {"HEAD", "OPTIONS"}}
+    registered = {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.split(".")[0] in ("teach", "admin")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
     assert registered == {(endpoint, method) for endpoint, method, *_ in ROUTES}
 
 
@@ -55,6 +63,7 @@ def test_the_matrix_lists_every_teach_and_admin_route(make_app):
 def matrix_site(tmp_path_factory):
     """One server for the whole matrix (it is read mostly; each changing call gets a fresh target)."""
     import conftest
+
     gen = conftest.start_server.__wrapped__(tmp_path_factory.mktemp("matrix"))
     start = next(gen)
     site = start_site(start, tmp_path_factory.mktemp("matrix-data") / "site")
@@ -62,8 +71,13 @@ def matrix_site(tmp_path_factory):
     for name in ("dora", "vic"):
         boss.get("/admin/")
         boss.post("/admin/users", {"username": name, "password": PASSWORD})
-    clients = {"anonymous": Client(site.url), "owner": site.client("anna"), "other_teacher": site.client("boris"),
-               "admin": boss, "disabled_teacher": site.client("dora")}
+    clients = {
+        "anonymous": Client(site.url),
+        "owner": site.client("anna"),
+        "other_teacher": site.client("boris"),
+        "admin": boss,
+        "disabled_teacher": site.client("dora"),
+    }
     clients["anonymous"].get("/auth/login")
     clients["disabled_teacher"].get("/teach/")
     boss.get("/admin/")

@@ -1,4 +1,5 @@
 """Hostile pushes, each refused by the hub with a clear error and nothing stored (docs/push.md)."""
+
 from __future__ import annotations
 
 import json
@@ -6,11 +7,11 @@ import os
 
 import pytest
 from nacl.signing import SigningKey
+from push_hub import CHUNK, HUB_ENV, PREFIX, Pusher, entry, http, register_school, sha
 
 from contentserver.db import db
 from contentserver.models import Push, PushedLesson, SchoolReportDay
 from contentserver.push_auth import sign_request
-from push_hub import CHUNK, HUB_ENV, PREFIX, Pusher, entry, http, register_school, sha
 
 BODY = b"# A lesson\n\nText.\n"
 
@@ -19,6 +20,7 @@ BODY = b"# A lesson\n\nText.\n"
 def hub_site(tmp_path_factory):
     """One hub for the module; every test checks that its refusal left nothing behind."""
     import conftest
+
     data_dir = tmp_path_factory.mktemp("hostile") / "hub"
     with pytest.MonkeyPatch.context() as monkeypatch:
         apps = conftest.make_app.__wrapped__(data_dir, monkeypatch)
@@ -55,8 +57,11 @@ def refused(reply, status: int, words: str) -> None:
 
 def test_an_unsigned_request_is_refused_with_401(hub):
     _app, school = hub
-    refused(http(school.base + PREFIX + "commit", "POST", json.dumps({"push_id": "b" * 32, "lessons": []}).encode()),
-            401, "not signed")
+    refused(
+        http(school.base + PREFIX + "commit", "POST", json.dumps({"push_id": "b" * 32, "lessons": []}).encode()),
+        401,
+        "not signed",
+    )
     refused(http(school.base + PREFIX + "session", "POST"), 401, "not signed")
 
 
@@ -81,7 +86,7 @@ def test_a_key_no_registered_school_has_is_refused_with_403(hub):
     _app, school = hub
     stranger = Pusher(school.base, SigningKey.generate())
     refused(stranger.open(), 403, "no school registered")
-    stranger.session = school.session          # nor can it use a real school's session
+    stranger.session = school.session  # nor can it use a real school's session
     refused(stranger.commit([entry("x", BODY)]), 403, "no school registered")
 
 
@@ -111,7 +116,7 @@ def test_a_chunk_that_does_not_match_its_hash_is_refused_with_422_and_the_partia
 def test_an_object_over_the_hubs_limit_is_refused_with_413_before_any_byte_is_kept(hub):
     _app, school = hub
     big = b"z" * CHUNK
-    refused(school.chunk(big, 0, CHUNK, size=3 * 1024 ** 2), 413, "accepts at most")
+    refused(school.chunk(big, 0, CHUNK, size=3 * 1024**2), 413, "accepts at most")
     refused(school.chunk(b"y" * (CHUNK + 1), 0, CHUNK + 1), 413, "at most")
 
 
@@ -120,13 +125,22 @@ def test_a_commit_naming_an_object_never_uploaded_is_refused_with_422(hub):
     refused(school.commit([entry("x", BODY, sheet_pdf=b"%PDF never sent")]), 422, "has not been uploaded")
 
 
-@pytest.mark.parametrize("change, words", [
-    ({"id": "Bad Id!"}, "lessons[0].id"),
-    ({"id": "../../etc"}, "lessons[0].id"),
-    ({"attachments": [{"name": "../../secret.pdf", "sha256": sha(BODY), "size": len(BODY),
-                       "type": "application/pdf"}]}, "not a safe file name"),
-    ({"grade": 99}, "lessons[0].grade"),
-])
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        ({"id": "Bad Id!"}, "lessons[0].id"),
+        ({"id": "../../etc"}, "lessons[0].id"),
+        (
+            {
+                "attachments": [
+                    {"name": "../../secret.pdf", "sha256": sha(BODY), "size": len(BODY), "type": "application/pdf"}
+                ]
+            },
+            "not a safe file name",
+        ),
+        ({"grade": 99}, "lessons[0].grade"),
+    ],
+)
 def test_a_commit_with_an_invalid_lesson_entry_is_refused_with_422(hub, change, words):
     _app, school = hub
     refused(school.commit([{**entry("x", BODY), **change}]), 422, words)

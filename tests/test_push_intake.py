@@ -1,17 +1,18 @@
 """The hub's push intake over real HTTP (docs/push.md): a signed push resumes, commits once, lands in review."""
+
 from __future__ import annotations
 
 import os
 
 import pytest
 from nacl.signing import SigningKey
+from push_hub import CHUNK, HUB_ENV, Pusher, entry, register_school, sha
 
 from contentserver.db import db
 from contentserver.models import Push, PushedLesson, SchoolReportDay
-from push_hub import CHUNK, HUB_ENV, Pusher, entry, register_school, sha
 
-BODY = "# Pushed lesson\n\nA drawing: ![leaf](leaf.png)\n".encode()
-CLIP = os.urandom(3 * CHUNK + 1234)     # several chunks
+BODY = b"# Pushed lesson\n\nA drawing: ![leaf](leaf.png)\n"
+CLIP = os.urandom(3 * CHUNK + 1234)  # several chunks
 
 
 @pytest.fixture
@@ -53,9 +54,9 @@ def test_a_chunk_cut_midway_resumes_from_the_bytes_the_hub_holds(hub):
     app, school = hub
     school.open()
     school.chunk(CLIP, 0, CHUNK)
-    school.open()                                          # the next run: a new session, `have` says where to go on
+    school.open()  # the next run: a new session, `have` says where to go on
     assert school.have(CLIP).body["missing"] == {sha(CLIP): CHUNK}
-    wrong = school.chunk(CLIP, 0, CHUNK)                   # a chunk the hub already has
+    wrong = school.chunk(CLIP, 0, CHUNK)  # a chunk the hub already has
     assert wrong.status == 409 and wrong.body["have"] == CHUNK
     assert school.upload(CLIP, start=CHUNK).body == {"have": len(CLIP)}
     assert app.extensions["object_store"].read_bytes(sha(CLIP)) == CLIP
@@ -91,9 +92,16 @@ def test_a_lesson_pushed_again_replaces_its_entry_while_it_still_waits(hub):
 
 def test_the_connectivity_report_in_a_commit_is_stored_per_school_and_day(hub):
     app, school = hub
-    report = {"format": "contentserver-connectivity/1", "generated": "2026-03-03T10:00:00Z", "school_id_giga": None,
-              "school_id_govt": "KZ-1", "days": [{"date": "2026-03-02", "connectivity_speed": 300000},
-                                                  {"date": "2026-03-03", "connectivity_speed": 200000}]}
+    report = {
+        "format": "contentserver-connectivity/1",
+        "generated": "2026-03-03T10:00:00Z",
+        "school_id_giga": None,
+        "school_id_govt": "KZ-1",
+        "days": [
+            {"date": "2026-03-02", "connectivity_speed": 300000},
+            {"date": "2026-03-03", "connectivity_speed": 200000},
+        ],
+    }
     school.open()
     assert school.commit([], report=report).body["accepted"] == 0
     assert school.commit([], report=report).status == 200

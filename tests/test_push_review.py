@@ -1,5 +1,6 @@
 """The hub's review queue: admins preview pushed lessons and approve or reject them; approved ones are browsable,
 searchable and in the next publish of the installed library."""
+
 from __future__ import annotations
 
 import json
@@ -7,15 +8,15 @@ import os
 import subprocess
 
 import pytest
-from nacl.signing import SigningKey
-
 from conftest import VENV_BIN, import_into, png_bytes
-from contentserver.db import db
-from contentserver.models import Lesson, PushedLesson, School
+from nacl.signing import SigningKey
 from push_hub import CHUNK, HUB_ENV, Pusher, entry, register_school, sha
 from teach_http import Client, Site, add_user, in_search, inert_problems, xss_vectors
 
-BODY = "# Leaf colours\n\nChlorophyll makes leaves green.\n\n![a leaf](leaf.png)\n".encode()
+from contentserver.db import db
+from contentserver.models import Lesson, PushedLesson, School
+
+BODY = b"# Leaf colours\n\nChlorophyll makes leaves green.\n\n![a leaf](leaf.png)\n"
 LEAF = png_bytes(8, 8, (20, 160, 40))
 CLIP = os.urandom(2 * CHUNK + 777)
 
@@ -59,8 +60,13 @@ def publish(data_dir, out) -> dict:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("CONTENTSERVER_")}
     key = data_dir / "keys" / "hub.key"
     for args in ([] if key.exists() else [["keygen"]]) + [["publish", "--out", str(out), "--key", str(key)]]:
-        done = subprocess.run([str(VENV_BIN / "contentserver"), *args, "--data", str(data_dir)], env=environ,
-                              capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [str(VENV_BIN / "contentserver"), *args, "--data", str(data_dir)],
+            env=environ,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stderr
     return json.loads((out / "manifest.json").read_text("utf-8"))
 
@@ -137,6 +143,7 @@ def test_a_hostile_pushed_lesson_previews_inert(make_app, start_server, data_dir
 
 def test_hub_ids_are_the_school_slug_and_lesson_id_cut_to_the_id_rule(app):
     from contentserver.intake.review import hub_lesson_id
+
     with app.app_context():
         kazakh = School(id=3, name="Ақсу ауылының №2 мектебі", public_key="0" * 64)
         assert hub_lesson_id(kazakh, "fractions") == "aqsu-auylynyn-2-mektebi-fractions"
@@ -149,6 +156,7 @@ def test_hub_ids_are_the_school_slug_and_lesson_id_cut_to_the_id_rule(app):
 def test_files_of_lessons_under_review_survive_garbage_collection(hub):
     app, _server, _school = hub
     from contentserver.library.gc import collect
+
     with app.app_context():
         collect(app, 0)
     assert all(app.extensions["object_store"].has(sha(data)) for data in (BODY, LEAF, CLIP))
@@ -157,8 +165,19 @@ def test_files_of_lessons_under_review_survive_garbage_collection(hub):
 def test_approving_a_lesson_whose_hub_id_is_taken_is_refused(hub):
     app, server, _school = hub
     with app.app_context():
-        db.session.add(Lesson(id="school-17-aqsu-leaves", title="Other", lang="en", script="Latn",
-                              subject="science", grade=5, body_sha256=sha(BODY), origin="local", status="draft"))
+        db.session.add(
+            Lesson(
+                id="school-17-aqsu-leaves",
+                title="Other",
+                lang="en",
+                script="Latn",
+                subject="science",
+                grade=5,
+                body_sha256=sha(BODY),
+                origin="local",
+                status="draft",
+            )
+        )
         db.session.commit()
     boss = admin(server)
     boss.get("/admin/review/")

@@ -1,15 +1,40 @@
 """The renderer: Markdown becomes HTML that can never run script or load anything from outside the box."""
+
 from __future__ import annotations
 
 import pytest
-
 from conftest import URL_ATTRIBUTES, Elements, points_elsewhere, url_scheme, xss_vectors
+
 from contentserver.render import render_markdown
 
 SHA = "ab" * 32
-DANGEROUS_TAGS = {"script", "iframe", "object", "embed", "style", "svg", "math", "base", "meta", "form", "input",
-                  "button", "link", "frame", "frameset", "applet", "body", "html", "head", "title", "noscript",
-                  "template", "textarea", "select", "details"}
+DANGEROUS_TAGS = {
+    "script",
+    "iframe",
+    "object",
+    "embed",
+    "style",
+    "svg",
+    "math",
+    "base",
+    "meta",
+    "form",
+    "input",
+    "button",
+    "link",
+    "frame",
+    "frameset",
+    "applet",
+    "body",
+    "html",
+    "head",
+    "title",
+    "noscript",
+    "template",
+    "textarea",
+    "select",
+    "details",
+}
 
 
 def assert_harmless(rendered: str) -> None:
@@ -30,8 +55,9 @@ def test_xss_vector_in_a_lesson_body_renders_harmless(vector):
 
 @pytest.mark.parametrize("vector", xss_vectors())
 def test_xss_vector_as_an_attachment_reference_renders_harmless(vector):
-    assert_harmless(render_markdown(f"![{vector}](leaf.png) [{vector}](sheet.pdf)",
-                                    {"leaf.png": SHA, "sheet.pdf": SHA}))
+    assert_harmless(
+        render_markdown(f"![{vector}](leaf.png) [{vector}](sheet.pdf)", {"leaf.png": SHA, "sheet.pdf": SHA})
+    )
 
 
 def test_the_vector_list_is_read_from_shared_and_not_empty():
@@ -68,7 +94,9 @@ def test_headings_emphasis_and_code_survive_sanitizing():
 
 
 def test_attachment_names_are_rewritten_to_object_urls():
-    out = render_markdown("![a leaf](leaf.png)\n\n[worksheet](./sheet.pdf)\n", {"leaf.png": SHA, "sheet.pdf": "cd" * 32})
+    out = render_markdown(
+        "![a leaf](leaf.png)\n\n[worksheet](./sheet.pdf)\n", {"leaf.png": SHA, "sheet.pdf": "cd" * 32}
+    )
     attrs = {tag: a for tag, a in Elements(out).elements}
     assert attrs["img"]["src"] == f"/objects/{SHA}" and attrs["img"]["alt"] == "a leaf"
     assert attrs["a"]["href"] == f"/objects/{'cd' * 32}"
@@ -79,18 +107,39 @@ def test_link_to_a_page_of_an_attached_pdf_keeps_the_page():
     assert f'href="/objects/{SHA}#page=2"' in out
 
 
-@pytest.mark.parametrize("source", ["http://example.com/tracker.png", "https://cdn.example.org/a.png",
-                                    "//evil.example/a.png", "ftp://x/a.png", "other.png", "../leaf.png",
-                                    "/static/../etc/passwd", "data:image/png;base64,iVBORw0KGgo="])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "http://example.com/tracker.png",
+        "https://cdn.example.org/a.png",
+        "//evil.example/a.png",
+        "ftp://x/a.png",
+        "other.png",
+        "../leaf.png",
+        "/static/../etc/passwd",
+        "data:image/png;base64,iVBORw0KGgo=",
+    ],
+)
 def test_images_never_load_from_outside_the_box(source):
     out = render_markdown(f"![x]({source}) <img src=\"{source}\">", {"leaf.png": SHA})
     images = [attrs for tag, attrs in Elements(out).elements if tag == "img"]
     assert images and all(attrs.get("src") in (None,) or attrs["src"].startswith("/objects/") for attrs in images)
 
 
-@pytest.mark.parametrize("href", ["https://example.org/", "http://example.org/x", "HTTP://EXAMPLE.ORG",
-                                  "//example.org/x", "/\\example.org", "\\\\example.org", "/\t/example.org",
-                                  "ftp://example.org/", "file:///etc/passwd"])
+@pytest.mark.parametrize(
+    "href",
+    [
+        "https://example.org/",
+        "http://example.org/x",
+        "HTTP://EXAMPLE.ORG",
+        "//example.org/x",
+        "/\\example.org",
+        "\\\\example.org",
+        "/\t/example.org",
+        "ftp://example.org/",
+        "file:///etc/passwd",
+    ],
+)
 def test_links_to_other_hosts_are_dropped_keeping_their_text(href):
     out = render_markdown(f'[the site]({href}) <a href="{href}">raw</a>')
     links = [attrs for tag, attrs in Elements(out).elements if tag == "a"]
@@ -99,8 +148,9 @@ def test_links_to_other_hosts_are_dropped_keeping_their_text(href):
     assert "the site" in out and "raw" in out
 
 
-@pytest.mark.parametrize("href", ["/lessons/sci-water-states-kk", "#formulas", "?page=2", "mailto:teacher@school.kz",
-                                  "other-lesson"])
+@pytest.mark.parametrize(
+    "href", ["/lessons/sci-water-states-kk", "#formulas", "?page=2", "mailto:teacher@school.kz", "other-lesson"]
+)
 def test_links_within_the_box_are_kept(href):
     (attrs,) = [a for tag, a in Elements(render_markdown(f"[x]({href})")).elements if tag == "a"]
     assert attrs["href"] == href
@@ -108,7 +158,7 @@ def test_links_within_the_box_are_kept(href):
 
 def test_links_get_no_referrer_and_no_opener():
     out = render_markdown("[site](/lessons/x)")
-    (tag, attrs), = Elements(out).elements[1:]
+    ((tag, attrs),) = Elements(out).elements[1:]
     assert tag == "a" and set(attrs["rel"].split()) == {"noopener", "noreferrer"}
 
 

@@ -1,4 +1,5 @@
 """run.py tunes glibc's malloc before serving: a big block freed after a search goes back to the system."""
+
 from __future__ import annotations
 
 import os
@@ -6,7 +7,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import REPO
 
 # After a 4 MiB block is freed, glibc's default raises its mmap threshold past 256 KiB, so the next 256 KiB
@@ -34,12 +34,13 @@ print(libc.mallinfo2().hblks - before)
 
 def mmapped_after_a_big_free(mode: str) -> int:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
-    done = subprocess.run([sys.executable, "-c", CHECK, str(REPO), mode], env=env, capture_output=True, text=True,
-                          timeout=60, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", CHECK, str(REPO), mode], env=env, capture_output=True, text=True, timeout=60, check=True
+    )
     return int(done.stdout)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc")
 def test_a_big_block_after_a_big_free_is_still_mmapped_so_freeing_it_returns_the_memory():
-    assert mmapped_after_a_big_free("default") == 0   # glibc's sliding threshold: from the heap, kept
+    assert mmapped_after_a_big_free("default") == 0  # glibc's sliding threshold: from the heap, kept
     assert mmapped_after_a_big_free("tuned") == 1

@@ -1,11 +1,12 @@
 """A school signs its connectivity report onto a stick; a hub that knows the school's key stores it, once."""
+
 from __future__ import annotations
 
 import json
 import os
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -20,16 +21,29 @@ from sync.report import STICK_NAME, build_report, write_report
 def cli(*args: str, data: Path) -> subprocess.CompletedProcess:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("CONTENTSERVER_")}
     environ.update(CONTENTSERVER_STARTER_LIBRARY="", CONTENTSERVER_DATA_DIR=str(data))
-    return subprocess.run([str(Path(sys.executable).with_name("contentserver")), *args], env=environ,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("contentserver")), *args],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def record(app, *days: int) -> None:
     with app.app_context():
         for day in days:
-            db.session.add(SyncAttempt(started_at=datetime(2026, 3, day, 9, tzinfo=timezone.utc), hub_url="http://h/",
-                                       reachable=True, bytes_down=5000, download_bps=300_000, latency_ms=80,
-                                       exit_code=0))
+            db.session.add(
+                SyncAttempt(
+                    started_at=datetime(2026, 3, day, 9, tzinfo=UTC),
+                    hub_url="http://h/",
+                    reachable=True,
+                    bytes_down=5000,
+                    download_bps=300_000,
+                    latency_ms=80,
+                    exit_code=0,
+                )
+            )
         db.session.commit()
         db.session.remove()
 
@@ -112,7 +126,11 @@ def test_school_names_and_keys_are_unique_and_keys_must_be_keys(make_app):
     key = SigningKey.generate().verify_key.encode().hex()
     with app.app_context():
         add_school("village-7", key)
-        for name, public in (("village-7", SigningKey.generate().verify_key.encode().hex()), ("other", key),
-                             ("third", "12ab"), ("  ", key)):
+        for name, public in (
+            ("village-7", SigningKey.generate().verify_key.encode().hex()),
+            ("other", key),
+            ("third", "12ab"),
+            ("  ", key),
+        ):
             with pytest.raises(SchoolError):
                 add_school(name, public)

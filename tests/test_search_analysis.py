@@ -1,4 +1,5 @@
 """Per-language analysis: Russian Snowball (ё→е), English stemming, stopwords, query language detection."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,10 +12,17 @@ def tokens(analyzer, text: str) -> list[str]:
     return [t.text for t in analyzer(text)]
 
 
-@pytest.mark.parametrize("a, b", [
-    ("фотосинтез", "фотосинтезом"), ("Аральское", "Аральского"), ("дроби", "дробями"),
-    ("ёлка", "елки"), ("землетрясение", "землетрясения"), ("маршрутизатор", "маршрутизаторы"),
-])
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("фотосинтез", "фотосинтезом"),
+        ("Аральское", "Аральского"),
+        ("дроби", "дробями"),
+        ("ёлка", "елки"),
+        ("землетрясение", "землетрясения"),
+        ("маршрутизатор", "маршрутизаторы"),
+    ],
+)
 def test_russian_forms_share_a_stem(a, b):
     assert analyze(words(a)[0], "ru") == analyze(words(b)[0], "ru")
 
@@ -50,8 +58,24 @@ def test_last_word_is_a_prefix_unless_the_query_ends_with_a_space():
     assert query_words("percent ")[1] is False
 
 
-@pytest.mark.parametrize("hostile", ["", "*", "~", '"', '"unbalanced', "title:", "field:value", "AND OR NOT",
-                                     "(((", "\x00", "a" * 10_000, "🙂🙂", "<script>"])
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "",
+        "*",
+        "~",
+        '"',
+        '"unbalanced',
+        "title:",
+        "field:value",
+        "AND OR NOT",
+        "(((",
+        "\x00",
+        "a" * 10_000,
+        "🙂🙂",
+        "<script>",
+    ],
+)
 def test_operators_are_plain_characters_and_never_raise(hostile):
     found, _prefix = query_words(hostile)
     assert all(w.isalnum() or "_" in w for w in found)

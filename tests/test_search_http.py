@@ -1,4 +1,5 @@
 """Search over real HTTP (waitress on a free loopback port): page, JSON API, suggest, filters, paging, hostile input."""
+
 from __future__ import annotations
 
 import json
@@ -53,12 +54,29 @@ class Server:
 
 
 def corpus_lessons() -> list[dict]:
-    lessons = [lesson_spec(row["id"], title=row["title"], lang=row["lang"], script=row["script"],
-                           subject=row["subject"], grade=row["grade"], tags=[], body=row["body"])
-               for row in read_jsonl(LESSONS)]
+    lessons = [
+        lesson_spec(
+            row["id"],
+            title=row["title"],
+            lang=row["lang"],
+            script=row["script"],
+            subject=row["subject"],
+            grade=row["grade"],
+            tags=[],
+            body=row["body"],
+        )
+        for row in read_jsonl(LESSONS)
+    ]
     for i, vector in enumerate(xss_vectors() + [UNCLOSED]):
-        lessons.append(lesson_spec(f"xss-{i:02d}-en", title=f"Aquarium fish {i}", subject="science", grade=5,
-                                   body=f"# Aquarium fish {i}\n\nThe {MARKER} swims. {vector} The {MARKER} eats.\n"))
+        lessons.append(
+            lesson_spec(
+                f"xss-{i:02d}-en",
+                title=f"Aquarium fish {i}",
+                subject="science",
+                grade=5,
+                body=f"# Aquarium fish {i}\n\nThe {MARKER} swims. {vector} The {MARKER} eats.\n",
+            )
+        )
     return lessons
 
 
@@ -66,9 +84,17 @@ def corpus_lessons() -> list[dict]:
 def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("search-http")
     from conftest import write_source_library
+
     library = write_source_library(tmp / "library", corpus_lessons())
-    app = create_app({"TESTING": True, "DATA_DIR": str(tmp / "data"), "STARTER_LIBRARY": "",
-                      "SEARCH_MAX_CONCURRENT": 1, "SEARCH_QUEUE_SECONDS": 0.05})
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATA_DIR": str(tmp / "data"),
+            "STARTER_LIBRARY": "",
+            "SEARCH_MAX_CONCURRENT": 1,
+            "SEARCH_QUEUE_SECONDS": 0.05,
+        }
+    )
     import_into(app, library)
     live = Server(app)
     yield live
@@ -80,9 +106,11 @@ def server(tmp_path_factory):
 
 
 def result_ids(page: str) -> list[str]:
-    return [attrs["href"].rsplit("/", 1)[-1] for attrs in Elements(page.split('class="lessons results"', 1)[-1]
-                                                                   .split("</ol>", 1)[0]).find("a")
-            if attrs.get("href", "").startswith("/lessons/") and "title" not in attrs]
+    return [
+        attrs["href"].rsplit("/", 1)[-1]
+        for attrs in Elements(page.split('class="lessons results"', 1)[-1].split("</ol>", 1)[0]).find("a")
+        if attrs.get("href", "").startswith("/lessons/") and "title" not in attrs
+    ]
 
 
 def test_search_page_ranks_the_query_language_first_and_needs_no_javascript(server):
@@ -171,7 +199,7 @@ def test_xss_in_a_lesson_body_never_reaches_a_snippet_unescaped(server):
 
 def test_busy_search_gets_a_clear_503_while_browsing_still_works(server):
     assert server.get("/search", q="photosynthesis")[0] == 200
-    with server.app.extensions["search_limiter"].slot():   # every search slot taken
+    with server.app.extensions["search_limiter"].slot():  # every search slot taken
         status, kind, page = server.get("/search", q="volcano heart")
         assert status == 503 and kind.startswith("text/html")
         assert "try again" in page.lower()
@@ -183,9 +211,35 @@ def test_busy_search_gets_a_clear_503_while_browsing_still_works(server):
     assert server.get("/search", q="volcano heart")[0] == 200
 
 
-@pytest.mark.parametrize("hostile", ["", " ", "*", "~", "?", '"', '"unbalanced quote', "title:", "body:heart",
-                                     "id:*", "heart~2", "hea*", "AND", "OR NOT", "(((", ")", "[a TO z]", "\\",
-                                     "%00", "\x00", "🙂", "a" * 5000, "жүрек " * 400, "<script>alert(1)</script>"])
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "",
+        " ",
+        "*",
+        "~",
+        "?",
+        '"',
+        '"unbalanced quote',
+        "title:",
+        "body:heart",
+        "id:*",
+        "heart~2",
+        "hea*",
+        "AND",
+        "OR NOT",
+        "(((",
+        ")",
+        "[a TO z]",
+        "\\",
+        "%00",
+        "\x00",
+        "🙂",
+        "a" * 5000,
+        "жүрек " * 400,
+        "<script>alert(1)</script>",
+    ],
+)
 def test_hostile_queries_get_results_or_a_message_never_a_500(server, hostile):
     status, _, page = server.get("/search", q=hostile)
     assert status == 200, page[-500:]

@@ -1,4 +1,5 @@
 """The index: incremental updates searchable at once, only published lessons found, atomic rebuilds."""
+
 from __future__ import annotations
 
 import subprocess
@@ -8,19 +9,38 @@ import pytest
 from conftest import VENV_BIN, VTT, import_into, lesson_spec, pdf_bytes
 
 from contentserver.db import db
-from contentserver.models import Lesson
-from contentserver.search.engine import Filters, search
 from contentserver.errors import Rebuilding
+from contentserver.models import Lesson
 from contentserver.search.background import rebuild_in_background
+from contentserver.search.engine import Filters, search
 from contentserver.search.indexer import Indexer
 from contentserver.search.schema import INDEX_FORMAT
 
-HEART = lesson_spec("heart-en", title="The human heart", subject="science", grade=8,
-                    body="# The human heart\n\nThe heart pumps blood through the arteries and veins.\n")
-JUREK = lesson_spec("heart-kk", title="Адамның жүрегі", lang="kk", script="Cyrl", subject="science", grade=8,
-                    body="# Адамның жүрегі\n\nЖүрек қанды артериялар арқылы айдайды.\n")
-ROAD = lesson_spec("road-kk-latn", title="Jol qozğalysy erejelerı", lang="kk", script="Latn", subject="health",
-                   grade=5, body="# Jol qozğalysy erejelerı\n\nBağdarşamnyñ jasyl şamy janğanda ğana jürıñız.\n")
+HEART = lesson_spec(
+    "heart-en",
+    title="The human heart",
+    subject="science",
+    grade=8,
+    body="# The human heart\n\nThe heart pumps blood through the arteries and veins.\n",
+)
+JUREK = lesson_spec(
+    "heart-kk",
+    title="Адамның жүрегі",
+    lang="kk",
+    script="Cyrl",
+    subject="science",
+    grade=8,
+    body="# Адамның жүрегі\n\nЖүрек қанды артериялар арқылы айдайды.\n",
+)
+ROAD = lesson_spec(
+    "road-kk-latn",
+    title="Jol qozğalysy erejelerı",
+    lang="kk",
+    script="Latn",
+    subject="health",
+    grade=5,
+    body="# Jol qozğalysy erejelerı\n\nBağdarşamnyñ jasyl şamy janğanda ğana jürıñız.\n",
+)
 
 
 def ids(app, text: str, **filters) -> list[str]:
@@ -51,7 +71,7 @@ def test_a_lesson_no_longer_published_never_shows_even_before_the_index_catches_
     with app.app_context():
         db.session.get(Lesson, "heart-en").status = "draft"
         db.session.commit()
-    assert "heart-en" not in ids(app, "heart")          # filtered against the rows (invariant 3)
+    assert "heart-en" not in ids(app, "heart")  # filtered against the rows (invariant 3)
     with app.app_context():
         app.extensions["indexer"].update_lessons(["heart-en"])
         with app.extensions["indexer"].searcher() as searcher:
@@ -61,6 +81,7 @@ def test_a_lesson_no_longer_published_never_shows_even_before_the_index_catches_
 def test_cached_results_never_outlive_a_change_to_the_lessons(app, make_library):
     from contentserver.library.store import bump_data_version
     from contentserver.search.engine import ResultCache
+
     import_into(app, make_library([HEART, JUREK]))
     cache = ResultCache()
     with app.app_context():
@@ -92,9 +113,19 @@ def test_another_process_update_is_seen_within_a_second(app, make_library):
     import_into(app, make_library([HEART]))
     assert ids(app, "жүрек") == []
     with app.app_context():  # the sync job's own Indexer over the same data folder, as another process has
-        db.session.add(Lesson(id="heart-kk", title="Адамның жүрегі", lang="kk", script="Cyrl", subject="science",
-                              grade=8, body_sha256=app.extensions["object_store"].put_bytes("Жүрек".encode()),
-                              origin="local", status="published"))
+        db.session.add(
+            Lesson(
+                id="heart-kk",
+                title="Адамның жүрегі",
+                lang="kk",
+                script="Cyrl",
+                subject="science",
+                grade=8,
+                body_sha256=app.extensions["object_store"].put_bytes("Жүрек".encode()),
+                origin="local",
+                status="published",
+            )
+        )
         db.session.commit()
         other = Indexer(app.config["DATA_DIR"], app.extensions["object_store"])
         other.update_lessons(["heart-kk"])
@@ -124,6 +155,7 @@ def test_a_cancelled_writer_leaves_the_index_as_it_was(app, make_library):
     import_into(app, make_library([HEART]))
     indexer = app.extensions["indexer"]
     from whoosh import index
+
     writer = index.open_dir(str(indexer.root / indexer.current_generation())).writer()
     writer.delete_by_term("id", "heart-en")
     writer.cancel()  # a writer that dies before committing
@@ -145,10 +177,16 @@ def test_a_missing_index_is_rebuilt_by_the_server_in_the_background_not_at_start
 
 
 def test_pdf_text_and_subtitles_are_searchable(app, make_library):
-    lesson = lesson_spec("media-en", title="Worksheet lesson", body="# Worksheet lesson\n\nSee the files.\n",
-                         attachments={"sheet.pdf": pdf_bytes("quadrilateral worksheet"),
-                                      "clip.mp4": b"\x00" * 64,
-                                      "clip.en.vtt": VTT.replace(b"Hello", b"Meet the axolotl")})
+    lesson = lesson_spec(
+        "media-en",
+        title="Worksheet lesson",
+        body="# Worksheet lesson\n\nSee the files.\n",
+        attachments={
+            "sheet.pdf": pdf_bytes("quadrilateral worksheet"),
+            "clip.mp4": b"\x00" * 64,
+            "clip.en.vtt": VTT.replace(b"Hello", b"Meet the axolotl"),
+        },
+    )
     import_into(app, make_library([lesson]))
     assert ids(app, "quadrilateral") == ["media-en"]
     assert ids(app, "axolotl") == ["media-en"]
@@ -168,8 +206,12 @@ def test_filters_narrow_results(app, make_library):
 def test_reindex_command_rebuilds(app, make_library, data_dir):
     import_into(app, make_library([HEART]))
     before = app.extensions["indexer"].current_generation()
-    done = subprocess.run([str(VENV_BIN / "contentserver"), "reindex", "--data", str(data_dir)],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [str(VENV_BIN / "contentserver"), "reindex", "--data", str(data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "1 lessons" in done.stdout
     assert app.extensions["indexer"].current_generation() != before
@@ -198,7 +240,8 @@ def test_an_index_of_an_older_format_is_neither_searched_nor_written_until_rebui
 
 
 def test_changes_remembered_while_outdated_are_applied_at_the_next_start_if_the_rebuild_missed_them(
-        make_app, make_library):
+    make_app, make_library
+):
     app = make_app()
     import_into(app, make_library([HEART]))
     indexer = app.extensions["indexer"]

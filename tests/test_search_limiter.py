@@ -1,4 +1,5 @@
 """The search limiter: a bounded number run, as many wait briefly, the rest are turned away at once."""
+
 from __future__ import annotations
 
 import threading
@@ -10,8 +11,13 @@ from conftest import import_into, lesson_spec
 from contentserver.errors import Busy, ClientGone
 from contentserver.search.limiter import SearchLimiter
 
-HEART = lesson_spec("heart-en", title="The human heart", subject="science", grade=8,
-                    body="# The human heart\n\nThe heart pumps blood through the arteries and veins.\n")
+HEART = lesson_spec(
+    "heart-en",
+    title="The human heart",
+    subject="science",
+    grade=8,
+    body="# The human heart\n\nThe heart pumps blood through the arteries and veins.\n",
+)
 
 
 @pytest.mark.parametrize("max_waiting, places", [(None, 1), (3, 3)])  # by default as many wait as run
@@ -56,22 +62,19 @@ def test_searches_up_to_the_waiting_places_are_queued_and_one_more_is_turned_awa
 
 def test_a_queued_search_gives_up_after_its_wait(app):
     limiter = SearchLimiter(slots=1, wait_seconds=0.1)
-    with app.test_request_context():
-        with limiter.slot():
-            started = time.monotonic()
-            with pytest.raises(Busy) as caught:
-                with limiter.slot():
-                    pass
-            assert time.monotonic() - started >= 0.1  # it did wait its turn before giving up
+    with app.test_request_context(), limiter.slot():
+        started = time.monotonic()
+        with pytest.raises(Busy) as caught, limiter.slot():
+            pass
+        assert time.monotonic() - started >= 0.1  # it did wait its turn before giving up
     assert caught.value.status == 503
 
 
 def test_a_search_whose_client_left_while_it_waited_is_skipped_and_frees_its_slot(app):
     limiter = SearchLimiter(slots=1, wait_seconds=1.0)
     with app.test_request_context():
-        with pytest.raises(ClientGone):
-            with limiter.slot(gone=lambda: True):
-                pytest.fail("the search ran for a client that had left")
+        with pytest.raises(ClientGone), limiter.slot(gone=lambda: True):
+            pytest.fail("the search ran for a client that had left")
         with limiter.slot(gone=lambda: False):  # the slot was given back: the next search runs at once
             pass
 

@@ -1,4 +1,5 @@
 """The block scorer gives Whoosh's own BM25F scores, across segments, filters and deleted documents."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,8 +10,14 @@ from whoosh.query import Or, Term
 
 from contentserver.search.scoring import Ranker
 
-TEXTS = ["water cycle water", "the water of the steppe", "wind energy and water", "steppe wind",
-         "rivers carry water to the sea and the sea gives water back", "energy"]
+TEXTS = [
+    "water cycle water",
+    "the water of the steppe",
+    "wind energy and water",
+    "steppe wind",
+    "rivers carry water to the sea and the sea gives water back",
+    "energy",
+]
 
 
 def _index(segments: int):

@@ -1,15 +1,21 @@
 """As-you-type title suggestions: prefixes in either script, earlier words as prefixes, rebuilt on change."""
+
 from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from conftest import eventually
+
 from contentserver.search.suggest import TitleSource, TitleSuggester
 
-ROWS = [("saiga-kk", "Сайғақ — дала киігі", "kk"), ("pyth-ru", "Теорема Пифагора", "ru"),
-        ("pyth-hist", "Пифагор и его школа", "ru"), ("photo-en", "Photosynthesis: how plants make food", "en"),
-        ("photo-long", "Photosynthesis and the air we breathe in the steppe", "en")]
+ROWS = [
+    ("saiga-kk", "Сайғақ — дала киігі", "kk"),
+    ("pyth-ru", "Теорема Пифагора", "ru"),
+    ("pyth-hist", "Пифагор и его школа", "ru"),
+    ("photo-en", "Photosynthesis: how plants make food", "en"),
+    ("photo-long", "Photosynthesis and the air we breathe in the steppe", "en"),
+]
 
 
 def source(rows: list[tuple[str, str, str]], titles_of: list[tuple[str, str, str]] | None = None) -> TitleSource:
@@ -40,7 +46,7 @@ def test_shorter_titles_come_first_and_the_limit_holds():
 def test_the_table_is_rebuilt_when_the_library_version_changes():
     suggester = TitleSuggester()
     assert ids(suggester.suggest("saig", 1, source(ROWS), 8)) == ["saiga-kk"]
-    assert ids(suggester.suggest("saig", 1, source([], ROWS), 8)) == ["saiga-kk"]      # same version: kept
+    assert ids(suggester.suggest("saig", 1, source([], ROWS), 8)) == ["saiga-kk"]  # same version: kept
     assert eventually(lambda: ids(suggester.suggest("saig", 2, source([]), 8)) == [])  # new version: rebuilt
 
 
@@ -103,8 +109,10 @@ def test_titles_and_ids_come_back_letter_for_letter_in_every_script():
 
 def test_a_library_with_more_distinct_title_words_than_fit_in_two_bytes_still_finds_them():
     letters = "abcdefghijklmnopqrstuvwxyz"
-    names = [letters[i // 26 ** 3 % 26] + letters[i // 26 ** 2 % 26] + letters[i // 26 % 26] + letters[i % 26]
-             for i in range(70_000)]
+    names = [
+        letters[i // 26**3 % 26] + letters[i // 26**2 % 26] + letters[i // 26 % 26] + letters[i % 26]
+        for i in range(70_000)
+    ]
     rows = [(f"l-{n}", f"Lesson qq{name}", "en") for n, name in enumerate(names)]
     suggester = TitleSuggester()
     assert ids(suggester.suggest("qqzzzz", 1, source(rows), 8)) == []

@@ -1,13 +1,14 @@
 """After an upgrade of the index format: the server answers at once and rebuilds in the background; CLI verbs never
 rebuild; a new data folder's starter lessons are searchable from the first start."""
+
 from __future__ import annotations
 
 import json
 import subprocess
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from conftest import CONTENT, VENV_BIN, import_into, lesson_spec
 from whoosh.filedb.filestore import FileStorage
@@ -17,8 +18,13 @@ from contentserver.search.schema import INDEX_FORMAT
 
 EN = {"Accept-Language": "en"}
 WAIT_SECONDS = 180  # a failure bound only: nothing asserts how long the rebuild takes
-AXOLOTL = lesson_spec("axolotl-en", title="The axolotl", subject="science", grade=6,
-                      body="# The axolotl\n\nThe axolotl regrows its legs.\n")
+AXOLOTL = lesson_spec(
+    "axolotl-en",
+    title="The axolotl",
+    subject="science",
+    grade=6,
+    body="# The axolotl\n\nThe axolotl regrows its legs.\n",
+)
 
 
 def live_generation(data_dir: Path) -> Path:
@@ -51,8 +57,9 @@ def write_locked(generation: Path) -> Iterator[None]:
 
 
 def cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
-    return subprocess.run([str(VENV_BIN / "contentserver"), *args], input=stdin, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [str(VENV_BIN / "contentserver"), *args], input=stdin, capture_output=True, text=True, timeout=120
+    )
 
 
 def wait_for_search(server, query: str) -> tuple[int, bytes]:
@@ -74,8 +81,7 @@ def test_a_new_data_folders_starter_lessons_are_searchable_at_first_start(live_s
 def test_cli_verbs_on_an_outdated_index_return_without_rebuilding(make_app, make_library, data_dir):
     generation = outdated_data_folder(make_app, data_dir)
     folders, files = sorted((data_dir / "index").iterdir()), snapshot(generation)
-    added = cli("user", "add", "--password-stdin", "aigerim", "--data", str(data_dir),
-                stdin="a long enough password\n")
+    added = cli("user", "add", "--password-stdin", "aigerim", "--data", str(data_dir), stdin="a long enough password\n")
     assert added.returncode == 0, added.stderr
     imported = cli("import", str(make_library([AXOLOTL], library_id="second")), "--data", str(data_dir))
     assert imported.returncode == 0, imported.stderr
@@ -85,8 +91,7 @@ def test_cli_verbs_on_an_outdated_index_return_without_rebuilding(make_app, make
     assert [p for p in sorted((data_dir / "index").iterdir()) if p.is_dir()] == [p for p in folders if p.is_dir()]
 
 
-def test_the_server_answers_at_once_while_it_rebuilds_an_outdated_index(make_app, make_library, data_dir,
-                                                                          start_server):
+def test_the_server_answers_at_once_while_it_rebuilds_an_outdated_index(make_app, make_library, data_dir, start_server):
     generation = outdated_data_folder(make_app, data_dir)
     imported = cli("import", str(make_library([AXOLOTL], library_id="second")), "--data", str(data_dir))
     assert imported.returncode == 0, imported.stderr

@@ -1,4 +1,5 @@
 """Settings: declared once, documented, and checked at start-up (unknown or ill-typed values stop the app)."""
+
 from __future__ import annotations
 
 import re
@@ -6,8 +7,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import REPO
+
 from contentserver import create_app
 from contentserver.settings import SETTINGS, SettingsError, load_settings
 
@@ -47,18 +48,21 @@ def test_defaults_load_when_nothing_is_set():
     assert values == {s.name: s.default for s in SETTINGS}
 
 
-@pytest.mark.parametrize("config, words", [
-    ({"NO_SUCH_SETTING": 1}, ["unknown setting", "NO_SUCH_SETTING"]),
-    ({"MAX_LESSONS": "many"}, ["MAX_LESSONS", "int"]),
-    ({"MAX_LESSONS": True}, ["MAX_LESSONS", "int"]),
-    ({"MAX_LESSONS": 1.5}, ["MAX_LESSONS", "int"]),
-    ({"MAX_LESSONS": 0}, ["MAX_LESSONS", "positive"]),
-    ({"PAGE_CACHE_SIZE": -1}, ["PAGE_CACHE_SIZE", "positive"]),
-    ({"TESTING": "perhaps"}, ["TESTING", "bool"]),
-    ({"LIBRARY_CHECK_SECONDS": "soon"}, ["LIBRARY_CHECK_SECONDS", "float"]),
-    ({"DATA_DIR": 42}, ["DATA_DIR", "str"]),
-    ({"DEFAULT_LOCALE": "de"}, ["DEFAULT_LOCALE", "kk, ru, en"]),
-])
+@pytest.mark.parametrize(
+    "config, words",
+    [
+        ({"NO_SUCH_SETTING": 1}, ["unknown setting", "NO_SUCH_SETTING"]),
+        ({"MAX_LESSONS": "many"}, ["MAX_LESSONS", "int"]),
+        ({"MAX_LESSONS": True}, ["MAX_LESSONS", "int"]),
+        ({"MAX_LESSONS": 1.5}, ["MAX_LESSONS", "int"]),
+        ({"MAX_LESSONS": 0}, ["MAX_LESSONS", "positive"]),
+        ({"PAGE_CACHE_SIZE": -1}, ["PAGE_CACHE_SIZE", "positive"]),
+        ({"TESTING": "perhaps"}, ["TESTING", "bool"]),
+        ({"LIBRARY_CHECK_SECONDS": "soon"}, ["LIBRARY_CHECK_SECONDS", "float"]),
+        ({"DATA_DIR": 42}, ["DATA_DIR", "str"]),
+        ({"DEFAULT_LOCALE": "de"}, ["DEFAULT_LOCALE", "kk, ru, en"]),
+    ],
+)
 def test_bad_test_config_stops_create_app_with_a_message_naming_the_setting(tmp_path, config, words):
     with pytest.raises(SettingsError) as info:
         create_app({"DATA_DIR": str(tmp_path / "data"), **config})
@@ -67,12 +71,15 @@ def test_bad_test_config_stops_create_app_with_a_message_naming_the_setting(tmp_
     assert not (tmp_path / "data").exists(), "settings are checked before anything is written"
 
 
-@pytest.mark.parametrize("name, value, words", [
-    ("CONTENTSERVER_NO_SUCH_SETTING", "1", ["unknown setting", "CONTENTSERVER_NO_SUCH_SETTING"]),
-    ("CONTENTSERVER_MAX_LESSONS", "lots", ["MAX_LESSONS", "environment", "int"]),
-    ("CONTENTSERVER_TESTING", "maybe", ["TESTING", "bool"]),
-    ("CONTENTSERVER_PAGE_CACHE_SIZE", "0", ["PAGE_CACHE_SIZE", "positive"]),
-])
+@pytest.mark.parametrize(
+    "name, value, words",
+    [
+        ("CONTENTSERVER_NO_SUCH_SETTING", "1", ["unknown setting", "CONTENTSERVER_NO_SUCH_SETTING"]),
+        ("CONTENTSERVER_MAX_LESSONS", "lots", ["MAX_LESSONS", "environment", "int"]),
+        ("CONTENTSERVER_TESTING", "maybe", ["TESTING", "bool"]),
+        ("CONTENTSERVER_PAGE_CACHE_SIZE", "0", ["PAGE_CACHE_SIZE", "positive"]),
+    ],
+)
 def test_bad_environment_variable_stops_create_app(tmp_path, monkeypatch, name, value, words):
     monkeypatch.setenv(name, value)
     with pytest.raises(SettingsError) as info:
@@ -82,8 +89,14 @@ def test_bad_environment_variable_stops_create_app(tmp_path, monkeypatch, name, 
 
 
 def test_environment_variables_are_converted_to_the_settings_type():
-    values = load_settings(environ={"CONTENTSERVER_MAX_LESSONS": " 12 ", "CONTENTSERVER_TESTING": "yes",
-                                    "CONTENTSERVER_LIBRARY_CHECK_SECONDS": "0.5", "OTHER_PREFIX_X": "1"})
+    values = load_settings(
+        environ={
+            "CONTENTSERVER_MAX_LESSONS": " 12 ",
+            "CONTENTSERVER_TESTING": "yes",
+            "CONTENTSERVER_LIBRARY_CHECK_SECONDS": "0.5",
+            "OTHER_PREFIX_X": "1",
+        }
+    )
     assert (values["MAX_LESSONS"], values["TESTING"], values["LIBRARY_CHECK_SECONDS"]) == (12, True, 0.5)
 
 
@@ -106,8 +119,13 @@ def test_generated_secret_key_lives_in_the_data_folder_and_survives_restart(make
 
 def test_run_py_with_an_ill_typed_setting_exits_2_with_a_clear_message(tmp_path):
     env = {"CONTENTSERVER_MAX_LESSONS": "lots", "PATH": "/usr/bin:/bin"}
-    done = subprocess.run([sys.executable, str(REPO / "run.py"), "--host", "127.0.0.1", "--port", "0",
-                           "--data", str(tmp_path / "data")], env=env, capture_output=True, text=True,
-                          timeout=60, cwd=tmp_path)
+    done = subprocess.run(
+        [sys.executable, str(REPO / "run.py"), "--host", "127.0.0.1", "--port", "0", "--data", str(tmp_path / "data")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
     assert done.returncode == 2
     assert "MAX_LESSONS" in done.stderr and "lots" in done.stderr

@@ -1,8 +1,8 @@
 """/api/suggest answered in front of Flask: the same answer as Flask's, renewed when the library changes, bounded."""
+
 from __future__ import annotations
 
 import pytest
-
 from conftest import eventually
 
 from contentserver.db import db
@@ -17,8 +17,10 @@ def titles(response) -> list[str]:
     return [item["title"] for item in response.get_json()["suggestions"]]
 
 
-@pytest.mark.parametrize("query", ["/api/suggest?q=alp", "/api/suggest?q=%D0%B1%D0%B5&format=opensearch",
-                                   "/api/suggest?q=", "/api/suggest?q=%00Alp"])
+@pytest.mark.parametrize(
+    "query",
+    ["/api/suggest?q=alp", "/api/suggest?q=%D0%B1%D0%B5&format=opensearch", "/api/suggest?q=", "/api/suggest?q=%00Alp"],
+)
 def test_suggestion_in_front_of_flask_has_flasks_body_and_headers(counted, query):
     client, seen = counted
     fast = [client.get(query, headers=EN) for _ in range(2)]

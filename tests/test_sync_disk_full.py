@@ -1,4 +1,5 @@
 """A data folder on a small tmpfs: a sync that does not fit stops with exit code 4 and the old library serves on."""
+
 from __future__ import annotations
 
 import errno
@@ -10,12 +11,12 @@ import time
 from pathlib import Path
 
 import pytest
-from nacl.signing import SigningKey
-
 from conftest import REPO, lesson_spec
-from nginx_hub import nginx  # noqa: F401  (fixture)
-from sync.errors import EXIT_DISK, EXIT_OK
+from nacl.signing import SigningKey
+from nginx_hub import nginx
 from sync_helpers import installed, pin_hub, publish_folder, pull
+
+from sync.errors import EXIT_DISK, EXIT_OK
 
 KEY = SigningKey.generate()
 
@@ -30,13 +31,15 @@ def data_dir(tmp_path):
         yield mount
     finally:
         if subprocess.run(["umount", str(mount)], capture_output=True).returncode:
-            subprocess.run(["umount", "--lazy", str(mount)], check=True)   # the app's files close a moment later
+            subprocess.run(["umount", "--lazy", str(mount)], check=True)  # the app's files close a moment later
 
 
 def _video_lessons(count: int, seed: int) -> list[dict]:
     rng = random.Random(seed)
-    return [lesson_spec(f"v{i}", body=f"# Video {i}\n", attachments={"clip.mp4": rng.randbytes(500_000)})
-            for i in range(count)]
+    return [
+        lesson_spec(f"v{i}", body=f"# Video {i}\n", attachments={"clip.mp4": rng.randbytes(500_000)})
+        for i in range(count)
+    ]
 
 
 @pytest.fixture
@@ -53,6 +56,7 @@ def school(tmp_path, nginx, make_app, make_library):
         before = installed(app)
         publish_folder(make_library(_video_lessons(videos, 2), version=2, library_id="lib"), hub_dir, KEY)
         return app, server, before
+
     return make
 
 
@@ -71,12 +75,17 @@ def test_a_disk_that_fills_during_the_sync_stops_it_and_the_next_run_completes(s
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONTENTSERVER_")}
     env["CONTENTSERVER_DISK_RESERVE_BYTES"] = "0"
     server.reset()
-    proc = subprocess.Popen([sys.executable, "-m", "sync", "pull", "--quiet", "--data", str(data_dir)], cwd=REPO,
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sync", "pull", "--quiet", "--data", str(data_dir)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 30
     while not any("/objects/" in uri for _s, _b, uri in server.log_lines()) and time.monotonic() < deadline:
         time.sleep(0.02)
-    filler = data_dir / "teacher-upload.bin"      # someone else fills the disk while the sync runs
+    filler = data_dir / "teacher-upload.bin"  # someone else fills the disk while the sync runs
     with open(filler, "wb") as out:
         try:
             while True:

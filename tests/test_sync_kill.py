@@ -1,4 +1,5 @@
 """kill -9 at random moments of a sync: the library is always the old or the new version, and the next run ends it."""
+
 from __future__ import annotations
 
 import os
@@ -9,12 +10,12 @@ import sys
 import time
 from collections import Counter
 
-from nacl.signing import SigningKey
-
 from conftest import REPO, lesson_spec
-from nginx_hub import nginx  # noqa: F401  (fixture)
-from sync.errors import EXIT_OK
+from nacl.signing import SigningKey
+from nginx_hub import nginx
 from sync_helpers import hub_and_school, installed, publish_folder, pull
+
+from sync.errors import EXIT_OK
 
 KILLS = 20
 CHUNK = 256 * 1024
@@ -28,8 +29,9 @@ def _library_v2(rng: random.Random) -> list[dict]:
             attachments["pic.png"] = rng.randbytes(rng.randrange(10_000, 30_000))
         if i % 15 == 0:
             attachments["clip.mp4"] = rng.randbytes(rng.randrange(300_000, 600_000))
-        lessons.append(lesson_spec(f"k{i:03d}", body=f"# Lesson {i}\n\n" + f"paragraph {i} " * 40,
-                                   attachments=attachments))
+        lessons.append(
+            lesson_spec(f"k{i:03d}", body=f"# Lesson {i}\n\n" + f"paragraph {i} " * 40, attachments=attachments)
+        )
     return lessons
 
 
@@ -48,8 +50,8 @@ def _resent_per_run(records: list[tuple[int, int, int, str, str]], boundaries: l
         bitmap = seen.setdefault(uri, bytearray())
         if len(bitmap) < start + body:
             bitmap.extend(bytes(start + body - len(bitmap)))
-        out[run][uri] += sum(bitmap[start:start + body])
-        bitmap[start:start + body] = b"\x01" * body
+        out[run][uri] += sum(bitmap[start : start + body])
+        bitmap[start : start + body] = b"\x01" * body
     return out
 
 
@@ -65,8 +67,9 @@ def test_kill_9_at_random_moments_leaves_old_or_new_library_and_resumes(tmp_path
     key = SigningKey.generate()
     hub_dir = tmp_path / "hub"
     v1_lessons = [lesson_spec(f"k{i:03d}", body=f"# Old {i}\n") for i in range(0, 300, 7)]
-    app, server = hub_and_school(nginx, make_app, hub_dir, key, make_library(v1_lessons, version=1, library_id="lib"),
-                                 extra="limit_rate 1m;")
+    app, server = hub_and_school(
+        nginx, make_app, hub_dir, key, make_library(v1_lessons, version=1, library_id="lib"), extra="limit_rate 1m;"
+    )
     assert pull(app) == EXIT_OK
     old = installed(app)
     publish_folder(make_library(_library_v2(rng), version=2, library_id="lib"), hub_dir, key)

@@ -1,4 +1,5 @@
 """Pulling from a real nginx hub: first sync, an update, one lesson in one request, an unchanged hub under 2 KB."""
+
 from __future__ import annotations
 
 import hashlib
@@ -7,14 +8,14 @@ import json
 import threading
 
 import pytest
-from nacl.signing import SigningKey
-
 from conftest import CONTENT, lesson_spec, png_bytes
+from nacl.signing import SigningKey
+from nginx_hub import nginx
+from sync_helpers import hub_and_school, installed, publish_folder, pull
+
 from contentserver.library.hubformat import HEAD_NAME
-from nginx_hub import nginx  # noqa: F401  (fixture)
 from sync.errors import EXIT_OK
 from sync.transfer import HubClient
-from sync_helpers import hub_and_school, installed, publish_folder, pull
 
 
 @pytest.fixture
@@ -48,10 +49,15 @@ def test_unchanged_hub_costs_less_than_2_kb_on_the_wire(starter_school):
     assert server.wire() < 2048
 
 
-def test_update_adds_changes_and_removes_lessons_and_fetches_only_new_objects(tmp_path, nginx, make_app, make_library,
-                                                                             key):
-    v1 = [lesson_spec(f"l{i:03d}", body=f"# Lesson {i}\n\n" + "text " * 50,
-                      attachments={"pic.png": png_bytes(3, 3, (i, 1, 1))}) for i in range(30)]
+def test_update_adds_changes_and_removes_lessons_and_fetches_only_new_objects(
+    tmp_path, nginx, make_app, make_library, key
+):
+    v1 = [
+        lesson_spec(
+            f"l{i:03d}", body=f"# Lesson {i}\n\n" + "text " * 50, attachments={"pic.png": png_bytes(3, 3, (i, 1, 1))}
+        )
+        for i in range(30)
+    ]
     v2 = [dict(s) for s in v1[1:]] + [lesson_spec("new-one", body="# New\n\nBrand new lesson.\n")]
     v2[0] = lesson_spec("l001", body="# Lesson 1 changed\n")
     hub_dir = tmp_path / "hub"
@@ -66,7 +72,7 @@ def test_update_adds_changes_and_removes_lessons_and_fetches_only_new_objects(tm
     assert state["lessons"]["l001"] == hashlib.sha256(b"# Lesson 1 changed\n").hexdigest()
     assert state["objects_verify"]
     uris = [uri for _status, _sent, uri in server.log_lines()]
-    assert not any("/objects/" in uri for uri in uris), uris     # two small bodies travel in the delta's pack
+    assert not any("/objects/" in uri for uri in uris), uris  # two small bodies travel in the delta's pack
     assert server.wire() < 4096
 
 
@@ -76,9 +82,11 @@ def cyrillic_hub(tmp_path, nginx, make_app, make_library, key):
     hub_dir = tmp_path / "hub"
 
     def publish(count: int, version: int) -> None:
-        lessons = [lesson_spec(f"n{i:03d}", body=f"# Урок {i}\n\nСу үш күйде болады: мұз, су, бу.\n")
-                   for i in range(count)]
+        lessons = [
+            lesson_spec(f"n{i:03d}", body=f"# Урок {i}\n\nСу үш күйде болады: мұз, су, бу.\n") for i in range(count)
+        ]
         publish_folder(make_library(lessons, version=version, library_id="lib"), hub_dir, key)
+
     publish(40, 1)
     app, server = hub_and_school(nginx, make_app, hub_dir, key)
     assert pull(app) == EXIT_OK
@@ -116,7 +124,7 @@ class _HeaderLog(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     seen: list[list[str]] = []
 
-    def do_GET(self):  # noqa: N802 (http.server's name)
+    def do_GET(self):
         self.seen.append(sorted(self.headers.keys()))
         self.send_response(304)
         self.end_headers()
@@ -136,4 +144,4 @@ def test_requests_carry_only_host_and_the_protocol_s_own_headers():
             client.close()
             server.shutdown()
             thread.join()
-    assert _HeaderLog.seen == [["Host", "If-None-Match"]]      # no Accept-Encoding, no User-Agent: the uplink is thin
+    assert _HeaderLog.seen == [["Host", "If-None-Match"]]  # no Accept-Encoding, no User-Agent: the uplink is thin

@@ -1,4 +1,5 @@
 """Push over real HTTP: a school's shared lesson and report go to a contentserver hub (HUB_MODE) under waitress."""
+
 from __future__ import annotations
 
 import json
@@ -13,24 +14,24 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from nacl.signing import SigningKey
-
 from conftest import REPO, VENV_BIN, LiveServer, lesson_spec
+from nacl.signing import SigningKey
+from push_helpers import Relay, hub_state, school_state, school_with_shared_lesson, share_lesson
+from sync_helpers import installed, publish_folder
+
 from contentserver import create_app
 from contentserver.accounts.users import create_user
 from contentserver.authoring.lessons import ShareStatus, lesson_fields, save_lesson, share_status
 from contentserver.db import db
 from contentserver.models import Lesson, OutgoingPush, PushedLesson, SyncAttempt
 from contentserver.schools import add_school
-from push_helpers import Relay, hub_state, school_state, school_with_shared_lesson, share_lesson
 from sync.errors import EXIT_LINK, EXIT_NOT_CONFIGURED, EXIT_OK, EXIT_REFUSED
 from sync.runner import push_all
 from sync.service import run_service
-from sync_helpers import installed, publish_folder
 
 CHUNK = 256 * 1024
 BIG = 2 * 1024 * 1024 + 12345
-OVERHEAD = 24 * 1024      # requests' headers, session, have, commit and its report
+OVERHEAD = 24 * 1024  # requests' headers, session, have, commit and its report
 
 
 @dataclass
@@ -84,27 +85,34 @@ def last_log(app) -> dict:
 def cli_push(data: Path, env: dict[str, str] | None = None, **popen) -> subprocess.Popen:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("CONTENTSERVER_")}
     environ.update(env or {})
-    return subprocess.Popen([sys.executable, "-m", "sync", "push", "--quiet", "--data", str(data)], cwd=REPO,
-                            env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
+    return subprocess.Popen(
+        [sys.executable, "-m", "sync", "push", "--quiet", "--data", str(data)],
+        cwd=REPO,
+        env=environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **popen,
+    )
 
 
 def test_shared_lesson_with_a_large_video_arrives_for_review_once_with_the_report(hub, make_app):
-    app = make_app(SYNC_CAP_KBIT=8000)         # 1 MB/s: the upload keeps under the cap, as a pull does
+    app = make_app(SYNC_CAP_KBIT=8000)  # 1 MB/s: the upload keeps under the cap, as a pull does
     register(hub, school_with_shared_lesson(app, hub.url, BIG))
-    with app.app_context():        # an earlier pull, recorded for the report
+    with app.app_context():  # an earlier pull, recorded for the report
         db.session.add(SyncAttempt(hub_url=hub.url, reachable=True, exit_code=0, latency_ms=40))
         db.session.commit()
         db.session.remove()
     assert push(app) == EXIT_OK
     state = hub_state(hub.app)
     assert [(lesson, status) for lesson, _push, status in state["queue"]] == [("our-lesson", "waiting")]
-    assert state["objects_whole"] and state["report_days"]          # the connectivity report went up with it
+    assert state["objects_whole"] and state["report_days"]  # the connectivity report went up with it
     assert school_state(app)["shares"] == {"our-lesson": "sent"}
     first = last_log(app)
     assert first["exit"] == 0 and first["accepted"] == 1 and first["marked_sent"] == 1
     assert BIG <= first["object_bytes"] <= BIG + 100 and first["wire_bytes_up"] < BIG + OVERHEAD
 
-    assert push(app) == EXIT_OK                                      # run twice: nothing again, no duplicate
+    assert push(app) == EXIT_OK  # run twice: nothing again, no duplicate
     assert hub_state(hub.app)["queue"] == state["queue"]
     again = last_log(app)
     assert again["push_ids"] == [] and again["object_bytes"] == 0 and again["wire_bytes_up"] == 0
@@ -127,19 +135,19 @@ def test_push_killed_midway_resumes_with_the_same_push_id_and_resends_at_most_a_
     app = make_app()
     relay = relayed_school(app, hub)
     try:
-        proc = cli_push(tmp_path / "data", {"CONTENTSERVER_SYNC_CAP_KBIT": "4000"})   # ~0.5 MB/s: 4 s
+        proc = cli_push(tmp_path / "data", {"CONTENTSERVER_SYNC_CAP_KBIT": "4000"})  # ~0.5 MB/s: 4 s
         deadline = time.monotonic() + 60
         while relay.up < BIG // 3 and time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.02)
         proc.send_signal(signal.SIGKILL)
         proc.communicate()
         pinned = school_state(app)["pushes"]
-        assert list(pinned.values()) == [False] and relay.up < BIG      # started, pinned, not committed
+        assert list(pinned.values()) == [False] and relay.up < BIG  # started, pinned, not committed
         assert hub_state(hub.app)["queue"] == []
 
         assert push(app) == EXIT_OK
         log = last_log(app)
-        assert log["push_ids"] == list(pinned) and log["held_by_hub"] > 0      # same push, resumed
+        assert log["push_ids"] == list(pinned) and log["held_by_hub"] > 0  # same push, resumed
         assert log["object_bytes"] <= BIG - log["held_by_hub"] + 100
         resent = relay.up - BIG
         assert resent <= CHUNK + 2 * OVERHEAD, f"{resent} bytes more than the objects went up"
@@ -151,8 +159,7 @@ def test_push_killed_midway_resumes_with_the_same_push_id_and_resends_at_most_a_
 
 
 def test_link_cut_midway_stops_with_exit_3_and_the_next_run_commits_once(hub, make_app):
-    app = make_app(SYNC_CAP_KBIT=4000, SYNC_GIVE_UP_SECONDS=1.0, SYNC_BACKOFF_MAX_SECONDS=0.2,
-                   SYNC_TIMEOUT_SECONDS=2.0)
+    app = make_app(SYNC_CAP_KBIT=4000, SYNC_GIVE_UP_SECONDS=1.0, SYNC_BACKOFF_MAX_SECONDS=0.2, SYNC_TIMEOUT_SECONDS=2.0)
     relay = relayed_school(app, hub)
     try:
         cutter = threading.Thread(target=lambda: (wait_until(lambda: relay.up > BIG // 2), relay.cut_link()))
@@ -186,22 +193,22 @@ def test_push_without_a_school_key_says_how_to_make_one(hub, make_app, tmp_path)
     assert school_state(app) == {"shares": {"our-lesson": "queued"}, "pushes": {}}
 
 
-def test_unknown_school_is_refused_and_nothing_is_marked_sent_until_the_hub_registers_it(hub, make_app,
-                                                                                          tmp_path):
+def test_unknown_school_is_refused_and_nothing_is_marked_sent_until_the_hub_registers_it(hub, make_app, tmp_path):
     app = make_app()
     public = school_with_shared_lesson(app, hub.url, 5000)
     proc = cli_push(tmp_path / "data")
     _out, err = proc.communicate(timeout=60)
     assert proc.returncode == EXIT_REFUSED
     assert "does not know this school" in err and f"contentserver school add NAME --key {public}" in " ".join(
-        err.split())
+        err.split()
+    )
     state = school_state(app)
     assert state["shares"] == {"our-lesson": "queued"} and list(state["pushes"].values()) == [False]
     assert hub_state(hub.app) == {"queue": [], "report_days": [], "objects_whole": True}
 
     register(hub, public)
     assert push(app) == EXIT_OK
-    assert school_state(app)["pushes"] == {next(iter(state["pushes"])): True}   # the same push id went up
+    assert school_state(app)["pushes"] == {next(iter(state["pushes"])): True}  # the same push id went up
     assert len(hub_state(hub.app)["queue"]) == 1
 
 
@@ -212,7 +219,7 @@ def test_a_lesson_shared_again_after_a_push_goes_up_again_and_drafts_wait(hub, m
     share_lesson(app, "second", 3000, seed=2)
     execute(app, "UPDATE lessons SET status = 'draft' WHERE id = 'second'")
     assert push(app) == EXIT_OK
-    assert school_state(app)["shares"] == {"our-lesson": "sent", "second": "queued"}   # a draft waits
+    assert school_state(app)["shares"] == {"our-lesson": "sent", "second": "queued"}  # a draft waits
     execute(app, "UPDATE lessons SET status = 'published' WHERE id = 'second'")
     assert push(app) == EXIT_OK
     assert sorted(lesson for lesson, _p, _s in hub_state(hub.app)["queue"]) == ["our-lesson", "second"]
@@ -236,7 +243,7 @@ def test_a_typo_fixed_in_a_lesson_already_sent_goes_up_again_and_replaces_the_wa
         queue = [(row.state, row.entry["body"]["sha256"]) for row in db.session.scalars(db.select(PushedLesson))]
         db.session.remove()
     assert queue == [("waiting", fixed)]
-    with app.app_context():                 # the teacher's page reads the time of the later push's commit
+    with app.app_context():  # the teacher's page reads the time of the later push's commit
         status = share_status(db.session.get(Lesson, "our-lesson"))
         last = db.session.scalar(db.select(db.func.max(OutgoingPush.committed_at)))
         db.session.remove()
@@ -255,6 +262,7 @@ def test_sync_run_pushes_after_a_successful_pull(hub, make_app, make_library):
         lines.append(line)
         if "pull finished" in line:
             stop.set()
+
     with app.app_context():
         assert run_service(app, stop, announce=announce) == EXIT_OK
         db.session.remove()
@@ -266,14 +274,14 @@ def test_sync_run_pushes_after_a_successful_pull(hub, make_app, make_library):
 def test_with_nothing_shared_the_report_alone_goes_up_once_a_day(hub, make_app):
     app = make_app()
     register(hub, school_with_shared_lesson(app, hub.url, 5000))
-    assert push(app) == EXIT_OK                     # the lesson and a report (of no attempts yet)
+    assert push(app) == EXIT_OK  # the lesson and a report (of no attempts yet)
     assert hub_state(hub.app)["report_days"] == []
-    assert push(app) == EXIT_OK and last_log(app)["push_ids"] == []        # within the day: nothing at all
+    assert push(app) == EXIT_OK and last_log(app)["push_ids"] == []  # within the day: nothing at all
     execute(app, "UPDATE outgoing_pushes SET committed_at = '2020-01-01 00:00:00.000000'")
     assert push(app) == EXIT_OK
     log = last_log(app)
     assert len(log["push_ids"]) == 1 and log["accepted"] == 0 and log["objects"] == 0
-    assert hub_state(hub.app)["report_days"]        # today's attempts, as the hub stores a stick's report
+    assert hub_state(hub.app)["report_days"]  # today's attempts, as the hub stores a stick's report
     assert len(hub_state(hub.app)["queue"]) == 1
 
 
@@ -293,6 +301,12 @@ def test_contentserver_sync_push_is_the_same_command(hub, make_app, tmp_path):
     app = make_app()
     school_with_shared_lesson(app, hub.url, 5000, key=False)
     environ = {k: v for k, v in os.environ.items() if not k.startswith("CONTENTSERVER_")}
-    done = subprocess.run([str(VENV_BIN / "contentserver"), "sync", "push", "--data", str(tmp_path / "data")],
-                          cwd=REPO, env=environ, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [str(VENV_BIN / "contentserver"), "sync", "push", "--data", str(tmp_path / "data")],
+        cwd=REPO,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == EXIT_NOT_CONFIGURED and "keygen --name school" in done.stderr

@@ -1,4 +1,5 @@
 """`sync run`: a long-lived service that pulls on a schedule, backs off after failures, and runs once per folder."""
+
 from __future__ import annotations
 
 import os
@@ -9,19 +10,19 @@ import threading
 import time
 from pathlib import Path
 
-from nacl.signing import SigningKey
-
 from conftest import REPO, lesson_spec
-from nginx_hub import nginx  # noqa: F401  (fixture)
+from nacl.signing import SigningKey
+from nginx_hub import nginx
+from sync_helpers import hub_and_school, installed, publish_folder
+
 from sync.errors import EXIT_BUSY, EXIT_LINK, EXIT_OK, EXIT_REFUSED
 from sync.service import next_wait, run_service
-from sync_helpers import hub_and_school, installed, publish_folder
 
 
 def test_waits_the_interval_after_success_and_doubles_retries_after_failures_up_to_it():
     assert next_wait(EXIT_OK, 0, 3600, 60) == 3600
     assert [next_wait(EXIT_LINK, n, 3600, 60) for n in (1, 2, 3, 6, 7)] == [60, 120, 240, 1920, 3600]
-    assert next_wait(EXIT_REFUSED, 3, 3600, 60) == 3600      # a refused library will not change in a minute
+    assert next_wait(EXIT_REFUSED, 3, 3600, 60) == 3600  # a refused library will not change in a minute
 
 
 def wait_for(condition, seconds: float = 30) -> bool:
@@ -33,26 +34,34 @@ def wait_for(condition, seconds: float = 30) -> bool:
     return False
 
 
-def test_service_installs_from_the_hub_then_picks_up_a_new_version_on_its_schedule(tmp_path, nginx, make_app,
-                                                                                make_library):
+def test_service_installs_from_the_hub_then_picks_up_a_new_version_on_its_schedule(
+    tmp_path, nginx, make_app, make_library
+):
     key = SigningKey.generate()
     hub_dir = tmp_path / "hub"
-    app, server = hub_and_school(nginx, make_app, hub_dir, key,
-                                 make_library([lesson_spec("one")], version=1, library_id="lib"),
-                                 SYNC_INTERVAL_SECONDS=0.5)
+    app, server = hub_and_school(
+        nginx,
+        make_app,
+        hub_dir,
+        key,
+        make_library([lesson_spec("one")], version=1, library_id="lib"),
+        SYNC_INTERVAL_SECONDS=0.5,
+    )
     stop, lines = threading.Event(), []
 
     def serve() -> None:
         with app.app_context():
             lines.append(run_service(app, stop, announce=lines.append))
+
     thread = threading.Thread(target=serve)
     thread.start()
     try:
         assert wait_for(lambda: installed(app)["versions"] == {"lib": 1})
         with app.app_context():
-            assert run_service(app, threading.Event()) == EXIT_BUSY     # one service per data folder
-        publish_folder(make_library([lesson_spec("one"), lesson_spec("two")], version=2, library_id="lib"),
-                       hub_dir, key)
+            assert run_service(app, threading.Event()) == EXIT_BUSY  # one service per data folder
+        publish_folder(
+            make_library([lesson_spec("one"), lesson_spec("two")], version=2, library_id="lib"), hub_dir, key
+        )
         assert wait_for(lambda: installed(app)["versions"] == {"lib": 2})
         assert set(installed(app)["lessons"]) == {"one", "two"}
     finally:

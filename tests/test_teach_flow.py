@@ -1,4 +1,5 @@
 """A teacher's whole day over real HTTP: log in, write, upload, publish, search, edit, restore, delete, recover."""
+
 from __future__ import annotations
 
 import json
@@ -6,7 +7,6 @@ import re
 import sqlite3
 
 import pytest
-
 from conftest import png_bytes
 from teach_http import LESSON, create_lesson, in_search, start_site
 
@@ -124,17 +124,17 @@ def test_fixing_a_typo_in_a_lesson_already_sent_to_the_hub_queues_it_again(site)
     lesson_id = create_lesson(anna, body=typo["body"])
     anna.get(f"/teach/lessons/{lesson_id}")
     anna.post(f"/teach/lessons/{lesson_id}/share", {"share": "1"})
-    with sqlite3.connect(site.data_dir / "library.sqlite") as conn:     # as a push the hub committed marks it
+    with sqlite3.connect(site.data_dir / "library.sqlite") as conn:  # as a push the hub committed marks it
         conn.execute("UPDATE share_queue SET state = 'sent'")
     conn.close()
     assert lesson_id not in site.client("boss").get("/admin/shares").text
     assert "Sent to the hub." in share_note(anna, lesson_id), "no push recorded the time: sent, without a date"
 
     anna.get(f"/teach/lessons/{lesson_id}")
-    anna.post(f"/teach/lessons/{lesson_id}", {**typo, "status": "draft"})   # nothing new for the hub
+    anna.post(f"/teach/lessons/{lesson_id}", {**typo, "status": "draft"})  # nothing new for the hub
     anna.post(f"/teach/lessons/{lesson_id}", typo)
     assert share_states(site) == {lesson_id: "sent"}
-    anna.post(f"/teach/lessons/{lesson_id}", LESSON)                      # "suger" -> "sugar"
+    anna.post(f"/teach/lessons/{lesson_id}", LESSON)  # "suger" -> "sugar"
     assert share_states(site) == {lesson_id: "queued"}, "the fix must reach the hub with the next push"
     assert lesson_id in site.client("boss").get("/admin/shares").text
 
@@ -152,15 +152,17 @@ def test_share_section_says_sent_with_the_push_time_and_waiting_again_after_an_e
     anna.post(f"/teach/lessons/{lesson_id}/share", {"share": "1"})
     assert "Waiting to be sent to the hub" in share_note(anna, lesson_id)
     entries = json.dumps([{"id": lesson_id, "title": LESSON["title"]}], ensure_ascii=False, sort_keys=True)
-    with sqlite3.connect(site.data_dir / "library.sqlite") as conn:     # what outbox.committed leaves behind
-        conn.execute("INSERT INTO outgoing_pushes (push_id, hub_url, lessons_json, created_at, committed_at, accepted)"
-                     " VALUES ('p1', 'http://hub.test/', ?, '2026-03-05 09:00:00', '2026-03-05 09:30:00', 1)",
-                     (entries,))
+    with sqlite3.connect(site.data_dir / "library.sqlite") as conn:  # what outbox.committed leaves behind
+        conn.execute(
+            "INSERT INTO outgoing_pushes (push_id, hub_url, lessons_json, created_at, committed_at, accepted)"
+            " VALUES ('p1', 'http://hub.test/', ?, '2026-03-05 09:00:00', '2026-03-05 09:30:00', 1)",
+            (entries,),
+        )
         conn.execute("UPDATE share_queue SET state = 'sent'")
     conn.close()
 
     note = share_note(anna, lesson_id)
-    assert "Sent to the hub on 3/5/26, 2:30 PM." in note, note   # 09:30 UTC in Asia/Almaty (UTC+5)
+    assert "Sent to the hub on 3/5/26, 2:30 PM." in note, note  # 09:30 UTC in Asia/Almaty (UTC+5)
     assert "Waiting" not in note and "queued" not in note
     assert "Do not share" in note, "a sent lesson can still be unshared"
     anna.post(f"/teach/lessons/{lesson_id}", {**LESSON, "body": LESSON["body"] + "\nOne more line.\n"})

@@ -1,4 +1,5 @@
 """Compiled templates are kept in the data folder, so a restarted server does not compile them again."""
+
 from __future__ import annotations
 
 from conftest import import_into, sample_lessons

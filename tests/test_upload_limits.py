@@ -1,4 +1,5 @@
 """Upload refusals over real HTTP: wrong type, too large, disk too full, interrupted — nothing half-written."""
+
 from __future__ import annotations
 
 import os
@@ -10,11 +11,11 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
-
 from conftest import pdf_bytes, png_bytes, sha
+from teach_http import create_lesson, multipart, start_site
+
 from contentserver.authoring.uploads import SpoolFile, store_upload
 from contentserver.library.format import object_relpath
-from teach_http import create_lesson, multipart, start_site
 
 PNG_HEAD = b"\x89PNG\r\n\x1a\n"
 MP4_HEAD = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"
@@ -22,8 +23,12 @@ MP4_HEAD = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"
 
 def stored_files(data_dir: Path) -> set[str]:
     """Every file under objects/ and staging/ (the object store's two folders)."""
-    return {str(p.relative_to(data_dir)) for folder in ("objects", "staging")
-            for p in (data_dir / folder).rglob("*") if p.is_file()}
+    return {
+        str(p.relative_to(data_dir))
+        for folder in ("objects", "staging")
+        for p in (data_dir / folder).rglob("*")
+        if p.is_file()
+    }
 
 
 def upload(client, lesson_id: str, name: str, data: bytes):
@@ -33,8 +38,12 @@ def upload(client, lesson_id: str, name: str, data: bytes):
 
 @pytest.fixture
 def site(start_server, tmp_path):
-    env = {"CONTENTSERVER_UPLOAD_MAX_IMAGE_BYTES": "4000", "CONTENTSERVER_UPLOAD_MAX_VIDEO_BYTES": "300000",
-           "CONTENTSERVER_UPLOAD_MAX_AUDIO_BYTES": "300000", "CONTENTSERVER_UPLOAD_MAX_PDF_BYTES": "300000"}
+    env = {
+        "CONTENTSERVER_UPLOAD_MAX_IMAGE_BYTES": "4000",
+        "CONTENTSERVER_UPLOAD_MAX_VIDEO_BYTES": "300000",
+        "CONTENTSERVER_UPLOAD_MAX_AUDIO_BYTES": "300000",
+        "CONTENTSERVER_UPLOAD_MAX_PDF_BYTES": "300000",
+    }
     return start_site(start_server, tmp_path / "site", env=env)
 
 
@@ -42,8 +51,11 @@ def test_a_file_that_is_no_accepted_type_gets_422_whatever_its_name(site):
     anna = site.client("anna")
     lesson_id = create_lesson(anna)
     before = stored_files(site.data_dir)
-    for name, data in [("picture.png", b"<html><script>alert(1)</script></html>"), ("setup.pdf", b"MZ\x90\x00"),
-                       ("empty.mp4", b"")]:
+    for name, data in [
+        ("picture.png", b"<html><script>alert(1)</script></html>"),
+        ("setup.pdf", b"MZ\x90\x00"),
+        ("empty.mp4", b""),
+    ]:
         reply = upload(anna, lesson_id, name, data)
         assert reply.status == 422 and "This kind of file is not accepted" in reply.text, name
     assert stored_files(site.data_dir) == before
@@ -87,9 +99,13 @@ def test_an_interrupted_upload_leaves_no_stray_files(site):
     cookie = "; ".join(f"{c.name}={c.value}" for c in anna.jar)
     host, port = urllib.parse.urlsplit(site.url).netloc.split(":")
     with socket.create_connection((host, int(port))) as sock:
-        sock.sendall((f"POST /teach/lessons/{lesson_id}/files HTTP/1.1\r\nHost: {host}\r\nCookie: {cookie}\r\n"
-                      f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n\r\n").encode())
-        sock.sendall(body[:len(body) // 2])
+        sock.sendall(
+            (
+                f"POST /teach/lessons/{lesson_id}/files HTTP/1.1\r\nHost: {host}\r\nCookie: {cookie}\r\n"
+                f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n\r\n"
+            ).encode()
+        )
+        sock.sendall(body[: len(body) // 2])
     time.sleep(0.5)
     assert stored_files(site.data_dir) == before
     assert "cut.mp4" not in anna.get(f"/teach/lessons/{lesson_id}").text
@@ -107,11 +123,12 @@ def test_an_upload_is_written_once_and_renamed_into_the_store(make_app):
             stored = store_upload(spool, "leaf.png", store, app.config)
             spool.close()
             if attempt == "first":
-                assert store.path(stored.sha256).stat().st_ino == spooled      # the spool itself, renamed: no copy
+                assert store.path(stored.sha256).stat().st_ino == spooled  # the spool itself, renamed: no copy
             assert store.read_bytes(stored.sha256) == png_bytes() and list(store.staging.rglob("*")) == []
 
 
 # --- a disk that is too full: a small tmpfs mounted for the test ----------------------------------------
+
 
 @pytest.fixture
 def small_disk(tmp_path):
@@ -122,8 +139,9 @@ def small_disk(tmp_path):
         pytest.skip("no mount command")
     mountpoint = tmp_path / "small-disk"
     mountpoint.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", str(mountpoint)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", str(mountpoint)], capture_output=True, text=True
+    )
     if done.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
     try:
@@ -142,13 +160,17 @@ def chunked_upload(client, lesson_id: str, name: str, data: bytes) -> tuple[int,
     cookie = "; ".join(f"{c.name}={c.value}" for c in client.jar)
     host, port = urllib.parse.urlsplit(client.base).netloc.split(":")
     with socket.create_connection((host, int(port)), timeout=60) as sock:
-        sock.sendall((f"POST /teach/lessons/{lesson_id}/files HTTP/1.1\r\nHost: {host}\r\nCookie: {cookie}\r\n"
-                      f"Accept-Language: en\r\nContent-Type: {content_type}\r\nTransfer-Encoding: chunked\r\n"
-                      f"Connection: close\r\n\r\n").encode())
+        sock.sendall(
+            (
+                f"POST /teach/lessons/{lesson_id}/files HTTP/1.1\r\nHost: {host}\r\nCookie: {cookie}\r\n"
+                f"Accept-Language: en\r\nContent-Type: {content_type}\r\nTransfer-Encoding: chunked\r\n"
+                f"Connection: close\r\n\r\n"
+            ).encode()
+        )
         answer = b""
         try:
             for start in range(0, len(body), 65536):
-                chunk = body[start:start + 65536]
+                chunk = body[start : start + 65536]
                 sock.sendall(b"%x\r\n" % len(chunk) + chunk + b"\r\n")
             sock.sendall(b"0\r\n\r\n")
             while data_in := sock.recv(65536):
@@ -187,7 +209,7 @@ def test_disk_filling_up_during_an_upload_gives_a_clear_message_and_leaves_nothi
     assert status == 507 and "disk is too full" in page and "Nothing was saved" in page
     assert stored_files(site.data_dir) == before
     assert shutil.disk_usage(small_disk).free >= free_before - 2**20, "both spools were freed"
-    video = MP4_HEAD + os.urandom(9 * 2**20)      # waitress's spool and the app's, renamed into the store: 2 copies
+    video = MP4_HEAD + os.urandom(9 * 2**20)  # waitress's spool and the app's, renamed into the store: 2 copies
     status, _page = chunked_upload(anna, lesson_id, "video.mp4", video)
     assert status == 303
     assert stored_files(site.data_dir) - before == {object_relpath(sha(video))}

@@ -1,16 +1,17 @@
 """Uploads are typed by their bytes and named safely, whatever they are called."""
+
 from __future__ import annotations
 
 import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import VTT, pdf_bytes, png_bytes
+from teach_http import bad_names
+
 from contentserver.authoring.names import clean_file_name, new_lesson_id
 from contentserver.authoring.sniff import sniff_media_type
 from contentserver.library.format import ID_RE, MEDIA_TYPES, is_safe_name
-from teach_http import bad_names
 
 FFMPEG_SOURCES = {
     "video/mp4": (["-f", "lavfi", "-i", "color=size=16x16:rate=5:duration=0.4", "-c:v", "mpeg4"], "v.mp4"),
@@ -20,16 +21,16 @@ FFMPEG_SOURCES = {
     "audio/mp4": (["-f", "lavfi", "-i", "sine=duration=0.3", "-c:a", "aac"], "a.m4a"),
     "image/jpeg": (["-f", "lavfi", "-i", "color=size=8x8:duration=0.1", "-frames:v", "1"], "i.jpg"),
     "image/gif": (["-f", "lavfi", "-i", "color=size=8x8:duration=0.1", "-frames:v", "1"], "i.gif"),
-    "image/webp": (["-f", "lavfi", "-i", "color=size=8x8:duration=0.1", "-frames:v", "1", "-c:v", "libwebp"],
-                   "i.webp"),
+    "image/webp": (["-f", "lavfi", "-i", "color=size=8x8:duration=0.1", "-frames:v", "1", "-c:v", "libwebp"], "i.webp"),
 }
 
 
 def ffmpeg_file(tmp_path: Path, media_type: str) -> bytes:
     args, name = FFMPEG_SOURCES[media_type]
     out = tmp_path / name
-    done = subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", *args, str(out)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", *args, str(out)], capture_output=True, text=True
+    )
     if done.returncode != 0:
         pytest.skip(f"this ffmpeg cannot make {media_type}: {done.stderr.strip()[:200]}")
     return out.read_bytes()
@@ -40,19 +41,34 @@ def test_real_media_files_are_recognised_by_their_bytes(tmp_path, media_type):
     assert sniff_media_type(ffmpeg_file(tmp_path, media_type)[:64]) == media_type
 
 
-@pytest.mark.parametrize("data, media_type", [
-    (png_bytes(), "image/png"), (pdf_bytes(), "application/pdf"), (VTT, "text/vtt"),
-    (b"\xef\xbb\xbfWEBVTT\n\n", "text/vtt"), (b"WEBVTT", "text/vtt"),
-])
+@pytest.mark.parametrize(
+    "data, media_type",
+    [
+        (png_bytes(), "image/png"),
+        (pdf_bytes(), "application/pdf"),
+        (VTT, "text/vtt"),
+        (b"\xef\xbb\xbfWEBVTT\n\n", "text/vtt"),
+        (b"WEBVTT", "text/vtt"),
+    ],
+)
 def test_generated_files_are_recognised_by_their_bytes(data, media_type):
     assert sniff_media_type(data[:64]) == media_type
 
 
-@pytest.mark.parametrize("data", [
-    b"", b"MZ\x90\x00 windows program", b"PK\x03\x04 zip", b"<html><script>alert(1)</script>",
-    b"#!/bin/sh\nrm -rf /\n", b"WEBVTTX not subtitles", b"\x1aE\xdf\xa3\x42\x82\x88matroska",
-    b"GIF88a", "plain text — not a file type".encode(),
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"MZ\x90\x00 windows program",
+        b"PK\x03\x04 zip",
+        b"<html><script>alert(1)</script>",
+        b"#!/bin/sh\nrm -rf /\n",
+        b"WEBVTTX not subtitles",
+        b"\x1aE\xdf\xa3\x42\x82\x88matroska",
+        b"GIF88a",
+        "plain text — not a file type".encode(),
+    ],
+)
 def test_other_bytes_are_refused_whatever_their_name(data):
     assert sniff_media_type(data[:64]) is None
 

@@ -1,4 +1,5 @@
 """USB sticks: export with the hub's signature, import on a fresh school, parts, older sticks, a stick pulled out."""
+
 from __future__ import annotations
 
 import os
@@ -7,25 +8,27 @@ import shutil
 import subprocess
 
 import pytest
-from nacl.signing import SigningKey
-
 from conftest import VENV_BIN, lesson_spec, png_bytes
+from nacl.signing import SigningKey
+from nginx_hub import nginx
+from sync_helpers import hub_and_school, installed, pin_hub, publish_folder, pull
+
 from contentserver.db import db
 from contentserver.library.format import ManifestError
 from contentserver.library.importer import ImportLimits
 from contentserver.library.usb import export_library, import_stick
-from nginx_hub import nginx  # noqa: F401  (fixture)
 from sync.errors import EXIT_OK
-from sync_helpers import hub_and_school, installed, pin_hub, publish_folder, pull
 
 KEY = SigningKey.generate()
-BIG = bytes(range(256)) * 1400          # 358,400 bytes: split into parts of 100,000
+BIG = bytes(range(256)) * 1400  # 358,400 bytes: split into parts of 100,000
 FAT32_NAME = re.compile(r"^[0-9a-z][0-9a-z.]{0,254}$")
 
 
 def _lessons(extra: int = 0) -> list[dict]:
-    lessons = [lesson_spec(f"u{i}", body=f"# USB {i}\n", attachments={"pic.png": png_bytes(2, 2, (i, 9, 9))})
-               for i in range(6 + extra)]
+    lessons = [
+        lesson_spec(f"u{i}", body=f"# USB {i}\n", attachments={"pic.png": png_bytes(2, 2, (i, 9, 9))})
+        for i in range(6 + extra)
+    ]
     lessons[0]["attachments"]["clip.mp4"] = BIG
     return lessons
 
@@ -34,13 +37,15 @@ def _lessons(extra: int = 0) -> list[dict]:
 def synced(tmp_path, nginx, make_app, make_library):
     """A school that pulled version 1 from a hub, and a function to publish a new version."""
     hub_dir = tmp_path / "hub"
-    app, _server = hub_and_school(nginx, make_app, hub_dir, KEY,
-                                  make_library(_lessons(), version=1, library_id="usb"), USB_PART_BYTES=100_000)
+    app, _server = hub_and_school(
+        nginx, make_app, hub_dir, KEY, make_library(_lessons(), version=1, library_id="usb"), USB_PART_BYTES=100_000
+    )
     assert pull(app) == EXIT_OK
 
     def new_version(version: int, extra: int):
         publish_folder(make_library(_lessons(extra), version=version, library_id="usb"), hub_dir, KEY)
         assert pull(app) == EXIT_OK
+
     return app, new_version
 
 
@@ -52,10 +57,12 @@ def _export(app, stick):
 @pytest.fixture
 def fresh_school(tmp_path, make_app):
     """fresh_school(name, key) -> an app over its own data folder that pinned `key`."""
+
     def make(name: str, key: SigningKey = KEY):
         app = make_app(DATA_DIR=str(tmp_path / name))
         pin_hub(app, "http://hub.invalid/", key)
         return app
+
     return make
 
 
@@ -87,13 +94,23 @@ def test_cli_import_of_a_stick_verifies_the_signature_and_refuses_an_unknown_key
     _export(app, stick)
     fresh_school("stranger", SigningKey.generate())
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONTENTSERVER_")}
-    done = subprocess.run([str(VENV_BIN / "contentserver"), "import", str(stick), "--data", str(tmp_path / "stranger")],
-                          env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [str(VENV_BIN / "contentserver"), "import", str(stick), "--data", str(tmp_path / "stranger")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 2
     assert "another key" in done.stderr
     fresh_school("friend")
-    done = subprocess.run([str(VENV_BIN / "contentserver"), "import", str(stick), "--data", str(tmp_path / "friend")],
-                          env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [str(VENV_BIN / "contentserver"), "import", str(stick), "--data", str(tmp_path / "friend")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
 
 
@@ -113,8 +130,7 @@ def test_a_newer_stick_updates_and_an_older_one_is_refused_politely(tmp_path, sy
     assert installed(school)["versions"] == {"usb": 2}
 
 
-def test_a_stick_pulled_out_midway_leaves_the_old_library_and_the_next_import_resumes(tmp_path, synced,
-                                                                                     fresh_school):
+def test_a_stick_pulled_out_midway_leaves_the_old_library_and_the_next_import_resumes(tmp_path, synced, fresh_school):
     app, new_version = synced
     school = fresh_school("school")
     first = tmp_path / "first"
@@ -125,9 +141,9 @@ def test_a_stick_pulled_out_midway_leaves_the_old_library_and_the_next_import_re
     _export(app, stick)
     before = installed(school)
     objects = sorted((stick / "objects").rglob("*"))
-    gone = [p for p in objects if p.is_file()][len(objects) // 2:]
+    gone = [p for p in objects if p.is_file()][len(objects) // 2 :]
     moved = tmp_path / "moved"
-    for path in gone:       # the stick is pulled: the second half can no longer be read
+    for path in gone:  # the stick is pulled: the second half can no longer be read
         target = moved / path.relative_to(stick)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(path, target)
@@ -135,7 +151,7 @@ def test_a_stick_pulled_out_midway_leaves_the_old_library_and_the_next_import_re
         _import(school, stick)
     assert installed(school) == before
     stored = {p.name for p in (tmp_path / "school" / "objects").rglob("*") if p.is_file()}
-    shutil.copytree(moved, stick, dirs_exist_ok=True)   # plugged in again
+    shutil.copytree(moved, stick, dirs_exist_ok=True)  # plugged in again
     _import(school, stick)
     assert installed(school) == installed(app)
-    assert len(stored) > len(before["lessons"]) + 1     # what was copied before the pull-out stayed
+    assert len(stored) > len(before["lessons"]) + 1  # what was copied before the pull-out stayed

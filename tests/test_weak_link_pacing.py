@@ -4,6 +4,7 @@ Root only (network namespaces). The sync side is the real transfer path (sync.tr
 run in the school's namespace by bench/weak_link.py's client; nginx serves the hub side. Bounded: about 40 s.
 Precise figures belong to the benchmark; these assertions are tolerant.
 """
+
 from __future__ import annotations
 
 import os
@@ -14,9 +15,11 @@ import pytest
 
 from bench.weak_link import bytes_between, hub_sent_bytes, result, start, weak_link
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0 or shutil.which("tc") is None or shutil.which("nginx") is None,
-                                reason="needs root, iproute2 and nginx for a weaklink")
-LINK = 512_000 / 8   # bytes/s
+pytestmark = pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("tc") is None or shutil.which("nginx") is None,
+    reason="needs root, iproute2 and nginx for a weaklink",
+)
+LINK = 512_000 / 8  # bytes/s
 
 
 def name(suffix: str) -> str:
@@ -46,10 +49,12 @@ def test_sync_uses_an_idle_link_yields_to_a_school_download_and_takes_the_link_b
 
     def speed(samples: list, t0: float, t1: float) -> float:
         return bytes_between(samples, t0, t1) / (t1 - t0)
+
     alone = speed(ours, began + 2, rival_from)
     during, theirs = speed(ours, rival_from + 3, rival_to), speed(rival, rival_from + 3, rival_to)
     after = speed(ours, rival_to + 2, ended)
     assert alone > 0.6 * LINK, f"alone sync got {alone / LINK:.0%} of an idle link"
-    assert during < 0.4 * (during + theirs) and during < alone / 3, \
+    assert during < 0.4 * (during + theirs) and during < alone / 3, (
         f"sync kept {during / LINK:.0%} of the link against the school's {theirs / LINK:.0%}"
+    )
     assert after > 2 * during, f"sync did not come back after the download: {after / LINK:.0%} of the link"

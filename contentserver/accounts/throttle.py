@@ -1,4 +1,5 @@
 """Login throttling: after a few failures per account or address each try must wait longer, then a lock."""
+
 from __future__ import annotations
 
 import math
@@ -20,7 +21,7 @@ class ThrottleRules:
     lock_seconds: int
 
     @classmethod
-    def from_config(cls, config) -> "ThrottleRules":
+    def from_config(cls, config) -> ThrottleRules:
         return cls(config["LOGIN_SLOW_AFTER"], config["LOGIN_LOCK_AFTER"], config["LOGIN_LOCK_SECONDS"])
 
 
@@ -37,8 +38,9 @@ class Verdict:
 
 
 def _failures(column, value: str, since: float) -> tuple[int, float]:
-    count, last = db.session.execute(select(func.count(), func.max(LoginFailure.at))
-                                     .where(column == value, LoginFailure.at >= since)).one()
+    count, last = db.session.execute(
+        select(func.count(), func.max(LoginFailure.at)).where(column == value, LoginFailure.at >= since)
+    ).one()
     return count or 0, last or 0.0
 
 
@@ -55,8 +57,10 @@ def check(username: str, address: str, rules: ThrottleRules, now: float | None =
     """May this account be tried from this address now? The stricter of the two counts decides."""
     now = time.time() if now is None else now
     since = now - rules.lock_seconds
-    verdicts = [_verdict_for(*_failures(LoginFailure.username, username.strip().lower(), since), rules, now),
-                _verdict_for(*_failures(LoginFailure.address, address, since), rules, now)]
+    verdicts = [
+        _verdict_for(*_failures(LoginFailure.username, username.strip().lower(), since), rules, now),
+        _verdict_for(*_failures(LoginFailure.address, address, since), rules, now),
+    ]
     worst = max(verdicts, key=lambda v: (v.locked and v.wait_seconds > 0, v.wait_seconds))
     return worst if not worst.allowed else Verdict()
 

@@ -1,4 +1,5 @@
 """Accounts: argon2 password hashes, roles, disabling, and the session token that ends old sessions."""
+
 from __future__ import annotations
 
 import re
@@ -24,6 +25,7 @@ MIN_PASSWORD = 8
 def _hasher() -> PasswordHasher:
     """argon2, loaded by the first login or password change: a server students use never needs it (RSS)."""
     from argon2 import PasswordHasher
+
     return PasswordHasher()
 
 
@@ -54,8 +56,14 @@ def create_user(username: str, password: str, role: str = "teacher", display_nam
     check_password_rules(password)
     if find_user(username) is not None:
         raise AccountError(_("The user name %(name)s is taken.", name=username))
-    user = User(username=username, display_name=display_name.strip()[:100] or username, role=role,
-                password_hash=_hasher().hash(password), disabled=False, session_token=secrets.token_hex(16))
+    user = User(
+        username=username,
+        display_name=display_name.strip()[:100] or username,
+        role=role,
+        password_hash=_hasher().hash(password),
+        disabled=False,
+        session_token=secrets.token_hex(16),
+    )
     db.session.add(user)
     db.session.commit()
     return user
@@ -72,6 +80,7 @@ def list_users() -> list[User]:
 def verify_login(username: str, password: str) -> User | None:
     """The enabled account these credentials open, or None; unknown names cost as much time as known ones."""
     from argon2.exceptions import InvalidHashError, VerificationError
+
     user = find_user(username)
     try:
         _hasher().verify(user.password_hash if user else _dummy_hash(), password)

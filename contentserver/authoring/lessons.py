@@ -1,10 +1,12 @@
 """Teachers' own lessons: save (each save a revision), restore, delete/recover, files, share-with-hub mark."""
+
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -81,25 +83,51 @@ def _commit(lesson: Lesson) -> None:
 
 
 def _snapshot(lesson: Lesson) -> dict[str, Any]:
-    return {"title": lesson.title, "lang": lesson.lang, "script": lesson.script, "subject": lesson.subject,
-            "grade": lesson.grade, "tags": lesson.tags, "body_sha256": lesson.body_sha256,
-            "status": lesson.status,
-            "attachments": [{"name": a.name, "sha256": a.sha256, "size": a.size, "media_type": a.media_type,
-                             "kind": a.kind, "subtitles_for": a.subtitles_for, "subtitles_lang": a.subtitles_lang}
-                            for a in lesson.attachments]}
+    return {
+        "title": lesson.title,
+        "lang": lesson.lang,
+        "script": lesson.script,
+        "subject": lesson.subject,
+        "grade": lesson.grade,
+        "tags": lesson.tags,
+        "body_sha256": lesson.body_sha256,
+        "status": lesson.status,
+        "attachments": [
+            {
+                "name": a.name,
+                "sha256": a.sha256,
+                "size": a.size,
+                "media_type": a.media_type,
+                "kind": a.kind,
+                "subtitles_for": a.subtitles_for,
+                "subtitles_lang": a.subtitles_lang,
+            }
+            for a in lesson.attachments
+        ],
+    }
 
 
 def _record_revision(lesson: Lesson, user: User) -> None:
     """Keep this state of the lesson as a new revision (the previous ones stay); a lesson already sent to the hub
     whose content changed is queued again, so the next push sends the new version (docs/push.md)."""
     db.session.flush()
-    last = db.session.scalar(select(LessonRevision).where(LessonRevision.lesson_id == lesson.id)
-                             .order_by(LessonRevision.number.desc()).limit(1))
+    last = db.session.scalar(
+        select(LessonRevision)
+        .where(LessonRevision.lesson_id == lesson.id)
+        .order_by(LessonRevision.number.desc())
+        .limit(1)
+    )
     snapshot = _snapshot(lesson)
     if last is None or _content(json.loads(last.snapshot_json)) != _content(snapshot):
         _queue_again_if_sent(lesson)
-    db.session.add(LessonRevision(lesson_id=lesson.id, number=last.number + 1 if last else 1, saved_by=user.id,
-                                  snapshot_json=json.dumps(snapshot, ensure_ascii=False)))
+    db.session.add(
+        LessonRevision(
+            lesson_id=lesson.id,
+            number=last.number + 1 if last else 1,
+            saved_by=user.id,
+            snapshot_json=json.dumps(snapshot, ensure_ascii=False),
+        )
+    )
 
 
 def _content(snapshot: dict[str, Any]) -> dict[str, Any]:
@@ -142,28 +170,47 @@ def save_lesson(lesson: Lesson, fields: LessonFields, user: User, objects: Objec
 
 def lesson_fields(lesson: Lesson, objects: ObjectStore) -> LessonFields:
     """The editable fields of a lesson as it is now (the body read from the object store)."""
-    return LessonFields(lesson.title, lesson.lang, lesson.script, lesson.subject, lesson.grade, lesson.tags,
-                        objects.read_bytes(lesson.body_sha256).decode("utf-8"),
-                        lesson.status if lesson.status in STATUSES else "draft")
+    return LessonFields(
+        lesson.title,
+        lesson.lang,
+        lesson.script,
+        lesson.subject,
+        lesson.grade,
+        lesson.tags,
+        objects.read_bytes(lesson.body_sha256).decode("utf-8"),
+        lesson.status if lesson.status in STATUSES else "draft",
+    )
 
 
 def revisions(lesson: Lesson) -> list[Revision]:
     """Every saved version of the lesson, newest first."""
-    rows = db.session.execute(select(LessonRevision, User.username).outerjoin(User, User.id == LessonRevision.saved_by)
-                              .where(LessonRevision.lesson_id == lesson.id)
-                              .order_by(LessonRevision.number.desc()))
+    rows = db.session.execute(
+        select(LessonRevision, User.username)
+        .outerjoin(User, User.id == LessonRevision.saved_by)
+        .where(LessonRevision.lesson_id == lesson.id)
+        .order_by(LessonRevision.number.desc())
+    )
     return [Revision(rev.number, rev.saved_at, name or "", json.loads(rev.snapshot_json)) for rev, name in rows]
 
 
 def restore_revision(lesson: Lesson, number: int, user: User) -> None:
     """Make an earlier revision current again (recorded as a new revision, so the restore can be undone)."""
-    row = db.session.scalar(select(LessonRevision).where(LessonRevision.lesson_id == lesson.id,
-                                                          LessonRevision.number == number))
+    row = db.session.scalar(
+        select(LessonRevision).where(LessonRevision.lesson_id == lesson.id, LessonRevision.number == number)
+    )
     if row is None:
         raise NotFound()
     snap = json.loads(row.snapshot_json)
-    fields = LessonFields(snap["title"], snap["lang"], snap["script"], snap["subject"], snap["grade"],
-                          snap["tags"], "", snap["status"] if snap["status"] in STATUSES else "draft")
+    fields = LessonFields(
+        snap["title"],
+        snap["lang"],
+        snap["script"],
+        snap["subject"],
+        snap["grade"],
+        snap["tags"],
+        "",
+        snap["status"] if snap["status"] in STATUSES else "draft",
+    )
     _apply(lesson, fields, snap["body_sha256"])
     lesson.attachments = [Attachment(position=i, **a) for i, a in enumerate(snap["attachments"])]
     _record_revision(lesson, user)
@@ -186,8 +233,13 @@ def recover_lesson(lesson: Lesson) -> None:
 
 
 def deleted_lessons() -> list[Lesson]:
-    return list(db.session.scalars(select(Lesson).where(Lesson.origin == "local", Lesson.status == "deleted")
-                                   .order_by(Lesson.updated_at.desc())))
+    return list(
+        db.session.scalars(
+            select(Lesson)
+            .where(Lesson.origin == "local", Lesson.status == "deleted")
+            .order_by(Lesson.updated_at.desc())
+        )
+    )
 
 
 def lessons_of(user: User) -> list[Lesson]:
@@ -198,8 +250,9 @@ def lessons_of(user: User) -> list[Lesson]:
     return list(db.session.scalars(query.order_by(Lesson.updated_at.desc())))
 
 
-def attach_file(lesson: Lesson, stored: StoredFile, user: User, subtitles_for: str | None = None,
-                subtitles_lang: str | None = None) -> None:
+def attach_file(
+    lesson: Lesson, stored: StoredFile, user: User, subtitles_for: str | None = None, subtitles_lang: str | None = None
+) -> None:
     """Add a stored upload to the lesson; a file of the same name is replaced (Markdown keeps pointing at it)."""
     if stored.kind == "subtitles":
         videos = {a.name for a in lesson.attachments if a.kind == "video"}
@@ -210,8 +263,17 @@ def attach_file(lesson: Lesson, stored: StoredFile, user: User, subtitles_for: s
     kept = [a for a in lesson.attachments if a.name.lower() != stored.name.lower()]
     if len(kept) >= MAX_ATTACHMENTS:
         raise Unprocessable(_("A lesson can have at most %(num)s files.", num=MAX_ATTACHMENTS))
-    kept.append(Attachment(name=stored.name, sha256=stored.sha256, size=stored.size, media_type=stored.media_type,
-                           kind=stored.kind, subtitles_for=subtitles_for, subtitles_lang=subtitles_lang))
+    kept.append(
+        Attachment(
+            name=stored.name,
+            sha256=stored.sha256,
+            size=stored.size,
+            media_type=stored.media_type,
+            kind=stored.kind,
+            subtitles_for=subtitles_for,
+            subtitles_lang=subtitles_lang,
+        )
+    )
     _set_attachments(lesson, kept, user)
 
 
@@ -239,7 +301,7 @@ def share_request(lesson: Lesson) -> ShareRequest | None:
 class ShareStatus:
     """What the teacher's page says of a shared lesson: waiting for the next push, or sent (and when)."""
 
-    state: str                      # "queued" or "sent"
+    state: str  # "queued" or "sent"
     sent_at: datetime | None = None  # when the hub committed the push that took it, if recorded
 
 
@@ -250,7 +312,8 @@ def share_status(lesson: Lesson) -> ShareStatus | None:
         return None
     if request.state != "sent":
         return ShareStatus(request.state)
-    from sync.outbox import sent_at     # the push's own reading of what it sent (sync imports this module)
+    from sync.outbox import sent_at  # the push's own reading of what it sent (sync imports this module)
+
     return ShareStatus("sent", sent_at(lesson.id))
 
 
@@ -268,5 +331,8 @@ def set_shared(lesson: Lesson, user: User, shared: bool) -> None:
 
 def queued_shares() -> list[ShareRequest]:
     """The push's work list: lessons marked for sharing and not pushed since."""
-    return list(db.session.scalars(select(ShareRequest).where(ShareRequest.state == "queued")
-                                   .order_by(ShareRequest.requested_at)))
+    return list(
+        db.session.scalars(
+            select(ShareRequest).where(ShareRequest.state == "queued").order_by(ShareRequest.requested_at)
+        )
+    )

@@ -1,4 +1,5 @@
 """Names made safe by construction: attachment names (format.is_safe_name) and new lesson ids."""
+
 from __future__ import annotations
 
 import re
@@ -8,11 +9,55 @@ import unicodedata
 from ..library.format import DEVICE_NAMES, ID_RE, MEDIA_TYPES, is_safe_name
 
 # Kazakh and Russian Cyrillic to Latin, so a teacher's "урок.pdf" stays readable as "urok.pdf".
-_CYRILLIC = dict(zip(
-    "абвгдеёжзийклмнопрстуфхцчшщъыьэюяәғқңөұүһі",
-    ["a", "b", "v", "g", "d", "e", "yo", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r", "s", "t",
-     "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya", "a", "g", "q", "ng", "o", "u",
-     "u", "h", "i"]))
+_CYRILLIC = dict(
+    zip(
+        "абвгдеёжзийклмнопрстуфхцчшщъыьэюяәғқңөұүһі",
+        [
+            "a",
+            "b",
+            "v",
+            "g",
+            "d",
+            "e",
+            "yo",
+            "zh",
+            "z",
+            "i",
+            "y",
+            "k",
+            "l",
+            "m",
+            "n",
+            "o",
+            "p",
+            "r",
+            "s",
+            "t",
+            "u",
+            "f",
+            "kh",
+            "ts",
+            "ch",
+            "sh",
+            "shch",
+            "",
+            "y",
+            "",
+            "e",
+            "yu",
+            "ya",
+            "a",
+            "g",
+            "q",
+            "ng",
+            "o",
+            "u",
+            "u",
+            "h",
+            "i",
+        ],
+    )
+)
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 MAX_NAME = 100
 
@@ -44,7 +89,7 @@ def clean_file_name(raw: str, media_type: str) -> str:
         suffix = "." + ending.lower()
     else:
         stem, suffix = base, endings[0]
-    cleaned = re.sub(r"-{2,}", "-", _stem(stem))[:MAX_NAME - len(suffix)].strip("-_") or "file"
+    cleaned = re.sub(r"-{2,}", "-", _stem(stem))[: MAX_NAME - len(suffix)].strip("-_") or "file"
     if cleaned.lower() in DEVICE_NAMES:
         cleaned = "file-" + cleaned
     name = cleaned + suffix

@@ -1,12 +1,14 @@
 """A file's type decided from its first bytes (magic numbers), never from its name or declared type."""
+
 from __future__ import annotations
 
 HEAD_BYTES = 64
 
 
 def _is_mp3(head: bytes) -> bool:
-    return head.startswith(b"ID3") or (len(head) > 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0
-                                        and head[1] & 0x06 != 0)
+    return head.startswith(b"ID3") or (
+        len(head) > 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0 and head[1] & 0x06 != 0
+    )
 
 
 def _is_vtt(head: bytes) -> bool:

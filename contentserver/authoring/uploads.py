@@ -1,4 +1,5 @@
 """Uploads: written once into staging while hashed, typed by their bytes, size- and disk-checked, renamed into place."""
+
 from __future__ import annotations
 
 import errno
@@ -7,9 +8,10 @@ import os
 import shutil
 import tempfile
 import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Mapping
+from typing import BinaryIO
 
 from flask_babel import gettext as _
 
@@ -19,8 +21,13 @@ from ..library.objects import ObjectStore
 from .names import clean_file_name
 from .sniff import HEAD_BYTES, sniff_media_type
 
-LIMIT_SETTINGS = {"video": "UPLOAD_MAX_VIDEO_BYTES", "audio": "UPLOAD_MAX_AUDIO_BYTES", "pdf": "UPLOAD_MAX_PDF_BYTES",
-                  "image": "UPLOAD_MAX_IMAGE_BYTES", "subtitles": "UPLOAD_MAX_SUBTITLES_BYTES"}
+LIMIT_SETTINGS = {
+    "video": "UPLOAD_MAX_VIDEO_BYTES",
+    "audio": "UPLOAD_MAX_AUDIO_BYTES",
+    "pdf": "UPLOAD_MAX_PDF_BYTES",
+    "image": "UPLOAD_MAX_IMAGE_BYTES",
+    "subtitles": "UPLOAD_MAX_SUBTITLES_BYTES",
+}
 
 
 def size_text(size: int) -> str:
@@ -31,8 +38,12 @@ def size_text(size: int) -> str:
 
 
 def disk_full() -> InsufficientStorage:
-    return InsufficientStorage(_("The server's disk is too full to take this file. Nothing was saved. "
-                                 "Ask the administrator to free some space."))
+    return InsufficientStorage(
+        _(
+            "The server's disk is too full to take this file. Nothing was saved. "
+            "Ask the administrator to free some space."
+        )
+    )
 
 
 def check_free_space(folder: Path, incoming: int, reserve: int) -> None:
@@ -120,13 +131,22 @@ def store_upload(spool: SpoolFile, raw_name: str, objects: ObjectStore, config: 
     spool.seek(0)
     media_type = sniff_media_type(spool.read(HEAD_BYTES))
     if media_type is None:
-        raise Unprocessable(_("This kind of file is not accepted. Upload a video (MP4, WebM), audio (MP3, OGG, "
-                              "M4A), a PDF, an image (PNG, JPEG, WebP, GIF) or subtitles (WebVTT)."))
+        raise Unprocessable(
+            _(
+                "This kind of file is not accepted. Upload a video (MP4, WebM), audio (MP3, OGG, "
+                "M4A), a PDF, an image (PNG, JPEG, WebP, GIF) or subtitles (WebVTT)."
+            )
+        )
     kind = MEDIA_TYPES[media_type][0]
     limit = config[LIMIT_SETTINGS[kind]]
     if spool.size > limit:
-        raise PayloadTooLarge(_("This file is %(size)s; files of this kind may be at most %(limit)s.",
-                                size=size_text(spool.size), limit=size_text(limit)))
+        raise PayloadTooLarge(
+            _(
+                "This file is %(size)s; files of this kind may be at most %(limit)s.",
+                size=size_text(spool.size),
+                limit=size_text(limit),
+            )
+        )
     if kind == "subtitles":
         spool.seek(0)
         try:
@@ -134,7 +154,7 @@ def store_upload(spool: SpoolFile, raw_name: str, objects: ObjectStore, config: 
         except UnicodeDecodeError:
             raise Unprocessable(_("Subtitles must be a WebVTT file in UTF-8.")) from None
     if not objects.has(sha256 := spool.sha256()):
-        check_free_space(objects.staging, 0, config["DISK_RESERVE_BYTES"])     # a chunked upload's size came late
+        check_free_space(objects.staging, 0, config["DISK_RESERVE_BYTES"])  # a chunked upload's size came late
         try:
             spool.store(objects)
         except OSError as exc:

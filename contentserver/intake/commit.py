@@ -1,5 +1,6 @@
 """Step 4, the commit: lesson entries checked exactly like a manifest's, every object present, then the review
 queue, the push id and the connectivity report in one transaction — and the same push id never twice."""
+
 from __future__ import annotations
 
 import json
@@ -10,8 +11,15 @@ from sqlalchemy.exc import IntegrityError
 
 from ..db import db
 from ..errors import BadRequest, Unprocessable
-from ..library.format import (FORMAT_NAME, FORMAT_VERSION, LessonEntry, Manifest, ManifestError, manifest_to_dict,
-                              validate_manifest)
+from ..library.format import (
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    LessonEntry,
+    Manifest,
+    ManifestError,
+    manifest_to_dict,
+    validate_manifest,
+)
 from ..library.objects import ObjectStore
 from ..models import Push, PushedLesson, School, utcnow
 from ..schools import MAX_REPORT_BYTES, SchoolError, store_report
@@ -21,8 +29,17 @@ PUSH_ID_RE = re.compile(r"^[0-9a-f]{32}\Z")
 
 def _validated(lessons: Any, max_lessons: int) -> Manifest:
     """The lessons inside a manifest wrapper, checked by the library format's own manifest validation."""
-    return validate_manifest({"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "library_id": "push",
-                              "version": 1, "created": "2000-01-01T00:00:00Z", "lessons": lessons}, max_lessons)
+    return validate_manifest(
+        {
+            "format": FORMAT_NAME,
+            "format_version": FORMAT_VERSION,
+            "library_id": "push",
+            "version": 1,
+            "created": "2000-01-01T00:00:00Z",
+            "lessons": lessons,
+        },
+        max_lessons,
+    )
 
 
 def lesson_entries(lessons: Any, max_lessons: int) -> list[dict[str, Any]]:
@@ -63,8 +80,11 @@ def _earlier(school: School, push_id: str) -> Push | None:
 
 def _queue(school: School, push_id: str, entry: dict[str, Any]) -> None:
     """Into the review queue; replaces the school's earlier push of the same lesson while that still waits."""
-    waiting = db.session.scalar(db.select(PushedLesson).where(
-        PushedLesson.school_id == school.id, PushedLesson.lesson_id == entry["id"], PushedLesson.state == "waiting"))
+    waiting = db.session.scalar(
+        db.select(PushedLesson).where(
+            PushedLesson.school_id == school.id, PushedLesson.lesson_id == entry["id"], PushedLesson.state == "waiting"
+        )
+    )
     if waiting is None:
         waiting = PushedLesson(school_id=school.id, lesson_id=entry["id"], state="waiting")
         db.session.add(waiting)
@@ -73,8 +93,7 @@ def _queue(school: School, push_id: str, entry: dict[str, Any]) -> None:
 
 def commit_push(school: School, body: Any, store: ObjectStore, max_lessons: int) -> dict[str, Any]:
     """Queue a push's lessons and store its report, once per push id; the same push id answers the first answer."""
-    if not isinstance(body, dict) or not isinstance(body.get("push_id"), str) or \
-            not PUSH_ID_RE.match(body["push_id"]):
+    if not isinstance(body, dict) or not isinstance(body.get("push_id"), str) or not PUSH_ID_RE.match(body["push_id"]):
         raise BadRequest('the body must be {"push_id": <32 hex digits>, "lessons": […], "report": … or null}')
     push_id = body["push_id"]
     earlier = _earlier(school, push_id)
@@ -97,7 +116,7 @@ def commit_push(school: School, body: Any, store: ObjectStore, max_lessons: int)
         db.session.rollback()
         raise Unprocessable(str(exc)) from None
     except IntegrityError:
-        db.session.rollback()   # the same push id committed at the same moment by a resent request
+        db.session.rollback()  # the same push id committed at the same moment by a resent request
         earlier = _earlier(school, push_id)
         if earlier is None:
             raise

@@ -1,5 +1,6 @@
 """The hub's review queue: an admin approves a pushed lesson into the hub's library (id `<school-slug>-<id>`)
 or rejects it; approved lessons are browsable and searchable here at once and go out with the next publish."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -35,8 +36,13 @@ def hub_lesson_id(school: School, lesson_id: str) -> str:
 
 def waiting() -> list[PushedLesson]:
     """The queue, oldest push first."""
-    return list(db.session.scalars(select(PushedLesson).where(PushedLesson.state == "waiting")
-                                   .order_by(PushedLesson.pushed_at, PushedLesson.id)))
+    return list(
+        db.session.scalars(
+            select(PushedLesson)
+            .where(PushedLesson.state == "waiting")
+            .order_by(PushedLesson.pushed_at, PushedLesson.id)
+        )
+    )
 
 
 def waiting_item(item_id: int) -> PushedLesson:
@@ -53,9 +59,15 @@ def _decide(item: PushedLesson, state: str, user_id: int | None) -> None:
 def _check_id_free(item: PushedLesson, hub_id: str) -> Lesson | None:
     """The hub lesson this approval writes: new, or the one an earlier approval of this school's lesson made."""
     lesson = db.session.get(Lesson, hub_id)
-    ours = db.session.scalar(select(PushedLesson.id).where(
-        PushedLesson.school_id == item.school_id, PushedLesson.hub_lesson_id == hub_id,
-        PushedLesson.state == "approved").limit(1))
+    ours = db.session.scalar(
+        select(PushedLesson.id)
+        .where(
+            PushedLesson.school_id == item.school_id,
+            PushedLesson.hub_lesson_id == hub_id,
+            PushedLesson.state == "approved",
+        )
+        .limit(1)
+    )
     if lesson is not None and ours is None:
         raise Conflict(f"the hub already has a lesson {hub_id!r} that did not come from this school")
     return lesson
@@ -98,8 +110,9 @@ def waiting_media_type(sha256: str) -> str | None:
 def kept_objects() -> set[str]:
     """Objects waiting or approved pushed lessons need (for gc): nothing of them is deleted while under review."""
     refs: set[str] = set()
-    for entry_json in db.session.scalars(select(PushedLesson.entry_json).where(
-            PushedLesson.state.in_(("waiting", "approved")))):
+    for entry_json in db.session.scalars(
+        select(PushedLesson.entry_json).where(PushedLesson.state.in_(("waiting", "approved")))
+    ):
         entry = json.loads(entry_json)
         refs.add(entry["body"]["sha256"])
         refs |= {a["sha256"] for a in entry["attachments"]}

@@ -1,5 +1,6 @@
 """Objects pushed in chunks: each school's partial files resume at the offset the hub holds, and an object
 enters the store only whole and verified by its sha256 (a mismatch deletes the partial)."""
+
 from __future__ import annotations
 
 import fcntl
@@ -35,8 +36,9 @@ def missing(store: ObjectStore, school_id: int, request: Any) -> dict[str, int]:
     """Step 2: of the objects a school names, those the store lacks, with the bytes of each already held."""
     objects = request.get("objects") if isinstance(request, dict) else None
     if not isinstance(objects, list) or len(objects) > MAX_HAVE:
-        raise BadRequest(f"the body must be {{\"objects\": [{{\"sha256\": …, \"size\": …}}, …]}} with at most "
-                         f"{MAX_HAVE} objects")
+        raise BadRequest(
+            f"the body must be {{\"objects\": [{{\"sha256\": …, \"size\": …}}, …]}} with at most {MAX_HAVE} objects"
+        )
     answer = {}
     for item in objects:
         sha = item.get("sha256") if isinstance(item, dict) else None
@@ -51,18 +53,26 @@ def _locked_part(path: Path) -> BinaryIO:
     """The partial file open for appending under an exclusive lock (another request for it waits)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     while True:
-        handle = open(path, "ab")
+        handle = open(path, "ab")  # noqa: SIM115
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             if os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino:
                 return handle
         except FileNotFoundError:
             pass
-        handle.close()   # the file was finished or deleted while we waited: start again on the current one
+        handle.close()  # the file was finished or deleted while we waited: start again on the current one
 
 
-def put_chunk(store: ObjectStore, school_id: int, sha256: str, offset: int, size: int, data: bytes,
-              max_object_bytes: int, disk_reserve: int) -> int:
+def put_chunk(
+    store: ObjectStore,
+    school_id: int,
+    sha256: str,
+    offset: int,
+    size: int,
+    data: bytes,
+    max_object_bytes: int,
+    disk_reserve: int,
+) -> int:
     """Step 3: append `data` at `offset` of the object; returns the bytes held (`size` once it is stored)."""
     path = part_path(store, school_id, sha256)
     if size > max_object_bytes:
@@ -73,7 +83,7 @@ def put_chunk(store: ObjectStore, school_id: int, sha256: str, offset: int, size
         raise BadRequest("offset and size must not be negative")
     with _locked_part(path) as part:
         held = os.fstat(part.fileno()).st_size
-        if store.has(sha256):       # finished by a request that held the lock before us
+        if store.has(sha256):  # finished by a request that held the lock before us
             path.unlink()
             return size
         if offset != held:
@@ -93,7 +103,7 @@ def put_chunk(store: ObjectStore, school_id: int, sha256: str, offset: int, size
         try:
             if sha256_file(path) != sha256:
                 raise Unprocessable(f"the {size} bytes sent do not hash to {sha256}; the partial was deleted")
-            store.adopt(path, sha256)   # fsynced chunk by chunk: renamed into the store, never copied
+            store.adopt(path, sha256)  # fsynced chunk by chunk: renamed into the store, never copied
         finally:
             path.unlink(missing_ok=True)
     return size

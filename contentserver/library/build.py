@@ -1,4 +1,5 @@
 """Writing a library folder in the built form: objects first, manifest.json last."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Opening a library folder — built (manifest.json + objects/) or source form (library.toml)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -57,5 +58,4 @@ def open_library(path: Path, max_manifest_bytes: int, max_lessons: int) -> Libra
     if (path / SOURCE_HEADER).is_file():
         manifest, sources = read_source(path, max_lessons)
         return LibraryBundle(manifest, hashlib.sha256(manifest_bytes(manifest)).hexdigest(), path, sources)
-    raise ManifestError(f"no {MANIFEST_NAME} (built library) or {SOURCE_HEADER} (source form) here",
-                        file=str(path))
+    raise ManifestError(f"no {MANIFEST_NAME} (built library) or {SOURCE_HEADER} (source form) here", file=str(path))

@@ -1,4 +1,5 @@
 """The library format (docs/library-format.md): constants, the manifest's shape, and its validation."""
+
 from __future__ import annotations
 
 import json
@@ -151,8 +152,9 @@ def _attachment(obj: Any, where: str) -> AttachmentEntry:
     ref = _object_ref(obj, where)
     name = _req(obj, "name", str, where)
     if not is_safe_name(name):
-        raise ManifestError(f"{name!r} is not a safe file name (letters, digits, . _ -; no paths)",
-                            field=f"{where}name")
+        raise ManifestError(
+            f"{name!r} is not a safe file name (letters, digits, . _ -; no paths)", field=f"{where}name"
+        )
     media_type = _choice(obj, "type", where, tuple(MEDIA_TYPES))
     if not name.lower().endswith(MEDIA_TYPES[media_type][1]):
         raise ManifestError(f"{name!r} does not end in a name fitting {media_type}", field=f"{where}name")
@@ -180,8 +182,11 @@ def _lesson(obj: Any, where: str) -> LessonEntry:
     if not 1 <= grade <= 12:
         raise ManifestError("must be from 1 to 12", field=f"{where}grade")
     tags = obj.get("tags", [])
-    if not isinstance(tags, list) or len(tags) > MAX_TAGS or not all(isinstance(t, str) and 0 < len(t) <= 60
-                                                                       for t in tags):
+    if (
+        not isinstance(tags, list)
+        or len(tags) > MAX_TAGS
+        or not all(isinstance(t, str) and 0 < len(t) <= 60 for t in tags)
+    ):
         raise ManifestError(f"must be a list of at most {MAX_TAGS} short strings", field=f"{where}tags")
     raw_attachments = obj.get("attachments", [])
     if not isinstance(raw_attachments, list) or len(raw_attachments) > MAX_ATTACHMENTS:
@@ -192,13 +197,20 @@ def _lesson(obj: Any, where: str) -> LessonEntry:
         raise ManifestError("two attachments share a name", field=f"{where}attachments")
     for i, a in enumerate(attachments):
         if a.subtitles_for is not None and a.subtitles_for not in names:
-            raise ManifestError(f"names {a.subtitles_for!r}, which is not an attachment",
-                                field=f"{where}attachments[{i}].subtitles_for")
+            raise ManifestError(
+                f"names {a.subtitles_for!r}, which is not an attachment", field=f"{where}attachments[{i}].subtitles_for"
+            )
     return LessonEntry(
-        id=lesson_id, title=_text(obj, "title", where, 300), lang=_choice(obj, "lang", where, LANGS),
-        script=_choice(obj, "script", where, SCRIPTS), subject=subject, grade=grade,
-        tags=tuple(t.strip() for t in tags), body=_object_ref(obj.get("body"), f"{where}body."),
-        attachments=attachments)
+        id=lesson_id,
+        title=_text(obj, "title", where, 300),
+        lang=_choice(obj, "lang", where, LANGS),
+        script=_choice(obj, "script", where, SCRIPTS),
+        subject=subject,
+        grade=grade,
+        tags=tuple(t.strip() for t in tags),
+        body=_object_ref(obj.get("body"), f"{where}body."),
+        attachments=attachments,
+    )
 
 
 def _created(data: dict) -> str:
@@ -224,7 +236,8 @@ def validate_manifest(data: Any, max_lessons: int) -> Manifest:
             f"this library is in format version {version}; this contentserver reads version "
             f"{', '.join(map(str, SUPPORTED_FORMAT_VERSIONS))} — "
             + ("upgrade contentserver to import it" if version > FORMAT_VERSION else "rebuild the library"),
-            field="format_version")
+            field="format_version",
+        )
     library_id = _req(data, "library_id", str, "")
     if not ID_RE.match(library_id):
         raise ManifestError("must be lowercase letters, digits and '-'", field="library_id")
@@ -243,9 +256,14 @@ def validate_manifest(data: Any, max_lessons: int) -> Manifest:
     title = data.get("title", library_id)
     if not isinstance(title, str):
         raise ManifestError("must be text", field="title")
-    return Manifest(library_id=library_id, title=title[:200],
-                    version=library_version, created=_created(data),
-                    lessons=entries, format_version=version)
+    return Manifest(
+        library_id=library_id,
+        title=title[:200],
+        version=library_version,
+        created=_created(data),
+        lessons=entries,
+        format_version=version,
+    )
 
 
 def parse_manifest(raw: bytes, max_lessons: int, file: str = MANIFEST_NAME) -> Manifest:
@@ -259,8 +277,9 @@ def parse_manifest(raw: bytes, max_lessons: int, file: str = MANIFEST_NAME) -> M
     except RecursionError:
         raise ManifestError("is nested too deeply", file=file) from None
     except json.JSONDecodeError as exc:
-        raise ManifestError(f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
-                            file=file) from None
+        raise ManifestError(
+            f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", file=file
+        ) from None
     return validate_manifest(data, max_lessons)
 
 
@@ -271,28 +290,41 @@ def parse_lesson(obj: Any, where: str = "") -> LessonEntry:
 
 def lesson_to_dict(lesson: LessonEntry) -> dict[str, Any]:
     """One lesson entry as the manifest's JSON object (inverse of parse_lesson)."""
+
     def attachment(a: AttachmentEntry) -> dict[str, Any]:
         out: dict[str, Any] = {"name": a.name, "sha256": a.sha256, "size": a.size, "type": a.media_type}
         if a.subtitles_for:
             out.update(subtitles_for=a.subtitles_for, lang=a.lang)
         return out
 
-    return {"id": lesson.id, "title": lesson.title, "lang": lesson.lang, "script": lesson.script,
-            "subject": lesson.subject, "grade": lesson.grade, "tags": list(lesson.tags),
-            "body": {"sha256": lesson.body.sha256, "size": lesson.body.size},
-            "attachments": [attachment(a) for a in lesson.attachments]}
+    return {
+        "id": lesson.id,
+        "title": lesson.title,
+        "lang": lesson.lang,
+        "script": lesson.script,
+        "subject": lesson.subject,
+        "grade": lesson.grade,
+        "tags": list(lesson.tags),
+        "body": {"sha256": lesson.body.sha256, "size": lesson.body.size},
+        "attachments": [attachment(a) for a in lesson.attachments],
+    }
 
 
 def manifest_to_dict(manifest: Manifest) -> dict[str, Any]:
     """The manifest as the JSON object the format describes (inverse of validate_manifest)."""
     return {
-        "format": FORMAT_NAME, "format_version": manifest.format_version, "library_id": manifest.library_id,
-        "title": manifest.title, "version": manifest.version, "created": manifest.created,
+        "format": FORMAT_NAME,
+        "format_version": manifest.format_version,
+        "library_id": manifest.library_id,
+        "title": manifest.title,
+        "version": manifest.version,
+        "created": manifest.created,
         "lessons": [lesson_to_dict(lesson) for lesson in manifest.lessons],
     }
 
 
 def manifest_bytes(manifest: Manifest) -> bytes:
     """Canonical, deterministic bytes of a manifest (sorted keys, UTF-8, no spaces)."""
-    return json.dumps(manifest_to_dict(manifest), ensure_ascii=False, sort_keys=True,
-                      separators=(",", ":")).encode("utf-8")
+    return json.dumps(manifest_to_dict(manifest), ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode(
+        "utf-8"
+    )

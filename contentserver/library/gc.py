@@ -1,4 +1,5 @@
 """Clean-up: staging leftovers and objects nothing refers to, after a grace period, so the disk cannot grow forever."""
+
 from __future__ import annotations
 
 import fcntl
@@ -12,8 +13,8 @@ from flask import Flask
 from sqlalchemy import select
 
 from ..db import db
-from ..models import Attachment, ImageVariant, InstalledLibrary, Lesson, LessonRevision
 from ..intake.review import kept_objects
+from ..models import Attachment, ImageVariant, InstalledLibrary, Lesson, LessonRevision
 from .manifests import FOLDER as MANIFESTS
 
 LOCK_NAME = "sync.lock"
@@ -29,7 +30,7 @@ def exclusive(data_dir: Path) -> IO:
     """The data folder's sync lock (held by a pull and by gc); raises BlockingIOError when another holds it."""
     path = Path(data_dir) / "staging" / LOCK_NAME
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(path, "w")
+    handle = open(path, "w")  # noqa: SIM115
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -51,15 +52,19 @@ def _revision_refs() -> set[str]:
 def _referenced() -> set[str]:
     """Every sha256 a lesson row (hub or teacher, published or draft), a revision, an image's copy, a manifest or a
     push not committed yet needs."""
-    from sync.outbox import pinned_objects     # the push's own reading of what it pinned
+    from sync.outbox import pinned_objects  # the push's own reading of what it pinned
+
     refs = set(db.session.scalars(select(Lesson.body_sha256)))
     refs |= set(db.session.scalars(select(Attachment.sha256)))
     refs |= _revision_refs()
     refs |= set(db.session.scalars(select(InstalledLibrary.manifest_sha256)))
-    refs |= kept_objects()   # a hub's pushed lessons under review (or approved) keep their files
+    refs |= kept_objects()  # a hub's pushed lessons under review (or approved) keep their files
     refs |= pinned_objects()  # a school's push resumes with the very objects it pinned, even if a lesson changed
-    refs |= {variant for original, variant in db.session.execute(
-        select(ImageVariant.sha256, ImageVariant.variant_sha256)) if original in refs}
+    refs |= {
+        variant
+        for original, variant in db.session.execute(select(ImageVariant.sha256, ImageVariant.variant_sha256))
+        if original in refs
+    }
     return refs
 
 

@@ -1,4 +1,5 @@
 """Manifest deltas (hub format 3): one new lesson in a 20,000-lesson library costs its own entry, not the 20,000."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -22,11 +23,13 @@ def make_delta(base: Manifest, new: Manifest) -> bytes:
     old_dict, new_dict = manifest_to_dict(base), manifest_to_dict(new)
     old = {lesson["id"]: lesson for lesson in old_dict["lessons"]}
     keep = {lesson["id"] for lesson in new_dict["lessons"]}
-    return canonical_json({
-        "header": {k: v for k, v in new_dict.items() if k != "lessons" and old_dict.get(k) != v},
-        "upsert": [lesson for lesson in new_dict["lessons"] if old.get(lesson["id"]) != lesson],
-        "remove": sorted(set(old) - keep),
-    })
+    return canonical_json(
+        {
+            "header": {k: v for k, v in new_dict.items() if k != "lessons" and old_dict.get(k) != v},
+            "upsert": [lesson for lesson in new_dict["lessons"] if old.get(lesson["id"]) != lesson],
+            "remove": sorted(set(old) - keep),
+        }
+    )
 
 
 def apply_delta(base_raw: bytes, delta_raw: bytes, max_lessons: int) -> bytes:

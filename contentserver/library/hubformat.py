@@ -1,4 +1,5 @@
 """The hub folder's transport form (hub format 3): a tiny signed head that carries the newest change, and an index."""
+
 from __future__ import annotations
 
 import gzip
@@ -15,13 +16,13 @@ HUB_FORMAT = "contentserver-hub"
 INDEX_FORMAT = "contentserver-hub-index"
 HUB_FORMAT_VERSION = 3
 HEAD_NAME = "head.signed"
-MAX_HEAD_BYTES = 64 * 1024      # head.signed as sent
-MAX_HEAD_RAW = 256 * 1024       # its message, decompressed
+MAX_HEAD_BYTES = 64 * 1024  # head.signed as sent
+MAX_HEAD_RAW = 256 * 1024  # its message, decompressed
 MAX_INDEX_BYTES = 256 * 1024
-INLINE_MAX = 8 * 1024           # the newest change rides in the head only while the whole head stays this small
+INLINE_MAX = 8 * 1024  # the newest change rides in the head only while the whole head stays this small
 MAX_DELTAS = 16
 GZIP_LEVEL = 9
-HEAD_WBITS = -15                # the head's message is raw deflate (RFC 1951): the signature already covers it
+HEAD_WBITS = -15  # the head's message is raw deflate (RFC 1951): the signature already covers it
 # The deflate preset dictionary of the head's message: the format's own words, so a head and a one-lesson delta cost
 # their values, not their keys. Part of the format: changing it is a new hub format version.
 HEAD_DICTIONARY = (
@@ -32,7 +33,8 @@ HEAD_DICTIONARY = (
     b'"manifest":{"sha256":"","size":},"patch":{"base":},"version":}\n{"header":{"created":"2026-11-25T00:00:00Z",'
     b'"version":},"remove":[],"upsert":[{"attachments":[{"lang":"kk","name":".png","sha256":"","size":,'
     b'"type":"image/png"}],"body":{"sha256":"","size":},"grade":,"id":"","lang":"kk","script":"Cyrl",'
-    b'"subject":"science","tags":[""],"title":""}]}\n kz1048 ')
+    b'"subject":"science","tags":[""],"title":""}]}\n kz1048 '
+)
 
 
 def transfer_relpath(sha256: str) -> str:
@@ -55,13 +57,13 @@ class FileRef:
 
 @dataclass(frozen=True)
 class PackRef(FileRef):
-    raw: int = 0        # bytes of the objects inside, uncompressed
+    raw: int = 0  # bytes of the objects inside, uncompressed
     count: int = 0
 
 
 @dataclass(frozen=True)
 class DeltaRef(FileRef):
-    base: str = ""      # sha256 of the manifest the delta applies to
+    base: str = ""  # sha256 of the manifest the delta applies to
     pack: PackRef | None = None
 
 
@@ -71,7 +73,7 @@ class Patch:
 
     base: int
     delta: bytes
-    records: bytes      # pack records, uncompressed (the head's stream is compressed as a whole)
+    records: bytes  # pack records, uncompressed (the head's stream is compressed as a whole)
 
 
 @dataclass(frozen=True)
@@ -106,8 +108,9 @@ class Index:
 def _field(obj: Any, key: str, kind: type, where: str, file: str) -> Any:
     value = obj.get(key) if isinstance(obj, dict) else None
     if not isinstance(value, kind) or (kind is int and (isinstance(value, bool) or value < 0)):
-        raise ManifestError(f"must be {'a non-negative ' if kind is int else ''}{kind.__name__}",
-                            file=file, field=f"{where}{key}")
+        raise ManifestError(
+            f"must be {'a non-negative ' if kind is int else ''}{kind.__name__}", file=file, field=f"{where}{key}"
+        )
     return value
 
 
@@ -139,19 +142,28 @@ def _common(raw: bytes, kind: str, max_manifest_bytes: int, file: str) -> tuple[
         raise ManifestError(f"must be {kind!r}", file=file, field="format")
     format_version = _field(data, "format_version", int, "", file)
     if format_version != HUB_FORMAT_VERSION:
-        raise ManifestError(f"is hub format version {format_version}; this contentserver reads version "
-                            f"{HUB_FORMAT_VERSION} — " + ("upgrade contentserver to sync from this hub"
-                                                          if format_version > HUB_FORMAT_VERSION
-                                                          else "the hub must publish again"),
-                            file=file, field="format_version")
+        raise ManifestError(
+            f"is hub format version {format_version}; this contentserver reads version "
+            f"{HUB_FORMAT_VERSION} — "
+            + (
+                "upgrade contentserver to sync from this hub"
+                if format_version > HUB_FORMAT_VERSION
+                else "the hub must publish again"
+            ),
+            file=file,
+            field="format_version",
+        )
     library_id = _field(data, "library_id", str, "", file)
     if not ID_RE.match(library_id):
         raise ManifestError("must be lowercase letters, digits and '-'", file=file, field="library_id")
     manifest = data.get("manifest")
     size = _field(manifest, "size", int, "manifest.", file)
     if size > max_manifest_bytes:
-        raise ManifestError(f"declares a manifest of {size} bytes; at most {max_manifest_bytes} are accepted",
-                            file=file, field="manifest.size")
+        raise ManifestError(
+            f"declares a manifest of {size} bytes; at most {max_manifest_bytes} are accepted",
+            file=file,
+            field="manifest.size",
+        )
     return data, library_id, _field(data, "version", int, "", file), _sha(manifest, "sha256", "manifest.", file), size
 
 
@@ -160,8 +172,9 @@ def _inflate(message: bytes) -> bytes:
     try:
         raw = decompressor.decompress(message, MAX_HEAD_RAW + 1)
     except zlib.error:
-        raise ManifestError("is not a deflate stream of hub format 3 (with its preset dictionary)",
-                            file=HEAD_NAME) from None
+        raise ManifestError(
+            "is not a deflate stream of hub format 3 (with its preset dictionary)", file=HEAD_NAME
+        ) from None
     if len(raw) > MAX_HEAD_RAW or decompressor.unconsumed_tail or not decompressor.eof:
         raise ManifestError(f"expands to more than {MAX_HEAD_RAW} bytes, or is cut short", file=HEAD_NAME)
     return raw
@@ -173,7 +186,7 @@ def parse_head(message: bytes, max_manifest_bytes: int) -> Head:
         head_line, _, rest = _inflate(message).partition(b"\n")
         data, library_id, version, sha, size = _common(head_line, HUB_FORMAT, max_manifest_bytes, HEAD_NAME)
     except ManifestError:
-        if message.startswith(b"{"):      # a hub format 2 head was plain JSON: say which version it is
+        if message.startswith(b"{"):  # a hub format 2 head was plain JSON: say which version it is
             _common(message, HUB_FORMAT, max_manifest_bytes, HEAD_NAME)
         raise
     patch = None
@@ -188,8 +201,13 @@ def parse_head(message: bytes, max_manifest_bytes: int) -> Head:
 def head_message(head: Head) -> bytes:
     """The head's message (what gets signed): raw deflate, with HEAD_DICTIONARY, of its JSON line [+ delta line +
     pack records]."""
-    line = {"format": HUB_FORMAT, "format_version": HUB_FORMAT_VERSION, "library_id": head.library_id,
-            "version": head.version, "manifest": {"sha256": head.manifest_sha256, "size": head.manifest_size}}
+    line = {
+        "format": HUB_FORMAT,
+        "format_version": HUB_FORMAT_VERSION,
+        "library_id": head.library_id,
+        "version": head.version,
+        "manifest": {"sha256": head.manifest_sha256, "size": head.manifest_size},
+    }
     if head.patch is not None:
         line["patch"] = {"base": head.patch.base}
     compressor = zlib.compressobj(9, zlib.DEFLATED, HEAD_WBITS, 9, zdict=HEAD_DICTIONARY)
@@ -197,7 +215,7 @@ def head_message(head: Head) -> bytes:
     if head.patch is not None:
         first, newline, objects = head.patch.records.partition(b"\n")
         out += compressor.compress(head.patch.delta + b"\n" + first + newline)
-        out += compressor.flush(zlib.Z_BLOCK)    # the objects' bytes get a deflate block (and code tables) of their own
+        out += compressor.flush(zlib.Z_BLOCK)  # the objects' bytes get a deflate block (and code tables) of their own
         out += compressor.compress(objects)
     return out + compressor.flush()
 
@@ -209,26 +227,48 @@ def parse_index(raw: bytes, max_manifest_bytes: int, file: str) -> Index:
     if not isinstance(deltas, list) or len(deltas) > MAX_DELTAS:
         raise ManifestError(f"must be a list of at most {MAX_DELTAS}", file=file, field="deltas")
     return Index(
-        library_id, version, sha, size, _file(data["manifest"].get("file"), "manifest.file.", file),
+        library_id,
+        version,
+        sha,
+        size,
+        _file(data["manifest"].get("file"), "manifest.file.", file),
         _pack(data.get("pack"), "pack.", file),
-        tuple(DeltaRef(d.sha256, d.size, _sha(raw_d, "base", f"deltas[{i}].", file),
-                       _pack(raw_d.get("pack"), f"deltas[{i}].pack.", file))
-              for i, raw_d in enumerate(deltas) for d in [_file(raw_d, f"deltas[{i}].", file)]))
+        tuple(
+            DeltaRef(
+                d.sha256,
+                d.size,
+                _sha(raw_d, "base", f"deltas[{i}].", file),
+                _pack(raw_d.get("pack"), f"deltas[{i}].pack.", file),
+            )
+            for i, raw_d in enumerate(deltas)
+            for d in [_file(raw_d, f"deltas[{i}].", file)]
+        ),
+    )
 
 
 def index_bytes(index: Index) -> bytes:
     """The index's canonical JSON (the message that gets signed)."""
+
     def pack(p: PackRef | None) -> dict | None:
         return None if p is None else {"sha256": p.sha256, "size": p.size, "raw": p.raw, "count": p.count}
 
-    return canonical_json({
-        "format": INDEX_FORMAT, "format_version": HUB_FORMAT_VERSION, "library_id": index.library_id,
-        "version": index.version,
-        "manifest": {"sha256": index.manifest_sha256, "size": index.manifest_size,
-                     "file": {"sha256": index.manifest_file.sha256, "size": index.manifest_file.size}},
-        "pack": pack(index.pack),
-        "deltas": [{"sha256": d.sha256, "size": d.size, "base": d.base, "pack": pack(d.pack)} for d in index.deltas],
-    })
+    return canonical_json(
+        {
+            "format": INDEX_FORMAT,
+            "format_version": HUB_FORMAT_VERSION,
+            "library_id": index.library_id,
+            "version": index.version,
+            "manifest": {
+                "sha256": index.manifest_sha256,
+                "size": index.manifest_size,
+                "file": {"sha256": index.manifest_file.sha256, "size": index.manifest_file.size},
+            },
+            "pack": pack(index.pack),
+            "deltas": [
+                {"sha256": d.sha256, "size": d.size, "base": d.base, "pack": pack(d.pack)} for d in index.deltas
+            ],
+        }
+    )
 
 
 def gzip_bytes(data: bytes) -> bytes:

@@ -1,16 +1,18 @@
 """Packs (hub format 3): many small objects in one compressed transfer, Cyrillic text at one byte a letter."""
+
 from __future__ import annotations
 
 import gzip
 import io
 import zlib
-from typing import BinaryIO, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import BinaryIO
 
 from .format import Manifest, ManifestError
 from .hubformat import GZIP_LEVEL
 
-PACK_OBJECT_MAX = 256 * 1024   # objects up to this size travel in packs; bigger ones alone, in ranges
-TEXT_CODEC = "kz1048"          # Kazakh/Russian Cyrillic in one byte a letter: 2 UTF-8 bytes become 1 before deflate
+PACK_OBJECT_MAX = 256 * 1024  # objects up to this size travel in packs; bigger ones alone, in ranges
+TEXT_CODEC = "kz1048"  # Kazakh/Russian Cyrillic in one byte a letter: 2 UTF-8 bytes become 1 before deflate
 RECORD_LINE_MAX = 160
 
 
@@ -89,8 +91,12 @@ def read_records(records: BinaryIO, expected: dict[str, int], file: str) -> Iter
         while line := records.readline(RECORD_LINE_MAX):
             parts = line.decode("ascii").rstrip("\n").split(" ")
             sha, size = parts[0], int(parts[1])
-            if expected.get(sha) != size or sha in seen or len(parts) not in (2, 4) or (
-                    len(parts) == 4 and parts[2] != TEXT_CODEC):
+            if (
+                expected.get(sha) != size
+                or sha in seen
+                or len(parts) not in (2, 4)
+                or (len(parts) == 4 and parts[2] != TEXT_CODEC)
+            ):
                 raise ManifestError(f"holds object {sha[:16]}… of {size} bytes that it should not", file=file)
             seen.add(sha)
             window = _Limited(records, size) if len(parts) == 2 else _text_object(records, size, int(parts[3]))

@@ -1,4 +1,5 @@
 """Importing a library: objects into the store first, then every lesson row in one transaction."""
+
 from __future__ import annotations
 
 import hashlib
@@ -38,7 +39,7 @@ class ImportLimits:
     max_object_bytes: int
 
     @classmethod
-    def from_config(cls, config: dict) -> "ImportLimits":
+    def from_config(cls, config: dict) -> ImportLimits:
         return cls(config["MAX_MANIFEST_BYTES"], config["MAX_LESSONS"], config["MAX_OBJECT_BYTES"])
 
 
@@ -54,12 +55,17 @@ def _check_version(bundle: LibraryBundle) -> InstalledLibrary | None:
     if installed is None or installed.manifest_sha256 == bundle.manifest_sha256:
         return installed
     if manifest.version < installed.version:
-        raise ManifestError(f"is version {manifest.version}, older than the installed version "
-                            f"{installed.version}; an older library is never installed over a newer one",
-                            field="version")
+        raise ManifestError(
+            f"is version {manifest.version}, older than the installed version "
+            f"{installed.version}; an older library is never installed over a newer one",
+            field="version",
+        )
     if manifest.version == installed.version:
-        raise ManifestError(f"has the installed version number {installed.version} but different content; "
-                            "a changed library needs a higher version", field="version")
+        raise ManifestError(
+            f"has the installed version number {installed.version} but different content; "
+            "a changed library needs a higher version",
+            field="version",
+        )
     return installed
 
 
@@ -67,9 +73,11 @@ def _check_id_clashes(bundle: LibraryBundle) -> None:
     ids = [lesson.id for lesson in bundle.manifest.lessons]
     for start in range(0, len(ids), 500):
         clash = db.session.execute(
-            select(Lesson.id, Lesson.library_id).where(Lesson.id.in_(ids[start:start + 500]))
+            select(Lesson.id, Lesson.library_id)
+            .where(Lesson.id.in_(ids[start : start + 500]))
             .where((Lesson.library_id != bundle.manifest.library_id) | Lesson.library_id.is_(None))
-            .limit(1)).first()
+            .limit(1)
+        ).first()
         if clash:
             owner = f"library {clash[1]!r}" if clash[1] else "a teacher's lesson"
             raise ManifestError(f"lesson id {clash[0]!r} is already used by {owner}", field="lessons")
@@ -90,8 +98,9 @@ def _copy_objects(bundle: LibraryBundle, store: ObjectStore, limits: ImportLimit
     objects = bundle.manifest.objects()
     for sha, size in objects.items():
         if size > limits.max_object_bytes:
-            raise ManifestError(f"object {sha} is {size} bytes; at most {limits.max_object_bytes} are accepted",
-                                field=fields[sha])
+            raise ManifestError(
+                f"object {sha} is {size} bytes; at most {limits.max_object_bytes} are accepted", field=fields[sha]
+            )
     for sha, size in objects.items():
         if not store.has(sha):
             try:
@@ -107,23 +116,51 @@ def _check_bodies(bundle: LibraryBundle, store: ObjectStore) -> None:
         try:
             store.read_bytes(lesson.body.sha256).decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise ManifestError(f"is not UTF-8 Markdown (byte {exc.start})", file=bundle.describe(lesson.body.sha256),
-                                field=f"lessons[{i}].body") from None
+            raise ManifestError(
+                f"is not UTF-8 Markdown (byte {exc.start})",
+                file=bundle.describe(lesson.body.sha256),
+                field=f"lessons[{i}].body",
+            ) from None
 
 
 def _attachment_rows(entry: LessonEntry) -> list[Attachment]:
-    return [Attachment(position=i, name=a.name, sha256=a.sha256, size=a.size, media_type=a.media_type,
-                       kind=a.kind, subtitles_for=a.subtitles_for, subtitles_lang=a.lang)
-            for i, a in enumerate(entry.attachments)]
+    return [
+        Attachment(
+            position=i,
+            name=a.name,
+            sha256=a.sha256,
+            size=a.size,
+            media_type=a.media_type,
+            kind=a.kind,
+            subtitles_for=a.subtitles_for,
+            subtitles_lang=a.lang,
+        )
+        for i, a in enumerate(entry.attachments)
+    ]
 
 
 def _same(lesson: Lesson, entry: LessonEntry) -> bool:
-    current = [(a.name, a.sha256, a.size, a.media_type, a.subtitles_for, a.subtitles_lang)
-               for a in lesson.attachments]
+    current = [(a.name, a.sha256, a.size, a.media_type, a.subtitles_for, a.subtitles_lang) for a in lesson.attachments]
     wanted = [(a.name, a.sha256, a.size, a.media_type, a.subtitles_for, a.lang) for a in entry.attachments]
-    return (lesson.title, lesson.lang, lesson.script, lesson.subject, lesson.grade, lesson.tags,
-            lesson.body_sha256, current) == (entry.title, entry.lang, entry.script, entry.subject, entry.grade,
-                                             list(entry.tags), entry.body.sha256, wanted)
+    return (
+        lesson.title,
+        lesson.lang,
+        lesson.script,
+        lesson.subject,
+        lesson.grade,
+        lesson.tags,
+        lesson.body_sha256,
+        current,
+    ) == (
+        entry.title,
+        entry.lang,
+        entry.script,
+        entry.subject,
+        entry.grade,
+        list(entry.tags),
+        entry.body.sha256,
+        wanted,
+    )
 
 
 def _apply(lesson: Lesson, entry: LessonEntry) -> None:
@@ -157,8 +194,10 @@ def install_bundle(bundle: LibraryBundle, store: ObjectStore, limits: ImportLimi
     _keep_manifest(bundle, store)
     try:
         make_variants(store, ((a.sha256, a.media_type, a.size) for e in manifest.lessons for a in e.attachments))
-        existing = {lesson.id: lesson for lesson in db.session.scalars(
-            select(Lesson).where(Lesson.library_id == manifest.library_id))}
+        existing = {
+            lesson.id: lesson
+            for lesson in db.session.scalars(select(Lesson).where(Lesson.library_id == manifest.library_id))
+        }
         for entry in manifest.lessons:
             lesson = existing.pop(entry.id, None)
             if lesson is None:

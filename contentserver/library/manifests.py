@@ -1,4 +1,5 @@
 """The installed manifests' exact bytes, kept beside the object store: the base of sync deltas and USB exports."""
+
 from __future__ import annotations
 
 import hashlib

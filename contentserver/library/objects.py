@@ -1,12 +1,14 @@
 """The content-addressed object store: files named by their sha256, written once, never changed."""
+
 from __future__ import annotations
 
 import hashlib
 import io
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 from .format import SHA256_RE, ManifestError, object_relpath
 

@@ -1,4 +1,5 @@
 """Publishing a hub folder: plain static files any HTTP server or CDN can serve to thousands of schools."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -7,9 +8,9 @@ import json
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from nacl.signing import SigningKey
 
@@ -17,9 +18,25 @@ from .build import write_library
 from .bundle import LibraryBundle
 from .format import Manifest, ManifestError, manifest_bytes, parse_manifest
 from .hubdelta import make_delta, sorted_manifest
-from .hubformat import (HEAD_NAME, INLINE_MAX, MAX_DELTAS, MAX_HEAD_RAW, DeltaRef, FileRef, Head, Index, PackRef,
-                        Patch, gunzip_bounded, gzip_bytes, head_message, index_bytes, index_relpath, parse_index,
-                        transfer_relpath)
+from .hubformat import (
+    HEAD_NAME,
+    INLINE_MAX,
+    MAX_DELTAS,
+    MAX_HEAD_RAW,
+    DeltaRef,
+    FileRef,
+    Head,
+    Index,
+    PackRef,
+    Patch,
+    gunzip_bounded,
+    gzip_bytes,
+    head_message,
+    index_bytes,
+    index_relpath,
+    parse_index,
+    transfer_relpath,
+)
 from .hubpack import pack_members, pack_records, write_pack
 from .manifests import atomic_write
 from .signing import SIGNATURE_BYTES, open_signed, public_key_hex, sign_blob
@@ -50,6 +67,7 @@ def _reader(bundle: LibraryBundle) -> Callable[[str], bytes]:
     def read_object(sha: str) -> bytes:
         with bundle.open_object(sha) as obj:
             return obj.read()
+
     return read_object
 
 
@@ -77,7 +95,7 @@ def _history(out: Path, key: SigningKey) -> list[dict]:
     head_path = out / HEAD_NAME
     if not head_path.is_file():
         return []
-    open_signed(head_path.read_bytes(), public_key_hex(key), HEAD_NAME)   # another key's hub folder stays as it is
+    open_signed(head_path.read_bytes(), public_key_hex(key), HEAD_NAME)  # another key's hub folder stays as it is
     history_path = out / HISTORY_NAME
     return json.loads(history_path.read_text()) if history_path.is_file() else []
 
@@ -107,8 +125,9 @@ def _patch(bundle: LibraryBundle, manifest: Manifest, base: Manifest | None, bas
     return Patch(base_version, delta, b"".join(pack_records(members, _reader(bundle))))
 
 
-def publish(bundle: LibraryBundle, out: Path, key: SigningKey, max_manifest_bytes: int,
-            max_lessons: int) -> PublishResult:
+def publish(
+    bundle: LibraryBundle, out: Path, key: SigningKey, max_manifest_bytes: int, max_lessons: int
+) -> PublishResult:
     """Write `bundle` into the hub folder `out`: objects, transport files, the index, then the signed head last."""
     out.mkdir(parents=True, exist_ok=True)
     manifest = sorted_manifest(bundle.manifest)
@@ -116,13 +135,18 @@ def publish(bundle: LibraryBundle, out: Path, key: SigningKey, max_manifest_byte
     sha = hashlib.sha256(raw).hexdigest()
     history = _history(out, key)
     if history and history[0]["manifest"] == sha:
-        return PublishResult(manifest.library_id, manifest.version, True, history[0].get("deltas", 0),
-                             (out / HEAD_NAME).stat().st_size)
+        return PublishResult(
+            manifest.library_id, manifest.version, True, history[0].get("deltas", 0), (out / HEAD_NAME).stat().st_size
+        )
     if history and manifest.version <= history[0]["version"]:
-        raise ManifestError(f"is version {manifest.version}, but the hub has published version "
-                            f"{history[0]['version']}; raise the version in library.toml", field="version")
-    bases = {entry["manifest"]: _old_manifest(out, entry, max_manifest_bytes, max_lessons)
-             for entry in history[:MAX_DELTAS]}
+        raise ManifestError(
+            f"is version {manifest.version}, but the hub has published version "
+            f"{history[0]['version']}; raise the version in library.toml",
+            field="version",
+        )
+    bases = {
+        entry["manifest"]: _old_manifest(out, entry, max_manifest_bytes, max_lessons) for entry in history[:MAX_DELTAS]
+    }
     previous_manifest = bases.get(history[0]["manifest"]) if history else None
     if previous_manifest is not None and previous_manifest.library_id != manifest.library_id:
         raise ManifestError(f"this hub folder publishes library {previous_manifest.library_id!r}", field="library_id")
@@ -135,24 +159,33 @@ def publish(bundle: LibraryBundle, out: Path, key: SigningKey, max_manifest_byte
             continue
         ref = _write_file(out, delta)
         deltas.append(DeltaRef(ref.sha256, ref.size, base_sha, _write_pack(out, pack_members(manifest, base), bundle)))
-    index = Index(manifest.library_id, manifest.version, sha, len(raw), manifest_file,
-                  _write_pack(out, pack_members(manifest), bundle), tuple(deltas))
+    index = Index(
+        manifest.library_id,
+        manifest.version,
+        sha,
+        len(raw),
+        manifest_file,
+        _write_pack(out, pack_members(manifest), bundle),
+        tuple(deltas),
+    )
     (out / "i").mkdir(exist_ok=True)
     atomic_write(out / index_relpath(manifest.version), sign_blob(key, index_bytes(index)))
     head = Head(manifest.library_id, manifest.version, sha, len(raw))
     patch = _patch(bundle, manifest, previous_manifest, history[0]["version"]) if history else None
     message = head_message(dataclasses.replace(head, patch=patch)) if patch else b""
     if not message or len(message) + SIGNATURE_BYTES > INLINE_MAX:
-        message = head_message(head)     # the change is too big to ride in the head: schools read the index
+        message = head_message(head)  # the change is too big to ride in the head: schools read the index
     signed = sign_blob(key, message)
     previous_index = _read_index(out, history[0]["version"], key, max_manifest_bytes) if history else None
-    history = [{"version": manifest.version, "manifest": sha, "file": manifest_file.sha256, "deltas": len(deltas)},
-               *history][:KEEP_VERSIONS + 1]
+    history = [
+        {"version": manifest.version, "manifest": sha, "file": manifest_file.sha256, "deltas": len(deltas)},
+        *history,
+    ][: KEEP_VERSIONS + 1]
     atomic_write(out / HISTORY_NAME, json.dumps(history, indent=1).encode())
     previous_mtime = (out / HEAD_NAME).stat().st_mtime if (out / HEAD_NAME).is_file() else 0.0
     atomic_write(out / HEAD_NAME, signed)
     stamp = max(time.time(), previous_mtime + 1.0)
-    os.utime(out / HEAD_NAME, (stamp, stamp))   # servers' ETags (nginx: mtime-size) must change with the head
+    os.utime(out / HEAD_NAME, (stamp, stamp))  # servers' ETags (nginx: mtime-size) must change with the head
     _prune(out, index, previous_index, history)
     _prune_objects(out, {**(previous_manifest.objects() if previous_manifest else {}), **manifest.objects()})
     return PublishResult(manifest.library_id, manifest.version, False, len(deltas), len(signed))

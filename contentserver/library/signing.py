@@ -1,4 +1,5 @@
 """Ed25519 keys for the hub: a school trusts one pinned public key, never what a hub says about itself."""
+
 from __future__ import annotations
 
 import os
@@ -66,5 +67,7 @@ def open_signed(blob: bytes, public_key_hex_text: str, file: str) -> bytes:
     try:
         return parse_public_key(public_key_hex_text).verify(blob)
     except BadSignatureError:
-        raise ManifestError("has a bad signature, or one made by another key than the hub key pinned here; "
-                            "nothing was installed", file=file) from None
+        raise ManifestError(
+            "has a bad signature, or one made by another key than the hub key pinned here; nothing was installed",
+            file=file,
+        ) from None

@@ -1,4 +1,5 @@
 """The human-authored source form of a library (content/): lesson folders with TOML front matter."""
+
 from __future__ import annotations
 
 import hashlib
@@ -6,8 +7,7 @@ import re
 import tomllib
 from pathlib import Path
 
-from .format import (FORMAT_NAME, FORMAT_VERSION, MEDIA_TYPES, ManifestError, Manifest, is_safe_name,
-                     validate_manifest)
+from .format import FORMAT_NAME, FORMAT_VERSION, MEDIA_TYPES, Manifest, ManifestError, is_safe_name, validate_manifest
 from .objects import sha256_file
 
 SOURCE_HEADER = "library.toml"
@@ -35,7 +35,7 @@ def _front_matter(path: Path) -> tuple[dict, bytes]:
         meta = tomllib.loads("\n".join(lines[1:end]))
     except tomllib.TOMLDecodeError as exc:
         raise ManifestError(f"front matter is not valid TOML: {exc}", file=str(path)) from None
-    body = "\n".join(lines[end + 1:]).lstrip("\n")
+    body = "\n".join(lines[end + 1 :]).lstrip("\n")
     return meta, body.encode("utf-8")
 
 
@@ -53,8 +53,16 @@ def _attachments(folder: Path, lang: str) -> tuple[list[dict], dict[str, Path]]:
         entry = {"name": p.name, "sha256": sha, "size": p.stat().st_size, "type": media_type}
         if media_type == "text/vtt":
             m = SUBTITLE_RE.match(p.name)
-            video = next((v for v in sorted(names) if m and v.rsplit(".", 1)[0] == m["stem"]
-                          and EXTENSION_TYPES.get("." + v.rsplit(".", 1)[-1].lower(), "").startswith("video/")), None)
+            video = next(
+                (
+                    v
+                    for v in sorted(names)
+                    if m
+                    and v.rsplit(".", 1)[0] == m["stem"]
+                    and EXTENSION_TYPES.get("." + v.rsplit(".", 1)[-1].lower(), "").startswith("video/")
+                ),
+                None,
+            )
             if video is None:
                 raise ManifestError("subtitles must be named <video>.<lang>.vtt next to their video", file=str(p))
             entry.update(subtitles_for=video, lang=m["lang"] or lang)
@@ -84,8 +92,9 @@ def read_source(root: Path, max_lessons: int) -> tuple[Manifest, dict[str, Path 
         body_sha = hashlib.sha256(body).hexdigest()
         paths.update(attachment_paths)
         paths[body_sha] = body
-        lessons.append({**meta, "id": folder.name, "body": {"sha256": body_sha, "size": len(body)},
-                        "attachments": attachments})
+        lessons.append(
+            {**meta, "id": folder.name, "body": {"sha256": body_sha, "size": len(body)}, "attachments": attachments}
+        )
     data = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, **header, "lessons": lessons}
     try:
         manifest = validate_manifest(data, max_lessons)

@@ -1,8 +1,9 @@
 """The library store: what students may see, read from the lesson rows, plus the change counter."""
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from sqlalchemy import Column, Connection, func, select
 
@@ -28,17 +29,20 @@ def _visible():
 
 def facets() -> Facets:
     """Counts of visible lessons by subject, grade and language, for the home page."""
+
     def count_by(column):
-        rows = db.session.execute(select(column, func.count()).where(Lesson.status == "published")
-                                  .group_by(column).order_by(column))
+        rows = db.session.execute(
+            select(column, func.count()).where(Lesson.status == "published").group_by(column).order_by(column)
+        )
         return [(value, count) for value, count in rows]
 
     langs = count_by(Lesson.lang)
     return Facets(count_by(Lesson.subject), count_by(Lesson.grade), langs, sum(c for _, c in langs))
 
 
-def list_lessons(subject: str | None = None, grade: int | None = None, lang: str | None = None,
-                 page: int = 1, per_page: int = 50) -> tuple[list[Lesson], int]:
+def list_lessons(
+    subject: str | None = None, grade: int | None = None, lang: str | None = None, page: int = 1, per_page: int = 50
+) -> tuple[list[Lesson], int]:
     """One page of visible lessons matching the filters, and how many match in all."""
     query = _visible()
     if subject is not None:
@@ -48,8 +52,9 @@ def list_lessons(subject: str | None = None, grade: int | None = None, lang: str
     if lang is not None:
         query = query.where(Lesson.lang == lang)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = db.session.scalars(query.order_by(Lesson.grade, Lesson.title)
-                              .limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
+    rows = db.session.scalars(
+        query.order_by(Lesson.grade, Lesson.title).limit(per_page).offset((max(page, 1) - 1) * per_page)
+    ).all()
     return list(rows), total or 0
 
 
@@ -63,12 +68,17 @@ def get_lesson(lesson_id: str) -> Lesson:
 
 def object_media_type(sha256: str) -> str | None:
     """The media type a visible lesson declared for an object, or None if no lesson uses it."""
-    row = db.session.execute(select(Attachment.media_type).join(Lesson)
-                             .where(Attachment.sha256 == sha256, Lesson.status == "published").limit(1)).first()
+    row = db.session.execute(
+        select(Attachment.media_type)
+        .join(Lesson)
+        .where(Attachment.sha256 == sha256, Lesson.status == "published")
+        .limit(1)
+    ).first()
     if row:
         return row[0]
-    body = db.session.execute(select(Lesson.id).where(Lesson.body_sha256 == sha256,
-                                                       Lesson.status == "published").limit(1)).first()
+    body = db.session.execute(
+        select(Lesson.id).where(Lesson.body_sha256 == sha256, Lesson.status == "published").limit(1)
+    ).first()
     if body:
         return "text/markdown; charset=utf-8"
     original = original_of(sha256)  # a smaller copy of an image: visible while its original is
@@ -78,8 +88,11 @@ def object_media_type(sha256: str) -> str | None:
 def published_titles(batch: int = 500) -> Iterator[tuple[str, str, str]]:
     """(id, title, lang) of every visible lesson, for the as-you-type title table: read in batches, so the
     table is built without all the rows in memory at once."""
-    rows = db.session.execute(select(Lesson.id, Lesson.title, Lesson.lang).where(Lesson.status == "published")
-                              .execution_options(yield_per=batch))
+    rows = db.session.execute(
+        select(Lesson.id, Lesson.title, Lesson.lang)
+        .where(Lesson.status == "published")
+        .execution_options(yield_per=batch)
+    )
     for row in rows:
         yield tuple(row)
 
@@ -90,7 +103,8 @@ def published_among(connection: Connection, ids: list[str], column: Column) -> d
     instead. Plain SQL: the ORM's statement took 3/4 of a search's look-up of its 100 candidates."""
     marks = ",".join("?" * len(ids))
     rows = connection.exec_driver_sql(
-        f"SELECT id, {column.name}, status FROM {Lesson.__tablename__} WHERE id IN ({marks})", tuple(ids))
+        f"SELECT id, {column.name}, status FROM {Lesson.__tablename__} WHERE id IN ({marks})", tuple(ids)
+    )
     return {lesson_id: value for lesson_id, value, status in rows if status == "published"}
 
 

@@ -1,4 +1,5 @@
 """USB sticks (sneakernet): the installed library with the hub's signed head; FAT32-safe, big objects in parts."""
+
 from __future__ import annotations
 
 import io
@@ -47,7 +48,7 @@ class _Parts(io.RawIOBase):
             if self.current is None:
                 if not self.paths:
                     return 0
-                self.current = open(self.paths.pop(0), "rb")
+                self.current = open(self.paths.pop(0), "rb")  # noqa: SIM115
             n = self.current.readinto(buffer)
             if n:
                 return n
@@ -110,8 +111,9 @@ def installed_bundle(store: ObjectStore) -> tuple[LibraryBundle, bytes, bytes | 
     installed, head = _exported_library()
     raw = read_manifest(store, installed.manifest_sha256)
     if raw is None:
-        raise ManifestError("the installed manifest is not kept here; import or sync the library again first",
-                            file="installed library")
+        raise ManifestError(
+            "the installed manifest is not kept here; import or sync the library again first", file="installed library"
+        )
     return LibraryBundle(parse_manifest(raw, 1 << 40), installed.manifest_sha256, store.root.parent), raw, head
 
 
@@ -142,8 +144,9 @@ def open_stick(path: Path, max_manifest_bytes: int, max_lessons: int) -> StickBu
     blob = (path / HEAD_NAME).read_bytes()
     hubs = list(db.session.scalars(select(Hub)))
     if not hubs:
-        raise ManifestError("is signed, but no hub key is pinned here: `contentserver hub add URL --key PUBKEY`",
-                            file=HEAD_NAME)
+        raise ManifestError(
+            "is signed, but no hub key is pinned here: `contentserver hub add URL --key PUBKEY`", file=HEAD_NAME
+        )
     message, error = None, None
     for hub in hubs:
         try:
@@ -160,9 +163,11 @@ def open_stick(path: Path, max_manifest_bytes: int, max_lessons: int) -> StickBu
     manifest = check_manifest(manifest_file.read_bytes(), head, max_lessons)
     installed = db.session.get(InstalledLibrary, manifest.library_id)
     if installed is not None and installed.version > manifest.version:
-        raise ManifestError(f"this stick holds version {manifest.version} of {manifest.library_id}; the newer "
-                            f"version {installed.version} is already installed, so nothing was changed",
-                            file=str(path))
+        raise ManifestError(
+            f"this stick holds version {manifest.version} of {manifest.library_id}; the newer "
+            f"version {installed.version} is already installed, so nothing was changed",
+            file=str(path),
+        )
     return StickBundle(manifest, head.manifest_sha256, path)
 
 

@@ -4,11 +4,12 @@ A variant is an ordinary object in the store (named by its own sha256) recorded 
 the original; lesson pages show the variant, the original stays downloadable. Made inside the import's
 transaction, so the rows appear together with the lessons that use them.
 """
+
 from __future__ import annotations
 
 import io
 import warnings
-from typing import Iterable
+from collections.abc import Iterable
 
 from sqlalchemy import select
 
@@ -19,14 +20,17 @@ from .objects import ObjectStore
 MAX_WIDTH = 960  # the page is at most 46rem wide; 960 px is sharp on a 2x phone screen
 MAX_BYTES = 150 * 1024  # smaller images are shown as they are, whatever their size in pixels
 MAX_PIXELS = 60_000_000  # bigger images are refused by Pillow's bomb check and left without a variant
-FORMATS = {"image/jpeg": ("JPEG", {"quality": 80, "progressive": True, "optimize": True}),
-           "image/png": ("PNG", {"optimize": True}),
-           "image/webp": ("WEBP", {"quality": 80})}  # GIFs may be animated: left as they are
+FORMATS = {
+    "image/jpeg": ("JPEG", {"quality": 80, "progressive": True, "optimize": True}),
+    "image/png": ("PNG", {"optimize": True}),
+    "image/webp": ("WEBP", {"quality": 80}),
+}  # GIFs may be animated: left as they are
 
 
 def _shrink(data: io.BufferedReader, media_type: str) -> tuple[bytes, int, int] | None:
     """The image at most MAX_WIDTH wide in its own format, or None when it is not worth it or unreadable."""
     from PIL import Image, ImageOps  # only an import that brings big images needs Pillow: serving never does
+
     kind, options = FORMATS[media_type]
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -46,11 +50,11 @@ def _shrink(data: io.BufferedReader, media_type: str) -> tuple[bytes, int, int] 
 
 def make_variants(store: ObjectStore, images: Iterable[tuple[str, str, int]]) -> None:
     """For each (sha256, media type, size) of an image too big for a phone, store a smaller copy once."""
-    wanted = {sha: (media_type, size) for sha, media_type, size in images
-              if media_type in FORMATS and size > MAX_BYTES}
+    wanted = {sha: (media_type, size) for sha, media_type, size in images if media_type in FORMATS and size > MAX_BYTES}
     if not wanted:
         return
     from PIL import Image
+
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     done = set(db.session.scalars(select(ImageVariant.sha256).where(ImageVariant.sha256.in_(list(wanted)))))
     for sha, (media_type, size) in wanted.items():
@@ -75,5 +79,4 @@ def variants_of(shas: Iterable[str]) -> dict[str, ImageVariant]:
 
 def original_of(variant_sha256: str) -> str | None:
     """The original object a variant was made from (to serve the variant only while its original is visible)."""
-    return db.session.scalar(select(ImageVariant.sha256).where(ImageVariant.variant_sha256 == variant_sha256)
-                             .limit(1))
+    return db.session.scalar(select(ImageVariant.sha256).where(ImageVariant.variant_sha256 == variant_sha256).limit(1))

@@ -1,4 +1,5 @@
 """Whoosh analyzers: surface words, script-folded keys, and per-language stems (English, Russian, Kazakh)."""
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -12,9 +13,12 @@ from .folding import fold, has_cyrillic, normalize
 LANGS = ("kk", "ru", "en")
 WORD_PATTERN = r"\w+"
 KAZAKH_STOPWORDS = frozenset(
-    "және мен бен пен да де та те бұл осы сол ол не ме ма ба бе па пе үшін бар жоқ емес әр қалай қандай неге "
-    "кім қай қайда қашан біз сіз сен мен олар оның оны оған онда одан бірақ немесе яғни тағы әрі ғана екен еді "
-    "болып болады деп дейді".split())
+    """
+        және мен бен пен да де та те бұл осы сол ол не ме ма ба бе па пе үшін бар жоқ емес әр қалай қандай
+        неге кім қай қайда қашан біз сіз сен мен олар оның оны оған онда одан бірақ немесе яғни тағы әрі
+        ғана екен еді болып болады деп дейді
+    """.split()
+)
 
 
 def _stopwords() -> frozenset[str]:

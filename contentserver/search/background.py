@@ -1,4 +1,5 @@
 """The web server rebuilds an outdated search index in a thread, so after an upgrade it answers at once."""
+
 from __future__ import annotations
 
 import logging

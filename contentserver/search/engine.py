@@ -1,4 +1,5 @@
 """Running a search: rank, prefer the query's language, drop lessons no longer published, group versions."""
+
 from __future__ import annotations
 
 import threading
@@ -19,10 +20,10 @@ from .scoring import Ranker
 from .snippets import Marker, make_snippet
 
 CANDIDATES = 100
-LANG_BOOST = 1.6            # a lesson in the query's language ranks above other versions of the same topic
-VERSION_KINDS = 4           # kk Cyrillic, kk Latin, ru, en
-VERSION_SCAN = 60           # versions of a topic looked at for "also in"
-FEW_RESULTS = 3             # fewer topics than this: try a "did you mean"
+LANG_BOOST = 1.6  # a lesson in the query's language ranks above other versions of the same topic
+VERSION_KINDS = 4  # kk Cyrillic, kk Latin, ru, en
+VERSION_SCAN = 60  # versions of a topic looked at for "also in"
+FEW_RESULTS = 3  # fewer topics than this: try a "did you mean"
 SNIPPET_MARKDOWN_BYTES = 8000  # snippets are looked for in the start of a lesson (snippets.SCAN_CHARS of text)
 
 
@@ -34,8 +35,16 @@ class Filters:
     kind: str | None = None
 
     def terms(self) -> list[tuple[str, str]]:
-        return [(name, str(value)) for name, value in (("subject", self.subject), ("grade", self.grade),
-                                                        ("lang", self.lang), ("kinds", self.kind)) if value]
+        return [
+            (name, str(value))
+            for name, value in (
+                ("subject", self.subject),
+                ("grade", self.grade),
+                ("lang", self.lang),
+                ("kinds", self.kind),
+            )
+            if value
+        ]
 
 
 @dataclass
@@ -48,17 +57,17 @@ class Hit:
     grade: int
     topic: str
     score: float
-    snippet: Markup = Markup("")
-    also_in: list["Hit"] = field(default_factory=list)
+    snippet: Markup = Markup("")  # noqa: RUF009
+    also_in: list[Hit] = field(default_factory=list)
 
 
 @dataclass
 class Results:
     query: str
     lang: str | None = None
-    hits: list[Hit] = field(default_factory=list)     # this page, one per topic
-    ranked: list[Hit] = field(default_factory=list)   # every visible hit in rank order (not kept in the cache)
-    total: int = 0                                    # topics found
+    hits: list[Hit] = field(default_factory=list)  # this page, one per topic
+    ranked: list[Hit] = field(default_factory=list)  # every visible hit in rank order (not kept in the cache)
+    total: int = 0  # topics found
     page: int = 1
     per_page: int = 10
     suggestion: str | None = None
@@ -77,8 +86,16 @@ def _visible(ids: list[str], store: ObjectStore) -> dict[str, str]:
 
 
 def _hit(fields: dict, score: float) -> Hit:
-    return Hit(fields["id"], fields["title"], fields["lang"], fields["script"], fields["subject"],
-               int(fields["grade"]), fields["topic"], score)
+    return Hit(
+        fields["id"],
+        fields["title"],
+        fields["lang"],
+        fields["script"],
+        fields["subject"],
+        int(fields["grade"]),
+        fields["topic"],
+        score,
+    )
 
 
 def ranker(searcher: Searcher) -> Ranker:
@@ -184,10 +201,19 @@ class ResultCache:
                 self._entries.popitem(last=False)
 
 
-def search(indexer: Indexer, text: str, filters: Filters = Filters(), page: int = 1, per_page: int = 10,
-           budget: float = 2.0, max_chars: int = 200, snippets: bool = True,
-           cache: ResultCache | None = None, cached_only: bool = False,
-           library_version: int | None = None) -> Results | None:
+def search(
+    indexer: Indexer,
+    text: str,
+    filters: Filters = Filters(),
+    page: int = 1,
+    per_page: int = 10,
+    budget: float = 2.0,
+    max_chars: int = 200,
+    snippets: bool = True,
+    cache: ResultCache | None = None,
+    cached_only: bool = False,
+    library_version: int | None = None,
+) -> Results | None:
     """One page of results for what the user typed (grouped by topic), with a correction when few are found.
 
     With a cache, recent results are reused while the index and the lesson rows stay the same; `cached_only`
@@ -207,8 +233,16 @@ def search(indexer: Indexer, text: str, filters: Filters = Filters(), page: int 
         return results
 
 
-def _search(indexer: Indexer, searcher: Searcher, text: str, filters: Filters, page: int, per_page: int,
-            budget: float, snippets: bool) -> Results:
+def _search(
+    indexer: Indexer,
+    searcher: Searcher,
+    text: str,
+    filters: Filters,
+    page: int,
+    per_page: int,
+    budget: float,
+    snippets: bool,
+) -> Results:
     results = Results(text, page=page, per_page=per_page)
     plan = build(text, searcher)
     results.lang = plan.lang
@@ -219,7 +253,7 @@ def _search(indexer: Indexer, searcher: Searcher, text: str, filters: Filters, p
     results.ranked = [h for h in hits if h.id in visible]
     groups = _group(results.ranked)
     results.total = len(groups)
-    results.hits = groups[(page - 1) * per_page: page * per_page]
+    results.hits = groups[(page - 1) * per_page : page * per_page]
     _add_versions(searcher, results.hits, indexer.store)
     if snippets:
         markers: dict[str, Marker] = {}

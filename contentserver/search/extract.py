@@ -1,4 +1,5 @@
 """Plain text for the index from lesson Markdown, PDF attachments (pypdf) and WebVTT subtitles."""
+
 from __future__ import annotations
 
 import io
@@ -28,13 +29,14 @@ def markdown_text(markdown: str) -> str:
 def title_free(markdown_plain: str, title: str) -> str:
     """The body text without its leading title line (the title is indexed on its own)."""
     stripped = markdown_plain.lstrip()
-    return stripped[len(title):].lstrip() if stripped.startswith(title) else stripped
+    return stripped[len(title) :].lstrip() if stripped.startswith(title) else stripped
 
 
 def pdf_text(data: bytes) -> str:
     """The text of a PDF's first pages; a broken or encrypted PDF gives no text rather than an error."""
     from pypdf import PdfReader  # only indexing a PDF needs it: searching never does (7 MiB less per process)
     from pypdf.errors import PyPdfError
+
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
@@ -62,5 +64,5 @@ def vtt_text(data: bytes) -> str:
             continue
         timing = next((i for i, row in enumerate(rows) if _VTT_TIMING_RE.match(row)), None)
         if timing is not None:
-            lines.extend(_TAG_RE.sub("", row) for row in rows[timing + 1:])
+            lines.extend(_TAG_RE.sub("", row) for row in rows[timing + 1 :])
     return "\n".join(lines)[:MAX_EXTRA_CHARS]

@@ -3,6 +3,7 @@
 Students type Kazakh in Cyrillic or in the 2021 Latin alphabet, often on keyboards without Kazakh letters.
 Folding maps every spelling of a word to one key, so the index and the query meet in one key space.
 """
+
 from __future__ import annotations
 
 import re
@@ -11,19 +12,70 @@ from functools import lru_cache
 
 # Kazakh Cyrillic → 2021 Latin, letter by letter (lowercase; case is restored by cyrillic_to_latin).
 CYR_TO_LAT = {
-    "а": "a", "ә": "ä", "б": "b", "в": "v", "г": "g", "ғ": "ğ", "д": "d", "е": "e", "ё": "io", "ж": "j",
-    "з": "z", "и": "i", "й": "i", "к": "k", "қ": "q", "л": "l", "м": "m", "н": "n", "ң": "ñ", "о": "o",
-    "ө": "ö", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ұ": "ū", "ү": "ü", "ф": "f", "х": "h",
-    "һ": "h", "ц": "ts", "ч": "ç", "ш": "ş", "щ": "şş", "ъ": "", "ы": "y", "і": "ı", "ь": "", "э": "e",
-    "ю": "iu", "я": "ia",
+    "а": "a",
+    "ә": "ä",
+    "б": "b",
+    "в": "v",
+    "г": "g",
+    "ғ": "ğ",
+    "д": "d",
+    "е": "e",
+    "ё": "io",
+    "ж": "j",
+    "з": "z",
+    "и": "i",
+    "й": "i",
+    "к": "k",
+    "қ": "q",
+    "л": "l",
+    "м": "m",
+    "н": "n",
+    "ң": "ñ",
+    "о": "o",
+    "ө": "ö",
+    "п": "p",
+    "р": "r",
+    "с": "s",
+    "т": "t",
+    "у": "u",
+    "ұ": "ū",
+    "ү": "ü",
+    "ф": "f",
+    "х": "h",
+    "һ": "h",
+    "ц": "ts",
+    "ч": "ç",
+    "ш": "ş",
+    "щ": "şş",
+    "ъ": "",
+    "ы": "y",
+    "і": "ı",
+    "ь": "",
+    "э": "e",
+    "ю": "iu",
+    "я": "ia",
 }
 # Uppercase forms whose Latin capital is not simply str.upper() of the lowercase value.
 UPPER_SPECIAL = {"И": "İ", "Й": "İ", "Ё": "İo", "Ю": "İu", "Я": "İa", "І": "I", "Ц": "Ts", "Щ": "Şş"}
 
 # Look-alikes typed in the wrong script: Latin schwa for ә, Latin i/h inside Cyrillic words for і/һ,
 # and the other Latin letters that look like Cyrillic ones.
-LATIN_LOOKALIKE_IN_CYRILLIC = {"i": "і", "h": "һ", "ə": "ә", "a": "а", "e": "е", "o": "о", "p": "р", "c": "с",
-                               "y": "у", "x": "х", "k": "к", "m": "м", "t": "т", "b": "в"}
+LATIN_LOOKALIKE_IN_CYRILLIC = {
+    "i": "і",
+    "h": "һ",
+    "ə": "ә",
+    "a": "а",
+    "e": "е",
+    "o": "о",
+    "p": "р",
+    "c": "с",
+    "y": "у",
+    "x": "х",
+    "k": "к",
+    "m": "м",
+    "t": "т",
+    "b": "в",
+}
 SCHWA = {"ə": "ä", "Ə": "Ä", "ә": "ä"}  # in Latin words
 APOSTROPHES = "'’ʼ`´"
 WORD_RE = re.compile(r"\w+")

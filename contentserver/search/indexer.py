@@ -5,6 +5,7 @@ atomically, so a rebuild switches in one step and a crashed writer never leaves 
 A live generation of another INDEX_FORMAT (after an upgrade) is neither searched nor written: the web server
 rebuilds it in the background, and changes made meanwhile are remembered (pending.py) for the rebuild to apply.
 """
+
 from __future__ import annotations
 
 import logging
@@ -14,9 +15,9 @@ import tempfile
 import threading
 import time
 import weakref
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -79,8 +80,12 @@ class _Snapshot:
 class Indexer:
     """Indexes published lessons; update_lessons and rebuild are synchronous (searchable on return)."""
 
-    def __init__(self, data_dir: Path, store: ObjectStore,
-                 build_memory_mb: float = SETTINGS_BY_NAME["SEARCH_BUILD_MEMORY_MB"].default):
+    def __init__(
+        self,
+        data_dir: Path,
+        store: ObjectStore,
+        build_memory_mb: float = SETTINGS_BY_NAME["SEARCH_BUILD_MEMORY_MB"].default,
+    ):
         self.root = Path(data_dir) / "index"
         self.root.mkdir(parents=True, exist_ok=True)
         self.store = store
@@ -161,15 +166,16 @@ class Indexer:
         query = select(Lesson).options(selectinload(Lesson.attachments)).order_by(Lesson.id)
         if lesson_ids is None:
             offset = 0
-            while rows := db.session.scalars(query.where(Lesson.status == "published")
-                                             .limit(BATCH).offset(offset)).all():
+            while rows := db.session.scalars(
+                query.where(Lesson.status == "published").limit(BATCH).offset(offset)
+            ).all():
                 offset += len(rows)
                 for lesson in rows:
                     yield lesson.id, lesson_document(lesson, self.store)
                 db.session.expunge_all()
             return
         for start in range(0, len(lesson_ids), BATCH):
-            chunk = lesson_ids[start:start + BATCH]
+            chunk = lesson_ids[start : start + BATCH]
             found = {lesson.id: lesson for lesson in db.session.scalars(query.where(Lesson.id.in_(chunk)))}
             for lesson_id in chunk:
                 lesson = found.get(lesson_id)
@@ -197,8 +203,12 @@ class Indexer:
                 with self._locked(self.root / generation / WRITE_LOCK):
                     if generation != self.current_generation():
                         continue  # a rebuild switched generations while we waited for the lock
-                    write(_open_dir(self.root / generation), self._documents(ids), replace=True,
-                          budget_mb=self.build_memory_mb)
+                    write(
+                        _open_dir(self.root / generation),
+                        self._documents(ids),
+                        replace=True,
+                        budget_mb=self.build_memory_mb,
+                    )
                     break
         self.refresh(force=True)
 
@@ -238,8 +248,12 @@ class Indexer:
         folder.mkdir()
         try:
             (folder / FORMAT_FILE).write_text(str(INDEX_FORMAT))
-            write(_Storage(str(folder)).create_index(self.schema), self._documents(None), replace=False,
-                  budget_mb=self.build_memory_mb)
+            write(
+                _Storage(str(folder)).create_index(self.schema),
+                self._documents(None),
+                replace=False,
+                budget_mb=self.build_memory_mb,
+            )
             folder.rename(self.root / generation)
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
@@ -256,8 +270,11 @@ class Indexer:
         with self._lock:
             current = self._snapshot
         generation = self.current_generation()
-        if current is not None and generation == current.generation and \
-                current.ix.latest_generation() == current.key[1]:
+        if (
+            current is not None
+            and generation == current.generation
+            and current.ix.latest_generation() == current.key[1]
+        ):
             return
         if not self._usable(generation):
             return  # being rebuilt: a usable snapshot this process has stays in use

@@ -5,6 +5,7 @@ Latin alphabet. Suffixes are peeled from the outside in, one layer at a time, on
 the stem's vowel harmony, may follow the stem's last sound (-тар only after a voiceless consonant, -лар after
 a vowel…), and leaves the stem its minimum length.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from .folding import fold_latin, is_plain, lower, to_latin_lower
 
 # Which sounds a suffix may follow (Cyrillic letter classes, as grammars state them).
 VOWEL = "аәеиоөуұүыіэюяё"
-GLIDE = "йру"                 # р, й, у behave like vowels for -лар and -мен
+GLIDE = "йру"  # р, й, у behave like vowels for -лар and -мен
 SONORANT = "лмнң"
 BUZZ = "жз"
 VOICED_STOP = "бвгғд"
@@ -25,31 +26,61 @@ CONSONANT = GLIDE + VOICED + VOICELESS
 # Each layer strips at most one suffix, the longest that fits. In an ambiguous layer a shorter suffix inside
 # the longest one is kept as a second reading: құрылысы is құрылыс+ы, жүйесі is жүйе+сі.
 LAYERS: tuple[tuple[int, bool, tuple[tuple[str, str], ...]], ...] = (
-    (3, False, (                                   # case endings and the verb endings that close a word
-        ("ның нің", VOWEL), ("дың дің", GLIDE + VOICED), ("тың тің", VOICELESS),            # genitive
-        ("ға ге", VOWEL + GLIDE + VOICED), ("қа ке", VOICELESS), ("на не", VOWEL),          # dative
-        ("ны ні", VOWEL), ("ды ді", GLIDE + VOICED), ("ты ті", VOICELESS),                  # accusative, past
-        ("да де", VOWEL + GLIDE + VOICED), ("та те", VOICELESS), ("нда нде", VOWEL),        # locative
-        ("дан ден", VOWEL + GLIDE + BUZZ + VOICED_STOP + "л"), ("нан нен", VOWEL + "мнң"),  # ablative
-        ("тан тен", VOICELESS),
-        ("мен менен", VOWEL + GLIDE + "л"), ("бен бенен", BUZZ + "мнң"), ("пен пенен", VOICELESS),  # with
-        ("дағы дегі", VOWEL + GLIDE + VOICED), ("тағы тегі", VOICELESS), ("ндағы ндегі", VOWEL),  # which is in
-        ("ған ген", VOWEL + GLIDE + VOICED), ("қан кен", VOICELESS),                        # past participle
-        ("атын етін ады еді ып іп", CONSONANT), ("йтын йтін йды йді", VOWEL),             # present, converb
-    )),
-    (3, True, (                                    # possessive: 3rd person, 1st and 2nd plural
-        ("ымыз іміз ыңыз іңіз ы і", CONSONANT), ("мыз міз ңыз ңіз сы сі", VOWEL),
-    )),
-    (2, False, (                                   # plural
-        ("лар лер", VOWEL + GLIDE), ("дар дер", SONORANT + BUZZ), ("тар тер", VOICELESS + VOICED_STOP),
-    )),
+    (
+        3,
+        False,
+        (  # case endings and the verb endings that close a word
+            ("ның нің", VOWEL),
+            ("дың дің", GLIDE + VOICED),
+            ("тың тің", VOICELESS),  # genitive
+            ("ға ге", VOWEL + GLIDE + VOICED),
+            ("қа ке", VOICELESS),
+            ("на не", VOWEL),  # dative
+            ("ны ні", VOWEL),
+            ("ды ді", GLIDE + VOICED),
+            ("ты ті", VOICELESS),  # accusative, past
+            ("да де", VOWEL + GLIDE + VOICED),
+            ("та те", VOICELESS),
+            ("нда нде", VOWEL),  # locative
+            ("дан ден", VOWEL + GLIDE + BUZZ + VOICED_STOP + "л"),
+            ("нан нен", VOWEL + "мнң"),  # ablative
+            ("тан тен", VOICELESS),
+            ("мен менен", VOWEL + GLIDE + "л"),
+            ("бен бенен", BUZZ + "мнң"),
+            ("пен пенен", VOICELESS),  # with
+            ("дағы дегі", VOWEL + GLIDE + VOICED),
+            ("тағы тегі", VOICELESS),
+            ("ндағы ндегі", VOWEL),  # which is in
+            ("ған ген", VOWEL + GLIDE + VOICED),
+            ("қан кен", VOICELESS),  # past participle
+            ("атын етін ады еді ып іп", CONSONANT),
+            ("йтын йтін йды йді", VOWEL),  # present, converb
+        ),
+    ),
+    (
+        3,
+        True,
+        (  # possessive: 3rd person, 1st and 2nd plural
+            ("ымыз іміз ыңыз іңіз ы і", CONSONANT),
+            ("мыз міз ңыз ңіз сы сі", VOWEL),
+        ),
+    ),
+    (
+        2,
+        False,
+        (  # plural
+            ("лар лер", VOWEL + GLIDE),
+            ("дар дер", SONORANT + BUZZ),
+            ("тар тер", VOICELESS + VOICED_STOP),
+        ),
+    ),
 )
 INVARIANT = {"мен", "бен", "пен", "менен", "бенен", "пенен"}  # "with" keeps its vowel after any stem
 SINGLE_LETTER_MIN_STEM = 4  # a one-letter suffix needs a longer stem: желі (network) must not become жел (wind)
 
 FRONT = set("äeöüı")
 BACK = set("aoūy")
-PLAIN_FRONT = set("e")   # without Kazakh letters, a/o/u/i may stand for ä/ö/ü/ı: only e and y are sure
+PLAIN_FRONT = set("e")  # without Kazakh letters, a/o/u/i may stand for ä/ö/ü/ı: only e and y are sure
 PLAIN_BACK = set("y")
 VOWELS = set("aäeioöuüūyı")
 # Voiced consonants at a stem's end go back to voiceless once a vowel-initial suffix is gone: жүрегі → жүрек.
@@ -111,7 +142,7 @@ def _strip(word: str, suffix: Suffix, plain: bool) -> str | None:
     """The word without the suffix, or None when the suffix does not fit (sound, length, harmony)."""
     if not word.endswith(suffix.text):
         return None
-    rest = word[:-len(suffix.text)]
+    rest = word[: -len(suffix.text)]
     if len(rest) < suffix.min_stem or rest[-1] not in suffix.after or not _agrees(rest, suffix, plain):
         return None
     if suffix.devoice and rest[-1] in DEVOICE:

@@ -1,10 +1,11 @@
 """A bound on searches running at once, so a storm of searches cannot starve browsing on a small box."""
+
 from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterator
 
 from flask_babel import lazy_gettext as _l
 
@@ -65,8 +66,14 @@ class SearchLimiter:
         if gone is not None and gone():
             raise ClientGone()
         if not self._acquire():
-            raise Busy(str(_l("Many people are searching right now. Please try again in a moment; "
-                              "browsing the library still works.")))
+            raise Busy(
+                str(
+                    _l(
+                        "Many people are searching right now. Please try again in a moment; "
+                        "browsing the library still works."
+                    )
+                )
+            )
         try:
             if gone is not None and gone():
                 raise ClientGone()

@@ -1,10 +1,11 @@
 """Lesson ids changed while the index was outdated, kept in a file until a usable index has them (any process)."""
+
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 PENDING, TAKEN = "PENDING", "PENDING.taken"
 

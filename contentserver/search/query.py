@@ -3,6 +3,7 @@
 Queries are built term by term from plain words, never parsed as query syntax, so operators (*, ~, quotes,
 field:) are just characters that are dropped.
 """
+
 from __future__ import annotations
 
 import math
@@ -15,9 +16,18 @@ from .folding import KAZAKH_CYRILLIC_LETTERS, KAZAKH_LATIN_LETTERS, fold, has_cy
 
 # How much a match in each field counts. A word matching exactly also matches its stem and its key, so the
 # sums rank exact > stemmed > folded; fuzzy and prefix expansions count least.
-WEIGHTS = {"title_exact": 3.0, "body_exact": 1.5,
-           "title_stem": 3.0, "body_stem": 1.2, "tags_stem": 1.5, "extra_stem": 0.6,
-           "title_key": 1.2, "body_key": 0.5, "tags_key": 0.8, "extra_key": 0.3}
+WEIGHTS = {
+    "title_exact": 3.0,
+    "body_exact": 1.5,
+    "title_stem": 3.0,
+    "body_stem": 1.2,
+    "tags_stem": 1.5,
+    "extra_stem": 0.6,
+    "title_key": 1.2,
+    "body_key": 0.5,
+    "tags_key": 0.8,
+    "extra_key": 0.3,
+}
 FUZZY_FIELDS = {"title_key": 0.8, "body_key": 0.35, "title_exact": 0.8, "body_exact": 0.35}
 PREFIX_FIELDS = {"title_key": 1.0, "body_key": 0.4}
 KNOWN_WORD_PREFIX_SHARE = 0.5  # the last word is already a whole indexed word: its completions count less
@@ -68,6 +78,7 @@ def _expand_prefix(searcher: Searcher, fieldname: str, prefix: str) -> list[str]
                 break
         terms.sort(key=lambda t: -searcher.ranker.doc_frequency(fieldname, t))
         return terms[:MAX_EXPANSIONS]
+
     return searcher.ranker.remember(("prefix", fieldname, prefix), expand)
 
 
@@ -80,6 +91,7 @@ def _fuzzy(searcher: Searcher, fieldname: str, word: str) -> list[str]:
                 if len(found) >= MAX_EXPANSIONS:
                     break
         return found
+
     return searcher.ranker.remember(("fuzzy", fieldname, word), expand)
 
 
@@ -100,15 +112,20 @@ def detect_language(text: str, query_words_: list[str], prefix: bool, searcher: 
             if frequency:
                 known += 1
                 share += frequency / lessons
-            elif prefix and i == len(query_words_) - 1 and stems and next(
-                    iter(reader.expand_prefix(fieldname, stems[0])), None) is not None:
+            elif (
+                prefix
+                and i == len(query_words_) - 1
+                and stems
+                and next(iter(reader.expand_prefix(fieldname, stems[0])), None) is not None
+            ):
                 known += 0.5
         scores[lang] = (known, share)
     return kazakh if scores[kazakh] > scores[other] else other
 
 
-def _within_budget(terms: dict[tuple[str, str], float], word_of: dict[tuple[str, str], int],
-                   searcher: Searcher) -> dict[tuple[str, str], float]:
+def _within_budget(
+    terms: dict[tuple[str, str], float], word_of: dict[tuple[str, str], int], searcher: Searcher
+) -> dict[tuple[str, str], float]:
     """Each word's most telling posting list (weight × idf) that fits, then the next most telling ones while the
     query stays under MAX_POSTINGS postings: common words drop their lists in their weakest fields, which change
     the ranking least, and the time a query takes stays bounded whatever is typed."""
@@ -163,9 +180,11 @@ def build(text: str, searcher: Searcher, max_words: int = MAX_WORDS) -> Plan:
             for lang in word_langs:
                 for stem in analyze(word, lang):
                     add(f"{part}_stem_{lang}", stem, WEIGHTS[f"{part}_stem"])
-        known = any(searcher.ranker.doc_frequency(f, t) for f, t in
-                    [("body_exact", word), ("body_key", key), ("title_key", key)]
-                    + [(f"body_stem_{lang}", stem) for lang in word_langs for stem in analyze(word, lang)])
+        known = any(
+            searcher.ranker.doc_frequency(f, t)
+            for f, t in [("body_exact", word), ("body_key", key), ("title_key", key)]
+            + [(f"body_stem_{lang}", stem) for lang in word_langs for stem in analyze(word, lang)]
+        )
         unknown = not known and not (last_prefix and _expand_prefix(searcher, "body_key", key))
         if unknown:  # known in no form, nor (the last word) completed: a typo, maybe
             plan.unknown.append(word)

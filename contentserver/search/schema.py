@@ -1,4 +1,5 @@
 """The index schema and how a lesson row becomes an index document."""
+
 from __future__ import annotations
 
 import re
@@ -26,9 +27,14 @@ def _text(analyzer) -> TEXT:
 
 def build_schema() -> Schema:
     fields = {
-        "id": ID(stored=True, unique=True), "lang": ID(stored=True), "script": ID(stored=True),
-        "subject": ID(stored=True), "grade": ID(stored=True), "topic": ID(stored=True),
-        "kinds": KEYWORD(commas=False), "title": STORED(),
+        "id": ID(stored=True, unique=True),
+        "lang": ID(stored=True),
+        "script": ID(stored=True),
+        "subject": ID(stored=True),
+        "grade": ID(stored=True),
+        "topic": ID(stored=True),
+        "kinds": KEYWORD(commas=False),
+        "title": STORED(),
     }
     for part in EXACT_PARTS:
         fields[f"{part}_exact"] = _text(exact_analyzer())
@@ -67,9 +73,16 @@ def lesson_document(lesson: Lesson, store: ObjectStore) -> dict | None:
     tags = " ".join(lesson.tags)
     extra = extra_text(lesson, store)
     kinds = {"text"} | {a.kind for a in lesson.attachments if a.kind != "subtitles"}
-    doc = {"id": lesson.id, "lang": lesson.lang, "script": lesson.script, "subject": lesson.subject,
-           "grade": str(lesson.grade), "topic": topic_of(lesson.id), "kinds": " ".join(sorted(kinds)),
-           "title": lesson.title}
+    doc = {
+        "id": lesson.id,
+        "lang": lesson.lang,
+        "script": lesson.script,
+        "subject": lesson.subject,
+        "grade": str(lesson.grade),
+        "topic": topic_of(lesson.id),
+        "kinds": " ".join(sorted(kinds)),
+        "title": lesson.title,
+    }
     texts = {"title": lesson.title, "body": body, "tags": tags, "extra": extra}
     for part, value in texts.items():
         if not value:

@@ -6,6 +6,7 @@ fit. Here a segment is committed whenever the postings held reach the budget (be
 segments written are merged by reading their sorted posting lists side by side (each segment's docs keep their
 order, so document numbers are those one writer would give). Whoosh 3.54's writer internals are used (pinned).
 """
+
 from __future__ import annotations
 
 import heapq
@@ -70,7 +71,7 @@ class BoundedWriter:
         self._commit_segment()
         names = self.merged + self.small
         while len(names) > 1:
-            names = [merge(self.ix, names[i:i + FAN_IN]) for i in range(0, len(names), FAN_IN)]
+            names = [merge(self.ix, names[i : i + FAN_IN]) for i in range(0, len(names), FAN_IN)]
 
 
 def write(ix: index.Index, documents: Iterable[tuple[str, dict | None]], replace: bool, budget_mb: float) -> None:
@@ -107,8 +108,13 @@ def _postings(sources: list[tuple[SegmentReader, int, dict[int, int] | None]]) -
             while matcher.is_active():
                 docnum = matcher.id()
                 if docmap is None or docnum in docmap:
-                    yield (fieldname, text, base + docnum if docmap is None else docmap[docnum], matcher.weight(),
-                           matcher.value())
+                    yield (
+                        fieldname,
+                        text,
+                        base + docnum if docmap is None else docmap[docnum],
+                        matcher.weight(),
+                        matcher.value(),
+                    )
                 matcher.next()
 
 

@@ -1,4 +1,5 @@
 """Result snippets: the best window of a lesson's text, HTML-escaped first, then query words marked."""
+
 from __future__ import annotations
 
 import re
@@ -26,8 +27,11 @@ class Marker(dict):
 
     def __missing__(self, word: str) -> bool:
         normal, keys = normalize_word(word), self.keys
-        found = normal in keys or not keys.isdisjoint(analyze(normal, None)) or \
-            not keys.isdisjoint(analyze(normal, self.lang))
+        found = (
+            normal in keys
+            or not keys.isdisjoint(analyze(normal, None))
+            or not keys.isdisjoint(analyze(normal, self.lang))
+        )
         self[word] = found
         return found
 

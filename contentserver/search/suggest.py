@@ -1,4 +1,5 @@
 """As-you-type titles from an in-memory prefix table: no search slot and no index read per keystroke."""
+
 from __future__ import annotations
 
 import ctypes
@@ -7,9 +8,9 @@ import logging
 import threading
 from array import array
 from bisect import bisect_left
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import islice
-from typing import Callable, Iterable
 
 from .analysis import words
 from .folding import fold
@@ -30,6 +31,7 @@ class TitleSource:
     """Where the titles come from: every (id, title, lang) for a build, in any thread (e.g. in its own app
     context); and the titles of a few ids for an answer. The table keeps no title text (6.1 of its 13.4 MiB at
     100,000 titles): the ≤ 8 shown are read when an answer is made."""
+
     rows: Callable[[], Iterable[tuple[str, str, str]]]
     titles: Callable[[list[str]], dict[str, str]]
 
@@ -119,7 +121,7 @@ class _Table:
             starts[key + 1] += starts[key]
         holders, free = _zeros(len(self.title_keys)), starts[:-1]
         for i in range(len(self.title_key_starts) - 1):
-            for key in self.title_keys[self.title_key_starts[i]:self.title_key_starts[i + 1]]:
+            for key in self.title_keys[self.title_key_starts[i] : self.title_key_starts[i + 1]]:
                 holders[free[key]] = i
                 free[key] += 1
         return holders, starts
@@ -158,8 +160,7 @@ class TitleSuggester:
         """Titles with a word starting like the last word typed and holding the earlier words as prefixes."""
         return self.answer(text, version, source, limit)[0]
 
-    def answer(self, text: str, version: object, source: TitleSource,
-               limit: int) -> tuple[list[Suggestion], object]:
+    def answer(self, text: str, version: object, source: TitleSource, limit: int) -> tuple[list[Suggestion], object]:
         """The suggestions, and the library version of the table that gave them (an older one during a build;
         a lesson gone since is left out, a renamed one shows its new title)."""
         with self._lock:
@@ -168,19 +169,21 @@ class TitleSuggester:
                 _give_back_freed_heap()
             elif version != self._version and not self._building:
                 self._building = True
-                threading.Thread(target=self._rebuild, args=(version, source.rows), name="title-table",
-                                 daemon=True).start()
+                threading.Thread(
+                    target=self._rebuild, args=(version, source.rows), name="title-table", daemon=True
+                ).start()
             table, table_version = self._table, self._version
         found = self._lookup(table, text, limit)
         titles = source.titles([lesson_id for lesson_id, _ in found]) if found else {}
-        return [Suggestion(lesson_id, titles[lesson_id], lang) for lesson_id, lang in found
-                if lesson_id in titles], table_version
+        return [
+            Suggestion(lesson_id, titles[lesson_id], lang) for lesson_id, lang in found if lesson_id in titles
+        ], table_version
 
     def _rebuild(self, version: object, load_rows: Callable[[], Iterable[tuple[str, str, str]]]) -> None:
         """Build the table for `version` and swap it in; on failure keep the old one (a later request retries)."""
         try:
             table = _built(load_rows)
-        except Exception:  # noqa: BLE001 - a thread's exception would only be printed; log it, keep answering
+        except Exception:
             logger.exception("title table for library version %s not built; keeping the old one", version)
             table = None
         with self._lock:
@@ -201,6 +204,9 @@ class TitleSuggester:
         while position < len(table.keys) and table.keys[position].startswith(last) and len(found) < MAX_CANDIDATES:
             found.update(table.holding(position))
             position += 1
-        matches = (i for i in sorted(found)  # titles are numbered shortest first
-                   if all(any(key.startswith(word) for key in table.words_of(i)) for word in earlier))
+        matches = (
+            i
+            for i in sorted(found)  # titles are numbered shortest first
+            if all(any(key.startswith(word) for key in table.words_of(i)) for word in earlier)
+        )
         return [table.id_and_lang(i) for i in islice(matches, limit)]

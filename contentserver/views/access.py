@@ -1,11 +1,13 @@
 """Who may do what: Flask-Login sessions, CSRF on changing forms, upload request limits, role checks."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Callable
 
 from flask import Blueprint, Flask, Request, Response, current_app, request
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
@@ -20,8 +22,8 @@ csrf = CSRFProtect()
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = _l("Please log in as a teacher to open this page.")
-FORM_SLACK = 1024 ** 2
-FORM_MEMORY = 4 * 1024 ** 2
+FORM_SLACK = 1024**2
+FORM_MEMORY = 4 * 1024**2
 ACCOUNT_BLUEPRINTS = ("auth", "teach", "admin")
 
 
@@ -53,8 +55,9 @@ def upload_limit() -> int:
 def _protect() -> None:
     """Refuse oversized bodies before reading them, then check the CSRF token of every changing request."""
     if request.content_length is not None and request.content_length > upload_limit():
-        raise PayloadTooLarge(_("This upload is too large: files may be at most %(limit)s.",
-                                limit=size_text(upload_limit() - FORM_SLACK)))
+        raise PayloadTooLarge(
+            _("This upload is too large: files may be at most %(limit)s.", limit=size_text(upload_limit() - FORM_SLACK))
+        )
     csrf.protect()
 
 
@@ -76,6 +79,7 @@ def _load_user(session_value: str) -> User | None:
 
 def role_required(role: str | None = None) -> Callable:
     """Anonymous users go to the login page; a logged-in user without the role gets 403."""
+
     def decorate(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(*args, **kwargs):
@@ -84,7 +88,9 @@ def role_required(role: str | None = None) -> Callable:
             if role is not None and current_user.role != role:
                 raise Forbidden(_("This page is for administrators."))
             return view(*args, **kwargs)
+
         return wrapper
+
     return decorate
 
 
@@ -102,16 +108,22 @@ def init_access(app: Flask) -> None:
     """Sessions, CSRF and secure cookies for the teacher and admin pages."""
     app.request_class = UploadRequest
     app.config.update(
-        WTF_CSRF_CHECK_DEFAULT=False, WTF_CSRF_TIME_LIMIT=None,
-        SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_CHECK_DEFAULT=False,
+        WTF_CSRF_TIME_LIMIT=None,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=app.config["COOKIE_SECURE"],
-        REMEMBER_COOKIE_HTTPONLY=True, REMEMBER_COOKIE_SAMESITE="Lax",
-        REMEMBER_COOKIE_SECURE=app.config["COOKIE_SECURE"])
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=app.config["COOKIE_SECURE"],
+    )
     csrf.init_app(app)
     login_manager.init_app(app)
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError) -> Response:
-        return render_error(400, _("This form has expired or did not come from this site"),
-                            _("Nothing was changed. Go back, reload the page and try again."))
-
+        return render_error(
+            400,
+            _("This form has expired or did not come from this site"),
+            _("Nothing was changed. Go back, reload the page and try again."),
+        )

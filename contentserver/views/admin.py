@@ -1,4 +1,5 @@
 """Admin pages (/admin/...): add, disable and reset teachers; recover deleted lessons; the share queue."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, url_for

@@ -1,8 +1,9 @@
 """Admin page /admin/connectivity: the uplink's last 30 days as server-drawn SVG charts (no JavaScript)."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from flask import current_app, render_template
 from flask_babel import gettext as _
@@ -20,8 +21,11 @@ def _chart(overview, key: str, scale: float, hover: Callable[[str, float], str],
     for day, summary in overview.days:
         value = summary[key] if summary else None
         label = ui_date(day, "medium")
-        points.append((None, _("%(day)s: no sync attempt", day=label)) if value is None
-                      else (value * scale, hover(label, value * scale)))
+        points.append(
+            (None, _("%(day)s: no sync attempt", day=label))
+            if value is None
+            else (value * scale, hover(label, value * scale))
+        )
     return bar_chart(points, top)
 
 
@@ -30,15 +34,37 @@ def _chart(overview, key: str, scale: float, hover: Callable[[str, float], str],
 def connectivity() -> str:
     overview = uplink_overview(Path(current_app.config["DATA_DIR"]))
     charts = [
-        (_("Uplink availability"), _("Share of the day's sync attempts that reached the hub."),
-         _chart(overview, "uplink_availability", 100, top=100, hover=lambda day, v: _(
-             "%(day)s: %(percent)s%% reached the hub", day=day, percent=ui_number(round(v))))),
-        (_("Download speed"), _("kbit/s: the best second of the day's syncs."),
-         _chart(overview, "connectivity_speed", 1 / 1000, hover=lambda day, v: _(
-             "%(day)s: %(speed)s kbit/s", day=day, speed=ui_number(round(v))))),
-        (_("Data synced"), _("MB received from the hub per day."),
-         _chart(overview, "bytes_down", 1 / 1e6, hover=lambda day, v: _(
-             "%(day)s: %(size)s MB", day=day, size=ui_number(round(v, 1))))),
+        (
+            _("Uplink availability"),
+            _("Share of the day's sync attempts that reached the hub."),
+            _chart(
+                overview,
+                "uplink_availability",
+                100,
+                top=100,
+                hover=lambda day, v: _("%(day)s: %(percent)s%% reached the hub", day=day, percent=ui_number(round(v))),
+            ),
+        ),
+        (
+            _("Download speed"),
+            _("kbit/s: the best second of the day's syncs."),
+            _chart(
+                overview,
+                "connectivity_speed",
+                1 / 1000,
+                hover=lambda day, v: _("%(day)s: %(speed)s kbit/s", day=day, speed=ui_number(round(v))),
+            ),
+        ),
+        (
+            _("Data synced"),
+            _("MB received from the hub per day."),
+            _chart(
+                overview,
+                "bytes_down",
+                1 / 1e6,
+                hover=lambda day, v: _("%(day)s: %(size)s MB", day=day, size=ui_number(round(v, 1))),
+            ),
+        ),
     ]
     recorded = any(summary for _day, summary in overview.days)
     return render_template("admin/connectivity.html", overview=overview, charts=charts, recorded=recorded)

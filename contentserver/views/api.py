@@ -1,4 +1,5 @@
 """JSON for scripts and apps: search results and as-you-type title suggestions."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
@@ -29,11 +30,27 @@ def _limit() -> int:
 
 
 def _hit_json(hit: Hit) -> dict:
-    return {"id": hit.id, "title": hit.title, "lang": hit.lang, "script": hit.script, "subject": hit.subject,
-            "grade": hit.grade, "snippet": str(hit.snippet), "url": url_for("browse.lesson", lesson_id=hit.id),
-            "score": round(hit.score, 4),
-            "also_in": [{"id": other.id, "title": other.title, "lang": other.lang, "script": other.script,
-                         "url": url_for("browse.lesson", lesson_id=other.id)} for other in hit.also_in]}
+    return {
+        "id": hit.id,
+        "title": hit.title,
+        "lang": hit.lang,
+        "script": hit.script,
+        "subject": hit.subject,
+        "grade": hit.grade,
+        "snippet": str(hit.snippet),
+        "url": url_for("browse.lesson", lesson_id=hit.id),
+        "score": round(hit.score, 4),
+        "also_in": [
+            {
+                "id": other.id,
+                "title": other.title,
+                "lang": other.lang,
+                "script": other.script,
+                "url": url_for("browse.lesson", lesson_id=other.id),
+            }
+            for other in hit.also_in
+        ],
+    }
 
 
 @bp.get("/search")
@@ -42,10 +59,16 @@ def search_json() -> Response:
     text = request.args.get("q", "").strip()
     page, limit = page_arg(), _limit()
     found = run_search(text, filters_from(request.args), page, limit) if text else None
-    return jsonify(query=text, lang=found.lang if found else None, total=found.total if found else 0,
-                   page=page, pages=found.pages if found else 1,
-                   suggestion=found.suggestion if found else None, timed_out=found.timed_out if found else False,
-                   results=[_hit_json(hit) for hit in found.hits] if found else [])
+    return jsonify(
+        query=text,
+        lang=found.lang if found else None,
+        total=found.total if found else 0,
+        page=page,
+        pages=found.pages if found else 1,
+        suggestion=found.suggestion if found else None,
+        timed_out=found.timed_out if found else False,
+        results=[_hit_json(hit) for hit in found.hits] if found else [],
+    )
 
 
 @bp.get("/suggest")
@@ -56,9 +79,16 @@ def suggest() -> Response:
     falls back to the ranked, typo-tolerant search."""
     text = request.args.get("q", "")[:MAX_SUGGEST_CHARS]
     suggester = current_app.extensions["title_suggester"]
-    found = suggester.suggest(text, current_app.extensions["page_cache"].version,
-                              current_app.extensions["title_source"], SUGGESTIONS)
+    found = suggester.suggest(
+        text, current_app.extensions["page_cache"].version, current_app.extensions["title_source"], SUGGESTIONS
+    )
     if not found and text.strip():
         found = run_search(text, Filters(), 1, SUGGESTIONS, snippets=False).hits
-    return jsonify(suggest_json(text, found, request.args.get("format") == "opensearch",
-                                lambda lesson_id: url_for("browse.lesson", lesson_id=lesson_id)))
+    return jsonify(
+        suggest_json(
+            text,
+            found,
+            request.args.get("format") == "opensearch",
+            lambda lesson_id: url_for("browse.lesson", lesson_id=lesson_id),
+        )
+    )

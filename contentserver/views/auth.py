@@ -1,8 +1,10 @@
 """Teacher login and logout (/auth/...), with throttling of failed logins."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _, ngettext
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
 from ..accounts import throttle
@@ -23,10 +25,16 @@ def _safe_next(target: str | None) -> str:
 def _refusal(verdict: throttle.Verdict) -> str:
     if verdict.locked:
         minutes = max(1, -(-verdict.wait_seconds // 60))
-        return ngettext("Too many failed logins: logging in is locked for %(num)s minute.",
-                        "Too many failed logins: logging in is locked for %(num)s minutes.", minutes)
-    return ngettext("Too many failed logins: wait %(num)s second before trying again.",
-                    "Too many failed logins: wait %(num)s seconds before trying again.", verdict.wait_seconds)
+        return ngettext(
+            "Too many failed logins: logging in is locked for %(num)s minute.",
+            "Too many failed logins: logging in is locked for %(num)s minutes.",
+            minutes,
+        )
+    return ngettext(
+        "Too many failed logins: wait %(num)s second before trying again.",
+        "Too many failed logins: wait %(num)s seconds before trying again.",
+        verdict.wait_seconds,
+    )
 
 
 def _page(form: LoginForm, message: str | None = None, status: int = 200) -> tuple[str, int]:

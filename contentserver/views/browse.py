@@ -1,4 +1,5 @@
 """Students browse: home, subject/grade/language lists, lesson pages, and content objects."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, send_file
@@ -6,8 +7,8 @@ from flask_babel import gettext as _
 
 from .. import render
 from ..errors import NotFound
-from ..imagesize import show_images, shown_images
 from ..i18n import LANG_COOKIE, LANGUAGE_NAMES, UI_LOCALES, subject_name
+from ..imagesize import show_images, shown_images
 from ..library import store
 from ..library.format import LANGS, SHA256_RE, object_relpath
 from .page_cache import cached_page
@@ -30,8 +31,7 @@ def _listing(heading: str, **filters) -> str:
     if not lessons and page > 1:
         raise NotFound()
     pages = max(1, -(-total // PER_PAGE))
-    return render_template("browse/list.html", heading=heading, lessons=lessons, total=total,
-                           page=page, pages=pages)
+    return render_template("browse/list.html", heading=heading, lessons=lessons, total=total, page=page, pages=pages)
 
 
 @bp.get("/")
@@ -70,11 +70,18 @@ def lesson(lesson_id: str) -> str:
     attachments = {a.name: a.sha256 for a in item.attachments}
     body_html = render.render_markdown(objects.read_bytes(item.body_sha256).decode("utf-8"), attachments)
     # Images shown inline by the body are not repeated below it; players and PDFs always are.
-    referenced = {a.name for a in item.attachments
-                  if a.kind == "image" and f'src="{render.object_url(a.sha256)}"' in body_html}
+    referenced = {
+        a.name for a in item.attachments if a.kind == "image" and f'src="{render.object_url(a.sha256)}"' in body_html
+    }
     shown = shown_images(item.attachments, objects)
-    return render_template("browse/lesson.html", lesson=item, body_html=show_images(body_html, shown),
-                           referenced=referenced, object_url=render.object_url, shown_images=shown)
+    return render_template(
+        "browse/lesson.html",
+        lesson=item,
+        body_html=show_images(body_html, shown),
+        referenced=referenced,
+        object_url=render.object_url,
+        shown_images=shown,
+    )
 
 
 def _fit_range(size: int) -> None:
@@ -104,11 +111,10 @@ def content_object(sha256: str) -> Response:
         response.set_etag(sha256)
         response.cache_control.max_age = ONE_YEAR
         if response.make_conditional(request).status_code == 200:  # a 304 needs no file
-            response.headers["X-Accel-Redirect"] = accel + object_relpath(sha256)[len("objects/"):]
+            response.headers["X-Accel-Redirect"] = accel + object_relpath(sha256)[len("objects/") :]
     else:
         _fit_range(objects.path(sha256).stat().st_size)
-        response = send_file(objects.path(sha256), mimetype=media_type, conditional=True, etag=sha256,
-                             max_age=ONE_YEAR)
+        response = send_file(objects.path(sha256), mimetype=media_type, conditional=True, etag=sha256, max_age=ONE_YEAR)
     response.cache_control.immutable = True
     response.cache_control.public = True
     response.headers["X-Content-Type-Options"] = "nosniff"

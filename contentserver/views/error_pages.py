@@ -1,4 +1,5 @@
 """The one place where errors become pages: JSON for API clients, friendly HTML for people."""
+
 from __future__ import annotations
 
 from flask import Flask, Response, jsonify, render_template, request
@@ -20,8 +21,9 @@ def render_error(status: int, title: str, message: str, extra: dict | None = Non
     if _wants_json():
         response = jsonify(error={"status": status, "title": title, "message": message}, **(extra or {}))
     else:
-        response = Response(render_template("errors/error.html", status=status, title=title, message=message),
-                            mimetype="text/html")
+        response = Response(
+            render_template("errors/error.html", status=status, title=title, message=message), mimetype="text/html"
+        )
     response.status_code = status
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -41,8 +43,13 @@ def register_error_handlers(app: Flask) -> None:
     def _http_error(error: HTTPException) -> Response:
         if error.code in (301, 302, 303, 304, 307, 308):
             return error.get_response()
-        titles = {404: NotFound.title, 413: PayloadTooLarge.title, 400: BadRequest.title,
-                  403: Forbidden.title, 503: Busy.title}
+        titles = {
+            404: NotFound.title,
+            413: PayloadTooLarge.title,
+            400: BadRequest.title,
+            403: Forbidden.title,
+            503: Busy.title,
+        }
         title = str(titles.get(error.code, error.name))
         response = render_error(error.code or 500, title, error.description or title)
         if isinstance(error, RequestedRangeNotSatisfiable) and error.length is not None:

@@ -1,4 +1,5 @@
 """The teacher and admin forms (Flask-WTF: every one carries a CSRF token)."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -26,8 +27,11 @@ class LessonForm(FlaskForm):
     grade = SelectField(_l("Grade"), choices=GRADES, coerce=int)
     tags = StringField(_l("Tags (separated by commas)"), validators=[Optional(), Length(max=MAX_TAGS * 62)])
     body = TextAreaField(_l("Lesson text (Markdown)"), validators=[Length(max=400_000)])
-    status = RadioField(_l("Who can see it"), default="draft",
-                        choices=[("draft", _l("Draft: only teachers")), ("published", _l("Published: students"))])
+    status = RadioField(
+        _l("Who can see it"),
+        default="draft",
+        choices=[("draft", _l("Draft: only teachers")), ("published", _l("Published: students"))],
+    )
 
     def tag_list(self) -> list[str]:
         return [t.strip() for t in (self.tags.data or "").split(",") if t.strip()]

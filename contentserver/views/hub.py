@@ -1,4 +1,5 @@
 """/hub/: this server's published hub folder, so a school can be the hub of its neighbour over the LAN."""
+
 from __future__ import annotations
 
 import re
@@ -11,8 +12,10 @@ from ..library.hubformat import HEAD_NAME
 
 bp = Blueprint("hub", __name__, url_prefix="/hub")
 HUB_FOLDER = "hub"
-FILE_RE = re.compile(r"^(head\.signed|manifest\.json|i/[0-9]{1,15}\.signed|t/[0-9a-f]{64}"
-                     r"|objects/[0-9a-f]{2}/[0-9a-f]{62})$")
+FILE_RE = re.compile(
+    r"^(head\.signed|manifest\.json|i/[0-9]{1,15}\.signed|t/[0-9a-f]{64}"
+    r"|objects/[0-9a-f]{2}/[0-9a-f]{62})$"
+)
 ONE_YEAR = 365 * 24 * 3600
 
 
@@ -29,8 +32,13 @@ def hub_file(name: str) -> Response:
     path = hub_folder() / name
     if not path.is_file():
         raise NotFound()
-    response = send_file(path, mimetype="application/octet-stream", conditional=True, etag=True,
-                         max_age=0 if name == HEAD_NAME else ONE_YEAR)
+    response = send_file(
+        path,
+        mimetype="application/octet-stream",
+        conditional=True,
+        etag=True,
+        max_age=0 if name == HEAD_NAME else ONE_YEAR,
+    )
     if name == HEAD_NAME:
         response.headers["Cache-Control"] = "no-cache"
     return response

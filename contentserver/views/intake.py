@@ -1,4 +1,5 @@
 """/hub/push/: the hub's intake of signed pushes (docs/push.md), thin over contentserver/intake; JSON only."""
+
 from __future__ import annotations
 
 import json
@@ -13,8 +14,8 @@ from ..push_auth import KEY_HEADER, SEQUENCE_HEADER, SESSION_HEADER, SIGNATURE_H
 from .access import csrf
 
 bp = Blueprint("intake", __name__, url_prefix="/hub/push")
-csrf.exempt(bp)        # signed API requests from the sync job: the signature, not a cookie, says who sends them
-MAX_JSON_BYTES = 8 * 1024 ** 2
+csrf.exempt(bp)  # signed API requests from the sync job: the signature, not a cookie, says who sends them
+MAX_JSON_BYTES = 8 * 1024**2
 PREFIX = "/hub/push/"
 
 
@@ -30,8 +31,11 @@ def _body(limit: int) -> bytes:
 
 def _signature_parts(body: bytes) -> tuple[dict[str, str], str, str, bytes]:
     """What the signature covers: the push headers, method, path with its query as sent, and the body."""
-    headers = {name: request.headers[name] for name in (KEY_HEADER, SESSION_HEADER, SEQUENCE_HEADER,
-                                                        SIGNATURE_HEADER) if name in request.headers}
+    headers = {
+        name: request.headers[name]
+        for name in (KEY_HEADER, SESSION_HEADER, SEQUENCE_HEADER, SIGNATURE_HEADER)
+        if name in request.headers
+    }
     path = request.script_root + request.path
     if request.query_string:
         path += "?" + request.query_string.decode("latin-1")
@@ -76,9 +80,16 @@ def _int_arg(name: str) -> int:
 def put_object(sha256: str) -> Response:
     body = _body(staging.CHUNK_BYTES)
     school = sessions.authenticate(*_signature_parts(body))
-    held = staging.put_chunk(current_app.extensions["object_store"], school.id, sha256, _int_arg("offset"),
-                             _int_arg("size"), body, current_app.config["PUSH_MAX_OBJECT_BYTES"],
-                             current_app.config["DISK_RESERVE_BYTES"])
+    held = staging.put_chunk(
+        current_app.extensions["object_store"],
+        school.id,
+        sha256,
+        _int_arg("offset"),
+        _int_arg("size"),
+        body,
+        current_app.config["PUSH_MAX_OBJECT_BYTES"],
+        current_app.config["DISK_RESERVE_BYTES"],
+    )
     return jsonify(have=held)
 
 
@@ -86,9 +97,11 @@ def put_object(sha256: str) -> Response:
 def commit() -> Response:
     body = _body(MAX_JSON_BYTES)
     school = sessions.authenticate(*_signature_parts(body))
-    from ..intake.commit import commit_push   # with schools' keys (PyNaCl): loaded by a hub's first push only
-    return jsonify(commit_push(school, _json(body), current_app.extensions["object_store"],
-                               current_app.config["PUSH_MAX_LESSONS"]))
+    from ..intake.commit import commit_push  # with schools' keys (PyNaCl): loaded by a hub's first push only
+
+    return jsonify(
+        commit_push(school, _json(body), current_app.extensions["object_store"], current_app.config["PUSH_MAX_LESSONS"])
+    )
 
 
 def _not_a_hub(rest: str) -> Response:
@@ -99,6 +112,7 @@ def init_intake(app: Flask) -> None:
     """Hub mode: the intake and the review pages; otherwise every push path answers 404 (not the hub folder's 405)."""
     if app.config["HUB_MODE"]:
         from . import review
+
         app.register_blueprint(bp)
         app.register_blueprint(review.bp)
     else:

@@ -1,4 +1,5 @@
 """Lessons to take home: the service worker at the site root and the saved-lessons page it keeps offline."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, render_template, send_from_directory

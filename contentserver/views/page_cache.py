@@ -10,6 +10,7 @@ methods, visitors with a session, pages not cached yet — goes through Flask as
 that must run on every public page view (a rate limit, a maintenance switch) does not belong here: put it in
 CachedPages or have it clear the cache.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -17,9 +18,9 @@ import threading
 import time
 import zlib
 from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache, wraps
-from typing import Callable, Iterable, Mapping
 
 from flask import Flask, Response, current_app, request
 from werkzeug.datastructures import LanguageAccept
@@ -88,7 +89,7 @@ def accepts_gzip(accept_encoding: str) -> bool:
 class PageCache:
     """A small thread-safe LRU of pages within a count and a byte budget, emptied whenever the library changes."""
 
-    def __init__(self, size: int, check_seconds: float, max_bytes: int = 4 * 1024 ** 2):
+    def __init__(self, size: int, check_seconds: float, max_bytes: int = 4 * 1024**2):
         self.size, self.check_seconds, self.max_bytes = size, check_seconds, max_bytes
         self._pages: OrderedDict[tuple, Page] = OrderedDict()
         self._bytes = 0
@@ -181,6 +182,7 @@ def page_cache() -> PageCache:
 
 def cached_page(view: Callable[..., str]) -> Callable[..., Response]:
     """Serve a view's HTML from the cache, with an ETag; a matching If-None-Match gets 304."""
+
     @wraps(view)
     def wrapper(**kwargs) -> Response:
         cache = page_cache()
@@ -197,6 +199,7 @@ def cached_page(view: Callable[..., str]) -> Callable[..., Response]:
         response.headers["Cache-Control"] = "no-cache"
         response.vary.update(("Accept-Language", "Cookie", "Accept-Encoding"))
         return response.make_conditional(request)
+
     return wrapper
 
 
@@ -255,8 +258,9 @@ class CachedPages:
 
 
 def init_page_cache(app: Flask) -> None:
-    cache = PageCache(app.config["PAGE_CACHE_SIZE"], app.config["LIBRARY_CHECK_SECONDS"],
-                      app.config["PAGE_CACHE_BYTES"])
+    cache = PageCache(
+        app.config["PAGE_CACHE_SIZE"], app.config["LIBRARY_CHECK_SECONDS"], app.config["PAGE_CACHE_BYTES"]
+    )
     app.extensions["page_cache"] = cache
     app.before_request(cache.refresh)
     app.wsgi_app = CachedPages(app, cache, app.wsgi_app)

@@ -1,4 +1,5 @@
 """Admin page /admin/review (hub mode): preview what schools pushed, then approve or reject each lesson."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ class Preview:
     item: PushedLesson
     entry: dict
     body_html: Markup
-    attachments: list[tuple[str, str]]   # (name, preview URL)
+    attachments: list[tuple[str, str]]  # (name, preview URL)
 
 
 def _object_url(sha256: str) -> str:
@@ -39,7 +40,7 @@ def _preview(item: PushedLesson) -> Preview:
     html = render.render_markdown(text, names)
     for sha in set(names.values()):
         html = html.replace(f'"{render.object_url(sha)}', f'"{_object_url(sha)}')
-    return Preview(item, entry, Markup(html), [(name, _object_url(sha)) for name, sha in names.items()])
+    return Preview(item, entry, Markup(html), [(name, _object_url(sha)) for name, sha in names.items()])  # noqa: S704
 
 
 @bp.get("/")

@@ -1,4 +1,5 @@
 """Students search: a plain HTML results page (no JavaScript needed) and the OpenSearch description."""
+
 from __future__ import annotations
 
 import re
@@ -21,9 +22,9 @@ SUBJECT_RE = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 @bp.record_once
 def _init_limiter(state) -> None:
     config = state.app.config
-    state.app.extensions["search_limiter"] = SearchLimiter(config["SEARCH_MAX_CONCURRENT"],
-                                                           config["SEARCH_QUEUE_SECONDS"],
-                                                           config["SEARCH_MAX_WAITING"])
+    state.app.extensions["search_limiter"] = SearchLimiter(
+        config["SEARCH_MAX_CONCURRENT"], config["SEARCH_QUEUE_SECONDS"], config["SEARCH_MAX_WAITING"]
+    )
     state.app.extensions["search_cache"] = ResultCache()
 
 
@@ -40,10 +41,12 @@ def filters_from(args: MultiDict) -> Filters:
     subject = args.get("subject", "")
     lang = args.get("lang", "")
     kind = args.get("type", "")
-    return Filters(subject=subject if SUBJECT_RE.match(subject) else None,
-                   grade=_int_arg(args, "grade", 1, 12),
-                   lang=lang if lang in LANGS else None,
-                   kind=kind if kind in KINDS else None)
+    return Filters(
+        subject=subject if SUBJECT_RE.match(subject) else None,
+        grade=_int_arg(args, "grade", 1, 12),
+        lang=lang if lang in LANGS else None,
+        kind=kind if kind in KINDS else None,
+    )
 
 
 def run_search(text: str, filters: Filters, page: int, per_page: int, snippets: bool = True) -> Results:
@@ -51,9 +54,15 @@ def run_search(text: str, filters: Filters, page: int, per_page: int, snippets: 
 
     Recent results are answered from a cache without taking a search slot."""
     config, extensions = current_app.config, current_app.extensions
-    arguments = dict(filters=filters, page=page, per_page=per_page, budget=config["SEARCH_TIME_BUDGET_SECONDS"],
-                     max_chars=config["SEARCH_MAX_QUERY_CHARS"], snippets=snippets,
-                     library_version=extensions["page_cache"].version)  # refreshed every LIBRARY_CHECK_SECONDS
+    arguments = dict(
+        filters=filters,
+        page=page,
+        per_page=per_page,
+        budget=config["SEARCH_TIME_BUDGET_SECONDS"],
+        max_chars=config["SEARCH_MAX_QUERY_CHARS"],
+        snippets=snippets,
+        library_version=extensions["page_cache"].version,
+    )  # refreshed every LIBRARY_CHECK_SECONDS
     cached = search(extensions["indexer"], text, cache=extensions["search_cache"], cached_only=True, **arguments)
     if cached is not None:
         return cached
@@ -84,13 +93,24 @@ def results() -> str:
     filters = filters_from(request.args)
     found = run_search(text, filters, page_arg(), PER_PAGE) if text else None
     args = {k: v for k, v in request.args.items() if k != "page"}
-    return render_template("search/results.html", q=text, found=found, filters=filters, too_long=too_long,
-                           facets=cached_facets(), kinds=KINDS, args=args)
+    return render_template(
+        "search/results.html",
+        q=text,
+        found=found,
+        filters=filters,
+        too_long=too_long,
+        facets=cached_facets(),
+        kinds=KINDS,
+        args=args,
+    )
 
 
 @bp.get("/opensearch.xml")
 def opensearch() -> Response:
     """Lets phones and browsers add the school's search as a search engine."""
-    xml = render_template("search/opensearch.xml", search_url=url_for("search.results", _external=True),
-                          suggest_url=url_for("api.suggest", _external=True))
+    xml = render_template(
+        "search/opensearch.xml",
+        search_url=url_for("search.results", _external=True),
+        suggest_url=url_for("api.suggest", _external=True),
+    )
     return Response(xml, mimetype="application/opensearchdescription+xml")

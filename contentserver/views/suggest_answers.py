@@ -6,12 +6,14 @@ answers what the title table answers, each answer encoded once per library versi
 Flask as before: a typo that matches no title (the ranked search's fallback, with its search slot and busy
 answers), visitors with a session, other methods.
 """
+
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
-from typing import Callable, Iterable, Iterator, Protocol, Sequence
+from typing import Protocol
 
 from flask import Flask
 from sqlalchemy import Engine
@@ -38,8 +40,12 @@ def suggest_json(text: str, found: Sequence[Titled], opensearch: bool, lesson_ur
     """The answer: OpenSearch's [typed, [titles]], or the typed text and each title with its lesson's link."""
     if opensearch:
         return [text, [item.title for item in found]]
-    return {"query": text, "suggestions": [{"id": item.id, "title": item.title, "lang": item.lang,
-                                            "url": lesson_url(item.id)} for item in found]}
+    return {
+        "query": text,
+        "suggestions": [
+            {"id": item.id, "title": item.title, "lang": item.lang, "url": lesson_url(item.id)} for item in found
+        ],
+    }
 
 
 class AnswerCache:
@@ -103,19 +109,22 @@ class SuggestAnswers:
         self.source: TitleSource = app.extensions["title_source"]
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        if (environ.get("PATH_INFO") != PATH or environ.get("REQUEST_METHOD") != "GET"
-                or has_session(self.app.config, environ)):
+        if (
+            environ.get("PATH_INFO") != PATH
+            or environ.get("REQUEST_METHOD") != "GET"
+            or has_session(self.app.config, environ)
+        ):
             return self.wsgi_app(environ, start_response)
         if self.pages.due():
             with self.app.app_context():
                 self.pages.refresh()
         args = Request(environ).args  # parsed exactly as Flask's request.args
-        body = self._answer(args.get("q", "")[:self.max_chars], args.get("format") == "opensearch",
-                            environ.get("SCRIPT_NAME", ""))
+        body = self._answer(
+            args.get("q", "")[: self.max_chars], args.get("format") == "opensearch", environ.get("SCRIPT_NAME", "")
+        )
         if body is None:
             return self.wsgi_app(environ, start_response)
-        start_response("200 OK", [("Content-Type", self.app.json.mimetype), ("Content-Length", str(len(body))),
-                                  VARY])
+        start_response("200 OK", [("Content-Type", self.app.json.mimetype), ("Content-Length", str(len(body))), VARY])
         return [body]
 
     def _answer(self, text: str, opensearch: bool, script_name: str) -> bytes | None:
@@ -128,8 +137,9 @@ class SuggestAnswers:
         if not found and text.strip():
             return None
         urls = self.app.url_map.bind("localhost", script_name=script_name or "/")
-        answer = suggest_json(text, found, opensearch,
-                              lambda lesson_id: urls.build("browse.lesson", {"lesson_id": lesson_id}))
+        answer = suggest_json(
+            text, found, opensearch, lambda lesson_id: urls.build("browse.lesson", {"lesson_id": lesson_id})
+        )
         body = self.app.json.response(answer).get_data()
         self.answers.put(key, table_version, body)  # kept only once the table is the library version's
         return body

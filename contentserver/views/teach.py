@@ -1,4 +1,5 @@
 """Teacher pages (/teach/...): write, preview, publish, attach files, history and restore, delete, share."""
+
 from __future__ import annotations
 
 from dataclasses import asdict
@@ -25,8 +26,16 @@ def _objects():
 
 
 def _fields(form: LessonForm) -> authoring.LessonFields:
-    return authoring.LessonFields(form.title.data or "", form.lang.data, form.script.data, form.subject.data,
-                                  form.grade.data, form.tag_list(), form.body.data or "", form.status.data)
+    return authoring.LessonFields(
+        form.title.data or "",
+        form.lang.data,
+        form.script.data,
+        form.subject.data,
+        form.grade.data,
+        form.tag_list(),
+        form.body.data or "",
+        form.status.data,
+    )
 
 
 def _preview(lesson: Lesson | None, body: str) -> str:
@@ -34,8 +43,10 @@ def _preview(lesson: Lesson | None, body: str) -> str:
     attachments = {a.name: a.sha256 for a in lesson.attachments} if lesson else {}
     html = render.render_markdown(body, attachments)
     for attachment in lesson.attachments if lesson else ():
-        html = html.replace(f'"{render.object_url(attachment.sha256)}"',
-                            f'"{url_for("teach.lesson_file", lesson_id=lesson.id, name=attachment.name)}"')
+        html = html.replace(
+            f'"{render.object_url(attachment.sha256)}"',
+            f'"{url_for("teach.lesson_file", lesson_id=lesson.id, name=attachment.name)}"',
+        )
     return html
 
 
@@ -45,11 +56,18 @@ def _upload_form(lesson: Lesson) -> UploadForm:
     return form
 
 
-def _edit_page(form: LessonForm, lesson: Lesson | None, preview: str | None = None, message: str | None = None,
-               status: int = 200):
-    return render_template("teach/edit.html", form=form, lesson=lesson, preview=preview, message=message,
-                           upload_form=_upload_form(lesson) if lesson else None,
-                           share=authoring.share_status(lesson) if lesson else None), status
+def _edit_page(
+    form: LessonForm, lesson: Lesson | None, preview: str | None = None, message: str | None = None, status: int = 200
+):
+    return render_template(
+        "teach/edit.html",
+        form=form,
+        lesson=lesson,
+        preview=preview,
+        message=message,
+        upload_form=_upload_form(lesson) if lesson else None,
+        share=authoring.share_status(lesson) if lesson else None,
+    ), status
 
 
 @bp.get("/")
