@@ -298,3 +298,16 @@ def counted(sample_app):
     seen = []
     sample_app.before_request(lambda: seen.append(1))
     return sample_app.test_client(), seen
+
+
+# --- tests that need root must run where there is root -----------------------------------------------------
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """CI runs as root: there a `needs_root` test that skipped (no tc, no mount, no namespace) is a failure."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and item.get_closest_marker("needs_root") and os.environ.get("CI") and os.geteuid() == 0:
+        report.outcome = "failed"
+        report.longrepr = f"needs_root test skipped in CI as root: {report.longrepr}"

@@ -18,6 +18,8 @@ from sync_helpers import installed, pin_hub, publish_folder, pull
 
 from sync.errors import EXIT_DISK, EXIT_OK
 
+pytestmark = [pytest.mark.slow, pytest.mark.needs_root]
+
 KEY = SigningKey.generate()
 
 

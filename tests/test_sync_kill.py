@@ -10,12 +10,15 @@ import sys
 import time
 from collections import Counter
 
+import pytest
 from conftest import REPO, lesson_spec
 from nacl.signing import SigningKey
 from nginx_hub import nginx
 from sync_helpers import hub_and_school, installed, publish_folder, pull
 
 from sync.errors import EXIT_OK
+
+pytestmark = pytest.mark.slow
 
 KILLS = 20
 CHUNK = 256 * 1024

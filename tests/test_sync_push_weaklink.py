@@ -22,9 +22,12 @@ WEAKLINK = SHARED / "tools" / "weaklink"
 HUB_IP = "10.250.0.1"
 SIZE = 1_000_000
 CHUNK = 256 * 1024
-pytestmark = pytest.mark.skipif(
-    os.geteuid() != 0 or shutil.which("ip") is None or shutil.which("tc") is None,
-    reason="weaklink needs root and iproute2 (network namespaces)",
+pytestmark = [pytest.mark.needs_root, pytest.mark.slow]
+pytestmark.append(
+    pytest.mark.skipif(
+        os.geteuid() != 0 or shutil.which("ip") is None or shutil.which("tc") is None,
+        reason="weaklink needs root and iproute2 (network namespaces)",
+    )
 )
 
 

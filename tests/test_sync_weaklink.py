@@ -16,6 +16,8 @@ from sync_helpers import installed, pin_hub, publish_folder
 
 from sync.errors import EXIT_OK
 
+pytestmark = [pytest.mark.slow, pytest.mark.needs_root]
+
 WEAKLINK = SHARED / "tools" / "weaklink"
 RATE = "2mbit"
 

@@ -181,6 +181,7 @@ def chunked_upload(client, lesson_id: str, name: str, data: bytes) -> tuple[int,
     return int(head.split()[1]), page.decode("utf-8", "replace")
 
 
+@pytest.mark.needs_root
 def test_upload_below_the_disk_reserve_is_refused_and_nothing_is_written(small_disk, start_server):
     site = start_site(start_server, small_disk, env={"CONTENTSERVER_DISK_RESERVE_BYTES": str(16 * 2**20)})
     anna = site.client("anna")
@@ -193,6 +194,7 @@ def test_upload_below_the_disk_reserve_is_refused_and_nothing_is_written(small_d
     assert upload(anna, lesson_id, "leaf.png", png_bytes()).status == 303, "small files still fit"
 
 
+@pytest.mark.needs_root
 def test_disk_filling_up_during_an_upload_gives_a_clear_message_and_leaves_nothing(small_disk, start_server):
     site = start_site(start_server, small_disk, env={"CONTENTSERVER_DISK_RESERVE_BYTES": "0"})
     anna = site.client("anna")

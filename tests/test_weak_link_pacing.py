@@ -15,9 +15,12 @@ import pytest
 
 from bench.weak_link import bytes_between, hub_sent_bytes, result, start, weak_link
 
-pytestmark = pytest.mark.skipif(
-    os.geteuid() != 0 or shutil.which("tc") is None or shutil.which("nginx") is None,
-    reason="needs root, iproute2 and nginx for a weaklink",
+pytestmark = [pytest.mark.needs_root, pytest.mark.slow]
+pytestmark.append(
+    pytest.mark.skipif(
+        os.geteuid() != 0 or shutil.which("tc") is None or shutil.which("nginx") is None,
+        reason="needs root, iproute2 and nginx for a weaklink",
+    )
 )
 LINK = 512_000 / 8  # bytes/s
 
