@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from libmaker import (
     CONTENT,
     DEFAULT_LESSON,
@@ -49,6 +50,11 @@ from libmaker import (
 from pagecheck import URL_ATTRIBUTES, Elements, external_urls, points_elsewhere, url_scheme
 
 VENV_BIN = Path(sys.executable).parent
+
+# Property-based tests: a few examples in `make test`, thousands in `make fuzz` (HYPOTHESIS_PROFILE=fuzz).
+hypothesis_settings.register_profile("default", max_examples=40, derandomize=True)
+hypothesis_settings.register_profile("fuzz", max_examples=3000)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture
