@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from ..search.engine import Filters, Hit
@@ -13,6 +15,7 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 MAX_LIMIT = 50
 SUGGESTIONS = 8
 MAX_SUGGEST_CHARS = 100
+OPENAPI = Path(__file__).with_name("openapi.json")  # the contract of these routes; tests check answers against it
 
 
 @bp.record_once
@@ -92,3 +95,9 @@ def suggest() -> Response:
             lambda lesson_id: url_for("browse.lesson", lesson_id=lesson_id),
         )
     )
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    """The OpenAPI document of /api/, so apps can be written against it and tests can check every answer."""
+    return Response(OPENAPI.read_bytes(), mimetype="application/json")

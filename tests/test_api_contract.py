@@ -1,0 +1,53 @@
+"""/api/ against its own OpenAPI document, by schemathesis on a real waitress: no 500, every answer as documented."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import schemathesis
+from conftest import REPO, LiveServer, _wait_until_listening, free_port, stop_process
+from hypothesis import HealthCheck, given, settings
+
+pytestmark = pytest.mark.fuzz
+
+
+@pytest.fixture(scope="module")
+def api_schema(tmp_path_factory):
+    """run.py over the starter library, and the document it serves at /api/openapi.json."""
+    data = tmp_path_factory.mktemp("api-data")
+    port = free_port()
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("CONTENTSERVER_")}
+    log = data.parent / "api-server.log"
+    command = [sys.executable, str(REPO / "run.py"), "--host", "127.0.0.1", "--port", str(port), "--data", str(data)]
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(command, cwd=data.parent, env=environ, stdout=out, stderr=subprocess.STDOUT)
+    server = LiveServer(f"http://127.0.0.1:{port}", data, proc, log)
+    try:
+        assert _wait_until_listening(server, port, 60), server.output()
+        yield schemathesis.openapi.from_url(f"{server.url}/api/openapi.json")
+    finally:
+        stop_process(proc)
+
+
+@pytest.mark.parametrize("operation", ["GET /api/search", "GET /api/suggest", "GET /api/openapi.json"])
+def test_every_api_answer_matches_the_document_and_none_is_a_server_error(api_schema, operation):
+    method, path = operation.split(" ")
+    strategy = api_schema[path][method].as_strategy()
+
+    # schemathesis's pytest plugin does not run under this pytest; its strategies and checks do, through Hypothesis.
+    @settings(deadline=None, suppress_health_check=list(HealthCheck))
+    @given(strategy)
+    def answers_as_documented(case):
+        case.call_and_validate()
+
+    answers_as_documented()
+
+
+def test_the_served_document_is_the_one_in_the_repository(api_schema):
+    served = json.loads(json.dumps(api_schema.raw_schema))
+    assert served == json.loads((REPO / "contentserver" / "views" / "openapi.json").read_text("utf-8"))
+    assert set(served["paths"]) == {"/api/search", "/api/suggest", "/api/openapi.json"}
