@@ -12,7 +12,7 @@ PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider -n 2 -rs
 UV_COMPILE := $(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 \
 	--extra test --extra bench --extra dev --extra build --generate-hashes -q
 
-.PHONY: run test test-fast bench lint lock deps-check fuzz venv system-deps bench-deps translations i18n-update clean
+.PHONY: run test test-fast bench soak lint lock deps-check fuzz venv system-deps bench-deps translations i18n-update clean
 
 # The lock pins the whole tree with hashes (pip refuses anything else); the project itself goes in without
 # dependencies and without build isolation, so setuptools also comes from the lock.
@@ -86,6 +86,10 @@ deps-check:
 
 bench: venv translations bench-deps
 	$(BIN)/python -m bench
+
+# 30 minutes of browsing, searching, teacher edits, sync pulls and pushes, and SIGKILLs (docs/reliability.md).
+soak: venv translations system-deps
+	$(BIN)/python -m bench.soak --minutes 30
 
 clean:
 	rm -rf $(VENV) .deps-check instance
