@@ -294,7 +294,7 @@ def _drive(root, args, record, school, server, base, hub, published, started) ->
             record.rss_mib.append(rss_kib(server.pid) / 1024)
             next_rss = now + 10
         if now >= next_sync:
-            if random.random() < 0.5:
+            if record.sync_runs.get("pull exit 0", 0) % 2 == 0:  # every other run finds a new version
                 version += 1
                 publish(root, hub, published, version, record)
             sync_job(school, record, kill_share=0.3)
