@@ -161,12 +161,13 @@ def _suggest(searcher: SnapshotSearcher, plan: Plan) -> str | None:
     most frequent word one edit away (found while building the query), else two edits away."""
     if not plan.unknown:
         return None
-    corrector = searcher.reader().corrector("body_exact")
+    reader = searcher.reader()  # (the searcher lends its reader's methods at run time, unannotated)
+    corrector = reader.corrector("body_exact")
     changed, out = False, []
     for word in plan.words:
         near = plan.near.get(word)
         if near:
-            best = [max(near, key=lambda term: (searcher.reader().doc_frequency("body_exact", term), term))]
+            best = [max(near, key=lambda term: (reader.doc_frequency("body_exact", term), term))]
         else:
             best = corrector.suggest(word, limit=1, maxdist=2, prefix=1) if word in plan.unknown else []
         changed = changed or bool(best and best[0] != word)

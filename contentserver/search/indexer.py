@@ -179,8 +179,8 @@ class Indexer:
             found = {lesson.id: lesson for lesson in db.session.scalars(query.where(Lesson.id.in_(chunk)))}
             for lesson_id in chunk:
                 row = found.get(lesson_id)
-                published = row is not None and row.status == "published"
-                yield lesson_id, lesson_document(row, self.store) if row is not None and published else None
+                published = row if row is not None and row.status == "published" else None
+                yield lesson_id, lesson_document(published, self.store) if published is not None else None
 
     def _apply_pending(self) -> None:
         """Index what changed while the index was outdated (after the rebuild switched, so nothing is missed)."""
