@@ -78,5 +78,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     intake.init_intake(app)
     if app.config["TRUSTED_PROXY_COUNT"] > 0:
         hops = app.config["TRUSTED_PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        # Flask's documented way to add WSGI middleware, though its stub types wsgi_app as a method
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     return app

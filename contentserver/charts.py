@@ -38,6 +38,6 @@ def bar_chart(points: Sequence[tuple[float | None, str]], top: float | None = No
     bars = []
     for index, (value, title) in enumerate(points):
         missing = value is None
-        height = 2.0 if missing else max(HEIGHT * min(value / scale, 1.0), 1.0 if value else 0.0)
+        height = 2.0 if value is None else max(HEIGHT * min(value / scale, 1.0), 1.0 if value else 0.0)
         bars.append(Bar(index * step, HEIGHT - height, max(step - GAP, 1.0), height, title, missing))
     return BarChart(tuple(bars), scale)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -23,7 +24,7 @@ err_console = make_console(stderr=True)
 EXIT_REFUSED = 2
 
 
-def refuse(label: str, error: Exception, note: str = "") -> None:
+def refuse(label: str, error: Exception, note: str = "") -> NoReturn:
     """Print why (names from a library are text, never markup) and exit with status 2."""
     problem(err_console, label, error)
     if note:

@@ -10,10 +10,16 @@ class AppError(Exception):
 
     status = 500
     title = _l("Something went wrong")
+    retry_after: int | None = None  # seconds, sent as Retry-After
 
     def __init__(self, message: str | None = None):
         super().__init__(message or str(self.title))
-        self.message = message or str(self.title)
+        self._message = message or str(self.title)
+
+    @property
+    def message(self) -> str:
+        """What the error page says (a subclass may translate it only when it is shown)."""
+        return self._message
 
 
 class BadRequest(AppError):

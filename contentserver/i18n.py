@@ -135,7 +135,7 @@ def _latin_form_messages() -> None:
     Flask-WTF keeps a request's WTForms catalog in `request.wtforms_translations`; setting it first wins.
     """
     if ui_lang() == "kk-Latn":
-        request.wtforms_translations = _latin_wtforms()
+        request.wtforms_translations = _latin_wtforms()  # type: ignore[attr-defined]  # Flask-WTF's, undeclared
 
 
 def catalog() -> support.NullTranslations:
@@ -149,7 +149,8 @@ def catalog() -> support.NullTranslations:
 
 def init_i18n(app: Flask) -> None:
     Babel(app, locale_selector=select_locale, default_timezone=app.config["TIMEZONE"])
-    app.jinja_env.install_gettext_callables(  # Flask-Babel's own, reading the request's catalog once
+    # Flask-Babel's own, reading the request's catalog once; jinja2.ext.i18n adds the method at run time
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=lambda s: catalog().ugettext(s),
         ngettext=lambda s, p, n: catalog().ungettext(s, p, n),
         pgettext=lambda c, s: catalog().upgettext(c, s),

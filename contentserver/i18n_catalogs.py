@@ -94,6 +94,7 @@ def _po_bytes(catalog: Catalog) -> bytes:
 
 def _set_header(catalog: Catalog) -> None:
     catalog.fuzzy = False
+    assert catalog.locale is not None  # every catalog here is made for its locale
     catalog.header_comment = (
         f"# {catalog.locale.english_name} UI strings of contentserver (docs/i18n.md says how to add and update them)."
     )
@@ -145,7 +146,7 @@ def latin_catalog(kk: Catalog) -> Catalog:
         if not message.id:
             continue
         string = message.string
-        string = tuple(map(_latin_text, string)) if isinstance(string, (list, tuple)) else _latin_text(string)
+        string = tuple(map(_latin_text, string)) if isinstance(string, (list, tuple)) else _latin_text(string or "")
         latin[message.id] = Message(message.id, string, flags=message.flags, context=message.context)
     return latin
 
@@ -163,14 +164,15 @@ def build() -> list[str]:
     for locale in (*SOURCE_LOCALES, LATIN_LOCALE):
         po, mo = po_path(locale), po_path(locale).with_suffix(".mo")
         if po.exists() and (not mo.exists() or mo.stat().st_mtime_ns < po.stat().st_mtime_ns):
-            buffer = BytesIO()
-            write_mo(buffer, load(locale), use_fuzzy=False)
+            buffer, catalog = BytesIO(), load(locale)
+            assert catalog is not None  # its .po exists
+            write_mo(buffer, catalog, use_fuzzy=False)
             _write_atomic(mo, buffer.getvalue())
             written.append(str(mo.relative_to(REPO)))
     return written
 
 
-def _strings(message: Message) -> list[str]:
+def _strings(message: Message) -> list[str | None]:
     return list(message.string) if isinstance(message.string, (list, tuple)) else [message.string]
 
 

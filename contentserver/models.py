@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
@@ -11,12 +12,17 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import db
 
+if TYPE_CHECKING:  # flask_sqlalchemy makes db.Model at run time, a copy of Base: mypy sees Base
+    from .db import Base as Model
+else:
+    Model = db.Model
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class Lesson(db.Model):
+class Lesson(Model):
     """One lesson; `origin` is 'hub' (imported or synced) or 'local' (written by a teacher here).
 
     `status` is 'published', 'draft' or 'deleted' (a teacher's delete, recoverable by an admin)."""
@@ -44,7 +50,7 @@ class Lesson(db.Model):
         return json.loads(self.tags_json)
 
 
-class Attachment(db.Model):
+class Attachment(Model):
     """A file of a lesson, stored once in the object store under its sha256."""
 
     __tablename__ = "attachments"
@@ -61,7 +67,7 @@ class Attachment(db.Model):
     lesson: Mapped[Lesson] = relationship(back_populates="attachments")
 
 
-class InstalledLibrary(db.Model):
+class InstalledLibrary(Model):
     """Which version of which library is installed; a pull or import replaces it in one transaction."""
 
     __tablename__ = "installed_library"
@@ -73,7 +79,7 @@ class InstalledLibrary(db.Model):
     installed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class Meta(db.Model):
+class Meta(Model):
     """Small key/value facts; `data_version` grows on every change that readers must notice."""
 
     __tablename__ = "meta"
@@ -81,7 +87,7 @@ class Meta(db.Model):
     value: Mapped[str] = mapped_column(Text)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A teacher or admin account; students need none. `session_token` changes to end old sessions."""
 
     __tablename__ = "users"
@@ -103,7 +109,7 @@ class User(UserMixin, db.Model):
         return not self.disabled
 
 
-class LoginFailure(db.Model):
+class LoginFailure(Model):
     """One failed login, counted per account and per address for throttling."""
 
     __tablename__ = "login_failures"
@@ -113,7 +119,7 @@ class LoginFailure(db.Model):
     at: Mapped[float] = mapped_column(Float, index=True)
 
 
-class LessonRevision(db.Model):
+class LessonRevision(Model):
     """A saved version of a local lesson (fields, body object, attachments), kept so it can be restored."""
 
     __tablename__ = "lesson_revisions"
@@ -125,7 +131,7 @@ class LessonRevision(db.Model):
     snapshot_json: Mapped[str] = mapped_column(Text)
 
 
-class ShareRequest(db.Model):
+class ShareRequest(Model):
     """A lesson a teacher marked "share with the hub"; the sync job's push takes queued rows."""
 
     __tablename__ = "share_queue"
@@ -136,7 +142,7 @@ class ShareRequest(db.Model):
     state: Mapped[str] = mapped_column(String(12), default="queued")
 
 
-class Hub(db.Model):
+class Hub(Model):
     """A hub this school pulls from; its public key is pinned here, never learnt from the hub itself."""
 
     __tablename__ = "hubs"
@@ -149,7 +155,7 @@ class Hub(db.Model):
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class SyncAttempt(db.Model):
+class SyncAttempt(Model):
     """One sync run against one hub, kept for the connectivity report (sync/report.py, docs/connectivity.md)."""
 
     __tablename__ = "sync_attempts"
@@ -168,7 +174,7 @@ class SyncAttempt(db.Model):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
-class School(db.Model):
+class School(Model):
     """On a hub: a school it knows, by the public key the school made with `contentserver keygen --name school`."""
 
     __tablename__ = "schools"
@@ -178,7 +184,7 @@ class School(db.Model):
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class SchoolReportDay(db.Model):
+class SchoolReportDay(Model):
     """On a hub: one day of a school's connectivity report (docs/connectivity.md), as the school signed it."""
 
     __tablename__ = "school_report_days"
@@ -188,7 +194,7 @@ class SchoolReportDay(db.Model):
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class ImageVariant(db.Model):
+class ImageVariant(Model):
     """A smaller copy of a big lesson image, made once at import; keyed by the original object's sha256."""
 
     __tablename__ = "image_variants"
@@ -198,7 +204,7 @@ class ImageVariant(db.Model):
     height: Mapped[int] = mapped_column(Integer)
 
 
-class OutgoingPush(db.Model):
+class OutgoingPush(Model):
     """At a school: a push to a hub (docs/push.md); its push_id and lesson entries are kept from before the first
     request until the hub commits them, so a cut or a kill resumes the same push and never makes a duplicate."""
 
@@ -211,7 +217,7 @@ class OutgoingPush(db.Model):
     accepted: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
-class PushSession(db.Model):
+class PushSession(Model):
     """On a hub: a push session handed to a school; `last_seq` is the highest sequence number it accepted."""
 
     __tablename__ = "push_sessions"
@@ -221,7 +227,7 @@ class PushSession(db.Model):
     expires_at: Mapped[float] = mapped_column(Float, index=True)
 
 
-class Push(db.Model):
+class Push(Model):
     """On a hub: one committed push, by the id the school chose, so a commit sent again changes nothing."""
 
     __tablename__ = "pushes"
@@ -233,7 +239,7 @@ class Push(db.Model):
     committed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class PushedLesson(db.Model):
+class PushedLesson(Model):
     """On a hub: a lesson a school pushed, in the review queue; `state` is 'waiting', 'approved' or 'rejected'."""
 
     __tablename__ = "pushed_lessons"

@@ -12,6 +12,7 @@ import sqlite3
 
 from sqlalchemy import Column, Engine, MetaData, Table, literal
 from sqlalchemy.schema import CreateIndex
+from sqlalchemy.sql.schema import CallableColumnDefault, ScalarElementColumnDefault
 
 from .models import Meta
 
@@ -44,6 +45,7 @@ def upgrade_schema(engine: Engine, metadata: MetaData) -> list[str]:
     pooled = engine.raw_connection()
     try:
         conn = pooled.driver_connection
+        assert isinstance(conn, sqlite3.Connection)  # the sqlite dialect's driver here is pysqlite
         if not _plan(conn, engine, metadata) and _recorded_version(conn) == version:
             return []
         conn.execute("BEGIN IMMEDIATE")
@@ -117,11 +119,17 @@ def _add_column(table: Table, column: Column, engine: Engine) -> str:
 
 def _default_sql(column: Column, engine: Engine) -> str | None:
     """The model's default as an SQL constant; a callable one (the time now) is taken once, at the upgrade."""
-    server_default = engine.dialect.ddl_compiler(engine.dialect, None).get_column_default_string(column)
+    # DDLCompiler's annotation asks for a statement, but Compiled takes None, and this needs no statement
+    compiler = engine.dialect.ddl_compiler(engine.dialect, None)  # type: ignore[arg-type]
+    server_default = compiler.get_column_default_string(column)
     if server_default is not None:
         return server_default
     default = column.default
-    if default is None or not (default.is_scalar or default.is_callable):
+    if isinstance(default, ScalarElementColumnDefault):
+        value = default.arg
+    elif isinstance(default, CallableColumnDefault):
+        # SQLAlchemy wraps a no-argument default (all the models have) in a function of a context it ignores
+        value = default.arg(None)  # type: ignore[arg-type]
+    else:
         return None
-    value = default.arg if default.is_scalar else default.arg(None)  # SQLAlchemy wraps it to take a context
     return str(literal(value, column.type).compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))

@@ -271,7 +271,7 @@ class Pacer:
                 error = exc
                 sock.close()
                 continue
-            self._start_probe(addr[:2])
+            self._start_probe((str(addr[0]), int(addr[1])))  # (an IP address's host and port)
             self._sock, self._rcvbuf, self._mss = weakref.ref(sock), rcvbuf, mss
             return sock
         raise error or OSError(f"no address for {address[0]}")

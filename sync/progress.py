@@ -7,6 +7,7 @@ from rich.progress import (
     DownloadColumn,
     MofNCompleteColumn,
     Progress,
+    TaskID,
     TextColumn,
     TimeRemainingColumn,
     TransferSpeedColumn,
@@ -22,7 +23,8 @@ class Display:
         self.quiet = quiet
         self.console = make_console(stderr=True)
         self.progress: Progress | None = None
-        self.bytes_task = self.objects_task = None
+        self.bytes_task: TaskID | None = None
+        self.objects_task: TaskID | None = None
 
     def start(self, objects: int, total_bytes: int) -> None:
         if self.quiet or self.progress is not None:
@@ -42,11 +44,11 @@ class Display:
         self.progress.start()
 
     def add_bytes(self, n: int) -> None:
-        if self.progress is not None:
+        if self.progress is not None and self.bytes_task is not None:
             self.progress.advance(self.bytes_task, n)
 
     def add_object(self) -> None:
-        if self.progress is not None:
+        if self.progress is not None and self.objects_task is not None:
             self.progress.advance(self.objects_task, 1)
 
     def stop(self) -> None:

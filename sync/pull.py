@@ -105,9 +105,10 @@ class Puller:
             self._store_inline(head, manifest, missing)
         members = self._pack_members(pack, manifest, base, missing)
         in_pack = sum(members.get(sha, 0) for sha in missing)
-        self.display.start(len(missing), result.object_bytes - in_pack + (pack.size if members else 0))
-        if members:
-            self._fetch_pack(pack, members, missing)
+        fetched = pack if members else None  # (members come only from a pack)
+        self.display.start(len(missing), result.object_bytes - in_pack + (fetched.size if fetched is not None else 0))
+        if fetched is not None:
+            self._fetch_pack(fetched, members, missing)
         for sha, size in sorted(missing.items(), key=lambda item: item[1]):
             self._fetch_object(sha, size)
         self.display.stop()
@@ -149,14 +150,20 @@ class Puller:
         """The new manifest, the base it was patched from (if any), the pack file that goes with it, and whether
         the head's own patch made it (its objects ride in the head)."""
         base_raw = read_manifest(self.store, installed.manifest_sha256) if installed is not None else None
-        if head.patch is not None and base_raw is not None and head.patch.base == installed.version:
+        base_sha = installed.manifest_sha256 if installed is not None and base_raw is not None else None
+        if (
+            head.patch is not None
+            and installed is not None
+            and base_raw is not None
+            and head.patch.base == installed.version
+        ):
             manifest = self._patched(head, base_raw, head.patch.delta)
             if manifest is not None:
                 return manifest, parse_manifest(base_raw, self.limits.max_lessons), None, True
         index = self._index(head)
         limit = self.limits.max_manifest_bytes
-        delta = next((d for d in index.deltas if base_raw is not None and d.base == installed.manifest_sha256), None)
-        if delta is not None:
+        delta = next((d for d in index.deltas if base_sha is not None and d.base == base_sha), None)
+        if delta is not None and base_raw is not None:  # (a delta is looked for only with a base)
             manifest = self._patched(
                 head, base_raw, gunzip_bounded(self._download(delta, limit), limit, "manifest delta")
             )
@@ -202,6 +209,7 @@ class Puller:
 
     def _store_inline(self, head: Head, manifest: Manifest, missing: dict[str, int]) -> None:
         """The head's own pack: small objects of the new manifest, each verified as it enters the store."""
+        assert head.patch is not None  # (only a head's own patch brings objects inline)
         small = {sha: size for sha, size in manifest.objects().items() if size <= PACK_OBJECT_MAX}
         for sha, size, window in read_records(io.BytesIO(head.patch.records), small, f"{HEAD_NAME} pack"):
             if sha in missing:

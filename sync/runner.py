@@ -92,7 +92,11 @@ def push_all(app: Flask, quiet: bool = False, url: str | None = None, keyless_ok
 
 
 def _each_hub(
-    app: Flask, display: Display, url: str | None, before: Callable[[], None], one: Callable[[Hub, Display, Path], int]
+    app: Flask,
+    display: Display,
+    url: str | None,
+    before: Callable[[], object],
+    one: Callable[[Hub, Display, Path], int],
 ) -> int:
     """Under the data folder's lock, run `one` for each configured hub (or the one at `url`); the worst code."""
     data_dir = Path(app.config["DATA_DIR"])
@@ -107,10 +111,10 @@ def _each_hub(
         query = select(Hub).order_by(Hub.id)
         hubs = list(db.session.scalars(query.where(Hub.url == url) if url else query))
         if not hubs:
-            exc = NotConfigured("no hub is configured: run `contentserver hub add URL --key PUBKEY` first")
-            problem(display.console, "not configured", exc)
-            _log(data_dir, _record(url, exc.exit_code, str(exc)))
-            return exc.exit_code
+            error = NotConfigured("no hub is configured: run `contentserver hub add URL --key PUBKEY` first")
+            problem(display.console, "not configured", error)
+            _log(data_dir, _record(url, error.exit_code, str(error)))
+            return error.exit_code
         before()
         for hub in hubs:
             code = max(code, one(hub, display, data_dir))

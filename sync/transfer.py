@@ -65,7 +65,8 @@ class HubClient:
             cls = http.client.HTTPSConnection if self.scheme == "https" else http.client.HTTPConnection
             self.conn = cls(self.host, self.port, timeout=self.timeout)
             if self.pacer is not None:
-                self.conn._create_connection = self.pacer.create_connection
+                # http.client's hook that opens the socket (typeshed leaves the private attribute out)
+                self.conn._create_connection = self.pacer.create_connection  # type: ignore[attr-defined]
         return self.conn
 
     def _exchange(
@@ -236,7 +237,8 @@ class HubClient:
 
 
 def _read_exactly(response: http.client.HTTPResponse, n: int, pacer: Pacer | None = None) -> bytes:
-    parts, left = [], n
+    parts: list[bytes] = []
+    left = n
     while left > 0:
         if pacer is None:
             block = response.read(min(left, READ_BLOCK))

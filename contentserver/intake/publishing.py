@@ -39,7 +39,9 @@ def with_approved_lessons(bundle: LibraryBundle) -> LibraryBundle:
     own = {lesson.id for lesson in manifest.lessons}
     latest = {row.hub_lesson_id: row for row in rows if row.hub_lesson_id not in own}
     entries = tuple(entry_of({**row.entry, "id": hub_id}) for hub_id, row in sorted(latest.items()))
-    last = _utc(rows[-1].decided_at)
+    decided = rows[-1].decided_at
+    assert decided is not None  # (an approved row has been decided)
+    last = _utc(decided)
     created = (
         manifest.created
         if datetime.fromisoformat(manifest.created) >= last

@@ -7,7 +7,7 @@ import secrets
 import time
 from collections.abc import Mapping
 
-from sqlalchemy import delete, update
+from sqlalchemy import CursorResult, delete, update
 
 from ..db import db
 from ..errors import Conflict, Forbidden, Unauthorized
@@ -62,6 +62,7 @@ def authenticate(headers: Mapping[str, str], method: str, path: str, body: bytes
         .values(last_seq=signed.sequence)
     )
     db.session.commit()
+    assert isinstance(spent, CursorResult)  # an UPDATE's result (Session.execute is annotated with the base class)
     if spent.rowcount != 1:
         raise Conflict(
             f"sequence number {signed.sequence} was already used in this session (a replay?): "

@@ -107,7 +107,8 @@ class Index:
 
 def _field(obj: Any, key: str, kind: type, where: str, file: str) -> Any:
     value = obj.get(key) if isinstance(obj, dict) else None
-    if not isinstance(value, kind) or (kind is int and (isinstance(value, bool) or value < 0)):
+    bad_int = kind is int and isinstance(value, int) and (isinstance(value, bool) or value < 0)
+    if not isinstance(value, kind) or bad_int:
         raise ManifestError(
             f"must be {'a non-negative ' if kind is int else ''}{kind.__name__}", file=file, field=f"{where}{key}"
         )

@@ -6,7 +6,7 @@ import gzip
 import io
 import zlib
 from collections.abc import Callable, Iterator
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from .format import Manifest, ManifestError
 from .hubformat import GZIP_LEVEL
@@ -99,7 +99,10 @@ def read_records(records: BinaryIO, expected: dict[str, int], file: str) -> Iter
             ):
                 raise ManifestError(f"holds object {sha[:16]}… of {size} bytes that it should not", file=file)
             seen.add(sha)
-            window = _Limited(records, size) if len(parts) == 2 else _text_object(records, size, int(parts[3]))
+            if len(parts) == 2:  # (typeshed's io classes are no typing.BinaryIO, though they read as one)
+                window = cast(BinaryIO, _Limited(records, size))
+            else:
+                window = _text_object(records, size, int(parts[3]))
             yield sha, size, window
             while window.read(65536):
                 pass
@@ -110,4 +113,4 @@ def read_records(records: BinaryIO, expected: dict[str, int], file: str) -> Iter
 def read_pack(stream: BinaryIO, expected: dict[str, int], file: str) -> Iterator[tuple[str, int, BinaryIO]]:
     """The records of a gzipped pack file (see read_records)."""
     with gzip.GzipFile(fileobj=stream, mode="rb") as unpacked:
-        yield from read_records(unpacked, expected, file)
+        yield from read_records(cast(BinaryIO, unpacked), expected, file)  # (as above)

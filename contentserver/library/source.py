@@ -63,7 +63,7 @@ def _attachments(folder: Path, lang: str) -> tuple[list[dict], dict[str, Path]]:
                 ),
                 None,
             )
-            if video is None:
+            if m is None or video is None:
                 raise ManifestError("subtitles must be named <video>.<lang>.vtt next to their video", file=str(p))
             entry.update(subtitles_for=video, lang=m["lang"] or lang)
         entries.append(entry)

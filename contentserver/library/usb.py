@@ -38,7 +38,8 @@ class _Parts(io.RawIOBase):
     """The parts of one object read back to back, as one stream."""
 
     def __init__(self, paths: list[Path]):
-        self.paths, self.current = list(paths), None
+        self.paths = list(paths)
+        self.current: io.BufferedReader | None = None
 
     def readable(self) -> bool:
         return True
@@ -79,7 +80,7 @@ def _exported_library() -> tuple[InstalledLibrary, bytes | None]:
     """The installed library to export and the signed head that names it (None for an unsigned library)."""
     for hub in db.session.scalars(select(Hub).where(Hub.head_signed.is_not(None))):
         installed = db.session.get(InstalledLibrary, hub.library_id)
-        if installed is not None:
+        if installed is not None and hub.head_signed is not None:  # (as selected)
             head = parse_head(open_signed(hub.head_signed, hub.public_key, HEAD_NAME), 1 << 40)
             if head.manifest_sha256 == installed.manifest_sha256:
                 return installed, hub.head_signed
@@ -155,6 +156,7 @@ def open_stick(path: Path, max_manifest_bytes: int, max_lessons: int) -> StickBu
         except ManifestError as exc:
             error = exc
     if message is None:
+        assert error is not None  # every pinned key was tried, and each failed
         raise error
     head = parse_head(message, max_manifest_bytes)
     manifest_file = path / MANIFEST_NAME

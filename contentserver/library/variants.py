@@ -20,7 +20,7 @@ from .objects import ObjectStore
 MAX_WIDTH = 960  # the page is at most 46rem wide; 960 px is sharp on a 2x phone screen
 MAX_BYTES = 150 * 1024  # smaller images are shown as they are, whatever their size in pixels
 MAX_PIXELS = 60_000_000  # bigger images are refused by Pillow's bomb check and left without a variant
-FORMATS = {
+FORMATS: dict[str, tuple[str, dict[str, object]]] = {
     "image/jpeg": ("JPEG", {"quality": 80, "progressive": True, "optimize": True}),
     "image/png": ("PNG", {"optimize": True}),
     "image/webp": ("WEBP", {"quality": 80}),

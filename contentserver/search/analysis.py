@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
-from whoosh.analysis import Analyzer, Filter, RegexTokenizer, Tokenizer
+from whoosh.analysis import Analyzer, Composable, Filter, RegexTokenizer, Token, Tokenizer
 from whoosh.lang import stemmer_for_language, stopwords_for_language
 
 from . import kazakh_stem
@@ -60,7 +61,8 @@ class KeyFilter(Filter):
     def __eq__(self, other):
         return type(other) is type(self) and other.lang == self.lang
 
-    def __call__(self, tokens):
+    # whoosh's own Filter.__call__ takes tokens where its base Composable declares (value, **kwargs)
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:  # type: ignore[override]
         for token in tokens:
             for text in analyze(token.text, self.lang):
                 token.text = text
@@ -92,7 +94,7 @@ _EN_STEM = stemmer_for_language("en")
 STEMMERS = {"ru": _russian, "en": _english, "kk": _kazakh}
 
 
-def exact_analyzer() -> Analyzer:
+def exact_analyzer() -> Composable:
     """Words as written (normalized, lowercase): an exact-letter match ranks highest."""
     return NormalizingTokenizer()
 

@@ -7,7 +7,6 @@ from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 
 from markupsafe import Markup
-from whoosh.searching import Searcher
 
 from ..db import db
 from ..library.objects import ObjectStore
@@ -16,7 +15,7 @@ from ..models import Lesson
 from .extract import markdown_text, title_free
 from .indexer import Indexer
 from .query import Plan, build
-from .scoring import Ranker
+from .scoring import Ranker, SnapshotSearcher
 from .snippets import Marker, make_snippet
 
 CANDIDATES = 100
@@ -98,12 +97,12 @@ def _hit(fields: dict, score: float) -> Hit:
     )
 
 
-def ranker(searcher: Searcher) -> Ranker:
+def ranker(searcher: SnapshotSearcher) -> Ranker:
     """The scoring state the indexer keeps with each snapshot's searcher."""
     return searcher.ranker
 
 
-def _ranked(searcher: Searcher, plan: Plan, filters: Filters, budget: float) -> tuple[list[Hit], bool]:
+def _ranked(searcher: SnapshotSearcher, plan: Plan, filters: Filters, budget: float) -> tuple[list[Hit], bool]:
     scoring = ranker(searcher)
     allowed = scoring.docs(filters.terms()) if filters.terms() else None
     top, timed_out = scoring.top(plan.terms, CANDIDATES, allowed, budget)
@@ -139,7 +138,7 @@ def _group(hits: list[Hit]) -> list[Hit]:
     return list(groups.values())
 
 
-def _add_versions(searcher: Searcher, heads: list[Hit], store: ObjectStore) -> None:
+def _add_versions(searcher: SnapshotSearcher, heads: list[Hit], store: ObjectStore) -> None:
     """Each topic on the page shows its versions in every other language and script, matched or not."""
     candidates: dict[str, list[Hit]] = {}
     scoring = ranker(searcher)
@@ -157,17 +156,18 @@ def _add_versions(searcher: Searcher, heads: list[Hit], store: ObjectStore) -> N
         head.also_in.extend(h for h in candidates.get(head.id, []) if h.id in visible)
 
 
-def _suggest(searcher: Searcher, plan: Plan) -> str | None:
+def _suggest(searcher: SnapshotSearcher, plan: Plan) -> str | None:
     """The query with the words the library does not know replaced by the closest indexed words, or None: the
     most frequent word one edit away (found while building the query), else two edits away."""
     if not plan.unknown:
         return None
-    corrector = searcher.corrector("body_exact")
+    reader = searcher.reader()  # (the searcher lends its reader's methods at run time, unannotated)
+    corrector = reader.corrector("body_exact")
     changed, out = False, []
     for word in plan.words:
         near = plan.near.get(word)
         if near:
-            best = [max(near, key=lambda term: (searcher.doc_frequency("body_exact", term), term))]
+            best = [max(near, key=lambda term: (reader.doc_frequency("body_exact", term), term))]
         else:
             best = corrector.suggest(word, limit=1, maxdist=2, prefix=1) if word in plan.unknown else []
         changed = changed or bool(best and best[0] != word)
@@ -235,7 +235,7 @@ def search(
 
 def _search(
     indexer: Indexer,
-    searcher: Searcher,
+    searcher: SnapshotSearcher,
     text: str,
     filters: Filters,
     page: int,

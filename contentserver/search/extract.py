@@ -57,7 +57,7 @@ def pdf_text(data: bytes) -> str:
 def vtt_text(data: bytes) -> str:
     """The spoken words of a WebVTT file: no header, cue ids, timings, notes or voice tags."""
     text = data.decode("utf-8", errors="replace")
-    lines = []
+    lines: list[str] = []
     for block in re.split(r"\r?\n\r?\n", text):
         rows = block.strip().splitlines()
         if not rows or rows[0].startswith(("WEBVTT", "NOTE", "STYLE", "REGION")):

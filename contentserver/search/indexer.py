@@ -18,6 +18,7 @@ import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeGuard
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -25,7 +26,6 @@ from whoosh import index
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import StructFile
 from whoosh.index import LockError
-from whoosh.searching import Searcher
 from whoosh.util.filelock import FileLock, try_for
 
 from ..db import db
@@ -35,7 +35,7 @@ from ..models import Lesson
 from ..settings import SETTINGS_BY_NAME
 from . import pending
 from .schema import INDEX_FORMAT, build_schema, lesson_document
-from .scoring import Ranker
+from .scoring import Ranker, SnapshotSearcher
 from .segments import write
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ class _Snapshot:
 
     def __init__(self, generation: str, ix: index.Index):
         self.generation, self.ix = generation, ix
-        self.searcher = ix.searcher()
+        self.searcher = SnapshotSearcher(ix.reader(), fromindex=ix)  # what ix.searcher() makes
         self.key = (generation, ix.latest_generation())  # names this snapshot for caches
         self.searcher.snapshot_key = self.key
         self.searcher.ranker = Ranker(self.searcher)
@@ -131,7 +131,7 @@ class Indexer:
             if folder.is_dir() and folder.name not in keep and not folder.name.endswith(PART):
                 shutil.rmtree(folder, ignore_errors=True)
 
-    def _usable(self, generation: str | None) -> bool:
+    def _usable(self, generation: str | None) -> TypeGuard[str]:
         try:
             written = (self.root / generation / FORMAT_FILE).read_text().strip() if generation else None
         except FileNotFoundError:
@@ -178,9 +178,9 @@ class Indexer:
             chunk = lesson_ids[start : start + BATCH]
             found = {lesson.id: lesson for lesson in db.session.scalars(query.where(Lesson.id.in_(chunk)))}
             for lesson_id in chunk:
-                lesson = found.get(lesson_id)
-                published = lesson is not None and lesson.status == "published"
-                yield lesson_id, lesson_document(lesson, self.store) if published else None
+                row = found.get(lesson_id)
+                published = row if row is not None and row.status == "published" else None
+                yield lesson_id, lesson_document(published, self.store) if published is not None else None
 
     def _apply_pending(self) -> None:
         """Index what changed while the index was outdated (after the rebuild switched, so nothing is missed)."""
@@ -200,6 +200,7 @@ class Indexer:
         with self._write_lock:
             while True:
                 generation = self.current_generation()
+                assert generation is not None  # not outdated: there is a live generation, replaced, never removed
                 with self._locked(self.root / generation / WRITE_LOCK):
                     if generation != self.current_generation():
                         continue  # a rebuild switched generations while we waited for the lock
@@ -287,7 +288,7 @@ class Indexer:
                     old.searcher.close()
 
     @contextmanager
-    def searcher(self) -> Iterator[Searcher]:
+    def searcher(self) -> Iterator[SnapshotSearcher]:
         """A consistent searcher for one search; index changes show up in the next one. Raises Rebuilding when
         there is no usable index yet (it is being rebuilt)."""
         self.refresh()
@@ -305,7 +306,7 @@ class Indexer:
                     snapshot.searcher.close()
 
     @staticmethod
-    def state(searcher: Searcher) -> tuple[str, int]:
+    def state(searcher: SnapshotSearcher) -> tuple[str, int]:
         """Which snapshot a searcher reads (generation folder and commit), for caches keyed on it."""
         return searcher.snapshot_key
 

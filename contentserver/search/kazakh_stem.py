@@ -109,7 +109,7 @@ def _harmony(text: str, folded: bool) -> str | None:
 def _build(folded: bool) -> tuple[tuple[bool, tuple[Suffix, ...]], ...]:
     layers = []
     for min_stem, ambiguous, rows in LAYERS:
-        suffixes = {}
+        suffixes: dict[str, Suffix] = {}
         for names, after in rows:
             for cyr in names.split():
                 latin = to_latin_lower(cyr)

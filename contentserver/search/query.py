@@ -9,10 +9,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from whoosh.searching import Searcher
-
 from .analysis import STOP_KEYS, analyze, words
 from .folding import KAZAKH_CYRILLIC_LETTERS, KAZAKH_LATIN_LETTERS, fold, has_cyrillic
+from .scoring import SnapshotSearcher
 
 # How much a match in each field counts. A word matching exactly also matches its stem and its key, so the
 # sums rank exact > stemmed > folded; fuzzy and prefix expansions count least.
@@ -68,7 +67,7 @@ def candidate_langs(text: str) -> list[str]:
     return ["kk", "ru"] if has_cyrillic(text) else ["kk", "en"]
 
 
-def _expand_prefix(searcher: Searcher, fieldname: str, prefix: str) -> list[str]:
+def _expand_prefix(searcher: SnapshotSearcher, fieldname: str, prefix: str) -> list[str]:
     def expand() -> list[str]:
         reader = searcher.reader()
         terms = []
@@ -82,7 +81,7 @@ def _expand_prefix(searcher: Searcher, fieldname: str, prefix: str) -> list[str]
     return searcher.ranker.remember(("prefix", fieldname, prefix), expand)
 
 
-def _fuzzy(searcher: Searcher, fieldname: str, word: str) -> list[str]:
+def _fuzzy(searcher: SnapshotSearcher, fieldname: str, word: str) -> list[str]:
     def expand() -> list[str]:  # walks the field's whole term dictionary on disk: 1-8 ms
         found = []
         for term in searcher.reader().terms_within(fieldname, word, 1, prefix=1):
@@ -95,7 +94,7 @@ def _fuzzy(searcher: Searcher, fieldname: str, word: str) -> list[str]:
     return searcher.ranker.remember(("fuzzy", fieldname, word), expand)
 
 
-def detect_language(text: str, query_words_: list[str], prefix: bool, searcher: Searcher) -> str:
+def detect_language(text: str, query_words_: list[str], prefix: bool, searcher: SnapshotSearcher) -> str:
     """The query's language: Kazakh letters decide; else the language whose lessons know most of its words."""
     letters = set(text.lower())
     if letters & KAZAKH_LETTERS:
@@ -124,7 +123,7 @@ def detect_language(text: str, query_words_: list[str], prefix: bool, searcher: 
 
 
 def _within_budget(
-    terms: dict[tuple[str, str], float], word_of: dict[tuple[str, str], int], searcher: Searcher
+    terms: dict[tuple[str, str], float], word_of: dict[tuple[str, str], int], searcher: SnapshotSearcher
 ) -> dict[tuple[str, str], float]:
     """Each word's most telling posting list (weight × idf) that fits, then the next most telling ones while the
     query stays under MAX_POSTINGS postings: common words drop their lists in their weakest fields, which change
@@ -147,7 +146,7 @@ def _within_budget(
     return kept
 
 
-def build(text: str, searcher: Searcher, max_words: int = MAX_WORDS) -> Plan:
+def build(text: str, searcher: SnapshotSearcher, max_words: int = MAX_WORDS) -> Plan:
     """Turn the query text into weighted terms over the fields, summed by BM25F (empty fields are left out)."""
     found, prefix = query_words(text, max_words)
     if not found:

@@ -18,7 +18,7 @@ from operator import itemgetter
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, W3TermInfo, _lenfield
 from whoosh.matching import ListMatcher, Matcher
-from whoosh.reading import IndexReader, TermNotFound
+from whoosh.reading import IndexReader, SegmentReader, TermNotFound
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
@@ -33,7 +33,9 @@ def _blocks(matcher: Matcher) -> Iterator[tuple[Sequence[int], Sequence[float]]]
     if isinstance(matcher, W3LeafMatcher):
         while matcher.is_active():
             matcher._read_data()  # the block's pickled (id gaps, weights, …); Whoosh undoes the gaps in a generator
-            gaps, weights = matcher._data[0], matcher._data[1]
+            data = matcher._data
+            assert data is not None  # just read
+            gaps, weights = data[0], data[1]
             if weights is None or isinstance(weights, float):  # every posting weighs the same
                 weights = [1.0 if weights is None else weights] * len(gaps)
             yield list(accumulate(gaps)), weights
@@ -50,14 +52,27 @@ def _blocks(matcher: Matcher) -> Iterator[tuple[Sequence[int], Sequence[float]]]
         yield ids, weights
 
 
+class SnapshotSearcher(Searcher):
+    """Whoosh's searcher of one index snapshot, carrying the key that names the snapshot for caches and its Ranker
+    (set by the indexer when it opens the snapshot)."""
+
+    snapshot_key: tuple[str, int]
+    ranker: Ranker
+
+
+def _segment(reader: IndexReader) -> SegmentReader:
+    assert isinstance(reader, SegmentReader)  # a leaf holding documents of a file index
+    return reader
+
+
 class Ranker:
     """Scoring state of one index snapshot: each segment's field lengths, read once, and the term expansions
     asked last; one reader at a time (Whoosh's files are read with seek + read)."""
 
     def __init__(self, searcher: Searcher):
         self.searcher = searcher
-        self.leaves: list[tuple[IndexReader, int]] = [  # an empty index has one leaf without documents or terms
-            (s.reader(), offset) for s, offset in searcher.leaf_searchers() if s.reader().doc_count_all()
+        self.leaves: list[tuple[SegmentReader, int]] = [  # an empty index has one leaf without documents or terms
+            (_segment(s.reader()), offset) for s, offset in searcher.leaf_searchers() if s.reader().doc_count_all()
         ]
         self.doc_count = max(1, searcher.doc_count_all())
         self._offsets = [offset for _reader, offset in self.leaves]
@@ -78,7 +93,7 @@ class Ranker:
                 self._expansions.popitem(last=False)
         return self._expansions[key]
 
-    def _field_lengths(self, leaf: int, reader: IndexReader, fieldname: str) -> bytes:
+    def _field_lengths(self, leaf: int, reader: SegmentReader, fieldname: str) -> bytes:
         """Each document's length byte in this field (the column Whoosh reads one document at a time)."""
         key = (leaf, fieldname)
         if key not in self._lengths:
@@ -117,7 +132,7 @@ class Ranker:
         """Documents holding the term, deleted ones included (as Whoosh counts them for idf)."""
         return sum(info.doc_frequency() for _leaf, info in self._term_infos(fieldname, text))
 
-    def _postings(self, fieldname: str, text: str) -> Iterator[tuple[int, IndexReader, int, Matcher]]:
+    def _postings(self, fieldname: str, text: str) -> Iterator[tuple[int, SegmentReader, int, Matcher]]:
         """Each segment's postings of a term, deleted documents included (they are dropped at the end)."""
         for leaf, info in self._term_infos(fieldname, text):
             reader, offset = self.leaves[leaf]

@@ -33,7 +33,9 @@ class BoundedWriter:
 
     def _open(self) -> SegmentWriter:
         # twice the budget: a lesson that alone passes what is left of it still does not spill to disk
-        return self.ix.writer(_lk=False, limitmb=2 * self.budget / MB, compound=False)
+        writer = self.ix.writer(_lk=False, limitmb=2 * self.budget / MB, compound=False)
+        assert isinstance(writer, SegmentWriter)  # a file index's writer (procs=1)
+        return writer
 
     def _full(self) -> None:
         if self.writer.pool.currentsize >= self.budget:
@@ -124,6 +126,7 @@ def merge(ix: index.Index, names: list[str]) -> str:
     if len(names) == 1:
         return names[0]
     writer = ix.writer(_lk=False, compound=False)
+    assert isinstance(writer, SegmentWriter)  # a file index's writer (procs=1)
     readers: list[SegmentReader] = []
     try:
         positions = [i for i, s in enumerate(writer.segments) if s.segment_id() in names]

@@ -23,10 +23,10 @@ class Marker(dict):
 
     def __init__(self, lang: str, keys: set[str]):
         super().__init__()
-        self.lang, self.keys = lang, keys
+        self.lang, self.query_keys = lang, keys
 
     def __missing__(self, word: str) -> bool:
-        normal, keys = normalize_word(word), self.keys
+        normal, keys = normalize_word(word), self.query_keys
         found = (
             normal in keys
             or not keys.isdisjoint(analyze(normal, None))

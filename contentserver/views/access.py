@@ -32,15 +32,23 @@ class UploadRequest(Request):
 
     @property
     def max_content_length(self) -> int | None:
-        if self.blueprint in ACCOUNT_BLUEPRINTS:
+        if self._max_content_length is None and self.blueprint in ACCOUNT_BLUEPRINTS:
             return upload_limit()
         return super().max_content_length
 
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value  # a view's own limit (Flask 3.1) still wins
+
     @property
     def max_form_memory_size(self) -> int | None:
-        if self.blueprint in ACCOUNT_BLUEPRINTS:
+        if self._max_form_memory_size is None and self.blueprint in ACCOUNT_BLUEPRINTS:
             return FORM_MEMORY  # a long lesson in Cyrillic, percent-encoded, is several times its length
         return super().max_form_memory_size
+
+    @max_form_memory_size.setter
+    def max_form_memory_size(self, value: int | None) -> None:
+        self._max_form_memory_size = value
 
     def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
         staging = current_app.extensions["object_store"].staging

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..accounts import users
 from ..authoring import lessons as authoring
@@ -51,7 +52,7 @@ def add_user():
 
 @bp.post("/users/<int:user_id>/disable")
 @role_required("admin")
-def disable_user(user_id: int) -> Response:
+def disable_user(user_id: int) -> WerkzeugResponse:
     user = _user(user_id)
     if user.id == current_user.id:
         raise BadRequest(_("You cannot disable your own account."))
@@ -61,7 +62,7 @@ def disable_user(user_id: int) -> Response:
 
 @bp.post("/users/<int:user_id>/enable")
 @role_required("admin")
-def enable_user(user_id: int) -> Response:
+def enable_user(user_id: int) -> WerkzeugResponse:
     users.set_disabled(_user(user_id), False)
     return redirect(url_for("admin.index"), code=303)
 
@@ -92,7 +93,7 @@ def deleted() -> str:
 
 @bp.post("/lessons/<lesson_id>/recover")
 @role_required("admin")
-def recover(lesson_id: str) -> Response:
+def recover(lesson_id: str) -> WerkzeugResponse:
     authoring.recover_lesson(editable_lesson(lesson_id, deleted_ok=True))
     return redirect(url_for("admin.deleted"), code=303)
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..accounts import throttle
 from ..accounts.users import verify_login
@@ -64,7 +65,7 @@ def login():
 
 
 @bp.route("/logout", methods=["GET", "POST"])
-def logout() -> Response | str:
+def logout() -> WerkzeugResponse | str:
     """GET asks (a link cannot log anyone out behind their back); POST, with its CSRF token, logs out."""
     if request.method == "GET":
         return render_template("auth/logout.html", logged_in=current_user.is_authenticated)

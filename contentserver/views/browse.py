@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, send_file
 from flask_babel import gettext as _
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from .. import render
 from ..errors import NotFound
@@ -122,7 +123,7 @@ def content_object(sha256: str) -> Response:
 
 
 @bp.get("/ui-language/<code>")
-def switch_language(code: str) -> Response:
+def switch_language(code: str) -> WerkzeugResponse:
     """The language switch: a plain link that remembers the choice in a cookie and goes back."""
     if code not in UI_LOCALES:
         raise NotFound()

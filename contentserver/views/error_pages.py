@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, RequestedRangeNotSatisfiable
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..errors import AppError, BadRequest, Busy, Forbidden, NotFound, PayloadTooLarge
 
@@ -35,15 +36,15 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(AppError)
     def _app_error(error: AppError) -> Response:
         response = render_error(error.status, str(error.title), error.message, getattr(error, "extra", None))
-        if getattr(error, "retry_after", None):
+        if error.retry_after:
             response.headers["Retry-After"] = str(error.retry_after)
         return response
 
     @app.errorhandler(HTTPException)
-    def _http_error(error: HTTPException) -> Response:
+    def _http_error(error: HTTPException) -> WerkzeugResponse:
         if error.code in (301, 302, 303, 304, 307, 308):
             return error.get_response()
-        titles = {
+        titles: dict[int | None, object] = {
             404: NotFound.title,
             413: PayloadTooLarge.title,
             400: BadRequest.title,

@@ -12,6 +12,7 @@ bp = Blueprint("offline", __name__)
 @bp.get("/sw.js")
 def service_worker() -> Response:
     """Served from / (not /static/) so that it may control the lesson pages; always revalidated."""
+    assert current_app.static_folder is not None  # the app's own static/
     response = send_from_directory(current_app.static_folder, "sw.js", mimetype="text/javascript", max_age=0)
     response.headers["Cache-Control"] = "no-cache"
     return response

@@ -13,6 +13,7 @@ CachedPages or have it clear the cache.
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import threading
 import time
@@ -129,7 +130,7 @@ class PageCache:
             _key, old = self._pages.popitem(last=False)
             self._bytes -= old.cost()
 
-    def put(self, key: tuple, body: bytes) -> Page:
+    def put(self, key: tuple, body: builtins.bytes) -> Page:  # (`bytes` here is the property above)
         page = Page(body, hashlib.blake2b(body, digest_size=12).hexdigest())
         with self._lock:
             old = self._pages.pop(key, None)
@@ -138,7 +139,7 @@ class PageCache:
             self._evict()
         return page
 
-    def remember(self, key: tuple, headers: list[tuple[str, str]], body: bytes) -> None:
+    def remember(self, key: tuple, headers: list[tuple[str, str]], body: builtins.bytes) -> None:
         """Keep Flask's answer for a cached page to replay: compressed once, and the page's own copy of the
         HTML dropped when it is the same bytes (an after_request hook may have changed them)."""
         plain = [(k, v) for k, v in headers if k.lower() != "date"]
@@ -198,7 +199,8 @@ def cached_page(view: Callable[..., str]) -> Callable[..., Response]:
         response.set_etag(page.etag)
         response.headers["Cache-Control"] = "no-cache"
         response.vary.update(("Accept-Language", "Cookie", "Accept-Encoding"))
-        return response.make_conditional(request)
+        response.make_conditional(request)  # (returns itself, typed as werkzeug's base class)
+        return response
 
     return wrapper
 
@@ -263,4 +265,5 @@ def init_page_cache(app: Flask) -> None:
     )
     app.extensions["page_cache"] = cache
     app.before_request(cache.refresh)
-    app.wsgi_app = CachedPages(app, cache, app.wsgi_app)
+    # Flask's documented way to add WSGI middleware, though its stub types wsgi_app as a method
+    app.wsgi_app = CachedPages(app, cache, app.wsgi_app)  # type: ignore[method-assign]

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from .. import render
 from ..errors import NotFound
@@ -51,7 +52,7 @@ def index() -> str:
 
 @bp.post("/<int:item_id>/approve")
 @role_required("admin")
-def approve(item_id: int) -> Response:
+def approve(item_id: int) -> WerkzeugResponse:
     hub_id = review.approve(item_id, current_user.id, current_app.extensions["object_store"])
     current_app.extensions["indexer"].update_lessons([hub_id])
     flash(_("Lesson %(id)s approved: it is in the library now and goes out with the next publish.", id=hub_id))
@@ -60,7 +61,7 @@ def approve(item_id: int) -> Response:
 
 @bp.post("/<int:item_id>/reject")
 @role_required("admin")
-def reject(item_id: int) -> Response:
+def reject(item_id: int) -> WerkzeugResponse:
     review.reject(item_id, current_user.id)
     flash(_("Lesson rejected."))
     return redirect(url_for("review.index"), code=303)

@@ -68,7 +68,9 @@ def run_search(text: str, filters: Filters, page: int, per_page: int, snippets: 
         return cached
     # waitress's own check (run.py asks it to watch connections while their requests run)
     with extensions["search_limiter"].slot(gone=request.environ.get("waitress.client_disconnected")):
-        return search(extensions["indexer"], text, cache=extensions["search_cache"], **arguments)
+        results = search(extensions["indexer"], text, cache=extensions["search_cache"], **arguments)
+        assert results is not None  # (None only for cached_only)
+        return results
 
 
 def cached_facets() -> store.Facets:

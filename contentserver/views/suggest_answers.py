@@ -15,7 +15,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 from typing import Protocol
 
-from flask import Flask
+from flask import Flask, Response
+from flask.json.provider import DefaultJSONProvider
 from sqlalchemy import Engine
 from werkzeug.wrappers import Request
 
@@ -31,9 +32,14 @@ VARY = ("Vary", "Cookie")  # what Flask adds to every answer (it opens the sessi
 
 
 class Titled(Protocol):
-    id: str
-    title: str
-    lang: str
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def lang(self) -> str: ...
 
 
 def suggest_json(text: str, found: Sequence[Titled], opensearch: bool, lesson_url: Callable[[str], str]) -> object:
@@ -107,6 +113,8 @@ class SuggestAnswers:
         self.suggester: TitleSuggester = app.extensions["title_suggester"]
         self.answers = AnswerCache()
         self.source: TitleSource = app.extensions["title_source"]
+        assert isinstance(app.json, DefaultJSONProvider)  # Flask's own: answers encoded as Flask would
+        self.json = app.json
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         if (
@@ -124,7 +132,7 @@ class SuggestAnswers:
         )
         if body is None:
             return self.wsgi_app(environ, start_response)
-        start_response("200 OK", [("Content-Type", self.app.json.mimetype), ("Content-Length", str(len(body))), VARY])
+        start_response("200 OK", [("Content-Type", self.json.mimetype), ("Content-Length", str(len(body))), VARY])
         return [body]
 
     def _answer(self, text: str, opensearch: bool, script_name: str) -> bytes | None:
@@ -140,6 +148,8 @@ class SuggestAnswers:
         answer = suggest_json(
             text, found, opensearch, lambda lesson_id: urls.build("browse.lesson", {"lesson_id": lesson_id})
         )
-        body = self.app.json.response(answer).get_data()
+        response = self.json.response(answer)
+        assert isinstance(response, Response)  # Flask's response class (annotated as its sans-I/O base)
+        body = response.get_data()
         self.answers.put(key, table_version, body)  # kept only once the table is the library version's
         return body

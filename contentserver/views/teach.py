@@ -7,6 +7,7 @@ from dataclasses import asdict
 from flask import Blueprint, Response, current_app, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from .. import render
 from ..authoring import lessons as authoring
@@ -43,6 +44,7 @@ def _preview(lesson: Lesson | None, body: str) -> str:
     attachments = {a.name: a.sha256 for a in lesson.attachments} if lesson else {}
     html = render.render_markdown(body, attachments)
     for attachment in lesson.attachments if lesson else ():
+        assert lesson is not None  # (only a lesson has attachments)
         html = html.replace(
             f'"{render.object_url(attachment.sha256)}"',
             f'"{url_for("teach.lesson_file", lesson_id=lesson.id, name=attachment.name)}"',
@@ -136,7 +138,7 @@ def lesson_file(lesson_id: str, name: str) -> Response:
 
 @bp.post("/lessons/<lesson_id>/files/remove")
 @role_required()
-def remove_file(lesson_id: str) -> Response:
+def remove_file(lesson_id: str) -> WerkzeugResponse:
     lesson = editable_lesson(lesson_id)
     authoring.remove_file(lesson, request.form.get("name", ""), current_user)
     return redirect(url_for("teach.edit", lesson_id=lesson.id, saved=1) + "#files", code=303)
@@ -151,7 +153,7 @@ def history(lesson_id: str) -> str:
 
 @bp.post("/lessons/<lesson_id>/restore/<int:number>")
 @role_required()
-def restore(lesson_id: str, number: int) -> Response:
+def restore(lesson_id: str, number: int) -> WerkzeugResponse:
     lesson = editable_lesson(lesson_id)
     authoring.restore_revision(lesson, number, current_user)
     return redirect(url_for("teach.edit", lesson_id=lesson.id, saved=1), code=303)
@@ -159,14 +161,14 @@ def restore(lesson_id: str, number: int) -> Response:
 
 @bp.post("/lessons/<lesson_id>/delete")
 @role_required()
-def delete(lesson_id: str) -> Response:
+def delete(lesson_id: str) -> WerkzeugResponse:
     authoring.delete_lesson(editable_lesson(lesson_id))
     return redirect(url_for("teach.index"), code=303)
 
 
 @bp.post("/lessons/<lesson_id>/share")
 @role_required()
-def share(lesson_id: str) -> Response:
+def share(lesson_id: str) -> WerkzeugResponse:
     lesson = editable_lesson(lesson_id)
     authoring.set_shared(lesson, current_user, request.form.get("share") == "1")
     return redirect(url_for("teach.edit", lesson_id=lesson.id) + "#share", code=303)
