@@ -7,12 +7,10 @@ import ctypes
 import os
 import sys
 
-from waitress import serve
-
 from contentserver.library.format import ManifestError
 from contentserver.library.importer import ImportLimits, import_if_empty
 from contentserver.search.background import rebuild_in_background
-from contentserver.serving import spool_in
+from contentserver.serving import serve
 from contentserver.startup import app_or_exit
 
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD, M_ARENA_MAX = -1, -3, -8  # mallopt(3)
@@ -70,7 +68,6 @@ def main(argv: list[str] | None = None) -> int:
     if rebuild_in_background(app):
         print("rebuilding the search index in the background; pages are served meanwhile", flush=True)
     print(f"serving on http://{args.host}:{args.port}/ from {app.config['DATA_DIR']}", flush=True)
-    spool_in(app.config["DATA_DIR"])  # large request bodies: on the data disk, not in a RAM /tmp
     # Behind a trusted proxy the app's ProxyFix reads X-Forwarded-*; waitress would otherwise remove them.
     # channel_request_lookahead: waitress keeps reading a connection while its request runs, so it notices a
     # client that left, and a search still waiting its turn for that client is skipped (views/search.py).
