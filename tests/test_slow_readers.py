@@ -53,3 +53,36 @@ def test_slow_readers_of_a_big_object_leave_pages_answering(start_server, make_l
     finally:
         for sock in readers:
             sock.close()
+
+
+def read_response(reader) -> tuple[int, dict[str, str], bytes]:
+    """One HTTP/1.1 response with a Content-Length from a socket's file."""
+    status = int(reader.readline().split()[1])
+    headers = {}
+    while (line := reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode("latin-1").partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return status, headers, reader.read(int(headers["content-length"]))
+
+
+@pytest.mark.slow
+def test_pipelined_requests_for_a_big_object_are_answered_whole_and_in_order(start_server, make_library):
+    """The second request waits, parked, while the first answer is read; then it is answered on the same socket."""
+    library = make_library([lesson_spec("film", attachments={"film.mp4": BIG})])
+    server = start_server(starter=str(library))
+    url = "/objects/" + sha(BIG)
+    status, headers, body = server.get(url, {"Range": "bytes=5000000-5000099"})
+    assert status == 206 and body == BIG[5000000:5000100] and headers["Content-Length"] == "100"
+    assert server.get(url, {"If-None-Match": f'"{sha(BIG)}"'})[0] == 304
+    host, port = server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as sock, sock.makefile("rb") as reader:
+        sock.sendall(
+            (
+                f"GET {url} HTTP/1.1\r\nHost: x\r\n\r\n"
+                f"GET {url} HTTP/1.1\r\nHost: x\r\nRange: bytes=-1000\r\n\r\n"
+                f"GET {url} HTTP/1.1\r\nHost: x\r\nRange: bytes=1000000-\r\n\r\n"
+            ).encode()
+        )
+        assert read_response(reader)[::2] == (200, BIG)
+        assert read_response(reader)[::2] == (206, BIG[-1000:])
+        assert read_response(reader)[::2] == (206, BIG[1000000:])
