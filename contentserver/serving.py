@@ -22,6 +22,7 @@ INBUF_OVERFLOW = 512 * 1024  # waitress's default: bodies larger than this are s
 # A connection's unsent answers beyond this park its next pipelined request (server_channel.py); waitress's
 # default 16 MiB let 100 connections pipelining pages hold 1.6 GB (spooled to tmp/ past outbuf_overflow).
 OUTBUF_HIGH_WATERMARK = 1024**2
+FORWARDED = "x-forwarded-for x-forwarded-proto x-forwarded-host"  # what deploy/nginx.conf sets
 
 
 def spool_in(data_dir: Path | str) -> Path:
@@ -48,6 +49,20 @@ def ranges_from_the_loop(response: Response) -> Response:
     source.seek(response.content_range.start)
     response.response = ReadOnlyFileBasedBuffer(source.file)  # sends Content-Length bytes, the range's length
     return response
+
+
+def proxy_options(hops: int, proxy: str) -> dict:
+    """waitress removes X-Forwarded-* unless the connection comes from the front itself (`proxy`, nginx's
+    address): with TRUSTED_PROXY_COUNT alone, the app's ProxyFix believed them from anyone who reached waitress
+    directly, so a phone could forge its address past the login throttle (issue 15)."""
+    if hops == 0:
+        return {"clear_untrusted_proxy_headers": True}
+    return {
+        "trusted_proxy": proxy,
+        "trusted_proxy_count": hops,
+        "trusted_proxy_headers": FORWARDED,
+        "clear_untrusted_proxy_headers": True,
+    }
 
 
 def serve(app: Flask, host: str, port: int, threads: int, **options) -> None:
