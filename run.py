@@ -7,12 +7,10 @@ import ctypes
 import os
 import sys
 
-from waitress import serve
-
 from contentserver.library.format import ManifestError
 from contentserver.library.importer import ImportLimits, import_if_empty
 from contentserver.search.background import rebuild_in_background
-from contentserver.serving import spool_in
+from contentserver.serving import proxy_options, serve
 from contentserver.startup import app_or_exit
 
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD, M_ARENA_MAX = -1, -3, -8  # mallopt(3)
@@ -51,6 +49,12 @@ def main(argv: list[str] | None = None) -> int:
         help="worker threads (default 24: searches waiting for "
         "their turn each hold one, SEARCH_MAX_WAITING, and browsing keeps the rest)",
     )
+    parser.add_argument(
+        "--trusted-proxy",
+        default="127.0.0.1",
+        help="with TRUSTED_PROXY_COUNT > 0, the front (nginx) whose X-Forwarded-* headers are believed; "
+        "anyone else's are removed (default 127.0.0.1)",
+    )
     args = parser.parse_args(argv)
     _tune_malloc()
     app = app_or_exit("contentserver", args.data, 2)
@@ -70,8 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     if rebuild_in_background(app):
         print("rebuilding the search index in the background; pages are served meanwhile", flush=True)
     print(f"serving on http://{args.host}:{args.port}/ from {app.config['DATA_DIR']}", flush=True)
-    spool_in(app.config["DATA_DIR"])  # large request bodies: on the data disk, not in a RAM /tmp
-    # Behind a trusted proxy the app's ProxyFix reads X-Forwarded-*; waitress would otherwise remove them.
+    # Behind a trusted proxy the app's ProxyFix reads X-Forwarded-*; waitress removes them unless the
+    # connection comes from that proxy.
     # channel_request_lookahead: waitress keeps reading a connection while its request runs, so it notices a
     # client that left, and a search still waiting its turn for that client is skipped (views/search.py).
     serve(
@@ -80,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         port=args.port,
         threads=args.threads,
         ident="contentserver",
-        clear_untrusted_proxy_headers=app.config["TRUSTED_PROXY_COUNT"] == 0,
+        **proxy_options(app.config["TRUSTED_PROXY_COUNT"], args.trusted_proxy),
         channel_request_lookahead=1,
     )
     return 0

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
+import http.client
 import shutil
 import subprocess
 import time
+import urllib.request
 
 import pytest
 from conftest import EN, FAKE_MP4, MP4_SHA, REPO, free_port, http_get, stop_process
 from libmaker import sample_lessons
-from teach_http import PASSWORD, Client, start_site
+from teach_http import PASSWORD, Client, _NoRedirect, start_site
 
 FRONT_ENV = {"CONTENTSERVER_TRUSTED_PROXY_COUNT": "1", "CONTENTSERVER_OBJECTS_ACCEL_PREFIX": "/_objects/"}
 MAIN_CONF = """daemon off; worker_processes 1; user root; pid {run}/nginx.pid; error_log {run}/error.log warn;
@@ -107,6 +110,33 @@ def test_without_a_trusted_proxy_a_forged_forwarded_address_does_not_escape_the_
     forger = Client(site.url)
     forger.opener.addheaders = [("X-Forwarded-For", "10.0.0.8")]
     assert forger.login("boris", PASSWORD).status == 429
+
+
+class _FromAddress(urllib.request.HTTPHandler):
+    """Connections from another loopback address: a phone on the LAN reaching waitress itself, not through nginx."""
+
+    def __init__(self, address: str):
+        super().__init__()
+        self.address = address
+
+    def http_open(self, req):
+        return self.do_open(functools.partial(http.client.HTTPConnection, source_address=(self.address, 0)), req)
+
+
+def test_behind_a_trusted_proxy_a_phone_reaching_waitress_directly_cannot_forge_its_address(start_server, tmp_path):
+    site = start_site(start_server, tmp_path / "site", env={**THROTTLE, "CONTENTSERVER_TRUSTED_PROXY_COUNT": "1"})
+    phone = Client(site.url)
+    phone.opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(phone.jar), _NoRedirect(), _FromAddress("127.0.0.2")
+    )
+    phone.opener.addheaders = [("X-Forwarded-For", "10.0.0.7")]
+    for name in ("x1", "x2", "x3", "x4"):
+        assert phone.login(name, "guess").status == 401
+    phone.opener.addheaders = [("X-Forwarded-For", "10.0.0.8")]
+    assert phone.login("boris", PASSWORD).status == 429, "waitress believed X-Forwarded-For from a non-proxy"
+    proxied = Client(site.url)  # from 127.0.0.1, run.py's default --trusted-proxy: nginx's address
+    proxied.opener.addheaders = [("X-Forwarded-For", "10.0.0.8")]
+    assert proxied.login("boris", PASSWORD).status == 303, "the front's forwarded address still counts"
 
 
 @pytest.mark.skipif(shutil.which("nginx") is None, reason="needs nginx")

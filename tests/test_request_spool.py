@@ -1,9 +1,10 @@
-"""run.py's waitress spools request bodies in the data folder, never in TMPDIR."""
+"""run.py's waitress spools request bodies in the data folder, never in TMPDIR, and keeps none past its route's cap."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import socket
 import time
 
 import pytest
@@ -71,3 +72,47 @@ def test_a_body_over_every_upload_limit_gets_the_apps_own_413_page_and_leaves_no
     status, text = upload.reply()
     assert status == 413 and "This upload is too large" in text, text
     assert not list((site.data_dir / "staging").glob("upload-*"))
+
+
+def spooled_bytes(pid: int, folder) -> int:
+    """Bytes the server holds in `folder`: its open files there (deleted or not) and any file left in it."""
+    sizes = {}
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{fd}").startswith(str(folder) + "/"):
+                sizes[f"fd{fd}"] = os.stat(f"/proc/{pid}/fd/{fd}").st_size
+        except FileNotFoundError:  # closed meanwhile
+            pass
+    sizes.update({p.name: p.stat().st_size for p in folder.iterdir() if p.is_file()})
+    return sum(sizes.values())
+
+
+@pytest.mark.parametrize("framing", ["content-length", "chunked"])
+@pytest.mark.parametrize("cookie", ["", "Cookie: session=eyJfdXNlcl9pZCI6IjEifQ.forged.signature\r\n"])
+def test_a_big_anonymous_body_is_thrown_away_unstored_and_gets_a_readable_413(site, framing, cookie):
+    """Two such posts of 899 MiB to /auth/login put 1.8 GB in DATA/tmp (issue 15); now nothing is kept."""
+    pid, folder, size = site.server.proc.pid, site.data_dir / "tmp", 48 * MIB
+    host, port = site.url.removeprefix("http://").split(":")
+    framing_header = f"Content-Length: {size}" if framing == "content-length" else "Transfer-Encoding: chunked"
+    most = 0
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        sock.sendall(
+            (
+                f"POST /auth/login HTTP/1.1\r\nHost: x\r\nAccept-Language: en\r\n{cookie}"
+                f"Content-Type: application/x-www-form-urlencoded\r\n{framing_header}\r\nConnection: close\r\n\r\n"
+            ).encode()
+        )
+        piece = b"username=" + bytes(MIB - 9)
+        for _ in range(size // MIB):
+            sock.sendall(piece if framing == "content-length" else b"%x\r\n%s\r\n" % (len(piece), piece))
+            most = max(most, spooled_bytes(pid, folder))
+        if framing == "chunked":
+            sock.sendall(b"0\r\n\r\n")
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert most < MIB, f"{most} bytes of an anonymous body were kept in {folder}"
+    head, _, page = answer.partition(b"\r\n\r\n")
+    assert head.split()[1] == b"413", head
+    assert b"Nothing was saved" in page and b"log in" in page and b"<html" in page
+    assert site.client("anna").get("/teach/").status == 200, "logging in still works"

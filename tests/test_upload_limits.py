@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import pdf_bytes, png_bytes, sha
-from teach_http import create_lesson, multipart, start_site
+from teach_http import RawUpload, create_lesson, multipart, start_site
 
 from contentserver.authoring.uploads import SpoolFile, store_upload
 from contentserver.library.format import object_relpath
@@ -192,6 +192,24 @@ def test_upload_below_the_disk_reserve_is_refused_and_nothing_is_written(small_d
     assert "disk is too full" in reply.text and "Nothing was saved" in reply.text
     assert stored_files(site.data_dir) == before
     assert upload(anna, lesson_id, "leaf.png", png_bytes()).status == 303, "small files still fit"
+
+
+@pytest.mark.needs_root
+def test_a_body_the_disk_reserve_has_no_room_for_is_not_spooled_either(small_disk, start_server):
+    """waitress's spool in tmp/ keeps DISK_RESERVE_BYTES free too: the body is thrown away as it arrives (it was
+    stored there whole before the app's 507), and the teacher still gets the page."""
+    site = start_site(start_server, small_disk, env={"CONTENTSERVER_DISK_RESERVE_BYTES": str(16 * 2**20)})
+    anna = site.client("anna")
+    lesson_id = create_lesson(anna)
+    upload = RawUpload(site, anna, lesson_id, MP4_HEAD + os.urandom(10 * 2**20))
+    free_before = shutil.disk_usage(small_disk).free
+    upload.send(upload.head + upload.body[: 6 * 2**20])
+    time.sleep(0.5)  # the server has read what it was sent
+    spooled = free_before - shutil.disk_usage(small_disk).free
+    upload.send(upload.body[6 * 2**20 :])
+    status, text = upload.reply()
+    assert spooled < 2**20, f"{spooled} bytes spooled past the disk reserve"
+    assert status == 507 and "disk is too full" in text and "Nothing was saved" in text
 
 
 @pytest.mark.needs_root
