@@ -53,8 +53,8 @@ def _progress(count, seconds: float) -> None:
 
 def client_sync(url: str, seconds: float, cap_kbit: float = 0) -> None:
     """Our sync's real transfer path (HubClient with a Pacer) fetching a big object, for `seconds`."""
+    from contentserver.ratelimit import RateCap
     from sync.pacing import Pacer, PacingConfig
-    from sync.ratelimit import RateCap
     from sync.transfer import HubClient
 
     pacer = Pacer(PacingConfig(cap=RateCap(int(cap_kbit))))

@@ -2,73 +2,19 @@
 
 from __future__ import annotations
 
-import functools
 import sys
 from pathlib import Path
-from typing import NoReturn
 
 import click
 
-from . import create_app
+from . import cli_hub, cli_report  # noqa: F401  (register keygen, publish, hub, sync, export, gc; report, school, import-report)
+from .cli_base import console, err_console, load_settings_or_refuse, main, refuse, with_app
 from .library.build import write_library
 from .library.bundle import open_library
 from .library.format import ManifestError
 from .library.importer import ImportLimits, import_library
 from .library.objects import verified_chunks
-from .schema_upgrade import SchemaUpgradeError
-from .settings import SettingsError, load_settings
-from .terminal import make_console, problem
-
-console = make_console()
-err_console = make_console(stderr=True)
-EXIT_REFUSED = 2
-
-
-def refuse(label: str, error: Exception, note: str = "") -> NoReturn:
-    """Print why (names from a library are text, never markup) and exit with status 2."""
-    problem(err_console, label, error)
-    if note:
-        err_console.print(note)
-    sys.exit(EXIT_REFUSED)
-
-
-def load_settings_or_refuse() -> dict:
-    try:
-        return load_settings()
-    except SettingsError as exc:
-        refuse("settings", exc)
-
-
-def with_app(command):
-    """Give a verb a --data option and run it inside the app of that data folder."""
-
-    @click.option(
-        "--data",
-        "data_dir",
-        type=click.Path(file_okay=False),
-        default=None,
-        help="Data folder (default: $CONTENTSERVER_DATA_DIR or instance/).",
-    )
-    @functools.wraps(command)
-    def wrapper(data_dir, **kwargs):
-        try:
-            app = create_app({"DATA_DIR": data_dir} if data_dir else None)
-        except SettingsError as exc:
-            refuse("settings", exc)
-        except SchemaUpgradeError as exc:
-            refuse("database", exc, "Nothing was changed.")
-        with app.app_context():
-            try:
-                return command(app, **kwargs)
-            except ManifestError as exc:
-                refuse("refused", exc, "The installed library was left as it was.")
-
-    return wrapper
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def main() -> None:
-    """contentserver — an offline-first school content server."""
+from .terminal import problem
 
 
 @main.command("import")
@@ -178,9 +124,3 @@ def reindex_command(app) -> None:
     except LockError as exc:
         refuse("busy", exc, "The web server may be rebuilding it after an upgrade; searches work when it is done.")
     console.print(f"search index rebuilt: {indexer.doc_count()} lessons in {indexer.current_generation()}")
-
-
-from . import (  # noqa: E402
-    cli_hub,  # noqa: F401  (registers keygen, publish, hub, sync, export, gc)
-    cli_report,  # noqa: F401  (registers report, school, import-report)
-)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from sqlalchemy import select
 
-from .cli import console, err_console, main, refuse, with_app
+from .cli_base import EXIT_BUSY, console, err_console, main, refuse, with_app
+from .connectivity import STICK_NAME, build_report, school_key, write_report
 from .db import db
 from .library.bundle import open_library
 from .library.publish import publish
@@ -91,7 +94,18 @@ def sync_group() -> None:
     """The sync job (also `python -m sync`)."""
 
 
-def _sync_verb(verb: str, runner: str, what: str, hub_help: str) -> None:
+def _run_sync_job(app, verb: str, *options: str) -> NoReturn:
+    """Become `python -m sync VERB --data DIR [OPTIONS]`: the same process (signals, exit code), while
+    contentserver itself never imports the sync job (docs/architecture.md)."""
+    db.session.remove()
+    db.engine.dispose()  # the job opens the database itself
+    sys.stdout.flush()
+    sys.stderr.flush()
+    command = [sys.executable, "-m", "sync", verb, "--data", app.config["DATA_DIR"], *options]
+    os.execv(sys.executable, command)  # noqa: S606  (this interpreter and our own module; no shell)
+
+
+def _sync_verb(verb: str, what: str, hub_help: str) -> None:
     """`contentserver sync pull|push`: the same options and exit code as `python -m sync pull|push`."""
 
     @sync_group.command(verb, help=what)
@@ -99,20 +113,16 @@ def _sync_verb(verb: str, runner: str, what: str, hub_help: str) -> None:
     @click.option("--hub", "url", default=None, help=hub_help)
     @with_app
     def command(app, quiet: bool, url: str | None) -> None:
-        from sync import runner as runners
-
-        sys.exit(getattr(runners, runner)(app, quiet=quiet, url=url))
+        _run_sync_job(app, verb, *(["--quiet"] if quiet else []), *(["--hub", url] if url else []))
 
 
 _sync_verb(
     "pull",
-    "pull_all",
     "Fetch and install the newest library version from the pinned hub(s); exit codes in docs/sync.md.",
     "Pull only from this configured hub URL.",
 )
 _sync_verb(
     "push",
-    "push_all",
     "Send the lessons teachers shared, and the connectivity report, to the pinned hub(s); docs/sync.md.",
     "Push only to this configured hub URL.",
 )
@@ -122,9 +132,7 @@ _sync_verb(
 @with_app
 def sync_run_command(app) -> None:
     """Run the sync job as a service: a pull (then a push) every SYNC_INTERVAL_SECONDS, retries with backoff."""
-    from sync.service import run_service, stop_on_signals
-
-    sys.exit(run_service(app, stop_on_signals(), announce=console.print))
+    _run_sync_job(app, "run")
 
 
 @main.command("export")
@@ -132,8 +140,6 @@ def sync_run_command(app) -> None:
 @with_app
 def export_command(app, path: Path) -> None:
     """Write the installed library, with the hub's signature, to PATH (a USB stick; FAT32-safe)."""
-    from sync.report import STICK_NAME, build_report, school_key, write_report
-
     from .library.usb import export_library
 
     try:
@@ -158,13 +164,14 @@ def export_command(app, path: Path) -> None:
 @with_app
 def gc_command(app, grace: float | None) -> None:
     """Delete staging leftovers and unreferenced objects older than the grace period."""
-    from .library.gc import collect, exclusive
+    from .cleanup import collect
+    from .library.gc import exclusive
 
     try:
         lock = exclusive(Path(app.config["DATA_DIR"]))
     except BlockingIOError:
         problem(err_console, "busy", "a sync job is running; try again when it has finished", style="yellow")
-        sys.exit(5)
+        sys.exit(EXIT_BUSY)
     with lock:
         freed = collect(app, app.config["GC_GRACE_SECONDS"] if grace is None else grace)
     console.print(f"removed {freed.files} files, {freed.bytes} bytes")

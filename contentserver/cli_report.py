@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from .cli import console, main, refuse, with_app
+from .cli_base import console, main, refuse, with_app
+from .connectivity import build_report, school_key, write_report
 
 
 @main.command("report")
@@ -21,8 +22,6 @@ from .cli import console, main, refuse, with_app
 @with_app
 def report_command(app, days: int, out: Path | None) -> None:
     """The connectivity report: sync attempts per day in Giga's field names, with uplink availability."""
-    from sync.report import build_report, school_key, write_report
-
     report = build_report(app.config["SCHOOL_ID_GIGA"], app.config["SCHOOL_ID_GOVT"], days)
     if out is None:
         click.echo(json.dumps(report, ensure_ascii=False, indent=1))

@@ -10,11 +10,11 @@ from typing import Any
 from nacl.exceptions import BadSignatureError, CryptoError
 from sqlalchemy import or_
 
+from .connectivity import FORMAT, SIGNATURE_SUFFIX, STICK_NAME
 from .db import db
 from .library.signing import parse_public_key
 from .models import School, SchoolReportDay
 
-SIGNATURE_SUFFIX = ".sig"  # connectivity.json.sig: the school's detached ed25519 signature, 128 hex digits
 MAX_REPORT_BYTES = 1024 * 1024
 
 
@@ -53,8 +53,6 @@ def _signer(data: bytes, signature: bytes) -> School | None:
 def import_report(path: Path) -> tuple[School, int]:
     """Store the days of a signed report (a stick folder or the file); returns (school, days). A report imported
     again replaces those days, so nothing is ever counted twice."""
-    from sync.report import STICK_NAME
-
     path = path / STICK_NAME if path.is_dir() else path
     signature_path = path.with_name(path.name + SIGNATURE_SUFFIX)
     if not path.is_file():
@@ -89,8 +87,6 @@ def import_report(path: Path) -> tuple[School, int]:
 def store_report(school: School, report: Any, name: str = "the report") -> int:
     """Check a decoded report (a stick's or a push's) and add its days to the session, replacing days stored
     before; the caller commits. Returns the number of days; refuses with a SchoolError before adding any."""
-    from sync.report import FORMAT
-
     try:
         days = {date.fromisoformat(day["date"]).isoformat(): day for day in report["days"]}
         if report["format"] != FORMAT:

@@ -10,6 +10,8 @@ from typing import Any
 
 import pytz
 
+from .ratelimit import RateCap  # the sync job's parser, so the server refuses what sync would
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ENV_PREFIX = "CONTENTSERVER_"
 
@@ -276,8 +278,6 @@ def load_settings(
         if values[name] <= 0:
             raise SettingsError(f"setting {name} must be positive, got {values[name]}")
     try:
-        from sync.ratelimit import RateCap  # the sync job's parser, so the server refuses what sync would
-
         RateCap.from_settings(values)
     except ValueError as exc:
         raise SettingsError(f"setting {exc}") from None

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from .connectivity import build_report
 from .db import db
 from .models import ShareRequest, SyncAttempt
 
@@ -23,9 +24,8 @@ class UplinkOverview:
 
 
 def uplink_overview(data_dir: Path, days: int = 30, now: datetime | None = None) -> UplinkOverview:
-    """Read the recorded attempts (sync/report.py) and the share queue; nothing here touches the network."""
-    from sync.report import build_report  # the report's one reading of the attempts
-
+    """Read the recorded attempts (through the connectivity report) and the share queue; nothing here touches the
+    network."""
     now = now or datetime.now(UTC)
     summaries = {date.fromisoformat(d["date"]): d for d in build_report("", "", days, now)["days"]}
     span = tuple(now.date() - timedelta(days=back) for back in range(days - 1, -1, -1))

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from contentserver.ratelimit import RateCap
+
 from .delayprobe import DelayProbe, probe_interval
-from .ratelimit import RateCap
 
 BASE_BUCKET_SECONDS = 60.0  # LEDBAT keeps the lowest delay per minute ...
 BASE_BUCKETS = 10  # ... for ten minutes, so a route change is forgotten

@@ -9,14 +9,14 @@ from typing import Any
 from flask import Flask
 from nacl.signing import SigningKey
 
+from contentserver import outbox
+from contentserver.connectivity import build_report
 from contentserver.library.signing import public_key_hex
 from contentserver.models import OutgoingPush
 from contentserver.push_auth import sign_request
 
-from . import outbox
 from .errors import LinkDown, NotConfigured, Refused, SyncError
 from .progress import Display
-from .report import build_report
 from .transfer import HubClient
 
 MAX_ANSWER = 1024 * 1024  # the hub's JSON answers are small; an error page may be larger, never this large

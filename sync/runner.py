@@ -16,11 +16,13 @@ from nacl.signing import SigningKey
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from contentserver.authoring.lessons import queued_shares
+from contentserver.cleanup import collect
+from contentserver.connectivity import school_key
 from contentserver.db import db
 from contentserver.library.format import ManifestError
-from contentserver.library.gc import collect, exclusive
+from contentserver.library.gc import exclusive
 from contentserver.models import Hub
+from contentserver.outbox import queued_shares
 from contentserver.terminal import problem
 
 from .errors import EXIT_OK, Busy, DiskFull, NotConfigured, Refused, SyncError
@@ -28,7 +30,7 @@ from .pacing import Pacer, PacingConfig
 from .progress import Display
 from .pull import Puller, PullResult
 from .push import Pusher, PushResult
-from .report import record_attempt, school_key
+from .report import record_attempt
 from .transfer import HubClient
 
 LOG_NAME = "sync.log"

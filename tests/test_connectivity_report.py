@@ -15,10 +15,10 @@ from nacl.signing import SigningKey
 from nginx_hub import nginx
 from sync_helpers import hub_and_school, pin_hub, pull
 
+from contentserver.connectivity import FORMAT, STICK_NAME, build_report
 from contentserver.db import db
 from contentserver.models import SyncAttempt
 from sync.errors import EXIT_LINK
-from sync.report import FORMAT, STICK_NAME, build_report
 
 TYPES = {"string": str, "integer": int, "number": (int, float), "array": list, "object": dict}
 

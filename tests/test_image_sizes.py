@@ -104,7 +104,7 @@ def test_small_images_and_gifs_are_shown_as_they_are(app, make_library):
 
 
 def test_garbage_collection_keeps_the_smaller_copies_of_images_in_use(app, make_library):
-    from contentserver.library.gc import collect
+    from contentserver.cleanup import collect
     from contentserver.models import ImageVariant
 
     import_into(app, make_library([lesson_spec("photo", attachments={"steppe.jpg": big_photo()})]))

@@ -8,9 +8,9 @@ from datetime import datetime
 
 import pytest
 
+from contentserver.ratelimit import RateCap, ScheduleError, parse_windows
 from sync.delayprobe import DelayProbe, handshake_time, probe_interval
 from sync.pacing import MIN_MSS, MIN_RCVBUF, BaseDelay, DelayController, Pacer, PacingConfig
-from sync.ratelimit import RateCap, ScheduleError, parse_windows
 
 KBIT = 1000 / 8
 

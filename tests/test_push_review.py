@@ -155,7 +155,7 @@ def test_hub_ids_are_the_school_slug_and_lesson_id_cut_to_the_id_rule(app):
 
 def test_files_of_lessons_under_review_survive_garbage_collection(hub):
     app, _server, _school = hub
-    from contentserver.library.gc import collect
+    from contentserver.cleanup import collect
 
     with app.app_context():
         collect(app, 0)

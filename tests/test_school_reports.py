@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from nacl.signing import SigningKey
 
+from contentserver.connectivity import STICK_NAME, build_report, write_report
 from contentserver.db import db
 from contentserver.models import SchoolReportDay, SyncAttempt
 from contentserver.schools import SchoolError, add_school, import_report
-from sync.report import STICK_NAME, build_report, write_report
 
 
 def cli(*args: str, data: Path) -> subprocess.CompletedProcess:

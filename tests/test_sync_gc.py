@@ -8,8 +8,8 @@ import time
 
 from conftest import lesson_spec
 
+from contentserver.cleanup import collect
 from contentserver.db import db
-from contentserver.library.gc import collect
 from contentserver.models import Lesson, LessonRevision, OutgoingPush, utcnow
 
 DAY = 24 * 3600

@@ -18,6 +18,7 @@ from ..library.format import LANGS, MAX_ATTACHMENTS, MAX_TAGS, SCRIPTS, SLUG_RE
 from ..library.objects import ObjectStore
 from ..library.store import bump_data_version
 from ..models import Attachment, Lesson, LessonRevision, ShareRequest, User, utcnow
+from ..outbox import sent_at
 from .names import new_lesson_id
 from .uploads import StoredFile
 
@@ -312,8 +313,6 @@ def share_status(lesson: Lesson) -> ShareStatus | None:
         return None
     if request.state != "sent":
         return ShareStatus(request.state)
-    from sync.outbox import sent_at  # the push's own reading of what it sent (sync imports this module)
-
     return ShareStatus("sent", sent_at(lesson.id))
 
 
@@ -327,12 +326,3 @@ def set_shared(lesson: Lesson, user: User, shared: bool) -> None:
     elif request is not None:
         db.session.delete(request)
     db.session.commit()
-
-
-def queued_shares() -> list[ShareRequest]:
-    """The push's work list: lessons marked for sharing and not pushed since."""
-    return list(
-        db.session.scalars(
-            select(ShareRequest).where(ShareRequest.state == "queued").order_by(ShareRequest.requested_at)
-        )
-    )

@@ -9,13 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from flask import Flask
 from sqlalchemy import select
 
 from ..db import db
-from ..intake.review import kept_objects
 from ..models import Attachment, ImageVariant, InstalledLibrary, Lesson, LessonRevision
 from .manifests import FOLDER as MANIFESTS
+from .objects import ObjectStore
 
 LOCK_NAME = "sync.lock"
 
@@ -49,17 +48,14 @@ def _revision_refs() -> set[str]:
     return refs
 
 
-def _referenced() -> set[str]:
-    """Every sha256 a lesson row (hub or teacher, published or draft), a revision, an image's copy, a manifest or a
-    push not committed yet needs."""
-    from sync.outbox import pinned_objects  # the push's own reading of what it pinned
-
+def referenced(kept: set[str]) -> set[str]:
+    """Every sha256 a lesson row (hub or teacher, published or draft), a revision, a manifest, or `kept` (what the
+    parts above the library hold on to) needs, and the smaller copies of those images."""
     refs = set(db.session.scalars(select(Lesson.body_sha256)))
     refs |= set(db.session.scalars(select(Attachment.sha256)))
     refs |= _revision_refs()
     refs |= set(db.session.scalars(select(InstalledLibrary.manifest_sha256)))
-    refs |= kept_objects()  # a hub's pushed lessons under review (or approved) keep their files
-    refs |= pinned_objects()  # a school's push resumes with the very objects it pinned, even if a lesson changed
+    refs |= kept
     refs |= {
         variant
         for original, variant in db.session.execute(select(ImageVariant.sha256, ImageVariant.variant_sha256))
@@ -76,18 +72,17 @@ def _drop(path: Path, cutoff: float, freed: Freed) -> None:
         freed.bytes += stat.st_size
 
 
-def collect(app: Flask, grace: float) -> Freed:
-    """Delete what is older than `grace` seconds and unreferenced; call with the sync lock held (or let us take it)."""
-    data_dir = Path(app.config["DATA_DIR"])
+def sweep(data_dir: Path, store: ObjectStore, grace: float, kept: set[str]) -> Freed:
+    """Delete what is older than `grace` seconds and unreferenced (see `referenced`); call with the sync lock held.
+    contentserver/cleanup.py says what the parts above the library keep."""
     cutoff, freed = time.time() - grace, Freed()
     for path in (data_dir / "staging").rglob("*"):
         if path.is_file() and path.name != LOCK_NAME:
             _drop(path, cutoff, freed)
-    refs = _referenced()
+    refs = referenced(kept)
     for path in (data_dir / MANIFESTS).glob("*.json*"):
         if path.name.split(".")[0] not in refs:
             _drop(path, cutoff, freed)
-    store = app.extensions["object_store"]
     for sha in list(store):
         if sha not in refs:
             _drop(store.path(sha), cutoff, freed)

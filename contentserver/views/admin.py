@@ -7,12 +7,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from .. import outbox
 from ..accounts import users
 from ..authoring import lessons as authoring
 from ..db import db
 from ..errors import BadRequest, NotFound
 from ..models import User
 from .access import editable_lesson, protect_blueprint, role_required
+from .admin_connectivity import connectivity
 from .forms import PasswordForm, UserForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -101,7 +103,7 @@ def recover(lesson_id: str) -> WerkzeugResponse:
 @bp.get("/shares")
 @role_required("admin")
 def shares() -> str:
-    return render_template("admin/shares.html", shares=authoring.queued_shares())
+    return render_template("admin/shares.html", shares=outbox.queued_shares())
 
 
-from . import admin_connectivity  # noqa: E402,F401  (registers /admin/connectivity on this blueprint)
+bp.get("/connectivity")(role_required("admin")(connectivity))

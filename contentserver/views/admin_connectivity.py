@@ -11,8 +11,6 @@ from flask_babel import gettext as _
 from ..charts import bar_chart
 from ..i18n import ui_date, ui_number
 from ..uplink import uplink_overview
-from .access import role_required
-from .admin import bp
 
 
 def _chart(overview, key: str, scale: float, hover: Callable[[str, float], str], top: float | None = None):
@@ -29,9 +27,8 @@ def _chart(overview, key: str, scale: float, hover: Callable[[str, float], str],
     return bar_chart(points, top)
 
 
-@bp.get("/connectivity")
-@role_required("admin")
 def connectivity() -> str:
+    """(Registered on the admin blueprint by views/admin.py.)"""
     overview = uplink_overview(Path(current_app.config["DATA_DIR"]))
     charts = [
         (

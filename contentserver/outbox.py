@@ -1,4 +1,4 @@
-"""What a push sends: the share queue's published lessons as manifest entries, pinned in an OutgoingPush row
+"""The share queue, and what a push sends: its published lessons as manifest entries, pinned in an OutgoingPush row
 (with its push_id) before the first request and kept until the hub commits them, so a resumed push is the same."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from contentserver.authoring.lessons import queued_shares
-from contentserver.db import db
-from contentserver.library.format import (
+from .connectivity import as_utc
+from .db import db
+from .library.format import (
     AttachmentEntry,
     LessonEntry,
     ManifestError,
@@ -20,10 +20,8 @@ from contentserver.library.format import (
     lesson_to_dict,
     parse_lesson,
 )
-from contentserver.library.objects import ObjectStore
-from contentserver.models import Lesson, OutgoingPush, ShareRequest, utcnow
-
-from .report import as_utc
+from .library.objects import ObjectStore
+from .models import Lesson, OutgoingPush, ShareRequest, utcnow
 
 REPORT_EVERY = timedelta(days=1)  # with no lessons to send, the report alone goes up at most this often
 
@@ -79,6 +77,15 @@ def sent_at(lesson_id: str) -> datetime | None:
     )
     return next(
         (push.committed_at for push in pushes if any(entry["id"] == lesson_id for entry in entries(push))), None
+    )
+
+
+def queued_shares() -> list[ShareRequest]:
+    """The push's work list: lessons marked for sharing and not pushed since."""
+    return list(
+        db.session.scalars(
+            select(ShareRequest).where(ShareRequest.state == "queued").order_by(ShareRequest.requested_at)
+        )
     )
 
 

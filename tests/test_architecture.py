@@ -1,0 +1,139 @@
+"""The arrows of docs/architecture.md, read from the source: every import of every module, those inside functions
+too (an import deferred into a function still makes the two modules one)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from conftest import REPO
+
+PACKAGES = ("contentserver", "sync")
+LIBRARY_MAY_IMPORT = {"contentserver.db", "contentserver.models", "contentserver.errors"}
+
+
+def _modules() -> dict[str, tuple[Path, bool]]:
+    """Dotted module name -> (file, whether it is a package's __init__)."""
+    found = {}
+    for package in PACKAGES:
+        for path in (REPO / package).rglob("*.py"):
+            parts = list(path.relative_to(REPO).with_suffix("").parts)
+            is_package = parts[-1] == "__init__"
+            found[".".join(parts[:-1] if is_package else parts)] = (path, is_package)
+    return found
+
+
+MODULES = _modules()
+
+
+def _targets(module: str, is_package: bool, node: ast.Import | ast.ImportFrom) -> list[str]:
+    """The modules (ours or not) an import statement loads, by absolute dotted name."""
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if node.level:
+        base = module.split(".")[: None if is_package else -1]
+        base = base[: len(base) - (node.level - 1)]
+        prefix = ".".join(base + ([node.module] if node.module else []))
+    else:
+        prefix = node.module or ""
+    # `from pkg import name` loads pkg.name when that is a module, else pkg itself
+    return [f"{prefix}.{alias.name}" if f"{prefix}.{alias.name}" in MODULES else prefix for alias in node.names]
+
+
+def _imports() -> dict[str, set[str]]:
+    """Module -> every name it imports anywhere in its file (ours resolved to the module, others as written)."""
+    graph = {}
+    for module, (path, is_package) in MODULES.items():
+        names: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                names.update(_targets(module, is_package, node))
+        graph[module] = names - {module}
+    return graph
+
+
+IMPORTS = _imports()
+
+
+def _ours(name: str) -> str | None:
+    """The module of ours that `name` is or lies in, None for the standard library and third parties."""
+    while name and name not in MODULES:
+        name = name.rpartition(".")[0]
+    return name or None
+
+
+def _inside(module: str, package: str) -> bool:
+    return module == package or module.startswith(package + ".")
+
+
+def test_the_walk_sees_imports_inside_functions():
+    # contentserver.cli_hub's gc verb imports the lock where it is used; the walk must see it
+    assert "contentserver.library.gc" in IMPORTS["contentserver.cli_hub"]
+    assert len(MODULES) > 100
+
+
+def test_contentserver_never_imports_sync():
+    found = [
+        (module, name)
+        for module, names in IMPORTS.items()
+        if _inside(module, "contentserver")
+        for name in names
+        if _inside(name, "sync")
+    ]
+    assert found == []
+
+
+def test_the_library_imports_nothing_above_it():
+    found = []
+    for module, names in IMPORTS.items():
+        if not _inside(module, "contentserver.library"):
+            continue
+        for name in names:
+            ours = _ours(name)
+            if ours and not _inside(ours, "contentserver.library") and ours not in LIBRARY_MAY_IMPORT:
+                found.append((module, ours))
+    assert found == []
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in sorted(graph[node]):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_import_cycles_between_modules():
+    ours = {module: {m for m in map(_ours, names) if m and m != module} for module, names in IMPORTS.items()}
+    assert _cycles(ours) == []
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
