@@ -70,10 +70,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     for blueprint in (auth.bp, teach.bp, admin.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(offline.bp)
-    from .views import hub
+    from .hub.views import folder, intake
 
-    app.register_blueprint(hub.bp)
-    from .views import intake
+    app.register_blueprint(folder.bp)
 
     intake.init_intake(app)
     if app.config["TRUSTED_PROXY_COUNT"] > 0:

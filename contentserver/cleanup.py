@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from .intake.review import kept_objects
+from .hub.review import kept_objects
 from .library.gc import Freed, sweep
 from .outbox import pinned_objects
 

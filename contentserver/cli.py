@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
-from . import cli_hub, cli_report  # noqa: F401  (register keygen, publish, hub, sync, export, gc; report, school, import-report)
+from . import cli_sync  # noqa: F401  (registers keygen, hub add, sync, export, report, gc)
 from .cli_base import console, err_console, load_settings_or_refuse, main, refuse, with_app
+from .hub import cli as hub_cli  # noqa: F401  (registers publish, school add, import-report)
 from .library.build import write_library
 from .library.bundle import open_library
 from .library.format import ManifestError

@@ -114,7 +114,7 @@ def entry(lesson_id: str, body: bytes, **attachments: bytes) -> dict[str, Any]:
 
 
 def register_school(app, name: str, key: SigningKey) -> None:
-    from contentserver.schools import add_school
+    from contentserver.hub.schools import add_school
 
     with app.app_context():
         add_school(name, key.verify_key.encode().hex())

@@ -142,7 +142,7 @@ def test_a_hostile_pushed_lesson_previews_inert(make_app, start_server, data_dir
 
 
 def test_hub_ids_are_the_school_slug_and_lesson_id_cut_to_the_id_rule(app):
-    from contentserver.intake.review import hub_lesson_id
+    from contentserver.hub.review import hub_lesson_id
 
     with app.app_context():
         kazakh = School(id=3, name="Ақсу ауылының №2 мектебі", public_key="0" * 64)

@@ -14,8 +14,8 @@ from nacl.signing import SigningKey
 
 from contentserver.connectivity import STICK_NAME, build_report, write_report
 from contentserver.db import db
+from contentserver.hub.schools import SchoolError, add_school, import_report
 from contentserver.models import SchoolReportDay, SyncAttempt
-from contentserver.schools import SchoolError, add_school, import_report
 
 
 def cli(*args: str, data: Path) -> subprocess.CompletedProcess:

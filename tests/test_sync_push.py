@@ -23,8 +23,8 @@ from contentserver import create_app
 from contentserver.accounts.users import create_user
 from contentserver.authoring.lessons import ShareStatus, lesson_fields, save_lesson, share_status
 from contentserver.db import db
+from contentserver.hub.schools import add_school
 from contentserver.models import Lesson, OutgoingPush, PushedLesson, SyncAttempt
-from contentserver.schools import add_school
 from sync.errors import EXIT_LINK, EXIT_NOT_CONFIGURED, EXIT_OK, EXIT_REFUSED
 from sync.runner import push_all
 from sync.service import run_service

@@ -15,7 +15,7 @@ from push_helpers import hub_state, school_state, school_with_shared_lesson
 
 from contentserver import create_app
 from contentserver.db import db
-from contentserver.schools import add_school
+from contentserver.hub.schools import add_school
 from sync.errors import EXIT_OK
 
 WEAKLINK = SHARED / "tools" / "weaklink"

@@ -10,11 +10,11 @@ from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from .. import render
-from ..errors import NotFound
-from ..intake import review
-from ..models import PushedLesson
-from .access import protect_blueprint, role_required
+from ... import render
+from ...errors import NotFound
+from ...models import PushedLesson
+from ...views.access import protect_blueprint, role_required
+from .. import review
 
 bp = Blueprint("review", __name__, url_prefix="/admin/review")
 protect_blueprint(bp)

@@ -22,7 +22,7 @@ from ..library.format import (
 )
 from ..library.objects import ObjectStore
 from ..models import Push, PushedLesson, School, utcnow
-from ..schools import MAX_REPORT_BYTES, SchoolError, store_report
+from .schools import MAX_REPORT_BYTES, SchoolError, store_report
 
 PUSH_ID_RE = re.compile(r"^[0-9a-f]{32}\Z")
 

@@ -1,7 +1,8 @@
-"""The hub and sync verbs of `contentserver`: keygen, publish, hub add, sync pull/push/run, export, gc."""
+"""A school's sync verbs of `contentserver`: keygen, hub add, sync pull/push/run, export, report, gc."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -13,9 +14,7 @@ from sqlalchemy import select
 from .cli_base import EXIT_BUSY, console, err_console, main, refuse, with_app
 from .connectivity import STICK_NAME, build_report, school_key, write_report
 from .db import db
-from .library.bundle import open_library
-from .library.publish import publish
-from .library.signing import keygen, load_signing_key, parse_public_key
+from .library.signing import keygen, parse_public_key
 from .models import Hub
 from .terminal import problem
 
@@ -30,37 +29,6 @@ def keygen_command(app, name: str) -> None:
     except FileExistsError as exc:
         refuse("refused", exc)
     console.print(f"secret key: {path}\npublic key: {public}")
-
-
-@main.command("publish")
-@click.argument("source", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Hub folder to write.")
-@click.option(
-    "--key",
-    "key_file",
-    required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Secret key file from `contentserver keygen`.",
-)
-@with_app
-def publish_command(app, source: Path | None, out: Path, key_file: Path) -> None:
-    """Publish the library at SOURCE (default: the installed one, with the pushed lessons a hub's admins approved)
-    as a signed hub folder for any HTTP server."""
-    if source is None:
-        from .intake.publishing import with_approved_lessons
-        from .library.usb import installed_bundle
-
-        bundle = with_approved_lessons(installed_bundle(app.extensions["object_store"])[0])
-    else:
-        bundle = open_library(source, app.config["MAX_MANIFEST_BYTES"], app.config["MAX_LESSONS"])
-    result = publish(
-        bundle, out, load_signing_key(key_file), app.config["MAX_MANIFEST_BYTES"], app.config["MAX_LESSONS"]
-    )
-    state = "already published" if result.unchanged else "published"
-    console.print(
-        f"{state}: {result.library_id} version {result.version} in {out} "
-        f"(head {result.head_bytes} bytes, {result.deltas} deltas)"
-    )
 
 
 @main.group("hub")
@@ -157,6 +125,29 @@ def export_command(app, path: Path) -> None:
         f"{written.objects} objects written, {written.split} split into parts"
     )
     console.print(f"the connectivity report (docs/connectivity.md) is beside it: {STICK_NAME}")
+
+
+@main.command("report")
+@click.option("--days", default=30, show_default=True, type=click.IntRange(1, 3660), help="How many days back.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the JSON to this file (signed beside it if the school has a key) instead of printing it.",
+)
+@with_app
+def report_command(app, days: int, out: Path | None) -> None:
+    """The connectivity report: sync attempts per day in Giga's field names, with uplink availability."""
+    report = build_report(app.config["SCHOOL_ID_GIGA"], app.config["SCHOOL_ID_GOVT"], days)
+    if out is None:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=1))
+        return
+    key = school_key(Path(app.config["DATA_DIR"]))
+    write_report(out, report, key)
+    console.print(
+        f"connectivity report of {len(report['days'])} days written to {out}"
+        + (" and signed" if key else " (unsigned: `contentserver keygen --name school` makes a key)")
+    )
 
 
 @main.command("gc")

@@ -10,10 +10,10 @@ from typing import Any
 from nacl.exceptions import BadSignatureError, CryptoError
 from sqlalchemy import or_
 
-from .connectivity import FORMAT, SIGNATURE_SUFFIX, STICK_NAME
-from .db import db
-from .library.signing import parse_public_key
-from .models import School, SchoolReportDay
+from ..connectivity import FORMAT, SIGNATURE_SUFFIX, STICK_NAME
+from ..db import db
+from ..library.signing import parse_public_key
+from ..models import School, SchoolReportDay
 
 MAX_REPORT_BYTES = 1024 * 1024
 

@@ -1,4 +1,4 @@
-"""/hub/push/: the hub's intake of signed pushes (docs/push.md), thin over contentserver/intake; JSON only."""
+"""/hub/push/: the hub's intake of signed pushes (docs/push.md), thin over contentserver/hub; JSON only."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
-from ..errors import BadRequest, NotFound, PayloadTooLarge
-from ..intake import sessions, staging
-from ..intake.sessions import SESSION_SECONDS
-from ..push_auth import KEY_HEADER, SEQUENCE_HEADER, SESSION_HEADER, SIGNATURE_HEADER
-from .access import csrf
+from ...errors import BadRequest, NotFound, PayloadTooLarge
+from ...push_auth import KEY_HEADER, SEQUENCE_HEADER, SESSION_HEADER, SIGNATURE_HEADER
+from ...views.access import csrf
+from .. import sessions, staging
+from ..sessions import SESSION_SECONDS
 
 bp = Blueprint("intake", __name__, url_prefix="/hub/push")
 csrf.exempt(bp)  # signed API requests from the sync job: the signature, not a cookie, says who sends them
@@ -97,7 +97,7 @@ def put_object(sha256: str) -> Response:
 def commit() -> Response:
     body = _body(MAX_JSON_BYTES)
     school = sessions.authenticate(*_signature_parts(body))
-    from ..intake.commit import commit_push  # with schools' keys (PyNaCl): loaded by a hub's first push only
+    from ..commit import commit_push  # with schools' keys (PyNaCl): loaded by a hub's first push only
 
     return jsonify(
         commit_push(school, _json(body), current_app.extensions["object_store"], current_app.config["PUSH_MAX_LESSONS"])

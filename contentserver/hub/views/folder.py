@@ -7,8 +7,8 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, send_file
 
-from ..errors import NotFound
-from ..library.hubformat import HEAD_NAME
+from ...errors import NotFound
+from ...library.hubformat import HEAD_NAME
 
 bp = Blueprint("hub", __name__, url_prefix="/hub")
 HUB_FOLDER = "hub"

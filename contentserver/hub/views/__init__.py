@@ -1,0 +1,1 @@
+"""The hub's blueprints: the intake of pushes, the review pages, and the published hub folder."""

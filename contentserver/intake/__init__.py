@@ -1,1 +1,0 @@
-"""The hub's intake of pushes (docs/push.md): signed sessions, chunked objects, commits, and the review queue."""
