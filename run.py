@@ -12,6 +12,7 @@ from contentserver.library.importer import ImportLimits, import_if_empty
 from contentserver.search.background import rebuild_in_background
 from contentserver.serving import proxy_options, serve
 from contentserver.startup import app_or_exit
+from contentserver.web import create_app
 
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD, M_ARENA_MAX = -1, -3, -8  # mallopt(3)
 # glibc's tunables: (parameter, value, the environment variable that still decides if set).
@@ -57,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     _tune_malloc()
-    app = app_or_exit("contentserver", args.data, 2)
+    app = app_or_exit("contentserver", args.data, 2, create_app)
     with app.app_context():
         try:
             result = import_if_empty(

@@ -8,7 +8,7 @@ from typing import NoReturn
 
 import click
 
-from . import create_app
+from .core import open_app
 from .library.format import ManifestError
 from .schema_upgrade import SchemaUpgradeError
 from .settings import SettingsError, load_settings
@@ -36,7 +36,7 @@ def load_settings_or_refuse() -> dict:
 
 
 def with_app(command):
-    """Give a verb a --data option and run it inside the app of that data folder."""
+    """Give a verb a --data option and run it inside the core app of that data folder (no web layer)."""
 
     @click.option(
         "--data",
@@ -48,7 +48,7 @@ def with_app(command):
     @functools.wraps(command)
     def wrapper(data_dir, **kwargs):
         try:
-            app = create_app({"DATA_DIR": data_dir} if data_dir else None)
+            app = open_app({"DATA_DIR": data_dir} if data_dir else None)
         except SettingsError as exc:
             refuse("settings", exc)
         except SchemaUpgradeError as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
 
 from ..search.engine import Filters, Hit
 from ..search.suggest import TitleSuggester
@@ -18,11 +18,12 @@ MAX_SUGGEST_CHARS = 100
 OPENAPI = Path(__file__).with_name("openapi.json")  # the contract of these routes; tests check answers against it
 
 
-@bp.record_once
-def _init_suggester(state) -> None:
-    state.app.extensions["title_suggester"] = TitleSuggester()
-    state.app.extensions["title_source"] = published_titles_of(state.app)
-    state.app.wsgi_app = SuggestAnswers(state.app, state.app.wsgi_app, SUGGESTIONS, MAX_SUGGEST_CHARS)
+def init_suggest(app: Flask) -> None:
+    """As-you-type title suggestions: the table, and the WSGI layer answering /api/suggest before Flask."""
+    app.extensions["title_suggester"] = TitleSuggester()
+    app.extensions["title_source"] = published_titles_of(app)
+    # Flask's documented way to add WSGI middleware, though its stub types wsgi_app as a method
+    app.wsgi_app = SuggestAnswers(app, app.wsgi_app, SUGGESTIONS, MAX_SUGGEST_CHARS)  # type: ignore[method-assign]
 
 
 def _limit() -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from ..library import store
@@ -19,13 +19,13 @@ KINDS = ("video", "audio", "pdf", "image")
 SUBJECT_RE = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 
 
-@bp.record_once
-def _init_limiter(state) -> None:
-    config = state.app.config
-    state.app.extensions["search_limiter"] = SearchLimiter(
+def init_search(app: Flask) -> None:
+    """The searches' turn-taking and their recent results."""
+    config = app.config
+    app.extensions["search_limiter"] = SearchLimiter(
         config["SEARCH_MAX_CONCURRENT"], config["SEARCH_QUEUE_SECONDS"], config["SEARCH_MAX_WAITING"]
     )
-    state.app.extensions["search_cache"] = ResultCache()
+    app.extensions["search_cache"] = ResultCache()
 
 
 def _int_arg(args: MultiDict, name: str, low: int, high: int) -> int | None:
