@@ -11,6 +11,7 @@ from flask import Flask
 
 from .db import db
 from .i18n import init_i18n
+from .library.changes import on_lessons_changed
 from .library.objects import ObjectStore
 from .schema_upgrade import upgrade_schema
 from .search.indexer import Indexer
@@ -31,11 +32,13 @@ def init_object_store(app: Flask) -> None:
 
 
 def init_indexer(app: Flask) -> None:
-    """The search index over the object store, built now when there is none yet."""
+    """The search index over the object store, built now when there is none yet, and updated with every change of
+    lessons this process commits (library/changes.py), searchable on return."""
     indexer = Indexer(app.config["DATA_DIR"], app.extensions["object_store"], app.config["SEARCH_BUILD_MEMORY_MB"])
     app.extensions["indexer"] = indexer
     with app.app_context():
         indexer.ensure_built()
+    on_lessons_changed(app, indexer.update_lessons)
 
 
 def open_app(overrides: Mapping[str, Any] | None = None) -> Flask:

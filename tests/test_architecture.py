@@ -10,6 +10,9 @@ from conftest import REPO
 
 PACKAGES = ("contentserver", "sync")
 LIBRARY_MAY_IMPORT = {"contentserver.db", "contentserver.models", "contentserver.errors"}
+# The request's world; only the views may reach for it, and i18n's locale selector, which Flask-Babel calls per request.
+REQUEST_STATE = {"current_app", "request", "g", "session"}
+MAY_REACH_FOR_THE_REQUEST = ("contentserver.views", "contentserver.hub.views", "contentserver.i18n")
 
 
 def _modules() -> dict[str, tuple[Path, bool]]:
@@ -103,6 +106,23 @@ def test_the_library_imports_nothing_above_it():
             if ours and not _inside(ours, "contentserver.library") and ours not in LIBRARY_MAY_IMPORT:
                 found.append((module, ours))
     assert found == []
+
+
+def test_nothing_below_the_views_reaches_for_the_app_or_the_request():
+    found = []
+    for module, (path, _is_package) in MODULES.items():
+        if any(_inside(module, allowed) for allowed in MAY_REACH_FOR_THE_REQUEST):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if isinstance(node, ast.ImportFrom) and node.module == "flask":
+                found += [(module, alias.name) for alias in node.names if alias.name in REQUEST_STATE]
+            elif isinstance(node, ast.Attribute) and node.attr in REQUEST_STATE and _names_flask(node.value):
+                found.append((module, node.attr))
+    assert found == []
+
+
+def _names_flask(node: ast.expr) -> bool:
+    return isinstance(node, ast.Name) and node.id == "flask"
 
 
 def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:

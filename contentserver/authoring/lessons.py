@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from ..db import db
 from ..errors import NotFound, Unprocessable
+from ..library.changes import changing_lessons
 from ..library.format import LANGS, MAX_ATTACHMENTS, MAX_TAGS, SCRIPTS, SLUG_RE
 from ..library.objects import ObjectStore
-from ..library.store import bump_data_version
 from ..models import Attachment, Lesson, LessonRevision, ShareRequest, User, utcnow
 from ..outbox import sent_at
 from .names import new_lesson_id
@@ -62,25 +60,10 @@ class Revision:
     snapshot: dict[str, Any]
 
 
-def changed(lesson_ids: Iterable[str]) -> None:
-    """After a commit: the search index and the page cache learn about the change at once."""
-    ids = list(lesson_ids)
-    indexer = current_app.extensions.get("indexer")
-    if indexer is not None:
-        indexer.update_lessons(ids)
-    cache = current_app.extensions.get("page_cache")
-    if cache is not None:
-        cache.clear()
-
-
 def _commit(lesson: Lesson) -> None:
-    try:
-        bump_data_version()
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
-    changed([lesson.id])
+    """Commit the lesson's changes; the search index and the page cache learn of them at once."""
+    with changing_lessons() as changed:
+        changed.add(lesson.id)
 
 
 def _snapshot(lesson: Lesson) -> dict[str, Any]:

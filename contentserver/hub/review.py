@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from ..db import db
 from ..errors import Conflict, NotFound
+from ..library.changes import changing_lessons
 from ..library.importer import _apply
 from ..library.objects import ObjectStore
-from ..library.store import bump_data_version
 from ..library.variants import make_variants
 from ..models import Lesson, PushedLesson, School, utcnow
 from ..search.folding import cyrillic_to_latin, strip_marks
@@ -74,21 +74,22 @@ def _check_id_free(item: PushedLesson, hub_id: str) -> Lesson | None:
 
 
 def approve(item_id: int, user_id: int | None, store: ObjectStore) -> str:
-    """Make the pushed lesson a published hub lesson in one transaction; returns its id (re-index it after)."""
+    """Make the pushed lesson a published hub lesson in one transaction (browsable and searchable on return);
+    returns its id."""
     item = waiting_item(item_id)
     hub_id = hub_lesson_id(item.school, item.lesson_id)
     entry = dataclasses.replace(entry_of(item.entry), id=hub_id)
     lesson = _check_id_free(item, hub_id)
     make_variants(store, ((a.sha256, a.media_type, a.size) for a in entry.attachments))
-    if lesson is None:
-        lesson = Lesson(id=hub_id, origin="hub", status="published", library_id=None)
-        db.session.add(lesson)
-    _apply(lesson, entry)
-    lesson.status = "published"
-    item.hub_lesson_id = hub_id
-    _decide(item, "approved", user_id)
-    bump_data_version()
-    db.session.commit()
+    with changing_lessons() as changed:
+        if lesson is None:
+            lesson = Lesson(id=hub_id, origin="hub", status="published", library_id=None)
+            db.session.add(lesson)
+        _apply(lesson, entry)
+        lesson.status = "published"
+        item.hub_lesson_id = hub_id
+        _decide(item, "approved", user_id)
+        changed.add(hub_id)
     return hub_id
 
 

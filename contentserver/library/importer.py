@@ -7,16 +7,15 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flask import current_app, has_app_context
 from sqlalchemy import select
 
 from ..db import db
 from ..models import Attachment, InstalledLibrary, Lesson, utcnow
 from .bundle import LibraryBundle, open_library
+from .changes import changing_lessons
 from .format import MANIFEST_NAME, LessonEntry, ManifestError, manifest_bytes
 from .manifests import keep_manifest
 from .objects import ObjectStore
-from .store import bump_data_version
 from .variants import make_variants
 
 
@@ -192,7 +191,7 @@ def install_bundle(bundle: LibraryBundle, store: ObjectStore, limits: ImportLimi
     _copy_objects(bundle, store, limits)
     _check_bodies(bundle, store)
     _keep_manifest(bundle, store)
-    try:
+    with changing_lessons() as changed:
         make_variants(store, ((a.sha256, a.media_type, a.size) for e in manifest.lessons for a in e.attachments))
         existing = {
             lesson.id: lesson
@@ -217,20 +216,8 @@ def install_bundle(bundle: LibraryBundle, store: ObjectStore, limits: ImportLimi
         installed.title, installed.version = manifest.title, manifest.version
         installed.manifest_sha256, installed.format_version = bundle.manifest_sha256, manifest.format_version
         installed.installed_at = utcnow()
-        bump_data_version()
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
-    _update_search_index(result)
+        changed.update(result.added + result.updated + result.removed)  # the index re-reads these rows
     return result
-
-
-def _update_search_index(result: ImportResult) -> None:
-    """Make the committed change searchable: the indexer re-reads these rows (invariant 4: one writer)."""
-    indexer = current_app.extensions.get("indexer") if has_app_context() else None
-    if indexer is not None:
-        indexer.update_lessons(result.added + result.updated + result.removed)
 
 
 def import_if_empty(path: Path | None, store: ObjectStore, limits: ImportLimits) -> ImportResult | None:

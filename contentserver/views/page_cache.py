@@ -28,6 +28,7 @@ from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header, parse_cookie, parse_etags
 
 from ..i18n import LANG_COOKIE, best_ui_tag
+from ..library.changes import on_lessons_changed
 from ..library.store import data_version
 
 KEY_ENVIRON = "contentserver.page_key"  # set by cached_page: the key the response was cached under
@@ -264,6 +265,7 @@ def init_page_cache(app: Flask) -> None:
         app.config["PAGE_CACHE_SIZE"], app.config["LIBRARY_CHECK_SECONDS"], app.config["PAGE_CACHE_BYTES"]
     )
     app.extensions["page_cache"] = cache
+    on_lessons_changed(app, lambda _ids: cache.clear())  # a change made here is seen at once, not within seconds
     app.before_request(cache.refresh)
     # Flask's documented way to add WSGI middleware, though its stub types wsgi_app as a method
     app.wsgi_app = CachedPages(app, cache, app.wsgi_app)  # type: ignore[method-assign]

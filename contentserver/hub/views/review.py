@@ -54,7 +54,6 @@ def index() -> str:
 @role_required("admin")
 def approve(item_id: int) -> WerkzeugResponse:
     hub_id = review.approve(item_id, current_user.id, current_app.extensions["object_store"])
-    current_app.extensions["indexer"].update_lessons([hub_id])
     flash(_("Lesson %(id)s approved: it is in the library now and goes out with the next publish.", id=hub_id))
     return redirect(url_for("review.index"), code=303)
 
