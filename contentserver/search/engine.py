@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 
 from markupsafe import Markup
@@ -11,6 +9,7 @@ from markupsafe import Markup
 from ..db import db
 from ..library.objects import ObjectStore
 from ..library.store import data_version, published_among
+from ..lru import LRU
 from ..models import Lesson
 from .extract import markdown_text, title_free
 from .indexer import Indexer
@@ -181,24 +180,16 @@ class ResultCache:
 
     def __init__(self, size: int = 128):
         self.size = size
-        self._entries: OrderedDict[tuple, Results] = OrderedDict()
-        self._lock = threading.Lock()
+        self._entries: LRU[tuple, Results] = LRU(size)
 
     def __len__(self) -> int:
         return len(self._entries)
 
     def get(self, key: tuple) -> Results | None:
-        with self._lock:
-            found = self._entries.get(key)
-            if found is not None:
-                self._entries.move_to_end(key)
-            return found
+        return self._entries.get(key)
 
     def put(self, key: tuple, results: Results) -> None:
-        with self._lock:
-            self._entries[key] = results
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
+        self._entries.put(key, results)
 
 
 def search(

@@ -18,7 +18,6 @@ import hashlib
 import threading
 import time
 import zlib
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache, wraps
@@ -30,6 +29,7 @@ from werkzeug.http import parse_accept_header, parse_cookie, parse_etags
 from ..i18n import LANG_COOKIE, best_ui_tag
 from ..library.changes import on_lessons_changed
 from ..library.store import data_version
+from ..lru import LRU
 
 KEY_ENVIRON = "contentserver.page_key"  # set by cached_page: the key the response was cached under
 NOT_REPLAYED = ("date", "content-type", "content-length", "content-encoding")  # not stored / not sent with a 304
@@ -93,9 +93,8 @@ class PageCache:
 
     def __init__(self, size: int, check_seconds: float, max_bytes: int = 4 * 1024**2):
         self.size, self.check_seconds, self.max_bytes = size, check_seconds, max_bytes
-        self._pages: OrderedDict[tuple, Page] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
+        self._pages: LRU[tuple, Page] = LRU(size, max_bytes, Page.cost)
+        self._lock = threading.Lock()  # the version moves with the pages it keys
         self.version = -1
         self._checked = 0.0
 
@@ -111,33 +110,19 @@ class PageCache:
             self._checked = time.monotonic()
             if version != self.version:
                 self._pages.clear()
-                self._bytes = 0
                 self.version = version
 
     def get(self, key: tuple) -> Page | None:
-        with self._lock:
-            hit = self._pages.get(key)
-            if hit is not None:
-                self._pages.move_to_end(key)
-            return hit
+        return self._pages.get(key)
 
     @property
     def bytes(self) -> int:
         """What the cached pages cost, as counted against max_bytes."""
-        return self._bytes
-
-    def _evict(self) -> None:
-        while self._pages and (len(self._pages) > self.size or self._bytes > self.max_bytes):
-            _key, old = self._pages.popitem(last=False)
-            self._bytes -= old.cost()
+        return self._pages.cost
 
     def put(self, key: tuple, body: builtins.bytes) -> Page:  # (`bytes` here is the property above)
         page = Page(body, hashlib.blake2b(body, digest_size=12).hexdigest())
-        with self._lock:
-            old = self._pages.pop(key, None)
-            self._bytes += page.cost() - (old.cost() if old else 0)
-            self._pages[key] = page
-            self._evict()
+        self._pages.put(key, page)
         return page
 
     def remember(self, key: tuple, headers: list[tuple[str, str]], body: builtins.bytes) -> None:
@@ -146,21 +131,17 @@ class PageCache:
         plain = [(k, v) for k, v in headers if k.lower() != "date"]
         gzipped = gzip_once(body)
         replay = Replay(plain, _gzip_headers(plain, gzipped), gzipped)
-        with self._lock:
-            page = self._pages.get(key)
-            if page is None or page.replay is not None:
-                return
-            before = page.cost()
-            page.replay = replay
-            if page.body == body:
-                page.body = b""
-            self._bytes += page.cost() - before
-            self._evict()
+
+        def with_replay(page: Page) -> Page | None:
+            if page.replay is not None:
+                return None
+            return Page(b"" if page.body == body else page.body, page.etag, replay)
+
+        self._pages.update(key, with_replay)
 
     def clear(self) -> None:
         with self._lock:
             self._pages.clear()
-            self._bytes = 0
             self._checked = 0.0
 
 

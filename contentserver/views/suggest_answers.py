@@ -10,7 +10,6 @@ answers), visitors with a session, other methods.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 from typing import Protocol
@@ -22,6 +21,7 @@ from werkzeug.wrappers import Request
 
 from ..db import db
 from ..library import store
+from ..lru import LRU
 from ..models import Lesson
 from ..search.suggest import TitleSource, TitleSuggester
 from .page_cache import PageCache, has_session
@@ -59,9 +59,9 @@ class AnswerCache:
 
     def __init__(self, size: int = ANSWERS):
         self.size = size
-        self._answers: OrderedDict[tuple, bytes] = OrderedDict()
+        self._answers: LRU[tuple, bytes] = LRU(size)
         self._version: object = None
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the version and the answers move together
 
     def __len__(self) -> int:
         return len(self._answers)
@@ -71,18 +71,13 @@ class AnswerCache:
             if version != self._version:
                 self._answers.clear()
                 self._version = version
-            body = self._answers.get(key)
-            if body is not None:
-                self._answers.move_to_end(key)
-            return body
+            return self._answers.get(key)
 
     def put(self, key: tuple, version: object, body: bytes) -> None:
         with self._lock:
             if version != self._version:
                 return
-            self._answers[key] = body
-            while len(self._answers) > self.size:
-                self._answers.popitem(last=False)
+            self._answers.put(key, body)
 
 
 def _rows_in(app: Flask) -> Iterator[tuple[str, str, str]]:
