@@ -193,30 +193,6 @@ def revisions(lesson: Lesson) -> list[Revision]:
     return [Revision(rev.number, rev.saved_at, name or "", json.loads(rev.snapshot_json)) for rev, name in rows]
 
 
-def restore_revision(lesson: Lesson, number: int, user: User) -> None:
-    """Make an earlier revision current again (recorded as a new revision, so the restore can be undone)."""
-    row = db.session.scalar(
-        select(LessonRevision).where(LessonRevision.lesson_id == lesson.id, LessonRevision.number == number)
-    )
-    if row is None:
-        raise NotFound()
-    snap = json.loads(row.snapshot_json)
-    fields = LessonFields(
-        snap["title"],
-        snap["lang"],
-        snap["script"],
-        snap["subject"],
-        snap["grade"],
-        snap["tags"],
-        "",
-        snap["status"] if snap["status"] in STATUSES else "draft",
-    )
-    _apply(lesson, fields, snap["body_sha256"])
-    lesson.attachments = [Attachment(position=i, **a) for i, a in enumerate(snap["attachments"])]
-    _record_revision(lesson, user)
-    _commit(lesson)
-
-
 def delete_lesson(lesson: Lesson) -> None:
     """Hide the lesson everywhere (and drop its share mark); an admin can recover it as its last revision."""
     lesson.status = "deleted"

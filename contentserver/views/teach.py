@@ -10,6 +10,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from .. import render
+from ..authoring import history as versions
 from ..authoring import lessons as authoring
 from ..authoring.uploads import store_upload
 from ..errors import NotFound, Unprocessable
@@ -92,6 +93,13 @@ def new():
     return redirect(url_for("teach.edit", lesson_id=lesson.id, saved=1), code=303)
 
 
+def _saved_message(lesson: Lesson) -> str | None:
+    restored = request.args.get("restored", type=int)
+    if restored:
+        return versions.restored_message(restored, lesson.status, request.args.get("files") != "old")
+    return _("Saved.") if request.args.get("saved") else None
+
+
 @bp.route("/lessons/<lesson_id>", methods=["GET", "POST"])
 @role_required()
 def edit(lesson_id: str):
@@ -99,7 +107,7 @@ def edit(lesson_id: str):
     if request.method == "GET":
         form = LessonForm(data=asdict(authoring.lesson_fields(lesson, _objects())))
         form.tags.data = ", ".join(lesson.tags)
-        return _edit_page(form, lesson, message=_("Saved.") if request.args.get("saved") else None)
+        return _edit_page(form, lesson, message=_saved_message(lesson))
     form = LessonForm()
     if not form.validate():
         return _edit_page(form, lesson, message=_("Please correct the marked fields."), status=400)
@@ -151,12 +159,28 @@ def history(lesson_id: str) -> str:
     return render_template("teach/history.html", lesson=lesson, revisions=authoring.revisions(lesson))
 
 
+@bp.get("/lessons/<lesson_id>/history/<int:number>")
+@role_required()
+def version(lesson_id: str, number: int) -> str:
+    """An old version as students would see it, what restoring it changes, and the restore form (the confirmation)."""
+    lesson = editable_lesson(lesson_id)
+    comparison = versions.compare(lesson, number, _objects())
+    return render_template(
+        "teach/version.html", lesson=lesson, comparison=comparison, preview=_preview(lesson, comparison.body)
+    )
+
+
 @bp.post("/lessons/<lesson_id>/restore/<int:number>")
 @role_required()
 def restore(lesson_id: str, number: int) -> WerkzeugResponse:
+    """Restores only once confirmed on the version's page; keeps status and files unless asked not to."""
     lesson = editable_lesson(lesson_id)
-    authoring.restore_revision(lesson, number, current_user)
-    return redirect(url_for("teach.edit", lesson_id=lesson.id, saved=1), code=303)
+    if request.form.get("confirm") != "1":
+        return redirect(url_for("teach.version", lesson_id=lesson.id, number=number), code=303)
+    keep_files = request.form.get("keep_files") == "1"
+    versions.restore_revision(lesson, number, current_user, request.form.get("keep_status") == "1", keep_files)
+    files = "kept" if keep_files else "old"
+    return redirect(url_for("teach.edit", lesson_id=lesson.id, restored=number, files=files), code=303)
 
 
 @bp.post("/lessons/<lesson_id>/delete")
