@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
 from browser_support import axe_violations, describe
+from conftest import REPO, LiveServer, _wait_until_listening, free_port, stop_process
 from teach_http import PASSWORD
 
 PHONE = {"width": 360, "height": 640}
@@ -31,3 +39,27 @@ def assert_axe_clean(page, axe_js: str) -> None:
 
 def no_sideways_scroll(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+@contextmanager
+def serving(root: Path, starter: Path | str, env: dict[str, str] | None = None) -> Iterator[LiveServer]:
+    """run.py (waitress) over root/data with `starter` imported at first start, for a whole test module."""
+    port = free_port()
+    log = root / "server.log"
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("CONTENTSERVER_")}
+    environ.update({"CONTENTSERVER_STARTER_LIBRARY": str(starter), **(env or {})})
+    command = [sys.executable, str(REPO / "run.py"), "--host", "127.0.0.1", "--port", str(port)]
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [*command, "--data", str(root / "data"), "--threads", "4"],
+            cwd=root,
+            env=environ,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    live = LiveServer(f"http://127.0.0.1:{port}", root / "data", proc, log)
+    try:
+        assert _wait_until_listening(live, port, 60), live.output()
+        yield live
+    finally:
+        stop_process(proc)

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from .. import render
+from ..downloads import content_disposition
 from ..errors import NotFound
 from ..i18n import LANG_COOKIE, LANGUAGE_NAMES, UI_LOCALES, subject_name
 from ..imagesize import show_images, shown_images
@@ -116,6 +117,11 @@ def content_object(sha256: str) -> Response:
     else:
         _fit_range(objects.path(sha256).stat().st_size)
         response = send_file(objects.path(sha256), mimetype=media_type, conditional=True, etag=sha256, max_age=ONE_YEAR)
+    name = store.object_name(sha256)
+    if name:  # werkzeug's default, the object's file name, is the hash: downloads were saved as 64 hex digits
+        response.headers["Content-Disposition"] = content_disposition(name)
+    else:
+        response.headers.pop("Content-Disposition", None)
     response.cache_control.immutable = True
     response.cache_control.public = True
     response.headers["X-Content-Type-Options"] = "nosniff"

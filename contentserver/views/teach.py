@@ -13,6 +13,7 @@ from .. import render
 from ..authoring import history as versions
 from ..authoring import lessons as authoring
 from ..authoring.uploads import store_upload
+from ..downloads import content_disposition
 from ..errors import NotFound, Unprocessable
 from ..library.variants import make_variants
 from ..models import Lesson
@@ -140,6 +141,7 @@ def lesson_file(lesson_id: str, name: str) -> Response:
     if attachment is None:
         raise NotFound()
     response = send_file(_objects().path(attachment.sha256), mimetype=attachment.media_type, conditional=True)
+    response.headers["Content-Disposition"] = content_disposition(attachment.name)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
