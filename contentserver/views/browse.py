@@ -11,6 +11,7 @@ from ..downloads import content_disposition
 from ..errors import NotFound
 from ..i18n import LANG_COOKIE, LANGUAGE_NAMES, UI_LOCALES, subject_name
 from ..imagesize import show_images, shown_images
+from ..lesson_html import wrap_tables
 from ..library import store
 from ..library.format import LANGS, SHA256_RE, object_relpath
 from .page_cache import cached_page
@@ -79,7 +80,7 @@ def lesson(lesson_id: str) -> str:
     return render_template(
         "browse/lesson.html",
         lesson=item,
-        body_html=show_images(body_html, shown),
+        body_html=wrap_tables(show_images(body_html, shown), _("Table")),
         referenced=referenced,
         object_url=render.object_url,
         shown_images=shown,

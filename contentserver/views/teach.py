@@ -15,6 +15,7 @@ from ..authoring import lessons as authoring
 from ..authoring.uploads import store_upload
 from ..downloads import content_disposition
 from ..errors import NotFound, Unprocessable
+from ..lesson_html import wrap_tables
 from ..library.variants import make_variants
 from ..models import Lesson
 from .access import editable_lesson, protect_blueprint, role_required
@@ -51,7 +52,7 @@ def _preview(lesson: Lesson | None, body: str) -> str:
             f'"{render.object_url(attachment.sha256)}"',
             f'"{url_for("teach.lesson_file", lesson_id=lesson.id, name=attachment.name)}"',
         )
-    return html
+    return wrap_tables(html, _("Table"))
 
 
 def _upload_form(lesson: Lesson) -> UploadForm:
