@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from .. import render
 from ..downloads import content_disposition
 from ..errors import NotFound
-from ..i18n import LANG_COOKIE, LANGUAGE_NAMES, UI_LOCALES, subject_name
+from ..i18n import LANG_COOKIE, LANGUAGE_NAMES, SUBJECT_NAMES, UI_LOCALES, subject_name
 from ..imagesize import show_images, shown_images
 from ..lesson_html import wrap_tables
 from ..library import store
@@ -28,10 +28,10 @@ def _page_number() -> int:
         return 1
 
 
-def _listing(heading: str, **filters) -> str:
+def _listing(heading: str, empty_ok: bool = True, **filters) -> str:
     page = _page_number()
     lessons, total = store.list_lessons(page=page, per_page=PER_PAGE, **filters)
-    if not lessons and page > 1:
+    if not lessons and (page > 1 or not empty_ok):
         raise NotFound()
     pages = max(1, -(-total // PER_PAGE))
     return render_template("browse/list.html", heading=heading, lessons=lessons, total=total, page=page, pages=pages)
@@ -46,7 +46,8 @@ def home() -> str:
 @bp.get("/subjects/<subject>")
 @cached_page
 def subject(subject: str) -> str:
-    return _listing(subject_name(subject), subject=subject)
+    # a known subject with no lessons yet is a page; /subjects/xyz with none is not
+    return _listing(subject_name(subject), empty_ok=subject in SUBJECT_NAMES, subject=subject)
 
 
 @bp.get("/grades/<int:grade>")
