@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -64,6 +65,11 @@ def with_app(command):
                 refuse("refused", exc, "The installed library was left as it was.")
 
     return wrapper
+
+
+def data_given(context: click.Context) -> bool:
+    """Whether the operator named the data folder (--data or $CONTENTSERVER_DATA_DIR), or the default was taken."""
+    return context.params.get("data_dir") is not None or "CONTENTSERVER_DATA_DIR" in os.environ
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -163,7 +169,10 @@ def user_add_command(app, username: str, is_admin: bool, display_name: str, pass
             user = create_user(username, password, "admin" if is_admin else "teacher", display_name)
     except AccountError as exc:
         refuse("refused", exc)
-    console.print(f"added {user.role} {user.username}")
+    where = Path(app.config["DATA_DIR"]).resolve()
+    console.print(f"added {user.role} {user.username} to the data folder {where}", highlight=False, soft_wrap=True)
+    if not data_given(click.get_current_context()):
+        console.print("(no --data given: $CONTENTSERVER_DATA_DIR or ./instance; run.py must use the same folder)")
 
 
 @main.command("reindex")

@@ -42,13 +42,15 @@ def no_sideways_scroll(page) -> bool:
 
 
 @contextmanager
-def serving(root: Path, starter: Path | str, env: dict[str, str] | None = None) -> Iterator[LiveServer]:
+def serving(
+    root: Path, starter: Path | str, env: dict[str, str] | None = None, run_py: Path = REPO / "run.py"
+) -> Iterator[LiveServer]:
     """run.py (waitress) over root/data with `starter` imported at first start, for a whole test module."""
     port = free_port()
     log = root / "server.log"
     environ = {k: v for k, v in os.environ.items() if not k.startswith("CONTENTSERVER_")}
     environ.update({"CONTENTSERVER_STARTER_LIBRARY": str(starter), **(env or {})})
-    command = [sys.executable, str(REPO / "run.py"), "--host", "127.0.0.1", "--port", str(port)]
+    command = [sys.executable, str(run_py), "--host", "127.0.0.1", "--port", str(port)]
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [*command, "--data", str(root / "data"), "--threads", "4"],
