@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..errors import AppError, BadRequest, Busy, Forbidden, NotFound, PayloadTooLarge
 
-MESSAGES = {
+MESSAGES: dict[int | None, object] = {
     404: _l("There is no page at this address. Check the address, or find the lesson from the home page."),
     405: _l("This page cannot be used this way."),
 }
