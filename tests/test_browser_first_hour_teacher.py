@@ -49,3 +49,51 @@ def test_restoring_an_old_version_keeps_it_published_with_its_files(site, new_pa
     assert site.server.get(f"/lessons/{lesson_id}")[0] == 200
     assert in_search(site, "Balkhash", lesson_id) and not in_search(site, "Irtysh", lesson_id)
     assert not page.errors
+
+
+@pytest.mark.parametrize(("locale", "viewport"), VIEWS, ids=VIEW_IDS)
+def test_markdown_names_files_as_uploaded_and_the_preview_says_what_is_missing(
+    site, new_page, axe_source, tmp_path, locale, viewport
+):
+    picture = tmp_path / "Қарлығаш ұясы.png"
+    picture.write_bytes(png_bytes(48, 36, (200, 120, 0)))
+    body = "# Қарлығаш\n\n![Ұя](Қарлығаш ұясы.png)\n\n[Жұмыс парағы](Жұмыс парағы.pdf)\n"
+    page = open_page(new_page, locale, viewport)
+    log_in(page, site.url, "anna")
+    page.goto(site.url + "/teach/new")
+    assert "200" in page.inner_text("#files-limits"), "the size limits are stated beside the file field"
+    page.fill("#title", "Қарлығаш")
+    page.fill("#body", body)
+    page.set_input_files("#files", str(picture))  # attached before the first save
+    with page.expect_navigation():
+        page.click("button[value=preview]")
+    assert page.locator(".preview .warning li").all_inner_texts() == ["Қарлығаш ұясы.png", "Жұмыс парағы.pdf"]
+    page.set_input_files("#files", str(picture))  # a preview does not keep chosen files
+    page.check("input[value=published]")
+    with page.expect_navigation():
+        page.click("button[value=save]")
+    assert page.locator("#files ul.files a", has_text="Қарлығаш ұясы.png").count() == 1
+    reference = page.input_value("#files .markdown-ref")
+    assert reference == "![Қарлығаш ұясы](<Қарлығаш ұясы.png>)"
+    copy = page.locator("#files button[data-copy]")
+    copy.click()
+    assert copy.inner_text() == copy.get_attribute("data-copied"), "the button says it copied"
+    with page.expect_navigation():
+        page.click("button[value=preview]")
+    assert page.locator(".preview .warning li").all_inner_texts() == ["Жұмыс парағы.pdf"]
+    page.locator(".preview article img").scroll_into_view_if_needed()
+    page.wait_for_function("document.querySelector('.preview article img').complete")
+    width = page.eval_on_selector(".preview article img", "img => img.naturalWidth")
+    assert width == 48, "the teacher's own Markdown shows the picture"
+    assert_axe_clean(page, axe_source)
+    assert no_sideways_scroll(page)
+
+    lesson_url = page.get_attribute("a[href^='/lessons/']", "href")
+    student = open_page(new_page, locale, viewport)
+    student.goto(site.url + lesson_url)
+    image = student.locator("article.lesson img[alt='Ұя']")
+    image.scroll_into_view_if_needed()
+    student.wait_for_function("document.querySelector('article.lesson img').complete")
+    assert image.evaluate("img => img.naturalWidth") == 48
+    status, headers, _ = site.server.get(image.get_attribute("src"))
+    assert status == 200 and "filename*=UTF-8''%D2%9A" in headers["Content-Disposition"], "saved as uploaded"

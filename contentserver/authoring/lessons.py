@@ -18,7 +18,7 @@ from ..library.format import LANGS, MAX_ATTACHMENTS, MAX_TAGS, SCRIPTS, SLUG_RE
 from ..library.objects import ObjectStore
 from ..library.store import bump_data_version
 from ..models import Attachment, Lesson, LessonRevision, ShareRequest, User, utcnow
-from .names import new_lesson_id
+from .names import new_lesson_id, unique_name
 from .uploads import StoredFile
 
 STATUSES = ("draft", "published")
@@ -95,6 +95,7 @@ def _snapshot(lesson: Lesson) -> dict[str, Any]:
         "attachments": [
             {
                 "name": a.name,
+                "label": a.label,
                 "sha256": a.sha256,
                 "size": a.size,
                 "media_type": a.media_type,
@@ -236,12 +237,14 @@ def attach_file(
             raise Unprocessable(_("Subtitles need the video they belong to and their language."))
     else:
         subtitles_for = subtitles_lang = None
-    kept = [a for a in lesson.attachments if a.name.lower() != stored.name.lower()]
+    label = stored.label or stored.name
+    kept = [a for a in lesson.attachments if a.shown_name.lower() != label.lower()]
     if len(kept) >= MAX_ATTACHMENTS:
         raise Unprocessable(_("A lesson can have at most %(num)s files.", num=MAX_ATTACHMENTS))
     kept.append(
         Attachment(
-            name=stored.name,
+            name=unique_name(stored.name, {a.name.lower() for a in kept}),
+            label=label,
             sha256=stored.sha256,
             size=stored.size,
             media_type=stored.media_type,

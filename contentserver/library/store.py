@@ -89,7 +89,7 @@ def object_media_type(sha256: str) -> str | None:
 def object_name(sha256: str) -> str | None:
     """The file name a visible lesson gave an object (what a download is saved as), or None if it has none."""
     name = db.session.scalar(
-        select(Attachment.name)
+        select(func.coalesce(Attachment.label, Attachment.name))
         .join(Lesson)
         .where(Attachment.sha256 == sha256, Lesson.status == "published")
         .order_by(Attachment.position)

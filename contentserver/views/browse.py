@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from .. import render
+from ..authoring.references import references
 from ..downloads import content_disposition
 from ..errors import NotFound
 from ..i18n import LANG_COOKIE, LANGUAGE_NAMES, SUBJECT_NAMES, UI_LOCALES, subject_name
@@ -71,7 +72,7 @@ def language(lang: str) -> str:
 def lesson(lesson_id: str) -> str:
     item = store.get_lesson(lesson_id)
     objects = current_app.extensions["object_store"]
-    attachments = {a.name: a.sha256 for a in item.attachments}
+    attachments = references(item.attachments)
     body_html = render.render_markdown(objects.read_bytes(item.body_sha256).decode("utf-8"), attachments)
     # Images shown inline by the body are not repeated below it; players and PDFs always are.
     referenced = {

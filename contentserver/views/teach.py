@@ -12,7 +12,8 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from .. import render
 from ..authoring import history as versions
 from ..authoring import lessons as authoring
-from ..authoring.uploads import store_upload
+from ..authoring.references import markdown_for, missing_references, references
+from ..authoring.uploads import limits_text, store_upload
 from ..downloads import content_disposition
 from ..errors import NotFound, Unprocessable
 from ..lesson_html import wrap_tables
@@ -44,8 +45,7 @@ def _fields(form: LessonForm) -> authoring.LessonFields:
 
 def _preview(lesson: Lesson | None, body: str) -> str:
     """The body as students will see it; a draft's files are served from the teacher's own URL."""
-    attachments = {a.name: a.sha256 for a in lesson.attachments} if lesson else {}
-    html = render.render_markdown(body, attachments)
+    html = render.render_markdown(body, references(lesson.attachments) if lesson else {})
     for attachment in lesson.attachments if lesson else ():
         assert lesson is not None  # (only a lesson has attachments)
         html = html.replace(
@@ -57,18 +57,22 @@ def _preview(lesson: Lesson | None, body: str) -> str:
 
 def _upload_form(lesson: Lesson) -> UploadForm:
     form = UploadForm(formdata=None)
-    form.subtitles_for.choices = [("", "—")] + [(a.name, a.name) for a in lesson.attachments if a.kind == "video"]
+    form.subtitles_for.choices = [("", "—")] + [(a.name, a.shown_name) for a in lesson.attachments if a.kind == "video"]
     return form
 
 
 def _edit_page(
     form: LessonForm, lesson: Lesson | None, preview: str | None = None, message: str | None = None, status: int = 200
 ):
+    refs = references(lesson.attachments) if lesson else {}
     return render_template(
         "teach/edit.html",
         form=form,
         lesson=lesson,
         preview=preview,
+        missing=missing_references(form.body.data or "", refs) if preview is not None else [],
+        limits=limits_text(current_app.config),
+        markdown_for=lambda a: markdown_for(a.shown_name, a.kind),
         message=message,
         upload_form=_upload_form(lesson) if lesson else None,
         share=authoring.share_status(lesson) if lesson else None,
@@ -92,6 +96,9 @@ def new():
     if request.form.get("action") == "preview":
         return _edit_page(form, None, preview=_preview(None, form.body.data or ""))
     lesson = authoring.create_lesson(_fields(form), current_user, _objects())
+    for upload_file in request.files.getlist("files"):  # files chosen before the first save
+        if upload_file.filename:
+            _attach(lesson, upload_file)
     return redirect(url_for("teach.edit", lesson_id=lesson.id, saved=1), code=303)
 
 
@@ -126,11 +133,14 @@ def upload(lesson_id: str):
     form = UploadForm()
     if not form.validate():
         raise Unprocessable(_("Choose a file to upload."))
-    upload_file = form.file.data
+    _attach(lesson, form.file.data, form.subtitles_for.data or None, form.subtitles_lang.data)
+    return redirect(url_for("teach.edit", lesson_id=lesson.id, saved=1) + "#files", code=303)
+
+
+def _attach(lesson: Lesson, upload_file, subtitles_for: str | None = None, subtitles_lang: str | None = None) -> None:
     stored = store_upload(upload_file.stream, upload_file.filename or "file", _objects(), current_app.config)
     make_variants(_objects(), [(stored.sha256, stored.media_type, stored.size)])
-    authoring.attach_file(lesson, stored, current_user, form.subtitles_for.data or None, form.subtitles_lang.data)
-    return redirect(url_for("teach.edit", lesson_id=lesson.id, saved=1) + "#files", code=303)
+    authoring.attach_file(lesson, stored, current_user, subtitles_for, subtitles_lang)
 
 
 @bp.get("/lessons/<lesson_id>/files/<name>")
@@ -142,7 +152,7 @@ def lesson_file(lesson_id: str, name: str) -> Response:
     if attachment is None:
         raise NotFound()
     response = send_file(_objects().path(attachment.sha256), mimetype=attachment.media_type, conditional=True)
-    response.headers["Content-Disposition"] = content_disposition(attachment.name)
+    response.headers["Content-Disposition"] = content_disposition(attachment.shown_name)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
