@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from . import cli_sync  # noqa: F401  (registers keygen, hub add, sync, export, report, gc)
-from .cli_base import console, err_console, load_settings_or_refuse, main, refuse, with_app
+from .cli_base import console, data_given, err_console, load_settings_or_refuse, main, refuse, with_app
 from .hub import cli as hub_cli  # noqa: F401  (registers publish, school add, import-report)
 from .library.build import write_library
 from .library.bundle import open_library
@@ -110,7 +110,10 @@ def user_add_command(app, username: str, is_admin: bool, display_name: str, pass
             user = create_user(username, password, "admin" if is_admin else "teacher", display_name)
     except AccountError as exc:
         refuse("refused", exc)
-    console.print(f"added {user.role} {user.username}")
+    where = Path(app.config["DATA_DIR"]).resolve()
+    console.print(f"added {user.role} {user.username} to the data folder {where}", highlight=False, soft_wrap=True)
+    if not data_given(click.get_current_context()):
+        console.print("(no --data given: $CONTENTSERVER_DATA_DIR or ./instance; run.py must use the same folder)")
 
 
 @main.command("reindex")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from typing import NoReturn
 
@@ -65,3 +66,8 @@ def with_app(command):
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """contentserver — an offline-first school content server."""
+
+
+def data_given(context: click.Context) -> bool:
+    """Whether the operator named the data folder (--data or $CONTENTSERVER_DATA_DIR), or the default was taken."""
+    return context.params.get("data_dir") is not None or "CONTENTSERVER_DATA_DIR" in os.environ

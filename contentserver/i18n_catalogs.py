@@ -161,6 +161,8 @@ def build() -> list[str]:
         if not path.exists() or path.read_bytes() != data:
             _write_atomic(path, data)
             written.append(str(path.relative_to(REPO)))
+        elif path.stat().st_mtime_ns < po_path("kk").stat().st_mtime_ns:
+            os.utime(path)  # the same text: marked current, so start-up's check (catalogs_stale) stays cheap
     for locale in (*SOURCE_LOCALES, LATIN_LOCALE):
         po, mo = po_path(locale), po_path(locale).with_suffix(".mo")
         if po.exists() and (not mo.exists() or mo.stat().st_mtime_ns < po.stat().st_mtime_ns):

@@ -57,14 +57,21 @@ class Attachment(Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     lesson_id: Mapped[str] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
-    name: Mapped[str] = mapped_column(String(120))
+    name: Mapped[str] = mapped_column(String(120))  # safe by construction (format.is_safe_name): URLs, exports
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int] = mapped_column(Integer)
+    # The name a teacher uploaded it with ("Қарлығаш ұясы.png"): their Markdown may refer to it by this
+    label: Mapped[str | None] = mapped_column(String(200), nullable=True)
     media_type: Mapped[str] = mapped_column(String(60))
     kind: Mapped[str] = mapped_column(String(12))
     subtitles_for: Mapped[str | None] = mapped_column(String(120), nullable=True)
     subtitles_lang: Mapped[str | None] = mapped_column(String(8), nullable=True)
     lesson: Mapped[Lesson] = relationship(back_populates="attachments")
+
+    @property
+    def shown_name(self) -> str:
+        """What people see and what a download is saved as: the uploaded name, else the safe one."""
+        return self.label or self.name
 
 
 class InstalledLibrary(Model):

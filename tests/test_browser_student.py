@@ -50,7 +50,6 @@ def test_browse_to_a_lesson_seek_its_video_and_open_its_pdf(live_server, new_pag
 def test_search_with_a_kazakh_word_typed_in_plain_latin_letters(live_server, new_page, query):
     page = new_page(locale="kk-KZ", java_script_enabled=False)
     page.goto(live_server.url + "/")
-    page.click("header a[href='/search']")
-    page.fill("main input[name=q]", query)
-    page.click("main form button[type=submit]")
+    page.fill("header form[role=search] input[name=q]", query)  # the search box on every page
+    page.click("header form[role=search] button[type=submit]")
     assert page.locator("ol.results a[href='/lessons/geo-balkhash-kk']").count() == 1, page.inner_text("main")

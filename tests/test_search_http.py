@@ -261,4 +261,4 @@ def test_opensearch_description_points_at_the_search_page(server):
     assert f"{server.url}/search?q={{searchTerms}}" in body
     _, _, home = server.get("/")
     assert any(a.get("rel") == "search" for a in Elements(home).find("link"))
-    assert any(a.get("href") == "/search" for a in Elements(home).find("a"))  # the header's way to search
+    assert any(f.get("action") == "/search" for f in Elements(home).find("form"))  # the header's search box

@@ -55,8 +55,11 @@ def test_published_edit_is_searchable_within_a_second_and_restore_brings_back_th
     assert b"Chlorophyll" in site.server.get(f"/lessons/{lesson_id}")[2]
 
     history = anna.get(f"/teach/lessons/{lesson_id}/history").text
-    assert "Restore this version" in history
-    reply = anna.post(f"/teach/lessons/{lesson_id}/restore/1")
+    assert f"/teach/lessons/{lesson_id}/history/1" in history
+    assert anna.post(f"/teach/lessons/{lesson_id}/restore/1").status == 303, "unconfirmed: to the version's page"
+    assert anna.get(f"/teach/lessons/{lesson_id}/history").text.count("<tr>") == 1 + 2, "nothing restored yet"
+    anna.get(f"/teach/lessons/{lesson_id}/history/1")
+    reply = anna.post(f"/teach/lessons/{lesson_id}/restore/1", {"confirm": "1", "keep_status": "1", "keep_files": "1"})
     assert reply.status == 303
     page = site.server.get(f"/lessons/{lesson_id}")[2].decode()
     assert "Plants make sugar" in page and "Chlorophyll" not in page

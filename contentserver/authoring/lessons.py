@@ -17,7 +17,7 @@ from ..library.format import LANGS, MAX_ATTACHMENTS, MAX_TAGS, SCRIPTS, SLUG_RE
 from ..library.objects import ObjectStore
 from ..models import Attachment, Lesson, LessonRevision, ShareRequest, User, utcnow
 from ..outbox import sent_at
-from .names import new_lesson_id
+from .names import new_lesson_id, unique_name
 from .uploads import StoredFile
 
 STATUSES = ("draft", "published")
@@ -79,6 +79,7 @@ def _snapshot(lesson: Lesson) -> dict[str, Any]:
         "attachments": [
             {
                 "name": a.name,
+                "label": a.label,
                 "sha256": a.sha256,
                 "size": a.size,
                 "media_type": a.media_type,
@@ -177,30 +178,6 @@ def revisions(lesson: Lesson) -> list[Revision]:
     return [Revision(rev.number, rev.saved_at, name or "", json.loads(rev.snapshot_json)) for rev, name in rows]
 
 
-def restore_revision(lesson: Lesson, number: int, user: User) -> None:
-    """Make an earlier revision current again (recorded as a new revision, so the restore can be undone)."""
-    row = db.session.scalar(
-        select(LessonRevision).where(LessonRevision.lesson_id == lesson.id, LessonRevision.number == number)
-    )
-    if row is None:
-        raise NotFound()
-    snap = json.loads(row.snapshot_json)
-    fields = LessonFields(
-        snap["title"],
-        snap["lang"],
-        snap["script"],
-        snap["subject"],
-        snap["grade"],
-        snap["tags"],
-        "",
-        snap["status"] if snap["status"] in STATUSES else "draft",
-    )
-    _apply(lesson, fields, snap["body_sha256"])
-    lesson.attachments = [Attachment(position=i, **a) for i, a in enumerate(snap["attachments"])]
-    _record_revision(lesson, user)
-    _commit(lesson)
-
-
 def delete_lesson(lesson: Lesson) -> None:
     """Hide the lesson everywhere (and drop its share mark); an admin can recover it as its last revision."""
     lesson.status = "deleted"
@@ -244,12 +221,14 @@ def attach_file(
             raise Unprocessable(_("Subtitles need the video they belong to and their language."))
     else:
         subtitles_for = subtitles_lang = None
-    kept = [a for a in lesson.attachments if a.name.lower() != stored.name.lower()]
+    label = stored.label or stored.name
+    kept = [a for a in lesson.attachments if a.shown_name.lower() != label.lower()]
     if len(kept) >= MAX_ATTACHMENTS:
         raise Unprocessable(_("A lesson can have at most %(num)s files.", num=MAX_ATTACHMENTS))
     kept.append(
         Attachment(
-            name=stored.name,
+            name=unique_name(stored.name, {a.name.lower() for a in kept}),
+            label=label,
             sha256=stored.sha256,
             size=stored.size,
             media_type=stored.media_type,

@@ -97,6 +97,18 @@ def clean_file_name(raw: str, media_type: str) -> str:
     return name
 
 
+def unique_name(name: str, taken: set[str]) -> str:
+    """`name`, or name-2, name-3 … when another file of the lesson has it (two uploaded names can make one
+    safe name: "Қарлығаш ұясы.png" and "Қарлығаш-ұясы.png"); `taken` is lowercase."""
+    stem, dot, ending = name.rpartition(".")
+    candidate, number = name, 1
+    while candidate.lower() in taken:
+        number += 1
+        candidate = f"{stem[: MAX_NAME - len(ending) - 6]}-{number}{dot}{ending}"
+    assert is_safe_name(candidate), candidate
+    return candidate
+
+
 def new_lesson_id(title: str) -> str:
     """t-<slug of the title>-<random>, matching the library format's lesson id rule."""
     slug = re.sub(r"-{2,}", "-", _stem(title).lower().replace("_", "-"))[:40].strip("-") or "lesson"

@@ -19,6 +19,7 @@ from ..errors import InsufficientStorage, PayloadTooLarge, Unprocessable
 from ..library.format import MEDIA_TYPES
 from ..library.objects import ObjectStore
 from .names import clean_file_name
+from .references import upload_label
 from .sniff import HEAD_BYTES, sniff_media_type
 
 LIMIT_SETTINGS = {
@@ -35,6 +36,15 @@ def size_text(size: int) -> str:
     if size < 2**20:
         return _("%(num)s KB", num=-(-size // 1024))
     return _("%(num)s MB", num=round(size / 2**20, 1))
+
+
+def limits_text(config: Mapping) -> str:
+    """The upload limits as the file field states them."""
+    sizes = {kind: size_text(config[setting]) for kind, setting in LIMIT_SETTINGS.items()}
+    return _(
+        "At most: video %(video)s, audio %(audio)s, PDF %(pdf)s, picture %(image)s, subtitles %(subtitles)s.",
+        **sizes,
+    )
 
 
 def disk_full() -> InsufficientStorage:
@@ -120,6 +130,7 @@ class StoredFile:
     sha256: str
     size: int
     media_type: str
+    label: str = ""  # the name it was uploaded with (references.upload_label)
 
     @property
     def kind(self) -> str:
@@ -161,4 +172,5 @@ def store_upload(spool: SpoolFile, raw_name: str, objects: ObjectStore, config: 
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):
                 raise disk_full() from None
             raise
-    return StoredFile(clean_file_name(raw_name, media_type), sha256, spool.size, media_type)
+    name = clean_file_name(raw_name, media_type)
+    return StoredFile(name, sha256, spool.size, media_type, upload_label(raw_name, name))

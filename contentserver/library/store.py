@@ -86,6 +86,20 @@ def object_media_type(sha256: str) -> str | None:
     return object_media_type(original) if original else None
 
 
+def object_name(sha256: str) -> str | None:
+    """The file name a visible lesson gave an object (what a download is saved as), or None if it has none."""
+    name = db.session.scalar(
+        select(func.coalesce(Attachment.label, Attachment.name))
+        .join(Lesson)
+        .where(Attachment.sha256 == sha256, Lesson.status == "published")
+        .order_by(Attachment.position)
+        .limit(1)
+    )
+    if name is None and (original := original_of(sha256)) is not None:
+        return object_name(original)  # a smaller copy of an image is saved under the original's name
+    return name
+
+
 def published_titles(batch: int = 500) -> Iterator[tuple[str, str, str]]:
     """(id, title, lang) of every visible lesson, for the as-you-type title table: read in batches, so the
     table is built without all the rows in memory at once."""

@@ -21,7 +21,7 @@ CANDIDATES = 100
 LANG_BOOST = 1.6  # a lesson in the query's language ranks above other versions of the same topic
 VERSION_KINDS = 4  # kk Cyrillic, kk Latin, ru, en
 VERSION_SCAN = 60  # versions of a topic looked at for "also in"
-FEW_RESULTS = 3  # fewer topics than this: try a "did you mean"
+FEW_RESULTS = 1  # fewer topics than this: try a "did you mean" (with results, a half-corrected query misled)
 SNIPPET_MARKDOWN_BYTES = 8000  # snippets are looked for in the start of a lesson (snippets.SCAN_CHARS of text)
 
 

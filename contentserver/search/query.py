@@ -158,14 +158,15 @@ def build(text: str, searcher: SnapshotSearcher, max_words: int = MAX_WORDS) -> 
     terms: dict[tuple[str, str], float] = {}
     word_of: dict[tuple[str, str], int] = {}
 
-    def add(fieldname: str, text_: str, weight: float) -> None:
+    def add(fieldname: str, text_: str, weight: float, mark: bool = True) -> None:
         if fieldname not in fields:
             return
         key = (fieldname, text_)
         if weight > terms.get(key, 0.0):
             terms[key] = weight
             word_of[key] = index
-        plan.keys.add(text_)
+        if mark:  # snippets mark what the keys say: "көлі" must not mark "көлік"
+            plan.keys.add(text_)
 
     langs = candidate_langs(text)
     for index, word in enumerate(found):
@@ -195,12 +196,14 @@ def build(text: str, searcher: SnapshotSearcher, max_words: int = MAX_WORDS) -> 
                 if fieldname == "body_exact":
                     plan.near[word] = found_
         if last_prefix:
+            # a whole word already (in any field): its completions are found but not marked in snippets
+            whole = any(searcher.ranker.doc_frequency(fieldname, key) for fieldname in PREFIX_FIELDS)
             for fieldname, weight in PREFIX_FIELDS.items():
                 if searcher.ranker.doc_frequency(fieldname, key):
                     weight *= KNOWN_WORD_PREFIX_SHARE
                 for term in _expand_prefix(searcher, fieldname, key):
                     if term != key:
-                        add(fieldname, term, weight)
+                        add(fieldname, term, weight, mark=not whole)
     if terms:
         plan.terms = _within_budget(terms, word_of, searcher)
     return plan

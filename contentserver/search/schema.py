@@ -11,10 +11,12 @@ from ..library.objects import ObjectStore
 from ..models import Lesson
 from .analysis import LANGS, exact_analyzer, key_analyzer, stem_analyzer
 from .extract import markdown_text, pdf_text, title_free, vtt_text
+from .facet_words import facet_words
 
 # Bump when the schema or the analysis changes: an index of another format is rebuilt at start.
 # 2: no lesson text stored (snippets read the body object), segments written as separate files.
-INDEX_FORMAT = 2
+# 3: the subject's and grade's names (kk, ru, en) indexed with the tags (facet_words.py).
+INDEX_FORMAT = 3
 TEXT_PARTS = ("title", "body", "tags", "extra")  # extra: PDF text and subtitles
 EXACT_PARTS = ("title", "body")
 TOPIC_RE = re.compile(r"-(en|ru|kk)(-(latn|cyrl))?(-\d+)?$")
@@ -70,7 +72,7 @@ def lesson_document(lesson: Lesson, store: ObjectStore) -> dict | None:
     if not store.has(lesson.body_sha256):
         return None
     body = title_free(markdown_text(store.read_bytes(lesson.body_sha256).decode("utf-8", "replace")), lesson.title)
-    tags = " ".join(lesson.tags)
+    tags = " ".join([*lesson.tags, facet_words(lesson.subject, lesson.grade)])
     extra = extra_text(lesson, store)
     kinds = {"text"} | {a.kind for a in lesson.attachments if a.kind != "subtitles"}
     doc = {

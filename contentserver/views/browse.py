@@ -7,9 +7,12 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from .. import render
+from ..authoring.references import references
+from ..downloads import content_disposition
 from ..errors import NotFound
-from ..i18n import LANG_COOKIE, LANGUAGE_NAMES, UI_LOCALES, subject_name
+from ..i18n import LANG_COOKIE, LANGUAGE_NAMES, SUBJECT_NAMES, UI_LOCALES, subject_name
 from ..imagesize import show_images, shown_images
+from ..lesson_html import wrap_tables
 from ..library import store
 from ..library.format import LANGS, SHA256_RE, object_relpath
 from .page_cache import cached_page
@@ -26,10 +29,10 @@ def _page_number() -> int:
         return 1
 
 
-def _listing(heading: str, **filters) -> str:
+def _listing(heading: str, empty_ok: bool = True, **filters) -> str:
     page = _page_number()
     lessons, total = store.list_lessons(page=page, per_page=PER_PAGE, **filters)
-    if not lessons and page > 1:
+    if not lessons and (page > 1 or not empty_ok):
         raise NotFound()
     pages = max(1, -(-total // PER_PAGE))
     return render_template("browse/list.html", heading=heading, lessons=lessons, total=total, page=page, pages=pages)
@@ -44,7 +47,8 @@ def home() -> str:
 @bp.get("/subjects/<subject>")
 @cached_page
 def subject(subject: str) -> str:
-    return _listing(subject_name(subject), subject=subject)
+    # a known subject with no lessons yet is a page; /subjects/xyz with none is not
+    return _listing(subject_name(subject), empty_ok=subject in SUBJECT_NAMES, subject=subject)
 
 
 @bp.get("/grades/<int:grade>")
@@ -68,7 +72,7 @@ def language(lang: str) -> str:
 def lesson(lesson_id: str) -> str:
     item = store.get_lesson(lesson_id)
     objects = current_app.extensions["object_store"]
-    attachments = {a.name: a.sha256 for a in item.attachments}
+    attachments = references(item.attachments)
     body_html = render.render_markdown(objects.read_bytes(item.body_sha256).decode("utf-8"), attachments)
     # Images shown inline by the body are not repeated below it; players and PDFs always are.
     referenced = {
@@ -78,7 +82,7 @@ def lesson(lesson_id: str) -> str:
     return render_template(
         "browse/lesson.html",
         lesson=item,
-        body_html=show_images(body_html, shown),
+        body_html=wrap_tables(show_images(body_html, shown), _("Table")),
         referenced=referenced,
         object_url=render.object_url,
         shown_images=shown,
@@ -116,6 +120,11 @@ def content_object(sha256: str) -> Response:
     else:
         _fit_range(objects.path(sha256).stat().st_size)
         response = send_file(objects.path(sha256), mimetype=media_type, conditional=True, etag=sha256, max_age=ONE_YEAR)
+    name = store.object_name(sha256)
+    if name:  # werkzeug's default, the object's file name, is the hash: downloads were saved as 64 hex digits
+        response.headers["Content-Disposition"] = content_disposition(name)
+    else:
+        response.headers.pop("Content-Disposition", None)
     response.cache_control.immutable = True
     response.cache_control.public = True
     response.headers["X-Content-Type-Options"] = "nosniff"

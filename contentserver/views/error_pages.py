@@ -9,6 +9,11 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..errors import AppError, BadRequest, Busy, Forbidden, NotFound, PayloadTooLarge
 
+MESSAGES: dict[int | None, object] = {
+    404: _l("There is no page at this address. Check the address, or find the lesson from the home page."),
+    405: _l("This page cannot be used this way."),
+}
+
 
 def _wants_json() -> bool:
     if request.path.startswith(("/api/", "/hub/push/")):
@@ -46,13 +51,17 @@ def register_error_handlers(app: Flask) -> None:
             return error.get_response()
         titles: dict[int | None, object] = {
             404: NotFound.title,
+            405: _l("Not possible here"),
             413: PayloadTooLarge.title,
             400: BadRequest.title,
             403: Forbidden.title,
             503: Busy.title,
         }
         title = str(titles.get(error.code, error.name))
-        response = render_error(error.code or 500, title, error.description or title)
+        message = error.description or title
+        if error.description == type(error).description:  # werkzeug's own English sentence: ours instead
+            message = str(MESSAGES.get(error.code, title))
+        response = render_error(error.code or 500, title, message)
         if isinstance(error, RequestedRangeNotSatisfiable) and error.length is not None:
             response.headers["Content-Range"] = f"bytes */{error.length}"
         return response

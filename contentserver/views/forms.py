@@ -43,11 +43,18 @@ class UploadForm(FlaskForm):
     subtitles_lang = SelectField(_l("Subtitles language"), choices=list(LANGUAGE_NAMES.items()), validate_choice=False)
 
 
+# The password's length is checked on the server (accounts.users), never by a minlength attribute: the browser
+# would say it in its own language, not the page's.
+PASSWORD_RULE = _l("At least 8 characters.")
+
+
 class UserForm(FlaskForm):
-    username = StringField(_l("User name"), validators=[DataRequired(), Length(min=2, max=40)])
+    username = StringField(_l("User name"), validators=[DataRequired(), Length(max=40)])
     display_name = StringField(_l("Full name"), validators=[Optional(), Length(max=100)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8, max=1024)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)], description=PASSWORD_RULE)
 
 
 class PasswordForm(FlaskForm):
-    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=1024)])
+    password = PasswordField(
+        _l("New password"), validators=[DataRequired(), Length(max=1024)], description=PASSWORD_RULE
+    )

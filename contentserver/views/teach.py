@@ -10,9 +10,13 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from .. import render
+from ..authoring import history as versions
 from ..authoring import lessons as authoring
-from ..authoring.uploads import store_upload
+from ..authoring.references import markdown_for, missing_references, references
+from ..authoring.uploads import limits_text, store_upload
+from ..downloads import content_disposition
 from ..errors import NotFound, Unprocessable
+from ..lesson_html import wrap_tables
 from ..library.variants import make_variants
 from ..models import Lesson
 from .access import editable_lesson, protect_blueprint, role_required
@@ -41,31 +45,34 @@ def _fields(form: LessonForm) -> authoring.LessonFields:
 
 def _preview(lesson: Lesson | None, body: str) -> str:
     """The body as students will see it; a draft's files are served from the teacher's own URL."""
-    attachments = {a.name: a.sha256 for a in lesson.attachments} if lesson else {}
-    html = render.render_markdown(body, attachments)
+    html = render.render_markdown(body, references(lesson.attachments) if lesson else {})
     for attachment in lesson.attachments if lesson else ():
         assert lesson is not None  # (only a lesson has attachments)
         html = html.replace(
             f'"{render.object_url(attachment.sha256)}"',
             f'"{url_for("teach.lesson_file", lesson_id=lesson.id, name=attachment.name)}"',
         )
-    return html
+    return wrap_tables(html, _("Table"))
 
 
 def _upload_form(lesson: Lesson) -> UploadForm:
     form = UploadForm(formdata=None)
-    form.subtitles_for.choices = [("", "—")] + [(a.name, a.name) for a in lesson.attachments if a.kind == "video"]
+    form.subtitles_for.choices = [("", "—")] + [(a.name, a.shown_name) for a in lesson.attachments if a.kind == "video"]
     return form
 
 
 def _edit_page(
     form: LessonForm, lesson: Lesson | None, preview: str | None = None, message: str | None = None, status: int = 200
 ):
+    refs = references(lesson.attachments) if lesson else {}
     return render_template(
         "teach/edit.html",
         form=form,
         lesson=lesson,
         preview=preview,
+        missing=missing_references(form.body.data or "", refs) if preview is not None else [],
+        limits=limits_text(current_app.config),
+        markdown_for=lambda a: markdown_for(a.shown_name, a.kind),
         message=message,
         upload_form=_upload_form(lesson) if lesson else None,
         share=authoring.share_status(lesson) if lesson else None,
@@ -89,7 +96,17 @@ def new():
     if request.form.get("action") == "preview":
         return _edit_page(form, None, preview=_preview(None, form.body.data or ""))
     lesson = authoring.create_lesson(_fields(form), current_user, _objects())
+    for upload_file in request.files.getlist("files"):  # files chosen before the first save
+        if upload_file.filename:
+            _attach(lesson, upload_file)
     return redirect(url_for("teach.edit", lesson_id=lesson.id, saved=1), code=303)
+
+
+def _saved_message(lesson: Lesson) -> str | None:
+    restored = request.args.get("restored", type=int)
+    if restored:
+        return versions.restored_message(restored, lesson.status, request.args.get("files") != "old")
+    return _("Saved.") if request.args.get("saved") else None
 
 
 @bp.route("/lessons/<lesson_id>", methods=["GET", "POST"])
@@ -99,7 +116,7 @@ def edit(lesson_id: str):
     if request.method == "GET":
         form = LessonForm(data=asdict(authoring.lesson_fields(lesson, _objects())))
         form.tags.data = ", ".join(lesson.tags)
-        return _edit_page(form, lesson, message=_("Saved.") if request.args.get("saved") else None)
+        return _edit_page(form, lesson, message=_saved_message(lesson))
     form = LessonForm()
     if not form.validate():
         return _edit_page(form, lesson, message=_("Please correct the marked fields."), status=400)
@@ -116,11 +133,14 @@ def upload(lesson_id: str):
     form = UploadForm()
     if not form.validate():
         raise Unprocessable(_("Choose a file to upload."))
-    upload_file = form.file.data
+    _attach(lesson, form.file.data, form.subtitles_for.data or None, form.subtitles_lang.data)
+    return redirect(url_for("teach.edit", lesson_id=lesson.id, saved=1) + "#files", code=303)
+
+
+def _attach(lesson: Lesson, upload_file, subtitles_for: str | None = None, subtitles_lang: str | None = None) -> None:
     stored = store_upload(upload_file.stream, upload_file.filename or "file", _objects(), current_app.config)
     make_variants(_objects(), [(stored.sha256, stored.media_type, stored.size)])
-    authoring.attach_file(lesson, stored, current_user, form.subtitles_for.data or None, form.subtitles_lang.data)
-    return redirect(url_for("teach.edit", lesson_id=lesson.id, saved=1) + "#files", code=303)
+    authoring.attach_file(lesson, stored, current_user, subtitles_for, subtitles_lang)
 
 
 @bp.get("/lessons/<lesson_id>/files/<name>")
@@ -132,6 +152,7 @@ def lesson_file(lesson_id: str, name: str) -> Response:
     if attachment is None:
         raise NotFound()
     response = send_file(_objects().path(attachment.sha256), mimetype=attachment.media_type, conditional=True)
+    response.headers["Content-Disposition"] = content_disposition(attachment.shown_name)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -151,12 +172,28 @@ def history(lesson_id: str) -> str:
     return render_template("teach/history.html", lesson=lesson, revisions=authoring.revisions(lesson))
 
 
+@bp.get("/lessons/<lesson_id>/history/<int:number>")
+@role_required()
+def version(lesson_id: str, number: int) -> str:
+    """An old version as students would see it, what restoring it changes, and the restore form (the confirmation)."""
+    lesson = editable_lesson(lesson_id)
+    comparison = versions.compare(lesson, number, _objects())
+    return render_template(
+        "teach/version.html", lesson=lesson, comparison=comparison, preview=_preview(lesson, comparison.body)
+    )
+
+
 @bp.post("/lessons/<lesson_id>/restore/<int:number>")
 @role_required()
 def restore(lesson_id: str, number: int) -> WerkzeugResponse:
+    """Restores only once confirmed on the version's page; keeps status and files unless asked not to."""
     lesson = editable_lesson(lesson_id)
-    authoring.restore_revision(lesson, number, current_user)
-    return redirect(url_for("teach.edit", lesson_id=lesson.id, saved=1), code=303)
+    if request.form.get("confirm") != "1":
+        return redirect(url_for("teach.version", lesson_id=lesson.id, number=number), code=303)
+    keep_files = request.form.get("keep_files") == "1"
+    versions.restore_revision(lesson, number, current_user, request.form.get("keep_status") == "1", keep_files)
+    files = "kept" if keep_files else "old"
+    return redirect(url_for("teach.edit", lesson_id=lesson.id, restored=number, files=files), code=303)
 
 
 @bp.post("/lessons/<lesson_id>/delete")

@@ -1,0 +1,67 @@
+"""Shared parts of the first-hour browser tests (issue 20): the views every test runs in, logging in, axe."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from browser_support import axe_violations, describe
+from conftest import REPO, LiveServer, _wait_until_listening, free_port, stop_process
+from teach_http import PASSWORD
+
+PHONE = {"width": 360, "height": 640}
+DESKTOP = {"width": 1280, "height": 800}
+# Every test runs on a phone in Kazakh and on a desktop in Russian: both sizes, both languages.
+VIEWS = [("kk-KZ", PHONE), ("ru-RU", DESKTOP)]
+VIEW_IDS = ["kk-phone", "ru-desktop"]
+
+
+def open_page(new_page, locale: str, viewport: dict, **options):
+    return new_page(locale=locale, viewport=viewport, **options)
+
+
+def log_in(page, url: str, username: str) -> None:
+    page.goto(url + "/auth/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+
+
+def assert_axe_clean(page, axe_js: str) -> None:
+    violations = axe_violations(page, axe_js)
+    assert not violations, describe(violations)
+
+
+def no_sideways_scroll(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+@contextmanager
+def serving(
+    root: Path, starter: Path | str, env: dict[str, str] | None = None, run_py: Path = REPO / "run.py"
+) -> Iterator[LiveServer]:
+    """run.py (waitress) over root/data with `starter` imported at first start, for a whole test module."""
+    port = free_port()
+    log = root / "server.log"
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("CONTENTSERVER_")}
+    environ.update({"CONTENTSERVER_STARTER_LIBRARY": str(starter), **(env or {})})
+    command = [sys.executable, str(run_py), "--host", "127.0.0.1", "--port", str(port)]
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [*command, "--data", str(root / "data"), "--threads", "4"],
+            cwd=root,
+            env=environ,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    live = LiveServer(f"http://127.0.0.1:{port}", root / "data", proc, log)
+    try:
+        assert _wait_until_listening(live, port, 60), live.output()
+        yield live
+    finally:
+        stop_process(proc)
