@@ -10,17 +10,12 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..accounts import throttle
 from ..accounts.users import verify_login
+from ..local_urls import local_or
 from .access import protect_blueprint
 from .forms import LoginForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 protect_blueprint(bp)
-
-
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("teach.index")
 
 
 def _refusal(verdict: throttle.Verdict) -> str:
@@ -61,7 +56,7 @@ def login():
     throttle.record_success(user.username)
     session.clear()
     login_user(user)
-    return redirect(_safe_next(request.args.get("next")), code=303)
+    return redirect(local_or(request.args.get("next"), url_for("teach.index")), code=303)
 
 
 @bp.route("/logout", methods=["GET", "POST"])
