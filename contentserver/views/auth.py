@@ -8,7 +8,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from ..accounts import throttle
+from ..accounts import devices, throttle
 from ..accounts.users import verify_login
 from ..local_urls import local_or
 from .access import protect_blueprint
@@ -43,20 +43,32 @@ def login():
     if request.method == "GET" or not form.validate_on_submit():
         return _page(form, status=200 if request.method == "GET" else 400)
     rules = throttle.ThrottleRules.from_config(current_app.config)
-    address = request.remote_addr or "unknown"
-    verdict = throttle.check(form.username.data, address, rules)
-    if not verdict.allowed:
-        return _page(form, _refusal(verdict), 429)
+    device = devices.read(request.cookies.get(devices.COOKIE_NAME), current_app.config["SECRET_KEY"])
+    known = device is not None and device.knows(form.username.data)
+    source = throttle.source_of(request.remote_addr or "unknown", device.device_id if known and device else None)
+    attempt = throttle.begin_attempt(form.username.data, source, rules)
+    if isinstance(attempt, throttle.Verdict):
+        return _page(form, _refusal(attempt), 429)
     user = verify_login(form.username.data, form.password.data)
     if user is None:
-        throttle.record_failure(form.username.data, address, rules)
-        after = throttle.check(form.username.data, address, rules)
+        throttle.failed(attempt)
+        after = throttle.check(form.username.data, source, rules)
         message = _("Wrong user name or password, or the account is disabled.")
         return _page(form, message + ("" if after.allowed else " " + _refusal(after)), 401)
-    throttle.record_success(user.username)
+    throttle.succeeded(attempt)
     session.clear()
     login_user(user)
-    return redirect(local_or(request.args.get("next"), url_for("teach.index")), code=303)
+    response = redirect(local_or(request.args.get("next"), url_for("teach.index")), code=303)
+    response.set_cookie(
+        devices.COOKIE_NAME,
+        devices.after_login(device, user.username, current_app.config["SECRET_KEY"]),
+        max_age=devices.MAX_AGE_SECONDS,
+        path=devices.COOKIE_PATH,
+        secure=current_app.config["COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
 
 
 @bp.route("/logout", methods=["GET", "POST"])
