@@ -8,8 +8,9 @@ from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from ..accounts import devices, throttle
+from ..accounts import devices, logins, throttle
 from ..accounts.users import verify_login
+from ..db import db
 from ..local_urls import local_or
 from .access import protect_blueprint
 from .forms import LoginForm
@@ -57,6 +58,7 @@ def login():
         return _page(form, message + ("" if after.allowed else " " + _refusal(after)), 401)
     throttle.succeeded(attempt)
     session.clear()
+    logins.start(user, current_app.permanent_session_lifetime.total_seconds())
     login_user(user)
     response = redirect(local_or(request.args.get("next"), url_for("teach.index")), code=303)
     response.set_cookie(
@@ -73,9 +75,16 @@ def login():
 
 @bp.route("/logout", methods=["GET", "POST"])
 def logout() -> WerkzeugResponse | str:
-    """GET asks (a link cannot log anyone out behind their back); POST, with its CSRF token, logs out."""
+    """GET asks (a link cannot log anyone out behind their back); POST, with its CSRF token, ends this login on
+    the server, or with `everywhere` every login of the account (a phone left in a classroom)."""
     if request.method == "GET":
         return render_template("auth/logout.html", logged_in=current_user.is_authenticated)
+    if current_user.is_authenticated:
+        if request.form.get("everywhere"):
+            logins.end_all(current_user)
+            db.session.commit()
+        else:
+            logins.end(current_user)
     logout_user()
     session.clear()
     return redirect(url_for("browse.home"), code=303)
