@@ -56,9 +56,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.extensions["indexer"].ensure_built()
 
     from .i18n import init_i18n
-    from .views import access, admin, auth, browse, error_pages, offline, page_cache, teach
+    from .views import access, admin, auth, browse, error_pages, offline, page_cache, security_headers, teach
 
     init_i18n(app)
+    security_headers.init_security_headers(app)
     page_cache.init_page_cache(app)
     error_pages.register_error_handlers(app)
     app.register_blueprint(browse.bp)
