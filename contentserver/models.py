@@ -251,6 +251,15 @@ class Push(Model):
     committed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class PushedObject(Model):
+    """On a hub: an object a school uploaded whole. Until a lesson of the hub's library uses it, only that school
+    is told it exists or may name it in a commit (intake/staging.py)."""
+
+    __tablename__ = "pushed_objects"
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
 class PushedLesson(Model):
     """On a hub: a lesson a school pushed, in the review queue; `state` is 'waiting', 'approved' or 'rejected'."""
 
