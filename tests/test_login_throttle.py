@@ -93,3 +93,25 @@ def test_thirty_concurrent_wrong_logins_check_at_most_the_limit_of_passwords(sta
         thread.join(120)
     assert statuses.count(401) <= limit, f"{statuses.count(401)} passwords checked against a limit of {limit}"
     assert sorted(set(statuses)) == [401, 429] and len(statuses) == 30, statuses
+
+
+def test_a_known_device_cookie_is_only_one_this_server_signed_recently(monkeypatch):
+    from itsdangerous import URLSafeTimedSerializer
+
+    from contentserver.accounts import devices
+
+    value = devices.after_login(None, "Anna", "key-1")
+    device = devices.read(value, "key-1")
+    assert device is not None and device.knows("anna") and not device.knows("boris")
+    assert devices.read(value, "another-key") is None, "signed by another server"
+    assert devices.read(value[:-2] + ("AA" if not value.endswith("AA") else "BB"), "key-1") is None, "tampered"
+    assert devices.read("", "key-1") is None and devices.read("garbage", "key-1") is None
+    signer = URLSafeTimedSerializer("key-1", salt="contentserver-known-device")
+    issued = signer.dumps({"d": "x", "u": ["anna"]})
+    assert devices.read(issued, "key-1") is not None
+    later = time.time() + devices.MAX_AGE_SECONDS + 60
+    with monkeypatch.context() as patch:
+        patch.setattr(time, "time", lambda: later)  # the clock itsdangerous reads
+        assert devices.read(issued, "key-1") is None, "past its 400 days"
+    again = devices.read(devices.after_login(device, "boris", "key-1"), "key-1")
+    assert again is not None and again.device_id == device.device_id and again.usernames == ("boris", "anna")
