@@ -43,9 +43,8 @@ def user_for(value: str) -> User | None:
 
 
 def end(user: User) -> None:
-    """End the login this request's user came with."""
+    """End the login this request's user came with (the caller commits)."""
     db.session.execute(delete(LoginSession).where(LoginSession.id == user.login_session))
-    db.session.commit()
 
 
 def end_all(user: User) -> None:

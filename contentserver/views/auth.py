@@ -45,8 +45,8 @@ def login():
         return _page(form, status=200 if request.method == "GET" else 400)
     rules = throttle.ThrottleRules.from_config(current_app.config)
     device = devices.read(request.cookies.get(devices.COOKIE_NAME), current_app.config["SECRET_KEY"])
-    known = device is not None and device.knows(form.username.data)
-    source = throttle.source_of(request.remote_addr or "unknown", device.device_id if known and device else None)
+    known = device.device_id if device is not None and device.knows(form.username.data) else None
+    source = throttle.source_of(request.remote_addr or "unknown", known)
     attempt = throttle.begin_attempt(form.username.data, source, rules)
     if isinstance(attempt, throttle.Verdict):
         return _page(form, _refusal(attempt), 429)
@@ -80,11 +80,8 @@ def logout() -> WerkzeugResponse | str:
     if request.method == "GET":
         return render_template("auth/logout.html", logged_in=current_user.is_authenticated)
     if current_user.is_authenticated:
-        if request.form.get("everywhere"):
-            logins.end_all(current_user)
-            db.session.commit()
-        else:
-            logins.end(current_user)
+        (logins.end_all if request.form.get("everywhere") else logins.end)(current_user)
+        db.session.commit()
     logout_user()
     session.clear()
     return redirect(url_for("browse.home"), code=303)
