@@ -211,10 +211,13 @@ class Site:
         return self.server.url
 
     def client(self, username: str | None = None) -> Client:
+        """A client, logged in as `username` and holding a CSRF token of its logged-in session: a login starts a
+        new session, so the login page's token is void (a test whose first call was a POST got a 400)."""
         client = Client(self.url)
         if username:
             reply = client.login(username)
             assert reply.status == 303, reply.text
+            client.get(urllib.parse.urlsplit(reply.location).path)
         return client
 
 
