@@ -95,7 +95,8 @@ class Meta(Model):
 
 
 class User(UserMixin, Model):
-    """A teacher or admin account; students need none. `session_token` changes to end old sessions."""
+    """A teacher or admin account; students need none. Its logins are LoginSession rows (accounts/logins.py);
+    `session_token` is what older versions ended sessions with, still rotated so a downgrade ends them too."""
 
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -107,13 +108,24 @@ class User(UserMixin, Model):
     session_token: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
+    login_session = ""  # not a column: the LoginSession this request's user logged in with
+
     def get_id(self) -> str:
-        """What the session cookie carries: the account id and its current session token."""
-        return f"{self.id}:{self.session_token}"
+        """What the session cookie carries: the account id and the id of its LoginSession row."""
+        return f"{self.id}:{self.login_session}"
 
     @property
     def is_active(self) -> bool:
         return not self.disabled
+
+
+class LoginSession(Model):
+    """One login of an account in one browser; the session cookie names it, and deleting it ends that login."""
+
+    __tablename__ = "login_sessions"
+    id: Mapped[str] = mapped_column(String(43), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    started_at: Mapped[float] = mapped_column(Float, index=True)
 
 
 class LoginFailure(Model):
@@ -244,6 +256,15 @@ class Push(Model):
     push_id: Mapped[str] = mapped_column(String(32))
     accepted: Mapped[int] = mapped_column(Integer)
     committed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PushedObject(Model):
+    """On a hub: an object a school uploaded whole. Until a lesson of the hub's library uses it, only that school
+    is told it exists or may name it in a commit (intake/staging.py)."""
+
+    __tablename__ = "pushed_objects"
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
 class PushedLesson(Model):

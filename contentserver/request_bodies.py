@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import shutil
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +23,9 @@ from waitress.parser import HTTPRequestParser
 from waitress.receiver import ChunkedReceiver, FixedStreamReceiver
 from werkzeug.http import parse_cookie
 
+from .accounts import logins
 from .authoring.uploads import LIMIT_SETTINGS
+from .db import db
 
 REFUSAL_KEY = "contentserver.body_refused"  # environ: (status, cap, an upload route?) when a body was not kept
 ANONYMOUS_BODY = 64 * 1024  # a login form is a few hundred bytes; no anonymous page takes more
@@ -62,31 +65,37 @@ class BodyPolicy:
     session_cookie: str
     session_serializer: object  # itsdangerous URLSafeTimedSerializer of Flask's cookie sessions
     session_seconds: int
+    session_live: Callable[[str], bool]  # accounts/logins.py: the login the cookie names was not ended
     budget: SpoolBudget
     inbuf_overflow: int
 
     @classmethod
     def for_app(cls, app: Flask, spool_folder: Path, inbuf_overflow: int) -> BodyPolicy:
         config = app.config
+        with app.app_context():
+            engine = db.engine
         return cls(
             upload_cap=max(config[name] for name in LIMIT_SETTINGS.values()) + FORM_SLACK,
             push_cap=PUSH_JSON if config["HUB_MODE"] else None,
             session_cookie=config["SESSION_COOKIE_NAME"],
             session_serializer=app.session_interface.get_signing_serializer(app),
             session_seconds=int(app.permanent_session_lifetime.total_seconds()),
+            session_live=logins.live_checker(engine),
             budget=SpoolBudget(spool_folder, config["DISK_RESERVE_BYTES"]),
             inbuf_overflow=inbuf_overflow,
         )
 
     def signed_in(self, cookie_header: str) -> bool:
-        """A session cookie this server signed for a logged-in user (a forged one needs SECRET_KEY)."""
+        """A session cookie this server signed for a login still live (a forged one needs SECRET_KEY; a copy
+        kept past its logout names an ended login: one indexed SQLite read, only for signed cookies)."""
         value = parse_cookie(cookie_header).get(self.session_cookie)
         if not value or self.session_serializer is None:
             return False
         try:
-            return "_user_id" in self.session_serializer.loads(value, max_age=self.session_seconds)
+            login = self.session_serializer.loads(value, max_age=self.session_seconds).get("_user_id")
         except Exception:  # itsdangerous's BadSignature, expired or malformed: anonymous
             return False
+        return isinstance(login, str) and self.session_live(login)
 
     def cap(self, path: str, headers: dict[str, str]) -> tuple[int, bool]:
         """(largest body, whether it is an upload route) for a request."""

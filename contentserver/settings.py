@@ -87,9 +87,14 @@ SETTINGS: tuple[Setting, ...] = (
         "LOGIN_SLOW_AFTER",
         3,
         int,
-        "Failed logins (per account and per address) after which each further try must wait, doubling.",
+        "Failed logins (per account from one address or device, and per address) after which tries wait, doubling.",
     ),
-    Setting("LOGIN_LOCK_AFTER", 10, int, "Failed logins (per account and per address) that lock logins for a while."),
+    Setting(
+        "LOGIN_LOCK_AFTER",
+        10,
+        int,
+        "Failed logins that lock one address out of one account, or an address out of all; never a teacher's device.",
+    ),
     Setting("LOGIN_LOCK_SECONDS", 900, int, "How long a lock lasts; failures older than this are forgotten."),
     Setting(
         "SYNC_CHUNK_BYTES",

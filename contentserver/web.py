@@ -14,7 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from .core import open_app
 from .hub.views import folder, intake
 from .template_cache import template_cache
-from .views import access, admin, api, auth, browse, error_pages, offline, page_cache, search, teach
+from .views import access, admin, api, auth, browse, error_pages, offline, page_cache, search, security_headers, teach
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -47,6 +47,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.jinja_env.bytecode_cache = template_cache(data_dir)  # checked against the sources (docs/performance.md)
 
     # WSGI layers wrap each other in this order, the last outermost: ProxyFix -> suggestions -> cached pages -> Flask
+    security_headers.init_security_headers(app)  # before the page cache, which replays the headers it stored
     page_cache.init_page_cache(app)
     error_pages.register_error_handlers(app)
     app.register_blueprint(browse.bp)

@@ -39,7 +39,8 @@ def browser():
 
 @pytest.fixture
 def new_page(browser, tmp_path: Path) -> Callable[..., Any]:
-    """new_page(**context_options) -> a page at 360×640 that fails the test on any JS dialog or page error.
+    """new_page(**context_options) -> a page at 360×640 that fails the test on any JS dialog or page error, and
+    on anything the pages' Content-Security-Policy refused (the console's reports, checked when the test ends).
 
     Every page is screenshotted into tmp_path when the test ends; the paths are printed, so a failing test's
     report shows where its screenshots are.
@@ -50,9 +51,10 @@ def new_page(browser, tmp_path: Path) -> Callable[..., Any]:
         context = browser.new_context(**{**PHONE, **options})
         contexts.append(context)
         page = context.new_page()
-        page.dialogs, page.errors = [], []
+        page.dialogs, page.errors, page.csp_violations = [], [], []
         page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
         page.on("pageerror", lambda error: page.errors.append(str(error)))
+        page.on("console", lambda message: _note_csp(page, message))
         pages.append(page)
         return page
 
@@ -66,6 +68,24 @@ def new_page(browser, tmp_path: Path) -> Callable[..., Any]:
             print(f"screenshot {shot} failed: {exc}")
     for context in contexts:
         context.close()
+    violations = [text for page in pages for text in page.csp_violations]
+    assert not violations, f"the Content-Security-Policy blocked something the page needs: {violations}"
+
+
+def wait_until(page, predicate: str, timeout: float = 15.0) -> None:
+    """Poll a page function until it returns something true. Playwright's wait_for_function evaluates its
+    predicate with eval(), which the pages' Content-Security-Policy refuses; page.evaluate is not affected."""
+    for _ in range(int(timeout * 10)):
+        if page.evaluate(predicate):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"still false after {timeout}s: {predicate}")
+
+
+def _note_csp(page, message) -> None:
+    """Chromium reports what the page's Content-Security-Policy refused on the console."""
+    if "Content Security Policy" in message.text:
+        page.csp_violations.append(message.text)
 
 
 @pytest.fixture(scope="session")
@@ -97,7 +117,7 @@ def axe_source() -> str:
 
 def axe_violations(page, axe_js: str) -> list[dict[str, Any]]:
     """Serious and critical axe-core violations of the page as it is now."""
-    page.add_script_tag(content=axe_js)
+    page.evaluate(axe_js)  # as the devtools console runs it: the page's CSP refuses an inline <script>
     result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
     return [
         {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["html"][:200] for n in v["nodes"][:5]]}

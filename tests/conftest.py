@@ -243,14 +243,18 @@ def _wait_until_listening(server: LiveServer, port: int, timeout: float) -> bool
 
 @pytest.fixture
 def start_server(tmp_path: Path) -> Callable[..., LiveServer]:
-    """start_server(data_dir=None, starter=None, env=None, timeout=60) -> LiveServer running run.py (waitress).
+    """start_server(data_dir=None, starter=None, env=None, timeout=60, threads=4) -> LiveServer running run.py.
 
     `starter` sets CONTENTSERVER_STARTER_LIBRARY (None: the default, content/; "" skips it).
     """
     started: list[LiveServer] = []
 
     def start(
-        data_dir: Path | None = None, starter: str | None = None, env: dict[str, str] | None = None, timeout: float = 60
+        data_dir: Path | None = None,
+        starter: str | None = None,
+        env: dict[str, str] | None = None,
+        timeout: float = 60,
+        threads: int = 4,
     ) -> LiveServer:
         data_dir = data_dir or tmp_path / f"server-data{len(started)}"
         environ = {k: v for k, v in os.environ.items() if not k.startswith("CONTENTSERVER_")}
@@ -272,7 +276,7 @@ def start_server(tmp_path: Path) -> Callable[..., LiveServer]:
                         "--data",
                         str(data_dir),
                         "--threads",
-                        "4",
+                        str(threads),
                     ],
                     cwd=tmp_path,
                     env=environ,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import http.client
 import re
 import socket
 import subprocess
@@ -57,13 +59,27 @@ def multipart(fields: dict[str, str], files: dict[str, tuple[str, bytes]]) -> tu
     return bytes(out), f"multipart/form-data; boundary={boundary}"
 
 
-class Client:
-    """A browser-like HTTP client: keeps cookies, does not follow redirects unless asked."""
+class _FromAddress(urllib.request.HTTPHandler):
+    """Connects from a chosen loopback address (127.0.0.2 …), so one machine can be several clients."""
 
-    def __init__(self, base_url: str):
+    def __init__(self, address: str):
+        super().__init__()
+        self.address = address
+
+    def http_open(self, req):
+        return self.do_open(functools.partial(http.client.HTTPConnection, source_address=(self.address, 0)), req)
+
+
+class Client:
+    """A browser-like HTTP client: keeps cookies, does not follow redirects unless asked.
+
+    `source` is the loopback address it connects from (the server then sees another client)."""
+
+    def __init__(self, base_url: str, source: str | None = None):
         self.base = base_url
         self.jar = CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect())
+        handlers = [urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect()]
+        self.opener = urllib.request.build_opener(*handlers, *([_FromAddress(source)] if source else []))
         self.token = ""
 
     def request(
@@ -195,17 +211,20 @@ class Site:
         return self.server.url
 
     def client(self, username: str | None = None) -> Client:
+        """A client, logged in as `username` and holding a CSRF token of its logged-in session: a login starts a
+        new session, so the login page's token is void (a test whose first call was a POST got a 400)."""
         client = Client(self.url)
         if username:
             reply = client.login(username)
             assert reply.status == 303, reply.text
+            client.get(urllib.parse.urlsplit(reply.location).path)
         return client
 
 
-def start_site(start_server, data_dir: Path, env: dict[str, str] | None = None) -> Site:
+def start_site(start_server, data_dir: Path, env: dict[str, str] | None = None, threads: int = 4) -> Site:
     """Admin from the command line, teachers through the admin page, as a school would set up."""
     add_user(data_dir, "boss", admin=True)
-    site = Site(start_server(data_dir=data_dir, starter="", env=env), data_dir)
+    site = Site(start_server(data_dir=data_dir, starter="", env=env, threads=threads), data_dir)
     admin = site.client("boss")
     for name in ("anna", "boris"):
         admin.get("/admin/")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_support import browser, new_page
+from browser_support import browser, new_page, wait_until
 from conftest import import_into, lesson_spec, pdf_bytes, png_bytes
 
 pytestmark = pytest.mark.browser
@@ -43,9 +43,7 @@ def eventually(page, script: str, timeout: float = 15.0) -> None:
 
 
 def image_width(page) -> int:
-    page.wait_for_function(
-        "() => { const i = document.querySelector('article img'); return i && i.naturalWidth; }", timeout=10_000
-    )
+    wait_until(page, "() => { const i = document.querySelector('article img'); return i && i.naturalWidth; }", 10)
     return page.evaluate("document.querySelector('article img').naturalWidth")
 
 
@@ -58,8 +56,8 @@ def test_a_saved_lesson_opens_offline_and_is_updated_when_back_online(start_serv
     page.goto(server.url + LESSON)
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.click("[data-offline-save] button")
-    page.wait_for_function(
-        "document.querySelector('[data-offline-save] [role=status]').textContent.startsWith('Saved')"
+    wait_until(
+        page, "() => document.querySelector('[data-offline-save] [role=status]').textContent.startsWith('Saved')"
     )
     assert page.inner_text("[data-offline-save] button") == "Remove from saved lessons"
 

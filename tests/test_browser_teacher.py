@@ -29,6 +29,13 @@ def watch(page) -> list[str]:
     return seen
 
 
+def refused(page) -> list[str]:
+    """What the pages' Content-Security-Policy refused, as Chromium reports it on the console."""
+    seen: list[str] = []
+    page.on("console", lambda message: "Content Security Policy" in message.text and seen.append(message.text))
+    return seen
+
+
 def test_teacher_publishes_a_lesson_with_table_and_image_and_a_student_sees_it(start_server, tmp_path: Path):
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run `make system-deps`")
@@ -42,7 +49,7 @@ def test_teacher_publishes_a_lesson_with_table_and_image_and_a_student_sees_it(s
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             teacher = browser.new_context(locale="en-US").new_page()
-            teacher_dialogs = watch(teacher)
+            teacher_dialogs, teacher_refused = watch(teacher), refused(teacher)
             teacher.goto(site.url + "/")
             teacher.click("text=Teacher login")
             teacher.fill("#username", "anna")
@@ -66,7 +73,7 @@ def test_teacher_publishes_a_lesson_with_table_and_image_and_a_student_sees_it(s
             lesson_url = teacher.url
 
             student = browser.new_context(locale="en-US").new_page()
-            student_dialogs = watch(student)
+            student_dialogs, student_refused = watch(student), refused(student)
             student.goto(lesson_url)
             assert student.locator("article.lesson table td", has_text="Drinks water").count() == 1
             image_size = student.eval_on_selector(
@@ -79,6 +86,7 @@ def test_teacher_publishes_a_lesson_with_table_and_image_and_a_student_sees_it(s
             student.screenshot(path=str(tmp_path / "student-lesson.png"), full_page=True)
             assert inert_problems(student.content()) == []
             assert teacher_dialogs == [] and student_dialogs == [], "an injected script ran"
+            assert teacher_refused == [] and student_refused == [], "the pages need something their CSP refuses"
         finally:
             browser.close()
     assert (tmp_path / "student-lesson.png").stat().st_size > 1000

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from browser_support import browser, new_page
+from browser_support import browser, new_page, wait_until
 from conftest import lesson_spec, xss_vectors
 
 pytestmark = pytest.mark.browser
@@ -56,8 +56,8 @@ def test_every_xss_vector_in_a_lesson_renders_inert(start_server, make_library, 
     page.goto(f"{server.url}/lessons/xss-01")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.click("[data-offline-save] button")
-    page.wait_for_function(
-        "document.querySelector('[data-offline-save] [role=status]').textContent.startsWith('Saved')"
+    wait_until(
+        page, "() => document.querySelector('[data-offline-save] [role=status]').textContent.startsWith('Saved')"
     )
     page.goto(f"{server.url}/saved")  # the saved list is built in the page from the cached copy
     page.wait_for_selector("ul.saved a")

@@ -1,4 +1,4 @@
-"""Accounts: argon2 password hashes, roles, disabling, and the session token that ends old sessions."""
+"""Accounts: argon2 password hashes, roles, disabling and password resets (which end the account's logins)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from ..db import db
 from ..models import User
+from . import logins
 
 if TYPE_CHECKING:
     from argon2 import PasswordHasher
@@ -95,26 +96,17 @@ def verify_login(username: str, password: str) -> User | None:
 
 
 def set_password(user: User, password: str) -> None:
-    """Reset a password; every existing session of the account ends."""
+    """Reset a password; every existing login of the account ends."""
     check_password_rules(password)
     user.password_hash = _hasher().hash(password)
     user.session_token = secrets.token_hex(16)
+    logins.end_all(user)
     db.session.commit()
 
 
 def set_disabled(user: User, disabled: bool) -> None:
-    """Disable or enable an account; disabling ends its sessions at once."""
+    """Disable or enable an account; either way its logins end at once."""
     user.disabled = disabled
     user.session_token = secrets.token_hex(16)
+    logins.end_all(user)
     db.session.commit()
-
-
-def user_for_session(value: str) -> User | None:
-    """The enabled account a session id belongs to, if its token is still current."""
-    user_id, _, token = value.partition(":")
-    if not user_id.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.disabled or not secrets.compare_digest(user.session_token, token):
-        return None
-    return user

@@ -23,6 +23,7 @@ from ..library.format import (
 from ..library.objects import ObjectStore
 from ..models import Push, PushedLesson, School, utcnow
 from .schools import MAX_REPORT_BYTES, SchoolError, store_report
+from .staging import visible
 
 PUSH_ID_RE = re.compile(r"^[0-9a-f]{32}\Z")
 
@@ -56,13 +57,15 @@ def entry_of(entry: dict[str, Any]) -> LessonEntry:
     return _validated([entry], 1).lessons[0]
 
 
-def _check_objects(store: ObjectStore, entries: list[dict[str, Any]]) -> None:
-    """Every body and attachment is in the store, whole; bodies are UTF-8 Markdown, so a preview always renders."""
+def _check_objects(store: ObjectStore, school: School, entries: list[dict[str, Any]]) -> None:
+    """Every body and attachment is in the store, whole, and this school's own upload or the library's (never
+    another school's file under review); bodies are UTF-8 Markdown, so a preview always renders."""
     for i, entry in enumerate(entries):
         refs = [(f"lessons[{i}].body", entry["body"])]
         refs += [(f"lessons[{i}].attachments[{j}]", a) for j, a in enumerate(entry["attachments"])]
         for where, ref in refs:
-            if not store.has(ref["sha256"]) or store.path(ref["sha256"]).stat().st_size != ref["size"]:
+            sha256 = ref["sha256"]
+            if not visible(store, school.id, sha256) or store.path(sha256).stat().st_size != ref["size"]:
                 raise Unprocessable(f"{where}: object {ref['sha256']} ({ref['size']} bytes) has not been uploaded")
         try:
             store.read_bytes(entry["body"]["sha256"]).decode("utf-8")
@@ -100,7 +103,7 @@ def commit_push(school: School, body: Any, store: ObjectStore, max_lessons: int)
     if earlier is not None:
         return _answer(earlier)
     entries = lesson_entries(body.get("lessons", []), max_lessons)
-    _check_objects(store, entries)
+    _check_objects(store, school, entries)
     report = body.get("report")
     if report is not None and len(json.dumps(report)) > MAX_REPORT_BYTES:
         raise Unprocessable(f"the connectivity report is larger than {MAX_REPORT_BYTES} bytes")

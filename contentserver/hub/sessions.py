@@ -10,12 +10,13 @@ from collections.abc import Mapping
 from sqlalchemy import CursorResult, delete, update
 
 from ..db import db
-from ..errors import Conflict, Forbidden, Unauthorized
+from ..errors import BadRequest, Conflict, Forbidden, Unauthorized
 from ..models import PushSession, School
 from ..push_auth import PushAuthError, SignedRequest, verify_request
 
 SESSION_SECONDS = 3600
 NEW_SESSION = "-"  # the session header of the request that asks for one, with sequence 0
+MAX_SEQUENCE = 2**63 - 1  # SQLite's largest integer (PushSession.last_seq): past it the UPDATE failed with a 500
 
 
 def _school(headers: Mapping[str, str], method: str, path: str, body: bytes) -> tuple[School, SignedRequest]:
@@ -52,6 +53,8 @@ def authenticate(headers: Mapping[str, str], method: str, path: str, body: bytes
     """Steps 2–4: the school, once its session is live and the sequence number is above every one it used;
     the number is spent (committed) before the request does anything, so a replay is refused with 409."""
     school, signed = _school(headers, method, path, body)
+    if signed.sequence > MAX_SEQUENCE:
+        raise BadRequest(f"the sequence number {signed.sequence} is above the largest a session takes ({MAX_SEQUENCE})")
     now = time.time() if now is None else now
     session = db.session.get(PushSession, signed.session)
     if session is None or session.school_id != school.id or session.expires_at < now:

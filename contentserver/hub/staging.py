@@ -8,10 +8,15 @@ import os
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from sqlalchemy import select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
 from ..authoring.uploads import check_free_space
+from ..db import db
 from ..errors import BadRequest, Conflict, NotFound, PayloadTooLarge, Unprocessable
 from ..library.format import SHA256_RE
 from ..library.objects import ObjectStore, sha256_file
+from ..models import Attachment, Lesson, PushedObject
 
 CHUNK_BYTES = 256 * 1024
 MAX_HAVE = 10_000
@@ -32,8 +37,34 @@ def _held(path: Path) -> int:
         return 0
 
 
+def in_library(sha256: str) -> bool:
+    """Whether a published lesson of this hub uses the object: then any school may know it exists."""
+    body = select(Lesson.id).where(Lesson.body_sha256 == sha256, Lesson.status == "published")
+    attached = (
+        select(Attachment.id)
+        .join(Lesson, Lesson.id == Attachment.lesson_id)
+        .where(Attachment.sha256 == sha256, Lesson.status == "published")
+    )
+    return db.session.execute(body.union_all(attached).limit(1)).first() is not None
+
+
+def visible(store: ObjectStore, school_id: int, sha256: str) -> bool:
+    """Whether the hub holds the object as far as this school may know: in its library, or uploaded by this
+    school. Another school's upload still under review stays unknown to it (issue 15 item 9)."""
+    if not store.has(sha256):
+        return False
+    uploaded = db.session.get(PushedObject, (school_id, sha256)) is not None
+    return uploaded or in_library(sha256)
+
+
+def _uploaded(school_id: int, sha256: str) -> None:
+    db.session.execute(sqlite_insert(PushedObject).values(school_id=school_id, sha256=sha256).on_conflict_do_nothing())
+    db.session.commit()
+
+
 def missing(store: ObjectStore, school_id: int, request: Any) -> dict[str, int]:
-    """Step 2: of the objects a school names, those the store lacks, with the bytes of each already held."""
+    """Step 2: of the objects a school names, those it has not uploaded and the library lacks, with the bytes
+    of each already held."""
     objects = request.get("objects") if isinstance(request, dict) else None
     if not isinstance(objects, list) or len(objects) > MAX_HAVE:
         raise BadRequest(
@@ -44,7 +75,7 @@ def missing(store: ObjectStore, school_id: int, request: Any) -> dict[str, int]:
         sha = item.get("sha256") if isinstance(item, dict) else None
         if not isinstance(sha, str) or not SHA256_RE.match(sha):
             raise BadRequest(f"{item!r} does not name an object by its sha256")
-        if not store.has(sha):
+        if not visible(store, school_id, sha):
             answer[sha] = _held(part_path(store, school_id, sha))
     return answer
 
@@ -83,7 +114,7 @@ def put_chunk(
         raise BadRequest("offset and size must not be negative")
     with _locked_part(path) as part:
         held = os.fstat(part.fileno()).st_size
-        if store.has(sha256):  # finished by a request that held the lock before us
+        if visible(store, school_id, sha256):  # finished by a request that held the lock before us, or public
             path.unlink()
             return size
         if offset != held:
@@ -103,7 +134,9 @@ def put_chunk(
         try:
             if sha256_file(path) != sha256:
                 raise Unprocessable(f"the {size} bytes sent do not hash to {sha256}; the partial was deleted")
-            store.adopt(path, sha256)  # fsynced chunk by chunk: renamed into the store, never copied
+            if not store.has(sha256):  # another school's upload of the same bytes may be there already
+                store.adopt(path, sha256)  # fsynced chunk by chunk: renamed into the store, never copied
+            _uploaded(school_id, sha256)
         finally:
             path.unlink(missing_ok=True)
     return size

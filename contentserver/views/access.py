@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from ..accounts.users import user_for_session
+from ..accounts import logins
 from ..authoring.uploads import LIMIT_SETTINGS, SpoolFile, check_free_space, size_text
 from ..db import db
 from ..errors import Forbidden, NotFound, PayloadTooLarge
@@ -82,7 +82,7 @@ def protect_blueprint(bp: Blueprint) -> None:
 
 @login_manager.user_loader
 def _load_user(session_value: str) -> User | None:
-    return user_for_session(session_value)
+    return logins.user_for(session_value)
 
 
 def role_required(role: str | None = None) -> Callable:

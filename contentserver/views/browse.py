@@ -15,6 +15,7 @@ from ..imagesize import show_images, shown_images
 from ..lesson_html import wrap_tables
 from ..library import store
 from ..library.format import LANGS, SHA256_RE, object_relpath
+from ..local_urls import local_or
 from .page_cache import cached_page
 
 bp = Blueprint("browse", __name__)
@@ -136,9 +137,6 @@ def switch_language(code: str) -> WerkzeugResponse:
     """The language switch: a plain link that remembers the choice in a cookie and goes back."""
     if code not in UI_LOCALES:
         raise NotFound()
-    target = request.args.get("next", "/")
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        target = "/"
-    response = redirect(target, code=303)
+    response = redirect(local_or(request.args.get("next"), "/"), code=303)
     response.set_cookie(LANG_COOKIE, code, max_age=ONE_YEAR, samesite="Lax", httponly=True)
     return response
