@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from ..db import db
 from ..intake.review import kept_objects
-from ..models import Attachment, ImageVariant, InstalledLibrary, Lesson, LessonRevision
+from ..models import Attachment, Book, ImageVariant, InstalledLibrary, Lesson, LessonRevision
 from .manifests import FOLDER as MANIFESTS
 
 LOCK_NAME = "sync.lock"
@@ -50,14 +50,15 @@ def _revision_refs() -> set[str]:
 
 
 def _referenced() -> set[str]:
-    """Every sha256 a lesson row (hub or teacher, published or draft), a revision, an image's copy, a manifest or a
-    push not committed yet needs."""
+    """Every sha256 a lesson row (hub or teacher, published or draft), a book, a revision, an image's copy, a manifest
+    or a push not committed yet needs."""
     from sync.outbox import pinned_objects  # the push's own reading of what it pinned
 
     refs = set(db.session.scalars(select(Lesson.body_sha256)))
     refs |= set(db.session.scalars(select(Attachment.sha256)))
     refs |= _revision_refs()
     refs |= set(db.session.scalars(select(InstalledLibrary.manifest_sha256)))
+    refs |= set(db.session.scalars(select(Book.zim_sha256)))  # a book's ZIM, read in place
     refs |= kept_objects()  # a hub's pushed lessons under review (or approved) keep their files
     refs |= pinned_objects()  # a school's push resumes with the very objects it pinned, even if a lesson changed
     refs |= {

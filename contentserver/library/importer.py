@@ -10,6 +10,8 @@ from pathlib import Path
 from flask import current_app, has_app_context
 from sqlalchemy import select
 
+from ..books import indexing
+from ..books.library_books import apply_library_books, check_library_books
 from ..db import db
 from ..models import Attachment, InstalledLibrary, Lesson, utcnow
 from .bundle import LibraryBundle, open_library
@@ -30,6 +32,7 @@ class ImportResult:
     updated: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     unchanged: bool = False
+    books: list[str] = field(default_factory=list)  # book ids added, changed or removed
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,8 @@ def _object_fields(bundle: LibraryBundle) -> dict[str, str]:
         fields.setdefault(lesson.body.sha256, f"lessons[{i}].body")
         for j, a in enumerate(lesson.attachments):
             fields.setdefault(a.sha256, f"lessons[{i}].attachments[{j}] ({a.name})")
+    for i, book in enumerate(bundle.manifest.books):
+        fields.setdefault(book.zim.sha256, f"books[{i}].zim")
     return fields
 
 
@@ -191,6 +196,7 @@ def install_bundle(bundle: LibraryBundle, store: ObjectStore, limits: ImportLimi
     _check_id_clashes(bundle)
     _copy_objects(bundle, store, limits)
     _check_bodies(bundle, store)
+    check_library_books(manifest, store)
     _keep_manifest(bundle, store)
     try:
         make_variants(store, ((a.sha256, a.media_type, a.size) for e in manifest.lessons for a in e.attachments))
@@ -211,11 +217,12 @@ def install_bundle(bundle: LibraryBundle, store: ObjectStore, limits: ImportLimi
         for lesson in existing.values():
             db.session.delete(lesson)
             result.removed.append(lesson.id)
+        result.books = apply_library_books(manifest)
         if installed is None:
             installed = InstalledLibrary(library_id=manifest.library_id)
             db.session.add(installed)
         installed.title, installed.version = manifest.title, manifest.version
-        installed.manifest_sha256, installed.format_version = bundle.manifest_sha256, manifest.format_version
+        installed.manifest_sha256, installed.format_version = bundle.manifest_sha256, manifest.written_version()
         installed.installed_at = utcnow()
         bump_data_version()
         db.session.commit()
@@ -223,6 +230,8 @@ def install_bundle(bundle: LibraryBundle, store: ObjectStore, limits: ImportLimi
         db.session.rollback()
         raise
     _update_search_index(result)
+    if result.books:
+        indexing.wake()
     return result
 
 

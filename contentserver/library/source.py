@@ -7,7 +7,7 @@ import re
 import tomllib
 from pathlib import Path
 
-from .format import FORMAT_NAME, FORMAT_VERSION, MEDIA_TYPES, Manifest, ManifestError, is_safe_name, validate_manifest
+from .format import FORMAT_NAME, MEDIA_TYPES, Manifest, ManifestError, is_safe_name, validate_manifest
 from .objects import sha256_file
 
 SOURCE_HEADER = "library.toml"
@@ -95,7 +95,8 @@ def read_source(root: Path, max_lessons: int) -> tuple[Manifest, dict[str, Path 
         lessons.append(
             {**meta, "id": folder.name, "body": {"sha256": body_sha, "size": len(body)}, "attachments": attachments}
         )
-    data = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, **header, "lessons": lessons}
+    # the source form holds lessons only: version 1, the version its built manifest is written in
+    data = {"format": FORMAT_NAME, "format_version": 1, **header, "lessons": lessons}
     try:
         manifest = validate_manifest(data, max_lessons)
     except ManifestError as exc:
