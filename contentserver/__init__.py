@@ -76,6 +76,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .views import intake
 
     intake.init_intake(app)
+    from .views import books
+
+    books.init_books(app)
     if app.config["TRUSTED_PROXY_COUNT"] > 0:
         hops = app.config["TRUSTED_PROXY_COUNT"]
         # Flask's documented way to add WSGI middleware, though its stub types wsgi_app as a method

@@ -93,6 +93,7 @@ class Book(Model):
     zim_sha256: Mapped[str] = mapped_column(String(64), index=True)
     zim_size: Mapped[int] = mapped_column(Integer)
     article_count: Mapped[int] = mapped_column(Integer)
+    has_illustration: Mapped[bool] = mapped_column(Boolean, default=False)
     metadata_json: Mapped[str] = mapped_column(Text, default="{}")
     library_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
     installed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

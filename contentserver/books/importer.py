@@ -109,6 +109,7 @@ def install_book(
             book = Book(id=info.book_id, library_id=library_id)
             db.session.add(book)
         book.title, book.lang, book.article_count = info.title, info.lang, info.article_count
+        book.has_illustration = info.has_illustration
         book.subject = subject or book.subject
         book.zim_sha256, book.zim_size = sha256, size
         book.metadata_json = json.dumps(info.metadata, ensure_ascii=False, sort_keys=True)

@@ -12,23 +12,25 @@ from ..library.format import Manifest
 from ..library.objects import ObjectStore
 from ..models import Book, utcnow
 from . import indexing
-from .zimfile import inspect
+from .zimfile import ZimInfo, inspect
 
 
-def check_library_books(manifest: Manifest, store: ObjectStore) -> None:
+def check_library_books(manifest: Manifest, store: ObjectStore) -> dict[str, ZimInfo]:
     """Every book's ZIM (already verified by hash in the store) must be one libzim reads, checksum and all."""
+    infos = {}
     for i, entry in enumerate(manifest.books):
         owner = db.session.get(Book, entry.id)
         if owner is not None and owner.library_id != manifest.library_id:
             where = f"library {owner.library_id!r}" if owner.library_id else "a ZIM imported here"
             raise ManifestError(f"book id {entry.id!r} is already used by {where}", field=f"books[{i}].id")
         try:
-            inspect(store.path(entry.zim.sha256), f"objects/{entry.zim.sha256}", entry.id)
+            infos[entry.id] = inspect(store.path(entry.zim.sha256), f"objects/{entry.zim.sha256}", entry.id)
         except ManifestError as exc:
             raise ManifestError(exc.reason, file=exc.file, field=f"books[{i}].zim") from None
+    return infos
 
 
-def apply_library_books(manifest: Manifest) -> list[str]:
+def apply_library_books(manifest: Manifest, infos: dict[str, ZimInfo]) -> list[str]:
     """Add, update and remove this library's book rows inside the caller's transaction; returns changed ids."""
     existing = {b.id: b for b in db.session.scalars(select(Book).where(Book.library_id == manifest.library_id))}
     changed = []
@@ -41,6 +43,7 @@ def apply_library_books(manifest: Manifest) -> list[str]:
             continue
         book.title, book.lang, book.subject = entry.title, entry.lang, entry.subject
         book.article_count = entry.article_count
+        book.has_illustration = infos[entry.id].has_illustration
         book.metadata_json = json.dumps(dict(entry.metadata), ensure_ascii=False, sort_keys=True)
         if book.zim_sha256 != entry.zim.sha256:
             book.zim_sha256, book.zim_size = entry.zim.sha256, entry.zim.size

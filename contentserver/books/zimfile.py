@@ -26,6 +26,7 @@ class ZimInfo:
     article_count: int
     metadata: dict[str, str]
     main_path: str | None
+    has_illustration: bool = False
 
 
 def open_archive(path: Path, label: str | None = None) -> Archive:
@@ -70,10 +71,9 @@ def inspect(path: Path, label: str, fallback_name: str) -> ZimInfo:
                 "is damaged: its checksum does not match its content (copy it again from the source)", file=label
             )
         count = archive.article_count
-        main_path = archive.main_entry.path if archive.has_main_entry else None
-        if count == 0 or main_path is None:
-            html, first = _first_html(archive, WALK_LIMIT)
-            count, main_path = count or html, main_path or first
+        if count == 0:
+            count = _first_html(archive, WALK_LIMIT)[0]
+        main = main_path(archive)
     except RuntimeError as exc:
         raise ManifestError(f"is damaged ({exc})".replace("\n", " "), file=label) from None
     if count == 0:
@@ -81,4 +81,17 @@ def inspect(path: Path, label: str, fallback_name: str) -> ZimInfo:
     metadata = {key: value for key in ZIM_METADATA_KEYS if (value := metadata_text(archive, key))}
     book_id = slug(metadata.get("Name", "")) or slug(fallback_name) or "book"
     title = metadata.get("Title") or metadata.get("Name") or fallback_name
-    return ZimInfo(book_id, title[:300], book_lang(metadata.get("Language", "")), count, metadata, main_path)
+    lang = book_lang(metadata.get("Language", ""))
+    return ZimInfo(book_id, title[:300], lang, count, metadata, main, bool(archive.has_illustration(48)))
+
+
+def main_path(archive: Archive) -> str | None:
+    """The path of the page a book opens at: the main entry (followed through its redirects: the main page of a
+    new-layout ZIM is a redirect outside the content namespace), or else the first article."""
+    if archive.has_main_entry:
+        entry = archive.main_entry
+        for _hop in range(8):  # a loop of redirects is the ZIM's fault; stop rather than spin
+            if not entry.is_redirect:
+                return entry.path
+            entry = entry.get_redirect_entry()
+    return _first_html(archive, WALK_LIMIT)[1]

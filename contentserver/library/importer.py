@@ -196,7 +196,7 @@ def install_bundle(bundle: LibraryBundle, store: ObjectStore, limits: ImportLimi
     _check_id_clashes(bundle)
     _copy_objects(bundle, store, limits)
     _check_bodies(bundle, store)
-    check_library_books(manifest, store)
+    zims = check_library_books(manifest, store)
     _keep_manifest(bundle, store)
     try:
         make_variants(store, ((a.sha256, a.media_type, a.size) for e in manifest.lessons for a in e.attachments))
@@ -217,7 +217,7 @@ def install_bundle(bundle: LibraryBundle, store: ObjectStore, limits: ImportLimi
         for lesson in existing.values():
             db.session.delete(lesson)
             result.removed.append(lesson.id)
-        result.books = apply_library_books(manifest)
+        result.books = apply_library_books(manifest, zims)
         if installed is None:
             installed = InstalledLibrary(library_id=manifest.library_id)
             db.session.add(installed)

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from .. import render
+from ..books import catalog as book_catalog
 from ..errors import NotFound
 from ..i18n import LANG_COOKIE, LANGUAGE_NAMES, UI_LOCALES, subject_name
 from ..imagesize import show_images, shown_images
@@ -32,13 +33,18 @@ def _listing(heading: str, **filters) -> str:
     if not lessons and page > 1:
         raise NotFound()
     pages = max(1, -(-total // PER_PAGE))
-    return render_template("browse/list.html", heading=heading, lessons=lessons, total=total, page=page, pages=pages)
+    books = book_catalog.list_books(**{k: v for k, v in filters.items() if k in ("subject", "lang")})
+    if "grade" in filters or page > 1:
+        books = []  # books have no grade; they are listed once, on the first page
+    return render_template(
+        "browse/list.html", heading=heading, lessons=lessons, total=total, page=page, pages=pages, books=books
+    )
 
 
 @bp.get("/")
 @cached_page
 def home() -> str:
-    return render_template("browse/home.html", facets=store.facets())
+    return render_template("browse/home.html", facets=store.facets(), books=book_catalog.list_books())
 
 
 @bp.get("/subjects/<subject>")

@@ -1,0 +1,90 @@
+"""Students read books: the list, a book's main page, and every ZIM entry at a stable URL, sandboxed."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, Response, current_app, redirect, render_template, request
+from flask_babel import get_locale
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from ..books import catalog
+from ..books.archives import Archives
+from ..books.entries import ENTRY_CSP, Content, entry_url, read_entry, with_header
+from ..books.zimfile import main_path
+from ..errors import NotFound
+from ..models import Book
+from .page_cache import cached_page
+
+bp = Blueprint("books", __name__)
+
+
+def init_books(app: Flask) -> None:
+    """Register the books pages and the open-archive cache (the app factory's one call for books)."""
+    app.extensions["book_archives"] = Archives(app.extensions["object_store"])
+    app.register_blueprint(bp)
+
+
+def _archive(book: Book):
+    return current_app.extensions["book_archives"].get(book.zim_sha256)
+
+
+@bp.get("/books/")
+@cached_page
+def index() -> str:
+    return render_template("books/list.html", books=catalog.list_books())
+
+
+@bp.get("/books/<book_id>/")
+def main_page(book_id: str) -> WerkzeugResponse:
+    """The book's main page (or, for a ZIM without one, its first article)."""
+    book = catalog.get_book(book_id)
+    path = main_path(_archive(book))
+    if path is None:
+        raise NotFound()
+    return redirect(entry_url(book.id, path), code=302)
+
+
+@bp.get("/books/-/<book_id>/illustration.png")
+def illustration(book_id: str) -> Response:
+    """The ZIM's own 48×48 icon, for listings and the catalog."""
+    book = catalog.get_book(book_id)
+    archive = _archive(book)
+    if not archive.has_illustration(48):
+        raise NotFound()
+    item = archive.get_illustration_item(48)
+    return _answer(Content(item.mimetype, item.content, f"{book.zim_sha256[:24]}-icon"), None)
+
+
+@bp.get("/books/<book_id>/<path:path>")
+def entry(book_id: str, path: str) -> WerkzeugResponse:
+    """An entry: redirects answered as redirects, content with the ZIM's MIME type, Range and an ETag."""
+    book = catalog.get_book(book_id)
+    found = read_entry(_archive(book), book.zim_sha256, path)
+    if not isinstance(found, Content):
+        return redirect(entry_url(book.id, found.path), code=302)
+    return _answer(found, book)
+
+
+def _answer(found: Content, book: Book | None) -> Response:
+    data = bytes(found.data)
+    etag = found.etag
+    if found.is_html and book is not None:
+        locale = str(get_locale())
+        data = with_header(data, render_template("books/bar.html", book=book).encode("utf-8"))
+        etag = f"{etag}-{locale}"
+    response = Response(data, content_type=_content_type(found.mimetype))
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "no-cache"  # a newer ZIM may replace the book: revalidate (ETag, cheap)
+    response.headers["Content-Security-Policy"] = ENTRY_CSP  # this response's own policy, not the site's
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    if found.is_html:
+        response.vary.update(("Accept-Language", "Cookie"))
+    response.make_conditional(request, accept_ranges=True, complete_length=len(data))
+    return response
+
+
+def _content_type(mimetype: str) -> str:
+    """The ZIM's MIME type; text without a charset is UTF-8 (what ZIM writers emit)."""
+    if mimetype.startswith("text/") and "charset" not in mimetype:
+        return mimetype + "; charset=utf-8"
+    return mimetype
