@@ -58,7 +58,7 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 def fetch(site, path: str, headers: dict[str, str] | None = None):
-    request = urllib.request.Request(site.url + path, headers=headers or {})
+    request = urllib.request.Request(site.url + path, headers={"Accept-Language": "en", **(headers or {})})
     opener = urllib.request.build_opener(NoRedirect)
     try:
         with opener.open(request, timeout=10) as reply:
