@@ -6,8 +6,10 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
+from ..books.textsearch import ArticleHit
 from ..search.engine import Filters, Hit
 from ..search.suggest import TitleSuggester
+from . import books
 from .search import filters_from, page_arg, run_search
 from .suggest_answers import SuggestAnswers, published_titles_of, suggest_json
 
@@ -58,10 +60,13 @@ def _hit_json(hit: Hit) -> dict:
 
 @bp.get("/search")
 def search_json() -> Response:
-    """GET /api/search?q=…&lang=…&limit=…&page=…&subject=…&grade=…&type=…"""
+    """GET /api/search?q=…&lang=…&limit=…&page=…&subject=…&grade=…&type=…&source=all|lessons|book:<id>"""
     text = request.args.get("q", "").strip()
     page, limit = page_arg(), _limit()
-    found = run_search(text, filters_from(request.args), page, limit) if text else None
+    source = books.source_arg(request.args.get("source"))
+    lessons_too = not source.startswith("book:")
+    found = run_search(text, filters_from(request.args), page, limit) if text and lessons_too else None
+    articles = books.search_articles(text, source, limit * page) if text else None
     return jsonify(
         query=text,
         lang=found.lang if found else None,
@@ -71,7 +76,22 @@ def search_json() -> Response:
         suggestion=found.suggestion if found else None,
         timed_out=found.timed_out if found else False,
         results=[_hit_json(hit) for hit in found.hits] if found else [],
+        articles=[_article_json(hit) for hit in articles.hits[limit * (page - 1) :]] if articles else [],
+        unindexed_books=[book.id for book in articles.unindexed] if articles else [],
     )
+
+
+def _article_json(hit: ArticleHit) -> dict:
+    return {
+        "book": hit.book_id,
+        "book_title": hit.book_title,
+        "path": hit.path,
+        "title": hit.title,
+        "lang": hit.lang,
+        "snippet": str(hit.snippet),
+        "url": hit.url,
+        "score": round(hit.score, 4),
+    }
 
 
 @bp.get("/suggest")

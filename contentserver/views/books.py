@@ -9,8 +9,10 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from ..books import catalog
 from ..books.archives import Archives
 from ..books.entries import ENTRY_CSP, Content, entry_url, read_entry, with_header
+from ..books.textsearch import BookResults, BookSearchers
 from ..books.zimfile import main_path
 from ..errors import NotFound
+from ..library.format import ID_RE
 from ..models import Book
 from .page_cache import cached_page
 
@@ -18,9 +20,32 @@ bp = Blueprint("books", __name__)
 
 
 def init_books(app: Flask) -> None:
-    """Register the books pages and the open-archive cache (the app factory's one call for books)."""
+    """Register the books pages, the open-archive cache and the book searchers (the app factory's one call)."""
     app.extensions["book_archives"] = Archives(app.extensions["object_store"])
+    app.extensions["book_searchers"] = BookSearchers(app.config["DATA_DIR"])
     app.register_blueprint(bp)
+
+
+def source_arg(value: str | None) -> str:
+    """The search's source: 'all', 'lessons' or 'book:<id>'; anything else is 'all'."""
+    if value in ("all", "lessons") or (value and value.startswith("book:") and ID_RE.match(value[5:])):
+        return value
+    return "all"
+
+
+def search_articles(text: str, source: str, limit: int, snippets: bool = True) -> BookResults | None:
+    """Articles of every book (source 'all') or of one ('book:<id>'), best first; None for 'lessons'."""
+    if source == "lessons":
+        return None
+    books = [catalog.get_book(source[5:])] if source.startswith("book:") else catalog.list_books()
+    if not books:
+        return None
+    config, extensions = current_app.config, current_app.extensions
+    with extensions["search_limiter"].slot(gone=request.environ.get("waitress.client_disconnected")):
+        found = extensions["book_searchers"].search(text, books, limit, config["SEARCH_TIME_BUDGET_SECONDS"])
+        if snippets:
+            BookSearchers.add_snippets(found.hits, extensions["book_archives"], {b.id: b for b in books})
+    return found
 
 
 def _archive(book: Book):
