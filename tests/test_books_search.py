@@ -118,3 +118,14 @@ def test_indexing_killed_with_sigkill_resumes_where_it_stopped(app, data_dir):
     assert found["articles"][0]["path"] == "A/Ray_Charles" and found["unindexed_books"] == []
     paths = [a["path"] for a in api(app.test_client(), q="Ray Charles", limit=50)["articles"]]
     assert len(paths) == len(set(paths)), "a batch done twice left duplicates"
+
+
+def test_suggest_offers_article_titles_and_redirect_titles(indexed):
+    for headers in ({}, {"Cookie": "session=x"}):  # answered in front of Flask, and by Flask itself
+        found = indexed.test_client().get("/api/suggest?q=ray cha", headers=headers).get_json()["suggestions"]
+        assert {"id": f"{RAY_ID}/A/Ray_Charles", "title": "Ray Charles", "lang": "en"}.items() <= found[0].items()
+        assert found[0]["url"] == f"/books/{RAY_ID}/A/Ray_Charles"
+    redirected = indexed.test_client().get("/api/suggest?q=herbie hanc").get_json()["suggestions"]
+    assert [s["title"] for s in redirected] == ["A Song for You"]  # via 'A Song for You (Herbie Hancock single)'
+    opensearch = indexed.test_client().get("/api/suggest?q=перша&format=opensearch").get_json()
+    assert opensearch == ["перша", ["Першая старонка"]]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 from markupsafe import Markup
@@ -12,8 +14,8 @@ from whoosh import index
 from whoosh.filedb.filestore import FileStorage
 
 from ..models import Book
-from ..search.analysis import LANGS, analyze
-from ..search.folding import normalize_word
+from ..search.analysis import LANGS, analyze, words
+from ..search.folding import fold, normalize_word
 from ..search.query import build
 from ..search.scoring import Ranker, SnapshotSearcher
 from ..search.snippets import Marker, make_snippet
@@ -23,6 +25,8 @@ from .textindex import index_dir
 
 CHECK_SECONDS = 2.0  # a growing index (background indexing) shows new articles after at most this
 CANDIDATES = 60
+SUGGEST_TERMS = 64  # title words completing the last word typed, looked at per book
+SUGGEST_DOCS = 400  # titles holding them, looked at per book (the shortest are kept)
 SNIPPET_HTML_BYTES = 40_000  # the snippet window is looked for in the first words of the text
 
 
@@ -68,6 +72,14 @@ class BookSearchers:
         self._open: dict[str, _Open] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
+        self._books: tuple[object, list[IndexedBook]] = (None, [])
+
+    def books_of(self, version: object, load: Callable[[], list[IndexedBook]]) -> list[IndexedBook]:
+        """The books (id, language, ZIM) as of a library version, read again only when the version moves: the
+        suggest answers in front of Flask ask on every keystroke."""
+        if self._books[0] != version:
+            self._books = (version, load())
+        return self._books[1]
 
     def _get(self, sha: str) -> _Open | None:
         folder = index_dir(self.data_dir, sha)
@@ -142,3 +154,52 @@ class _FoldedMarker(Marker):
         found = word in self.query_keys or not self.query_keys.isdisjoint(analyze(normalize_word(word), None))
         self[word] = found
         return found
+
+
+@dataclass(frozen=True)
+class ArticleSuggestion:
+    """An article title for as-you-type (a redirect's title suggests its target's)."""
+
+    id: str  # "<book id>/<path>"
+    title: str
+    lang: str
+    url: str
+
+
+@dataclass(frozen=True)
+class IndexedBook:
+    id: str
+    lang: str
+    zim_sha256: str
+
+
+def suggest_titles(
+    searchers: BookSearchers, text: str, books: list[IndexedBook], limit: int
+) -> list[ArticleSuggestion]:
+    """Article titles holding a word that starts like the last word typed and every earlier word, shortest first."""
+    typed = [fold(word) for word in words(text)]
+    if not typed or limit <= 0:
+        return []
+    *earlier, last = typed
+    out: list[ArticleSuggestion] = []
+    for book in books:
+        with searchers._lock:
+            lock = searchers._locks.setdefault(book.zim_sha256, threading.Lock())
+        with lock:
+            opened = searchers._get(book.zim_sha256)
+            if opened is None:
+                continue
+            ranker, reader = opened.searcher.ranker, opened.searcher.reader()
+            docs: set[int] = set()
+            for term in islice(reader.expand_prefix("title_key", last), SUGGEST_TERMS):
+                docs.update(ranker.term_docs("title_key", term.decode("utf-8") if isinstance(term, bytes) else term))
+            for word in earlier:
+                docs &= set(ranker.term_docs("title_key", word))
+            titles: dict[str, str] = {}
+            for docnum in sorted(docs)[:SUGGEST_DOCS]:
+                stored = ranker.stored(docnum)
+                titles.setdefault(stored["topic"], stored["title"])
+        for path, title in sorted(titles.items(), key=lambda item: (len(item[1]), item[1]))[:limit]:
+            out.append(ArticleSuggestion(f"{book.id}/{path}", title, book.lang, entry_url(book.id, path)))
+    out.sort(key=lambda s: (len(s.title), s.title))
+    return out[:limit]

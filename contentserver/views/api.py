@@ -11,7 +11,7 @@ from ..search.engine import Filters, Hit
 from ..search.suggest import TitleSuggester
 from . import books
 from .search import filters_from, page_arg, run_search
-from .suggest_answers import SuggestAnswers, published_titles_of, suggest_json
+from .suggest_answers import SuggestAnswers, book_suggestions, published_titles_of, suggest_json
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 MAX_LIMIT = 50
@@ -102,9 +102,9 @@ def suggest() -> Response:
     falls back to the ranked, typo-tolerant search."""
     text = request.args.get("q", "")[:MAX_SUGGEST_CHARS]
     suggester = current_app.extensions["title_suggester"]
-    found = suggester.suggest(
-        text, current_app.extensions["page_cache"].version, current_app.extensions["title_source"], SUGGESTIONS
-    )
+    version = current_app.extensions["page_cache"].version
+    lessons = suggester.suggest(text, version, current_app.extensions["title_source"], SUGGESTIONS)
+    found: list = [*lessons, *book_suggestions(current_app, text, version, SUGGESTIONS - len(lessons))]
     if not found and text.strip():
         found = run_search(text, Filters(), 1, SUGGESTIONS, snippets=False).hits
     return jsonify(
