@@ -24,6 +24,9 @@ def init_books(app: Flask) -> None:
     app.extensions["book_archives"] = Archives(app.extensions["object_store"])
     app.extensions["book_searchers"] = BookSearchers(app.config["DATA_DIR"])
     app.register_blueprint(bp)
+    from . import catalog  # the OPDS catalog lists books and lessons
+
+    app.register_blueprint(catalog.bp)
 
 
 def source_arg(value: str | None) -> str:
