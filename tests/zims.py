@@ -35,7 +35,7 @@ class _Entry(Item):
         return StringProvider(self._content)
 
     def get_hints(self):
-        return {Hint.FRONT_ARTICLE: self._front, Hint.COMPRESS: True}
+        return {Hint.FRONT_ARTICLE: self._front, Hint.COMPRESS: self._mimetype.startswith("text/")}
 
 
 def make_zim(
