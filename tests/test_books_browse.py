@@ -133,3 +133,16 @@ def test_range_and_etag_on_media_inside_the_zim(site):
     status, _headers, body = fetch(site, f"/books/{RAY_ID}/{IMAGE}", {"Range": "bytes=0-9", "If-Range": '"other"'})
     assert status == 200 and body == whole
     assert fetch(site, f"/books/{RAY_ID}/{IMAGE}", {"Range": f"bytes={len(whole) + 5}-"})[0] == 416
+
+
+def test_pages_answered_in_front_of_flask_are_the_pages_flask_gives(site):
+    path = f"/books/{RAY_ID}/A/Ray_Charles_discography"
+    first = fetch(site, path)  # Flask renders this language's bar once
+    again = fetch(site, path)  # then the layer in front of Flask answers
+    assert first[0] == again[0] == 200 and first[2] == again[2]
+    for header in ("Content-Type", "Content-Security-Policy", "ETag", "X-Content-Type-Options", "Vary"):
+        assert first[1][header] == again[1][header], header
+    kazakh = [fetch(site, path, {"Accept-Language": "kk"}) for _ in range(2)]
+    assert kazakh[0][2] == kazakh[1][2] != first[2] and kazakh[0][1]["ETag"] != first[1]["ETag"]
+    assert fetch(site, path, {"If-None-Match": first[1]["ETag"]})[0] == 304
+    assert fetch(site, "/books/no-such-book/A/Ray_Charles")[0] == 404

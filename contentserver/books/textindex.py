@@ -25,6 +25,10 @@ from .articles import article_text
 FOLDER = "books-index"
 BATCH = 2000  # entries per commit: a kill loses at most this much work; a commit costs ~0.1 s
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+# ARTICLE_FIELDS: an article's body is indexed by its folded keys and its stems, not by exact forms as a lesson's
+# is: that field holds the most postings (every word form, stopwords too) and took 60% of the indexing time
+# (400 bench articles: 14.7 s with it, 5.8 s without), while ranking by the keys and stems finds the same
+# articles; titles keep their exact forms.
 
 
 def index_root(data_dir: Path) -> Path:
@@ -76,7 +80,8 @@ def _document(archive: Archive, entry_id: int, lang: str | None, subject: str) -
     }
     for part, value in texts.items():
         if value:
-            doc[f"{part}_exact"] = value
+            if part == "title":  # body text has no exact-form field: see ARTICLE_FIELDS
+                doc[f"{part}_exact"] = value
             doc[f"{part}_key"] = value
             if lang:
                 doc[f"{part}_stem_{lang}"] = value

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, current_app, redirect, render_template, request
-from flask_babel import get_locale
+from flask import Blueprint, Flask, current_app, redirect, render_template, request
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..books import catalog
 from ..books.archives import Archives
-from ..books.entries import ENTRY_CSP, Content, entry_url, read_entry, with_header
+from ..books.entries import Content, entry_url, read_entry
 from ..books.textsearch import BookResults, BookSearchers
 from ..books.zimfile import main_path
 from ..errors import NotFound
 from ..library.format import ID_RE
 from ..models import Book
+from .book_entries import BookEntries, BookTable, entry_response, ui_of
 from .page_cache import cached_page
 
 bp = Blueprint("books", __name__)
@@ -23,7 +23,10 @@ def init_books(app: Flask) -> None:
     """Register the books pages, the open-archive cache and the book searchers (the app factory's one call)."""
     app.extensions["book_archives"] = Archives(app.extensions["object_store"])
     app.extensions["book_searchers"] = BookSearchers(app.config["DATA_DIR"])
+    app.extensions["book_table"] = BookTable()
     app.register_blueprint(bp)
+    # Flask's documented way to add WSGI middleware, though its stub types wsgi_app as a method
+    app.wsgi_app = BookEntries(app, app.wsgi_app)  # type: ignore[method-assign]
     from . import catalog  # the OPDS catalog lists books and lessons
 
     app.register_blueprint(catalog.bp)
@@ -72,14 +75,14 @@ def main_page(book_id: str) -> WerkzeugResponse:
 
 
 @bp.get("/books/-/<book_id>/illustration.png")
-def illustration(book_id: str) -> Response:
+def illustration(book_id: str) -> WerkzeugResponse:
     """The ZIM's own 48×48 icon, for listings and the catalog."""
     book = catalog.get_book(book_id)
     archive = _archive(book)
     if not archive.has_illustration(48):
         raise NotFound()
     item = archive.get_illustration_item(48)
-    return _answer(Content(item.mimetype, item.content, f"{book.zim_sha256[:24]}-icon"), None)
+    return entry_response(Content(item.mimetype, item.content, f"{book.zim_sha256[:24]}-icon"), request.environ)
 
 
 @bp.get("/books/<book_id>/<path:path>")
@@ -89,30 +92,11 @@ def entry(book_id: str, path: str) -> WerkzeugResponse:
     found = read_entry(_archive(book), book.zim_sha256, path)
     if not isinstance(found, Content):
         return redirect(entry_url(book.id, found.path), code=302)
-    return _answer(found, book)
-
-
-def _answer(found: Content, book: Book | None) -> Response:
-    data = bytes(found.data)
-    etag = found.etag
-    if found.is_html and book is not None:
-        locale = str(get_locale())
-        data = with_header(data, render_template("books/bar.html", book=book).encode("utf-8"))
-        etag = f"{etag}-{locale}"
-    response = Response(data, content_type=_content_type(found.mimetype))
-    response.set_etag(etag)
-    response.headers["Cache-Control"] = "no-cache"  # a newer ZIM may replace the book: revalidate (ETag, cheap)
-    response.headers["Content-Security-Policy"] = ENTRY_CSP  # this response's own policy, not the site's
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "same-origin"
-    if found.is_html:
-        response.vary.update(("Accept-Language", "Cookie"))
-    response.make_conditional(request, accept_ranges=True, complete_length=len(data))
-    return response
-
-
-def _content_type(mimetype: str) -> str:
-    """The ZIM's MIME type; text without a charset is UTF-8 (what ZIM writers emit)."""
-    if mimetype.startswith("text/") and "charset" not in mimetype:
-        return mimetype + "; charset=utf-8"
-    return mimetype
+    if not found.is_html:
+        return entry_response(found, request.environ)
+    ui = ui_of(request.environ, current_app.config["DEFAULT_LOCALE"])
+    bar = render_template("books/bar.html", book=book).encode("utf-8")
+    table: BookTable = current_app.extensions["book_table"]
+    if table.version == current_app.extensions["page_cache"].version:
+        table.bars[(book.id, ui)] = bar  # the layer in front of Flask answers this book's pages from now on
+    return entry_response(found, request.environ, bar, ui)
