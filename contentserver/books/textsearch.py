@@ -18,7 +18,7 @@ from ..search.analysis import LANGS, analyze, words
 from ..search.folding import fold, normalize_word
 from ..search.query import build
 from ..search.scoring import Ranker, SnapshotSearcher
-from ..search.snippets import Marker, make_snippet
+from ..search.snippets import SCAN_CHARS, Marker, make_snippet
 from .articles import article_text
 from .entries import entry_url
 from .textindex import index_dir
@@ -27,7 +27,7 @@ CHECK_SECONDS = 2.0  # a growing index (background indexing) shows new articles 
 CANDIDATES = 60
 SUGGEST_TERMS = 64  # title words completing the last word typed, looked at per book
 SUGGEST_DOCS = 400  # titles holding them, looked at per book (the shortest are kept)
-SNIPPET_HTML_BYTES = 40_000  # the snippet window is looked for in the first words of the text
+SNIPPET_HTML_BYTES = 24_000  # a snippet is looked for in the text's first SCAN_CHARS: this much HTML holds them
 
 
 @dataclass
@@ -130,7 +130,9 @@ class BookSearchers:
 
     @staticmethod
     def add_snippets(hits: list[ArticleHit], archives, books: dict[str, Book]) -> None:
-        """A few words around the matches, read from the article itself (the index stores no text)."""
+        """A few words around the matches, read from the article itself (the index stores no text). One marker per
+        language and query keys, so a word's analysis is done once per page, not once per hit."""
+        markers: dict[tuple[str, frozenset[str]], Marker] = {}
         for hit in hits:
             book = books.get(hit.book_id)
             if book is None:
@@ -140,8 +142,11 @@ class BookSearchers:
                 text = article_text(bytes(entry.get_item().content)[:SNIPPET_HTML_BYTES])
             except (KeyError, RuntimeError):
                 continue
-            marker = Marker(hit.lang, set(hit.keys)) if hit.lang in LANGS else _FoldedMarker(set(hit.keys))
-            hit.snippet = make_snippet(text, marker)
+            marker = markers.get((hit.lang, hit.keys))
+            if marker is None:
+                marker = Marker(hit.lang, set(hit.keys)) if hit.lang in LANGS else _FoldedMarker(set(hit.keys))
+                markers[(hit.lang, hit.keys)] = marker
+            hit.snippet = make_snippet(text[:SCAN_CHARS], marker)
 
 
 class _FoldedMarker(Marker):
