@@ -129,3 +129,24 @@ def test_suggest_offers_article_titles_and_redirect_titles(indexed):
     assert [s["title"] for s in redirected] == ["A Song for You"]  # via 'A Song for You (Herbie Hancock single)'
     opensearch = indexed.test_client().get("/api/suggest?q=перша&format=opensearch").get_json()
     assert opensearch == ["перша", ["Першая старонка"]]
+
+
+KAZAKH_PAGE = (
+    "<html><body><h1>Фотосинтез</h1>"
+    "<p>Өсімдіктер жапырақтарында күн сәулесінің көмегімен қант жасайды. {}</p></body></html>"
+)
+
+
+def test_a_kazakh_word_in_latin_or_without_kazakh_letters_finds_the_cyrillic_article(app, tmp_path):
+    from zims import make_zim
+
+    pages = [(f"p{i}.html", f"Бет {i}", "text/html", KAZAKH_PAGE.format("Тау мен өзен." * i)) for i in range(3)]
+    pages.append(("other.html", "Басқа", "text/html", "<html><body><p>Мектеп кітапханасы.</p></body></html>"))
+    zim = make_zim(tmp_path / "kk.zim", pages, name="wikipedia_kk_test", language="kaz", main="p0.html")
+    do_import(app, zim)
+    index_pending(app)
+    client = app.test_client()
+    for query in ("жапырақтарында", "japyraqtarynda", "жапырактарында", "өсімдік"):  # Cyrillic, Latin, no ә/қ, stem
+        found = api(client, q=query)["articles"]
+        assert found and found[0]["book"] == "wikipedia-kk-test" and found[0]["lang"] == "kk", query
+        assert "other.html" not in [a["path"] for a in found]
