@@ -7,6 +7,7 @@ import ctypes
 import os
 import sys
 
+from contentserver.books.indexing import start_book_indexer
 from contentserver.library.format import ManifestError
 from contentserver.library.importer import ImportLimits, import_if_empty
 from contentserver.search.background import rebuild_in_background
@@ -74,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
             )
     if rebuild_in_background(app):
         print("rebuilding the search index in the background; pages are served meanwhile", flush=True)
+    start_book_indexer(app)  # books' search indexes build in a thread, resuming where a kill stopped them
     print(f"serving on http://{args.host}:{args.port}/ from {app.config['DATA_DIR']}", flush=True)
     # Behind a trusted proxy the app's ProxyFix reads X-Forwarded-*; waitress removes them unless the
     # connection comes from that proxy.

@@ -19,12 +19,19 @@ from .terminal import problem
 
 
 @main.command("import")
-@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--subject", default=None, help="Subject page that lists the imported books (e.g. science).")
 @with_app
-def import_command(app, path: Path) -> None:
-    """Validate the library at PATH (built or source form, or a signed USB export) and install it."""
+def import_command(app, path: Path, subject: str | None) -> None:
+    """Install what PATH holds: a library folder (built or source form), a signed USB export, a ZIM file
+    (NAME.zim, added as a book), the first part of a split ZIM (NAME.zimaa, NAME.zimab, … as FAT32 sticks need),
+    or a folder or stick with any of these. Nothing is unpacked; a damaged ZIM is refused whole."""
+    from .cli_books import import_zims, is_library
     from .library.usb import import_stick, is_stick
 
+    if not is_library(path):
+        import_zims(app, path, subject)
+        return
     store, limits = app.extensions["object_store"], ImportLimits.from_config(app.config)
     try:
         result = import_stick(path, store, limits) if is_stick(path) else import_library(path, store, limits)
@@ -39,11 +46,13 @@ def import_command(app, path: Path) -> None:
         sys.exit(1)
     if result.unchanged:
         console.print(f"library {result.library_id} version {result.version} is already installed; nothing to do")
-        return
-    console.print(
-        f"installed library {result.library_id} version {result.version}: "
-        f"{len(result.added)} added, {len(result.updated)} updated, {len(result.removed)} removed"
-    )
+    else:
+        console.print(
+            f"installed library {result.library_id} version {result.version}: "
+            f"{len(result.added)} added, {len(result.updated)} updated, {len(result.removed)} removed"
+        )
+    if any(path.glob("*.zim*")):  # a stick may carry ZIMs beside a library export
+        import_zims(app, path, subject)
 
 
 @main.command("build")

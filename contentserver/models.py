@@ -1,4 +1,4 @@
-"""Database rows: lessons and their attachments, the installed library, and a change counter."""
+"""Database rows: lessons and their attachments, books, the installed library, and a change counter."""
 
 from __future__ import annotations
 
@@ -84,6 +84,33 @@ class InstalledLibrary(Model):
     manifest_sha256: Mapped[str] = mapped_column(String(64))
     format_version: Mapped[int] = mapped_column(Integer)
     installed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Book(Model):
+    """A ZIM file as a book: read in place from the object store by its sha256 (docs/books.md).
+
+    `library_id` is the hub library that lists it, or None for a ZIM imported here. Search indexing resumes from
+    `indexed_upto` (entries of `indexed_sha256` done), so a kill or a newer ZIM never leaves a half index behind."""
+
+    __tablename__ = "books"
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    lang: Mapped[str] = mapped_column(String(8), index=True)
+    subject: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
+    zim_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    zim_size: Mapped[int] = mapped_column(Integer)
+    article_count: Mapped[int] = mapped_column(Integer)
+    has_illustration: Mapped[bool] = mapped_column(Boolean, default=False)
+    metadata_json: Mapped[str] = mapped_column(Text, default="{}")
+    library_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    installed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    indexed_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    indexed_upto: Mapped[int] = mapped_column(Integer, default=0)
+    indexed_done: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    @property
+    def zim_metadata(self) -> dict[str, str]:
+        return json.loads(self.metadata_json)
 
 
 class Meta(Model):

@@ -14,7 +14,20 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from .core import open_app
 from .hub.views import folder, intake
 from .template_cache import template_cache
-from .views import access, admin, api, auth, browse, error_pages, offline, page_cache, search, security_headers, teach
+from .views import (
+    access,
+    admin,
+    api,
+    auth,
+    books,
+    browse,
+    error_pages,
+    offline,
+    page_cache,
+    search,
+    security_headers,
+    teach,
+)
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -46,7 +59,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.jinja_env.bytecode_cache = template_cache(data_dir)  # checked against the sources (docs/performance.md)
 
-    # WSGI layers wrap each other in this order, the last outermost: ProxyFix -> suggestions -> cached pages -> Flask
+    # WSGI layers wrap each other in this order, the last outermost:
+    # ProxyFix -> book entries -> suggestions -> cached pages -> Flask
     security_headers.init_security_headers(app)  # before the page cache, which replays the headers it stored
     page_cache.init_page_cache(app)
     error_pages.register_error_handlers(app)
@@ -59,5 +73,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     for blueprint in (auth.bp, teach.bp, admin.bp, offline.bp, folder.bp):
         app.register_blueprint(blueprint)
     intake.init_intake(app)  # hub mode: the intake and review pages; otherwise push paths answer 404
+    books.init_books(app)  # book entries are answered by their own WSGI layer, outside the page cache
     init_proxy_fix(app)
     return app

@@ -54,5 +54,6 @@ def with_approved_lessons(bundle: LibraryBundle) -> LibraryBundle:
         created,
         manifest.lessons + entries,
         manifest.format_version,
+        books=manifest.books,  # pushed lessons join the library's books, never replace them
     )
     return LibraryBundle(merged, hashlib.sha256(manifest_bytes(merged)).hexdigest(), bundle.root, bundle.sources)

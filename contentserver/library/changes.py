@@ -15,6 +15,8 @@ from .store import bump_data_version
 # Sent after a commit, by the engine of the database that changed (a test process holds several apps, each
 # hears only its own), with lesson_ids: the ids whose rows were added, changed or removed.
 lessons_changed = Namespace().signal("lessons-changed")
+# Sent after a commit that added, replaced or removed books (book_ids): their background indexer wakes up.
+books_changed = Namespace().signal("books-changed")
 
 
 @contextmanager

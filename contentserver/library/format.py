@@ -8,10 +8,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from .fields import ID_RE, MANIFEST_NAME, ManifestError, ObjectRef, choice, object_ref, req, text
+from .fields import SHA256_RE as SHA256_RE  # re-exported: the format's names are read from here
+from .format_books import BOOKS_SINCE_VERSION, BookEntry, book_to_dict, parse_books
+
 FORMAT_NAME = "contentserver-library"
-FORMAT_VERSION = 1
-SUPPORTED_FORMAT_VERSIONS = (1,)
-MANIFEST_NAME = "manifest.json"
+# Version 2 added books. A manifest is written in the lowest version that holds its content, so a library of
+# lessons alone keeps its version 1 bytes (and hash) and every version 1 reader still reads it.
+FORMAT_VERSION = 2
+SUPPORTED_FORMAT_VERSIONS = (1, 2)
 SIGNATURE_NAME = "manifest.json.sig"
 MAX_ATTACHMENTS = 100
 MAX_TAGS = 30
@@ -34,26 +39,9 @@ MEDIA_TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 BODY_TYPE = "text/markdown"
 
-SHA256_RE = re.compile(r"^[0-9a-f]{64}\Z")
-ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}\Z")
 SLUG_RE = re.compile(r"^[a-z][a-z0-9-]{0,39}\Z")
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}\Z")
 DEVICE_NAMES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
-
-
-class ManifestError(Exception):
-    """A library was refused; the message names the file and the field at fault."""
-
-    def __init__(self, message: str, file: str = MANIFEST_NAME, field: str = ""):
-        self.file, self.field, self.reason = file, field, message
-        where = f"{file}: {field}: " if field else f"{file}: "
-        super().__init__(where + message)
-
-
-@dataclass(frozen=True)
-class ObjectRef:
-    sha256: str
-    size: int
 
 
 @dataclass(frozen=True)
@@ -94,10 +82,19 @@ class Manifest:
     created: str
     lessons: tuple[LessonEntry, ...] = field(default_factory=tuple)
     format_version: int = FORMAT_VERSION
+    books: tuple[BookEntry, ...] = field(default_factory=tuple)
 
     def objects(self) -> dict[str, int]:
         """Every object the library needs: sha256 -> size."""
-        return {ref.sha256: ref.size for lesson in self.lessons for ref in lesson.objects()}
+        needed = {ref.sha256: ref.size for lesson in self.lessons for ref in lesson.objects()}
+        needed.update((book.zim.sha256, book.zim.size) for book in self.books)
+        return needed
+
+    def written_version(self) -> int:
+        """The lowest format version that holds this content: what manifest_bytes writes.
+
+        A new kind of entry (Kolibri channels…) adds its own field, its `*_SINCE_VERSION` and a line here."""
+        return BOOKS_SINCE_VERSION if self.books else 1
 
 
 def object_relpath(sha256: str) -> str:
@@ -112,50 +109,14 @@ def is_safe_name(name: str) -> bool:
     return name.split(".")[0].lower() not in DEVICE_NAMES
 
 
-def _req(obj: dict, key: str, kind: type | tuple, where: str) -> Any:
-    if key not in obj:
-        raise ManifestError("is missing", field=f"{where}{key}")
-    value = obj[key]
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        expected = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        raise ManifestError(f"must be {expected}", field=f"{where}{key}")
-    return value
-
-
-def _text(obj: dict, key: str, where: str, max_len: int) -> str:
-    value = _req(obj, key, str, where).strip()
-    if not value or len(value) > max_len or any(ord(c) < 32 for c in value):
-        raise ManifestError(f"must be 1 to {max_len} printable characters", field=f"{where}{key}")
-    return value
-
-
-def _choice(obj: dict, key: str, where: str, choices: tuple[str, ...]) -> str:
-    value = _req(obj, key, str, where)
-    if value not in choices:
-        raise ManifestError(f"{value!r} is not one of {', '.join(choices)}", field=f"{where}{key}")
-    return value
-
-
-def _object_ref(obj: Any, where: str) -> ObjectRef:
-    if not isinstance(obj, dict):
-        raise ManifestError("must be an object", field=where.rstrip("."))
-    sha = _req(obj, "sha256", str, where)
-    if not SHA256_RE.match(sha):
-        raise ManifestError("must be 64 lowercase hex digits", field=f"{where}sha256")
-    size = _req(obj, "size", int, where)
-    if size < 0:
-        raise ManifestError("must not be negative", field=f"{where}size")
-    return ObjectRef(sha, size)
-
-
 def _attachment(obj: Any, where: str) -> AttachmentEntry:
-    ref = _object_ref(obj, where)
-    name = _req(obj, "name", str, where)
+    ref = object_ref(obj, where)
+    name = req(obj, "name", str, where)
     if not is_safe_name(name):
         raise ManifestError(
             f"{name!r} is not a safe file name (letters, digits, . _ -; no paths)", field=f"{where}name"
         )
-    media_type = _choice(obj, "type", where, tuple(MEDIA_TYPES))
+    media_type = choice(obj, "type", where, tuple(MEDIA_TYPES))
     if not name.lower().endswith(MEDIA_TYPES[media_type][1]):
         raise ManifestError(f"{name!r} does not end in a name fitting {media_type}", field=f"{where}name")
     subtitles_for = obj.get("subtitles_for")
@@ -163,7 +124,7 @@ def _attachment(obj: Any, where: str) -> AttachmentEntry:
     if media_type == "text/vtt":
         if not isinstance(subtitles_for, str) or not is_safe_name(subtitles_for):
             raise ManifestError("subtitles must name the video they belong to", field=f"{where}subtitles_for")
-        lang = _choice(obj, "lang", where, LANGS)
+        lang = choice(obj, "lang", where, LANGS)
     elif subtitles_for is not None:
         raise ManifestError("only subtitles (text/vtt) may have subtitles_for", field=f"{where}subtitles_for")
     return AttachmentEntry(name, ref.sha256, ref.size, media_type, subtitles_for, lang)
@@ -172,13 +133,13 @@ def _attachment(obj: Any, where: str) -> AttachmentEntry:
 def _lesson(obj: Any, where: str) -> LessonEntry:
     if not isinstance(obj, dict):
         raise ManifestError("must be an object", field=where.rstrip("."))
-    lesson_id = _req(obj, "id", str, where)
+    lesson_id = req(obj, "id", str, where)
     if not ID_RE.match(lesson_id):
         raise ManifestError(f"{lesson_id!r} must be lowercase letters, digits and '-' (at most 80)", field=f"{where}id")
-    subject = _req(obj, "subject", str, where)
+    subject = req(obj, "subject", str, where)
     if not SLUG_RE.match(subject):
         raise ManifestError(f"{subject!r} must be a lowercase word", field=f"{where}subject")
-    grade = _req(obj, "grade", int, where)
+    grade = req(obj, "grade", int, where)
     if not 1 <= grade <= 12:
         raise ManifestError("must be from 1 to 12", field=f"{where}grade")
     tags = obj.get("tags", [])
@@ -202,19 +163,19 @@ def _lesson(obj: Any, where: str) -> LessonEntry:
             )
     return LessonEntry(
         id=lesson_id,
-        title=_text(obj, "title", where, 300),
-        lang=_choice(obj, "lang", where, LANGS),
-        script=_choice(obj, "script", where, SCRIPTS),
+        title=text(obj, "title", where, 300),
+        lang=choice(obj, "lang", where, LANGS),
+        script=choice(obj, "script", where, SCRIPTS),
         subject=subject,
         grade=grade,
         tags=tuple(t.strip() for t in tags),
-        body=_object_ref(obj.get("body"), f"{where}body."),
+        body=object_ref(obj.get("body"), f"{where}body."),
         attachments=attachments,
     )
 
 
 def _created(data: dict) -> str:
-    value = _req(data, "created", str, "")
+    value = req(data, "created", str, "")
     try:
         offset = datetime.fromisoformat(value).utcoffset()
     except ValueError:
@@ -230,7 +191,7 @@ def validate_manifest(data: Any, max_lessons: int) -> Manifest:
         raise ManifestError("the manifest must be a JSON object")
     if data.get("format") != FORMAT_NAME:
         raise ManifestError(f"must be {FORMAT_NAME!r}", field="format")
-    version = _req(data, "format_version", int, "")
+    version = req(data, "format_version", int, "")
     if version not in SUPPORTED_FORMAT_VERSIONS:
         raise ManifestError(
             f"this library is in format version {version}; this contentserver reads version "
@@ -238,13 +199,13 @@ def validate_manifest(data: Any, max_lessons: int) -> Manifest:
             + ("upgrade contentserver to import it" if version > FORMAT_VERSION else "rebuild the library"),
             field="format_version",
         )
-    library_id = _req(data, "library_id", str, "")
+    library_id = req(data, "library_id", str, "")
     if not ID_RE.match(library_id):
         raise ManifestError("must be lowercase letters, digits and '-'", field="library_id")
-    library_version = _req(data, "version", int, "")
+    library_version = req(data, "version", int, "")
     if library_version < 1:
         raise ManifestError("must be 1 or more", field="version")
-    lessons = _req(data, "lessons", list, "")
+    lessons = req(data, "lessons", list, "")
     if len(lessons) > max_lessons:
         raise ManifestError(f"lists {len(lessons)} lessons; at most {max_lessons} are accepted", field="lessons")
     entries = tuple(_lesson(obj, f"lessons[{i}].") for i, obj in enumerate(lessons))
@@ -263,17 +224,18 @@ def validate_manifest(data: Any, max_lessons: int) -> Manifest:
         created=_created(data),
         lessons=entries,
         format_version=version,
+        books=parse_books(data, version),
     )
 
 
 def parse_manifest(raw: bytes, max_lessons: int, file: str = MANIFEST_NAME) -> Manifest:
     """Decode manifest bytes (strict UTF-8 JSON, bounded depth) and validate them."""
     try:
-        text = raw.decode("utf-8")
+        decoded = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ManifestError(f"is not valid UTF-8 (byte {exc.start})", file=file) from None
     try:
-        data = json.loads(text)
+        data = json.loads(decoded)
     except RecursionError:
         raise ManifestError("is nested too deeply", file=file) from None
     except json.JSONDecodeError as exc:
@@ -312,15 +274,18 @@ def lesson_to_dict(lesson: LessonEntry) -> dict[str, Any]:
 
 def manifest_to_dict(manifest: Manifest) -> dict[str, Any]:
     """The manifest as the JSON object the format describes (inverse of validate_manifest)."""
-    return {
+    out: dict[str, Any] = {
         "format": FORMAT_NAME,
-        "format_version": manifest.format_version,
+        "format_version": manifest.written_version(),
         "library_id": manifest.library_id,
         "title": manifest.title,
         "version": manifest.version,
         "created": manifest.created,
         "lessons": [lesson_to_dict(lesson) for lesson in manifest.lessons],
     }
+    if manifest.books:
+        out["books"] = [book_to_dict(book) for book in manifest.books]
+    return out
 
 
 def manifest_bytes(manifest: Manifest) -> bytes:

@@ -12,7 +12,7 @@ from typing import IO
 from sqlalchemy import select
 
 from ..db import db
-from ..models import Attachment, ImageVariant, InstalledLibrary, Lesson, LessonRevision
+from ..models import Attachment, Book, ImageVariant, InstalledLibrary, Lesson, LessonRevision
 from .manifests import FOLDER as MANIFESTS
 from .objects import ObjectStore
 
@@ -49,13 +49,14 @@ def _revision_refs() -> set[str]:
 
 
 def referenced(kept: set[str]) -> set[str]:
-    """Every sha256 a lesson row (hub or teacher, published or draft), a revision, a manifest, or `kept` (what the
-    parts above the library hold on to) needs, and the smaller copies of those images."""
+    """Every sha256 a lesson row (hub or teacher, published or draft), a book, a revision, a manifest, or `kept`
+    (what the parts above the library hold on to) needs, and the smaller copies of those images."""
     refs = set(db.session.scalars(select(Lesson.body_sha256)))
     refs |= set(db.session.scalars(select(Attachment.sha256)))
     refs |= _revision_refs()
     refs |= set(db.session.scalars(select(InstalledLibrary.manifest_sha256)))
     refs |= kept
+    refs |= set(db.session.scalars(select(Book.zim_sha256)))  # a book's ZIM, read in place
     refs |= {
         variant
         for original, variant in db.session.execute(select(ImageVariant.sha256, ImageVariant.variant_sha256))

@@ -11,8 +11,9 @@ from sqlalchemy import select
 
 from ..db import db
 from ..models import Attachment, InstalledLibrary, Lesson, utcnow
+from .books import apply_library_books, check_library_books
 from .bundle import LibraryBundle, open_library
-from .changes import changing_lessons
+from .changes import books_changed, changing_lessons
 from .format import MANIFEST_NAME, LessonEntry, ManifestError, manifest_bytes
 from .manifests import keep_manifest
 from .objects import ObjectStore
@@ -29,6 +30,7 @@ class ImportResult:
     updated: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     unchanged: bool = False
+    books: list[str] = field(default_factory=list)  # book ids added, changed or removed
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,8 @@ def _object_fields(bundle: LibraryBundle) -> dict[str, str]:
         fields.setdefault(lesson.body.sha256, f"lessons[{i}].body")
         for j, a in enumerate(lesson.attachments):
             fields.setdefault(a.sha256, f"lessons[{i}].attachments[{j}] ({a.name})")
+    for i, book in enumerate(bundle.manifest.books):
+        fields.setdefault(book.zim.sha256, f"books[{i}].zim")
     return fields
 
 
@@ -190,6 +194,7 @@ def install_bundle(bundle: LibraryBundle, store: ObjectStore, limits: ImportLimi
     _check_id_clashes(bundle)
     _copy_objects(bundle, store, limits)
     _check_bodies(bundle, store)
+    zims = check_library_books(manifest, store)
     _keep_manifest(bundle, store)
     with changing_lessons() as changed:
         make_variants(store, ((a.sha256, a.media_type, a.size) for e in manifest.lessons for a in e.attachments))
@@ -210,13 +215,16 @@ def install_bundle(bundle: LibraryBundle, store: ObjectStore, limits: ImportLimi
         for lesson in existing.values():
             db.session.delete(lesson)
             result.removed.append(lesson.id)
+        result.books = apply_library_books(manifest, zims)
         if installed is None:
             installed = InstalledLibrary(library_id=manifest.library_id)
             db.session.add(installed)
         installed.title, installed.version = manifest.title, manifest.version
-        installed.manifest_sha256, installed.format_version = bundle.manifest_sha256, manifest.format_version
+        installed.manifest_sha256, installed.format_version = bundle.manifest_sha256, manifest.written_version()
         installed.installed_at = utcnow()
         changed.update(result.added + result.updated + result.removed)  # the index re-reads these rows
+    if result.books:
+        books_changed.send(db.engine, book_ids=result.books)
     return result
 
 

@@ -7,7 +7,7 @@ import re
 import tomllib
 from pathlib import Path
 
-from .format import FORMAT_NAME, FORMAT_VERSION, MEDIA_TYPES, Manifest, ManifestError, is_safe_name, validate_manifest
+from .format import FORMAT_NAME, MEDIA_TYPES, Manifest, ManifestError, is_safe_name, validate_manifest
 from .objects import sha256_file
 
 SOURCE_HEADER = "library.toml"
@@ -79,8 +79,17 @@ def read_source(root: Path, max_lessons: int) -> tuple[Manifest, dict[str, Path 
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ManifestError(f"is not valid TOML: {exc}", file=str(header_path)) from None
     paths: dict[str, Path | bytes] = {}
+    books: list[dict] = []
+    if "books" in header:  # ZIM files kept whole: format version 2 (docs/library-format.md)
+        from ..books.source_books import source_books
+
+        books, book_paths = source_books(root, header.pop("books"), str(header_path))
+        paths.update(book_paths)
     lessons = []
-    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+    book_folders = {p.resolve().relative_to(root.resolve()).parts[0] for p in paths.values() if isinstance(p, Path)}
+    for folder in sorted(
+        p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name not in book_folders
+    ):
         lesson_path = folder / LESSON_FILE
         if not lesson_path.is_file():
             raise ManifestError(f"lesson folder has no {LESSON_FILE}", file=str(folder))
@@ -95,7 +104,10 @@ def read_source(root: Path, max_lessons: int) -> tuple[Manifest, dict[str, Path 
         lessons.append(
             {**meta, "id": folder.name, "body": {"sha256": body_sha, "size": len(body)}, "attachments": attachments}
         )
-    data = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, **header, "lessons": lessons}
+    # the lowest version that holds the content, the version its built manifest is written in
+    data = {"format": FORMAT_NAME, "format_version": 2 if books else 1, **header, "lessons": lessons}
+    if books:
+        data["books"] = books
     try:
         manifest = validate_manifest(data, max_lessons)
     except ManifestError as exc:

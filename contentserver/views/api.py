@@ -6,10 +6,12 @@ from pathlib import Path
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
 
+from ..books.textsearch import ArticleHit
 from ..search.engine import Filters, Hit
 from ..search.suggest import TitleSuggester
+from . import books
 from .search import filters_from, page_arg, run_search
-from .suggest_answers import SuggestAnswers, published_titles_of, suggest_json
+from .suggest_answers import SuggestAnswers, book_suggestions, published_titles_of, suggest_json
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 MAX_LIMIT = 50
@@ -59,10 +61,13 @@ def _hit_json(hit: Hit) -> dict:
 
 @bp.get("/search")
 def search_json() -> Response:
-    """GET /api/search?q=…&lang=…&limit=…&page=…&subject=…&grade=…&type=…"""
+    """GET /api/search?q=…&lang=…&limit=…&page=…&subject=…&grade=…&type=…&source=all|lessons|book:<id>"""
     text = request.args.get("q", "").strip()
     page, limit = page_arg(), _limit()
-    found = run_search(text, filters_from(request.args), page, limit) if text else None
+    source = books.source_arg(request.args.get("source"))
+    lessons_too = not source.startswith("book:")
+    found = run_search(text, filters_from(request.args), page, limit) if text and lessons_too else None
+    articles = books.search_articles(text, source, limit * page) if text else None
     return jsonify(
         query=text,
         lang=found.lang if found else None,
@@ -72,7 +77,22 @@ def search_json() -> Response:
         suggestion=found.suggestion if found else None,
         timed_out=found.timed_out if found else False,
         results=[_hit_json(hit) for hit in found.hits] if found else [],
+        articles=[_article_json(hit) for hit in articles.hits[limit * (page - 1) :]] if articles else [],
+        unindexed_books=[book.id for book in articles.unindexed] if articles else [],
     )
+
+
+def _article_json(hit: ArticleHit) -> dict:
+    return {
+        "book": hit.book_id,
+        "book_title": hit.book_title,
+        "path": hit.path,
+        "title": hit.title,
+        "lang": hit.lang,
+        "snippet": str(hit.snippet),
+        "url": hit.url,
+        "score": round(hit.score, 4),
+    }
 
 
 @bp.get("/suggest")
@@ -83,9 +103,9 @@ def suggest() -> Response:
     falls back to the ranked, typo-tolerant search."""
     text = request.args.get("q", "")[:MAX_SUGGEST_CHARS]
     suggester = current_app.extensions["title_suggester"]
-    found = suggester.suggest(
-        text, current_app.extensions["page_cache"].version, current_app.extensions["title_source"], SUGGESTIONS
-    )
+    version = current_app.extensions["page_cache"].version
+    lessons = suggester.suggest(text, version, current_app.extensions["title_source"], SUGGESTIONS)
+    found: list = [*lessons, *book_suggestions(current_app, text, version, SUGGESTIONS - len(lessons))]
     if not found and text.strip():
         found = run_search(text, Filters(), 1, SUGGESTIONS, snippets=False).hits
     return jsonify(

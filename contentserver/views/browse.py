@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from .. import render
 from ..authoring.references import references
+from ..books import catalog as book_catalog
 from ..downloads import content_disposition
 from ..errors import NotFound
 from ..i18n import LANG_COOKIE, LANGUAGE_NAMES, SUBJECT_NAMES, UI_LOCALES, subject_name
@@ -36,13 +37,18 @@ def _listing(heading: str, empty_ok: bool = True, **filters) -> str:
     if not lessons and (page > 1 or not empty_ok):
         raise NotFound()
     pages = max(1, -(-total // PER_PAGE))
-    return render_template("browse/list.html", heading=heading, lessons=lessons, total=total, page=page, pages=pages)
+    books = book_catalog.list_books(**{k: v for k, v in filters.items() if k in ("subject", "lang")})
+    if "grade" in filters or page > 1:
+        books = []  # books have no grade; they are listed once, on the first page
+    return render_template(
+        "browse/list.html", heading=heading, lessons=lessons, total=total, page=page, pages=pages, books=books
+    )
 
 
 @bp.get("/")
 @cached_page
 def home() -> str:
-    return render_template("browse/home.html", facets=store.facets())
+    return render_template("browse/home.html", facets=store.facets(), books=book_catalog.list_books())
 
 
 @bp.get("/subjects/<subject>")

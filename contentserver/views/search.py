@@ -7,10 +7,12 @@ import re
 from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
+from ..books import catalog as book_catalog
 from ..library import store
 from ..library.format import LANGS
 from ..search.engine import Filters, ResultCache, Results, search
 from ..search.limiter import SearchLimiter
+from . import books
 
 bp = Blueprint("search", __name__)
 PER_PAGE = 10
@@ -93,12 +95,22 @@ def results() -> str:
     limit = current_app.config["SEARCH_MAX_QUERY_CHARS"]
     too_long, text = len(text) > limit, text[:limit]
     filters = filters_from(request.args)
-    found = run_search(text, filters, page_arg(), PER_PAGE) if text else None
+    source = books.source_arg(request.args.get("source"))
+    lessons_too = not source.startswith("book:")
+    found = run_search(text, filters, page_arg(), PER_PAGE) if text and lessons_too else None
+    articles = books.search_articles(text, source, PER_PAGE * page_arg()) if text else None
+    if articles is not None:
+        articles.hits = articles.hits[PER_PAGE * (page_arg() - 1) :] if not lessons_too else articles.hits[:PER_PAGE]
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
         "search/results.html",
         q=text,
         found=found,
+        source=source,
+        articles=articles,
+        book_choices=book_catalog.list_books(),
+        page=page_arg(),
+        per_page=PER_PAGE,
         filters=filters,
         too_long=too_long,
         facets=cached_facets(),

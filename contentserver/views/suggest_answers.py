@@ -19,6 +19,8 @@ from flask.json.provider import DefaultJSONProvider
 from sqlalchemy import Engine
 from werkzeug.wrappers import Request
 
+from ..books.catalog import indexed_books
+from ..books.textsearch import ArticleSuggestion, IndexedBook, suggest_titles
 from ..db import db
 from ..library import store
 from ..lru import LRU
@@ -49,7 +51,13 @@ def suggest_json(text: str, found: Sequence[Titled], opensearch: bool, lesson_ur
     return {
         "query": text,
         "suggestions": [
-            {"id": item.id, "title": item.title, "lang": item.lang, "url": lesson_url(item.id)} for item in found
+            {
+                "id": item.id,
+                "title": item.title,
+                "lang": item.lang,
+                "url": getattr(item, "url", None) or lesson_url(item.id),
+            }
+            for item in found
         ],
     }
 
@@ -99,6 +107,19 @@ def published_titles_of(app: Flask) -> TitleSource:
     return TitleSource(partial(_rows_in, app), partial(_titles_in, engine, threading.Lock()))
 
 
+def book_suggestions(app: Flask, text: str, version: object, limit: int) -> list[ArticleSuggestion]:
+    """Article titles (and redirect titles) of the books, to fill what lessons' titles leave of the answer."""
+    if limit <= 0 or not text.strip():
+        return []
+    searchers = app.extensions["book_searchers"]
+
+    def load() -> list[IndexedBook]:
+        with app.app_context():
+            return indexed_books()
+
+    return suggest_titles(searchers, text, searchers.books_of(version, load), limit)
+
+
 class SuggestAnswers:
     """WSGI layer: GET /api/suggest without a session, answered from the title table as Flask would answer it."""
 
@@ -136,7 +157,8 @@ class SuggestAnswers:
         body = self.answers.get(key, version)
         if body is not None:
             return body
-        found, table_version = self.suggester.answer(text, version, self.source, self.limit)
+        lessons, table_version = self.suggester.answer(text, version, self.source, self.limit)
+        found: list[Titled] = [*lessons, *book_suggestions(self.app, text, version, self.limit - len(lessons))]
         if not found and text.strip():
             return None
         urls = self.app.url_map.bind("localhost", script_name=script_name or "/")

@@ -1,0 +1,63 @@
+"""One entry of a ZIM as an HTTP answer's parts: a redirect, or content with its MIME type and validator."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from libzim.reader import Archive
+
+from ..errors import NotFound
+
+# ZIM HTML is third-party and may carry script: it runs sandboxed in an opaque origin (no allow-same-origin), so it
+# cannot read the school's cookies, storage or pages, and its requests are cross-site (SameSite cookies stay home).
+# Forms are not allowed at all; nothing loads from outside the box. docs/books.md "Security".
+ENTRY_CSP = (
+    "sandbox allow-scripts; default-src 'self' 'unsafe-inline' 'unsafe-eval' data: blob:; "
+    "form-action 'none'; base-uri 'none'; frame-ancestors 'self'"
+)
+BODY_RE = re.compile(rb"<body\b[^>]*>", re.IGNORECASE)
+HEAD_SCAN = 64 * 1024  # the <body> tag is near the top; a huge page is not searched to its end for one
+
+
+@dataclass(frozen=True)
+class Redirect:
+    path: str
+
+
+@dataclass(frozen=True)
+class Content:
+    mimetype: str
+    data: memoryview | bytes
+    etag: str
+
+    @property
+    def is_html(self) -> bool:
+        return self.mimetype.split(";")[0].strip().lower() in ("text/html", "application/xhtml+xml")
+
+
+def entry_url(book_id: str, path: str) -> str:
+    """The stable URL of an entry: every byte that is not a plain path character percent-encoded (#, ?, &, spaces…)."""
+    return f"/books/{book_id}/{quote(path, safe='/')}"
+
+
+def read_entry(archive: Archive, zim_sha256: str, path: str) -> Redirect | Content:
+    """The entry at `path`, or NotFound; no path can reach anything but the ZIM's own entries."""
+    try:
+        entry = archive.get_entry_by_path(path)
+    except KeyError:
+        raise NotFound() from None
+    if entry.is_redirect:
+        return Redirect(entry.get_redirect_entry().path)
+    item = entry.get_item()
+    tag = hashlib.sha1(f"{zim_sha256}/{entry.path}".encode(), usedforsecurity=False).hexdigest()[:24]
+    return Content(item.mimetype, item.content, tag)
+
+
+def with_header(html: bytes, header: bytes) -> bytes:
+    """The page with our small bar inserted right after <body> (or first, for a page without one)."""
+    match = BODY_RE.search(html, 0, HEAD_SCAN)
+    at = match.end() if match else 0
+    return html[:at] + header + html[at:]
