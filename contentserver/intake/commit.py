@@ -21,7 +21,10 @@ from ..library.format import (
     validate_manifest,
 )
 from ..library.objects import ObjectStore
+from ..markdown_html import object_urls
 from ..models import Push, PushedLesson, School, utcnow
+from ..render_cache import store_rendered
+from ..render_worker import RenderRefused
 from ..schools import MAX_REPORT_BYTES, SchoolError, store_report
 
 PUSH_ID_RE = re.compile(r"^[0-9a-f]{32}\Z")
@@ -57,17 +60,30 @@ def entry_of(entry: dict[str, Any]) -> LessonEntry:
 
 
 def _check_objects(store: ObjectStore, entries: list[dict[str, Any]]) -> None:
-    """Every body and attachment is in the store, whole; bodies are UTF-8 Markdown, so a preview always renders."""
+    """Every body and attachment is in the store, whole; bodies are UTF-8 Markdown that renders within the bounds
+    (rendered now), so a preview and the approved lesson's page always show."""
     for i, entry in enumerate(entries):
         refs = [(f"lessons[{i}].body", entry["body"])]
         refs += [(f"lessons[{i}].attachments[{j}]", a) for j, a in enumerate(entry["attachments"])]
         for where, ref in refs:
             if not store.has(ref["sha256"]) or store.path(ref["sha256"]).stat().st_size != ref["size"]:
                 raise Unprocessable(f"{where}: object {ref['sha256']} ({ref['size']} bytes) has not been uploaded")
-        try:
-            store.read_bytes(entry["body"]["sha256"]).decode("utf-8")
-        except UnicodeDecodeError:
-            raise Unprocessable(f"lessons[{i}].body is not UTF-8 Markdown") from None
+    try:
+        store_rendered(store, [(_body_text(store, i, entry), _page_urls(entry)) for i, entry in enumerate(entries)])
+    except RenderRefused as exc:
+        raise Unprocessable(f"lessons[{exc.index}].body: {exc}") from None
+
+
+def _body_text(store: ObjectStore, i: int, entry: dict[str, Any]) -> str:
+    try:
+        return store.read_bytes(entry["body"]["sha256"]).decode("utf-8")
+    except UnicodeDecodeError:
+        raise Unprocessable(f"lessons[{i}].body is not UTF-8 Markdown") from None
+
+
+def _page_urls(entry: dict[str, Any]) -> dict[str, str]:
+    """The attachment URLs of the lesson page an approval makes: its body is rendered for it now."""
+    return object_urls((a["name"], a["sha256"]) for a in entry["attachments"])
 
 
 def _answer(push: Push) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,7 +12,10 @@ from flask import current_app, has_app_context
 from sqlalchemy import select
 
 from ..db import db
+from ..markdown_html import object_urls
 from ..models import Attachment, InstalledLibrary, Lesson, utcnow
+from ..render_cache import store_rendered
+from ..render_worker import RenderRefused
 from .bundle import LibraryBundle, open_library
 from .format import MANIFEST_NAME, LessonEntry, ManifestError, manifest_bytes
 from .manifests import keep_manifest
@@ -110,17 +114,31 @@ def _copy_objects(bundle: LibraryBundle, store: ObjectStore, limits: ImportLimit
                 raise ManifestError(exc.reason, file=exc.file, field=fields[sha]) from None
 
 
-def _check_bodies(bundle: LibraryBundle, store: ObjectStore) -> None:
-    """Every body is UTF-8 Markdown, so no lesson page can fail to render."""
+def _bodies(bundle: LibraryBundle, store: ObjectStore) -> Iterator[tuple[str, dict[str, str]]]:
+    """Each lesson's body as text with its page's attachment URLs; a body that is not UTF-8 is refused."""
     for i, lesson in enumerate(bundle.manifest.lessons):
         try:
-            store.read_bytes(lesson.body.sha256).decode("utf-8")
+            text = store.read_bytes(lesson.body.sha256).decode("utf-8")
         except UnicodeDecodeError as exc:
             raise ManifestError(
                 f"is not UTF-8 Markdown (byte {exc.start})",
                 file=bundle.describe(lesson.body.sha256),
                 field=f"lessons[{i}].body",
             ) from None
+        yield text, object_urls((a.name, a.sha256) for a in lesson.attachments)
+
+
+def _check_bodies(bundle: LibraryBundle, store: ObjectStore) -> None:
+    """Every body renders within the bounds, rendered now and stored, so no lesson page can fail to render."""
+    try:
+        store_rendered(store, _bodies(bundle, store))
+    except RenderRefused as exc:
+        index = exc.index or 0
+        raise ManifestError(
+            str(exc),
+            file=bundle.describe(bundle.manifest.lessons[index].body.sha256),
+            field=f"lessons[{index}].body",
+        ) from None
 
 
 def _attachment_rows(entry: LessonEntry) -> list[Attachment]:

@@ -9,12 +9,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from .. import render
+from .. import render_worker
 from ..authoring import lessons as authoring
 from ..authoring.uploads import store_upload
 from ..errors import NotFound, Unprocessable
 from ..library.variants import make_variants
 from ..models import Lesson
+from ..render_worker import RenderRefused
 from .access import editable_lesson, protect_blueprint, role_required
 from .forms import LessonForm, UploadForm
 
@@ -40,16 +41,14 @@ def _fields(form: LessonForm) -> authoring.LessonFields:
 
 
 def _preview(lesson: Lesson | None, body: str) -> str:
-    """The body as students will see it; a draft's files are served from the teacher's own URL."""
-    attachments = {a.name: a.sha256 for a in lesson.attachments} if lesson else {}
-    html = render.render_markdown(body, attachments)
-    for attachment in lesson.attachments if lesson else ():
-        assert lesson is not None  # (only a lesson has attachments)
-        html = html.replace(
-            f'"{render.object_url(attachment.sha256)}"',
-            f'"{url_for("teach.lesson_file", lesson_id=lesson.id, name=attachment.name)}"',
-        )
-    return html
+    """The body as students will see it (RenderRefused if it cannot be); a draft's files are served from the
+    teacher's own URL."""
+    urls = (
+        {a.name: url_for("teach.lesson_file", lesson_id=lesson.id, name=a.name) for a in lesson.attachments}
+        if lesson
+        else {}
+    )
+    return render_worker.render(body, urls)
 
 
 def _upload_form(lesson: Lesson) -> UploadForm:
@@ -86,9 +85,12 @@ def new():
         return _edit_page(form, None)
     if not form.validate():
         return _edit_page(form, None, message=_("Please correct the marked fields."), status=400)
-    if request.form.get("action") == "preview":
-        return _edit_page(form, None, preview=_preview(None, form.body.data or ""))
-    lesson = authoring.create_lesson(_fields(form), current_user, _objects())
+    try:
+        if request.form.get("action") == "preview":
+            return _edit_page(form, None, preview=_preview(None, form.body.data or ""))
+        lesson = authoring.create_lesson(_fields(form), current_user, _objects())
+    except RenderRefused as exc:  # the page again with the teacher's text in it, and why
+        return _edit_page(form, None, message=exc.message, status=exc.status)
     return redirect(url_for("teach.edit", lesson_id=lesson.id, saved=1), code=303)
 
 
@@ -103,9 +105,12 @@ def edit(lesson_id: str):
     form = LessonForm()
     if not form.validate():
         return _edit_page(form, lesson, message=_("Please correct the marked fields."), status=400)
-    if request.form.get("action") == "preview":
-        return _edit_page(form, lesson, preview=_preview(lesson, form.body.data or ""))
-    authoring.save_lesson(lesson, _fields(form), current_user, _objects())
+    try:
+        if request.form.get("action") == "preview":
+            return _edit_page(form, lesson, preview=_preview(lesson, form.body.data or ""))
+        authoring.save_lesson(lesson, _fields(form), current_user, _objects())
+    except RenderRefused as exc:
+        return _edit_page(form, lesson, message=exc.message, status=exc.status)
     return redirect(url_for("teach.edit", lesson_id=lesson.id, saved=1), code=303)
 
 

@@ -1,0 +1,186 @@
+"""Markdown rendered in a few worker processes, each render within a time budget: no text can hold the server.
+
+Python-Markdown is quadratic on some inputs and holds the GIL while it works, so a render in the server's own
+process stalls every page. Here a render runs in a worker process (forkserver: never a fork of the threaded
+server); the thread asking waits without the GIL, and a worker past its budget is killed and replaced. A text
+nested deeper than markdown_html.MAX_DEPTH is refused before any worker sees it.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import queue
+import resource
+import threading
+from collections.abc import Mapping
+from multiprocessing.connection import Connection
+from multiprocessing.context import ForkServerContext
+from multiprocessing.process import BaseProcess
+
+from flask_babel import gettext as _
+
+from .errors import Busy, Unprocessable
+from .markdown_html import MAX_DEPTH, nesting_depth, render_markdown
+
+log = logging.getLogger(__name__)
+BUDGET_SECONDS = 2.0  # per render; docs/performance.md has what real and pathological bodies take
+WORKERS = 2
+WORKER_MEMORY_BYTES = 1024**3  # address space of a worker: a memory bomb is a refusal, not the box swapping
+WAIT_FACTOR = 3  # a render waits at most this many budgets for a free worker, then the server is busy
+
+
+class RenderRefused(Unprocessable):
+    """The text cannot be rendered within the bounds; `reason` is "depth" or "time"; `index` says which of many
+    texts it was (render_cache.store_rendered)."""
+
+    def __init__(self, reason: str):
+        super().__init__(f"the Markdown cannot be rendered: {self.english(reason)}")
+        self.reason = reason
+        self.index: int | None = None
+
+    @staticmethod
+    def english(reason: str) -> str:
+        if reason == "depth":
+            return f"lists or quotes nest deeper than {MAX_DEPTH} levels"
+        return f"formatting it takes longer than {BUDGET_SECONDS:g} seconds"
+
+    @property
+    def message(self) -> str:
+        """Translated when shown (a teacher's page), so it is built here and not at raise time."""
+        if self.reason == "depth":
+            return _(
+                "The text nests lists or quotes more than %(levels)s levels deep, so it cannot be shown as a "
+                "lesson. Please use fewer levels.",
+                levels=MAX_DEPTH,
+            )
+        return _(
+            "The text is too complex to format within %(seconds)s seconds (for example, thousands of unclosed "
+            "[ brackets), so it cannot be shown as a lesson. Please simplify it.",
+            seconds=f"{BUDGET_SECONDS:g}",
+        )
+
+
+class RenderBusy(Busy):
+    """Every worker stayed busy past the wait: the server is overloaded, the text itself may be fine."""
+
+
+def _serve(conn: Connection) -> None:
+    """A worker's loop: (text, urls) in, ("ok", html) or ("refused", reason) out, until the pipe closes."""
+    resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_BYTES, WORKER_MEMORY_BYTES))
+    while True:
+        try:
+            text, urls = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            conn.send(("ok", render_markdown(text, urls)))
+        except RecursionError:
+            conn.send(("refused", "depth"))
+        except MemoryError:
+            conn.send(("refused", "time"))
+
+
+class _Worker:
+    def __init__(self, context: ForkServerContext):
+        self.conn, child = multiprocessing.Pipe()
+        self.process: BaseProcess = context.Process(target=_serve, args=(child,), daemon=True)
+        self.process.start()
+        child.close()
+
+    def stop(self) -> None:
+        self.conn.close()
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(5)
+
+
+class RenderPool:
+    """A bounded set of render workers, started as needed; a worker that overran its budget is replaced."""
+
+    def __init__(self, workers: int = WORKERS, budget: float = BUDGET_SECONDS):
+        self.budget = budget
+        self._context = multiprocessing.get_context("forkserver")
+        self._context.set_forkserver_preload([__name__])  # workers start with Markdown and nh3 imported
+        self._slots: queue.Queue[_Worker | None] = queue.Queue()
+        for _slot in range(workers):
+            self._slots.put(None)  # None: a slot whose worker is not started yet
+        self._workers: list[_Worker] = []
+        self._lock = threading.Lock()
+
+    def render(self, text: str, urls: Mapping[str, str] | None = None) -> str:
+        """Sanitized HTML of `text`, or RenderRefused; RenderBusy when no worker came free in time."""
+        if nesting_depth(text) > MAX_DEPTH:
+            raise RenderRefused("depth")
+        try:
+            worker = self._slots.get(timeout=self.budget * WAIT_FACTOR)
+        except queue.Empty:
+            raise RenderBusy() from None
+        try:
+            if worker is None or not worker.process.is_alive():  # never started, or died while idle
+                self._retire(worker)
+                worker = self._start()
+            outcome, value = self._ask(worker, text, dict(urls or {}))
+        except BaseException:
+            self._retire(worker)
+            self._slots.put(None)
+            raise
+        if outcome == "ok":
+            self._slots.put(worker)
+            return value
+        if outcome == "refused":
+            self._slots.put(worker)
+        else:  # overran its budget or died: a fresh worker takes its slot, started when next needed
+            self._retire(worker)
+            self._slots.put(None)
+        raise RenderRefused(value)
+
+    def _ask(self, worker: _Worker, text: str, urls: dict[str, str]) -> tuple[str, str]:
+        worker.conn.send((text, urls))
+        if worker.conn.poll(self.budget):
+            try:
+                return worker.conn.recv()
+            except (EOFError, OSError):
+                log.warning("a render worker died (exit code %s)", worker.process.exitcode)
+                return "died", "time"
+        return "overran", "time"
+
+    def _start(self) -> _Worker:
+        worker = _Worker(self._context)
+        with self._lock:
+            self._workers.append(worker)
+        return worker
+
+    def _retire(self, worker: _Worker | None) -> None:
+        if worker is None:
+            return
+        worker.stop()
+        with self._lock:
+            if worker in self._workers:
+                self._workers.remove(worker)
+
+    def close(self) -> None:
+        with self._lock:
+            workers, self._workers = self._workers, []
+        for worker in workers:
+            worker.stop()
+
+
+_pool: RenderPool | None = None
+_pool_pid = 0
+_pool_lock = threading.Lock()
+
+
+def pool() -> RenderPool:
+    """This process's pool (a forked child makes its own: worker pipes are not shared across processes)."""
+    global _pool, _pool_pid
+    with _pool_lock:
+        if _pool is None or _pool_pid != os.getpid():
+            _pool, _pool_pid = RenderPool(), os.getpid()
+        return _pool
+
+
+def render(text: str, urls: Mapping[str, str] | None = None) -> str:
+    """Render through this process's pool (see RenderPool.render)."""
+    return pool().render(text, urls)
