@@ -13,7 +13,7 @@ from . import create_app
 from .library.build import write_library
 from .library.bundle import open_library
 from .library.format import ManifestError
-from .library.importer import ImportLimits, import_library
+from .library.importer import ImportLimits, check_bundle_renders, import_library
 from .library.objects import verified_chunks
 from .schema_upgrade import SchemaUpgradeError
 from .settings import SettingsError, load_settings
@@ -112,6 +112,7 @@ def build_command(source: Path, out: Path) -> None:
     settings = load_settings_or_refuse()
     try:
         bundle = open_library(source, settings["MAX_MANIFEST_BYTES"], settings["MAX_LESSONS"])
+        check_bundle_renders(bundle)  # a lesson no school could import is refused here, at its author
         written = write_library(bundle, out)
     except ManifestError as exc:
         refuse("refused", exc)
@@ -132,6 +133,7 @@ def check_command(path: Path) -> None:
             with bundle.open_object(sha) as stream:
                 for _chunk in verified_chunks(stream, sha, size, source=bundle.describe(sha)):
                     pass
+        check_bundle_renders(bundle)
     except ManifestError as exc:
         refuse("invalid", exc)
     console.print(

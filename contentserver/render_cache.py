@@ -77,9 +77,10 @@ def _save(objects: ObjectStore, key: str, html: str) -> None:
         Path(tmp).unlink(missing_ok=True)
 
 
-def store_rendered(objects: ObjectStore, items: Iterable[tuple[str, Mapping[str, str]]]) -> None:
-    """Render each (text, urls) not stored yet, on every worker at once, and store it; the first that cannot
-    render raises RenderRefused with `index`, its position in `items` (those before it stay stored)."""
+def store_rendered(objects: ObjectStore | None, items: Iterable[tuple[str, Mapping[str, str]]]) -> None:
+    """Render each (text, urls) not stored yet, on every worker at once, and store it (objects None: only check);
+    the first that cannot render raises RenderRefused with `index`, its position in `items` (those before it
+    stay stored)."""
     numbered = enumerate(items)
     with ThreadPoolExecutor(WORKERS, thread_name_prefix="render") as threads:
         while batch := list(islice(numbered, BATCH)):
@@ -87,11 +88,13 @@ def store_rendered(objects: ObjectStore, items: Iterable[tuple[str, Mapping[str,
             work = [
                 (i, key, threads.submit(render, text, urls))
                 for i, key, text, urls in keyed
-                if not _path(objects, key).is_file()
+                if objects is None or not _path(objects, key).is_file()
             ]
             for i, key, future in work:
                 try:
-                    _save(objects, key, future.result())
+                    html = future.result()
+                    if objects is not None:
+                        _save(objects, key, html)
                 except RenderRefused as exc:
                     for _i, _key, later in work:
                         later.cancel()

@@ -172,6 +172,16 @@ def test_import_of_a_library_with_an_unrenderable_lesson_is_refused_and_changes_
     assert sorted(p.name for p in (data / "rendered").rglob("*.html")) == before
 
 
+@pytest.mark.parametrize("verb", ["check", "build"])
+def test_check_and_build_refuse_a_library_no_school_could_import(make_library, tmp_path, verb):
+    library = make_library([lesson_spec("alpha"), lesson_spec("gamma", body=BRACKETS)], form="source")
+    args = [VENV_BIN / "contentserver", verb, library] + (["--out", tmp_path / "built"] if verb == "build" else [])
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("CONTENTSERVER_")}
+    done = subprocess.run(args, capture_output=True, text=True, env=environ, timeout=120)
+    assert done.returncode == 2 and "lessons[1].body: the Markdown cannot be rendered" in done.stderr
+    assert not (tmp_path / "built").exists()
+
+
 def test_import_refusal_names_the_deep_lesson_and_keeps_the_installed_lessons(app, make_library):
     import_into(app, make_library(["alpha", "beta"], version=1))
     with pytest.raises(ManifestError) as refused:

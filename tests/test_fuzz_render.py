@@ -1,0 +1,80 @@
+"""Property-based fuzzing of the Markdown renderer (conventions of test_fuzz_parsers.py): whatever the text, it
+renders to harmless HTML or is refused within the time budget, and the depth count stays linear.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_render import assert_harmless
+
+from contentserver.markdown_html import nesting_depth
+from contentserver.render_worker import BUDGET_SECONDS, RenderRefused, render
+
+pytestmark = pytest.mark.fuzz
+# A refusal takes the budget plus a worker's replacement; the example's deadline is that, with room for load.
+WITHIN = BUDGET_SECONDS + 3.0
+BUDGET = settings(
+    deadline=int(WITHIN * 1000) + 1000, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+MARKUP = "[]()<>!*_`#>-+=|:~.1 \t\n\\&;\"'/a"
+FRAGMENTS = st.sampled_from(
+    [
+        "[",
+        "](",
+        "![",
+        "<",
+        "<a href=",
+        "javascript:",
+        "    ",
+        "- ",
+        "> ",
+        "1. ",
+        "```\n",
+        "\n\n",
+        "| a |",
+        "*",
+        "__",
+        "&#",
+        "<script>",
+        "leaf.png",
+        "<!--",
+        '"',
+    ]
+)
+TEXT = st.text(MARKUP, max_size=3000) | st.lists(FRAGMENTS, max_size=400).map("".join)
+URLS = {"leaf.png": "/objects/" + "ab" * 32}
+
+
+@BUDGET
+@given(TEXT)
+def test_any_text_renders_harmless_or_is_refused_within_the_budget(text):
+    start = time.monotonic()
+    try:
+        html = render(text, URLS)
+    except RenderRefused as exc:
+        assert exc.reason in ("time", "depth") and exc.status == 422
+    else:
+        assert_harmless(html)
+    assert time.monotonic() - start < WITHIN
+
+
+@BUDGET
+@given(st.lists(FRAGMENTS, min_size=1, max_size=20), st.integers(1, 5000))
+def test_a_fragment_repeated_any_number_of_times_is_bounded(fragments, times):
+    text = "".join(fragments) * times
+    start = time.monotonic()
+    try:
+        assert_harmless(render(text, URLS))
+    except RenderRefused:
+        pass
+    assert time.monotonic() - start < WITHIN
+
+
+@settings(deadline=1000)
+@given(st.text(" \t>-*+1.\n", max_size=20_000))
+def test_the_depth_count_is_linear_and_never_negative(text):
+    assert 0 <= nesting_depth(text) <= len(text)
