@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 from collections.abc import Iterable, Mapping
 
 import markdown
@@ -138,9 +139,26 @@ def sanitize(html_text: str, urls: Mapping[str, str] | None = None) -> str:
     )
 
 
+_parsers = threading.local()
+
+
+def _parser() -> markdown.Markdown:
+    """This thread's Markdown parser: building one (loading its extensions) cost more than rendering a lesson;
+    reset() between documents is Python-Markdown's own way to reuse it (abbreviations do not carry over)."""
+    parser = getattr(_parsers, "parser", None)
+    if parser is None:
+        parser = _parsers.parser = markdown.Markdown(extensions=MARKDOWN_EXTENSIONS, output_format="html")
+    return parser.reset()
+
+
 def render_markdown(text: str, urls: Mapping[str, str] | None = None) -> str:
     """Lesson Markdown as sanitized HTML; `urls` maps attachment names to the URLs this page serves them at."""
-    return sanitize(markdown.markdown(text, extensions=MARKDOWN_EXTENSIONS, output_format="html"), urls)
+    try:
+        html_text = _parser().convert(text)
+    except BaseException:
+        _parsers.parser = None  # stopped half-way (RecursionError): the next body gets a new parser
+        raise
+    return sanitize(html_text, urls)
 
 
 def plain_html(text: str) -> str:

@@ -1,33 +1,34 @@
 """Markdown rendered in a few worker processes, each render within a time budget: no text can hold the server.
 
 Python-Markdown is quadratic on some inputs and holds the GIL while it works, so a render in the server's own
-process stalls every page. Here a render runs in a worker process (forkserver: never a fork of the threaded
-server); the thread asking waits without the GIL, and a worker past its budget is killed and replaced. A text
-nested deeper than markdown_html.MAX_DEPTH is refused before any worker sees it.
+process stalls every page. Here a render runs in a worker process (render_child.py, started fresh: never a fork
+of the threaded server); the thread asking waits without the GIL, and a worker past its budget is killed and
+replaced. A text nested deeper than markdown_html.MAX_DEPTH is refused before any worker sees it.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
-import multiprocessing
 import os
 import queue
-import resource
+import subprocess
+import sys
 import threading
 from collections.abc import Mapping
 from multiprocessing.connection import Connection
-from multiprocessing.context import ForkServerContext
-from multiprocessing.process import BaseProcess
+from pathlib import Path
 
 from flask_babel import gettext as _
 
 from .errors import Busy, Unprocessable
-from .markdown_html import MAX_DEPTH, nesting_depth, render_markdown
+from .markdown_html import MAX_DEPTH, nesting_depth
 
 log = logging.getLogger(__name__)
 BUDGET_SECONDS = 2.0  # per render; docs/performance.md has what real and pathological bodies take
 WORKERS = 2
 WORKER_MEMORY_BYTES = 1024**3  # address space of a worker: a memory bomb is a refusal, not the box swapping
+CHILD = Path(__file__).with_name("render_child.py")
 WAIT_FACTOR = 3  # a render waits at most this many budgets for a free worker, then the server is busy
 
 
@@ -66,34 +67,27 @@ class RenderBusy(Busy):
     """Every worker stayed busy past the wait: the server is overloaded, the text itself may be fine."""
 
 
-def _serve(conn: Connection) -> None:
-    """A worker's loop: (text, urls) in, ("ok", html) or ("refused", reason) out, until the pipe closes."""
-    resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_BYTES, WORKER_MEMORY_BYTES))
-    while True:
-        try:
-            text, urls = conn.recv()
-        except (EOFError, OSError):
-            return
-        try:
-            conn.send(("ok", render_markdown(text, urls)))
-        except RecursionError:
-            conn.send(("refused", "depth"))
-        except MemoryError:
-            conn.send(("refused", "time"))
-
-
 class _Worker:
-    def __init__(self, context: ForkServerContext):
-        self.conn, child = multiprocessing.Pipe()
-        self.process: BaseProcess = context.Process(target=_serve, args=(child,), daemon=True)
-        self.process.start()
-        child.close()
+    """One render_child.py process and the two ends of its pipes."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-I", str(CHILD), str(WORKER_MEMORY_BYTES)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.requests = Connection(os.dup(self.process.stdin.fileno()), readable=False)
+        self.answers = Connection(os.dup(self.process.stdout.fileno()), writable=False)
+        self.process.stdin.close()
+        self.process.stdout.close()
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
 
     def stop(self) -> None:
-        self.conn.close()
-        if self.process.is_alive():
-            self.process.kill()
-        self.process.join(5)
+        self.requests.close()
+        self.answers.close()
+        self.process.kill()
+        self.process.wait(5)
 
 
 class RenderPool:
@@ -101,8 +95,6 @@ class RenderPool:
 
     def __init__(self, workers: int = WORKERS, budget: float = BUDGET_SECONDS):
         self.budget = budget
-        self._context = multiprocessing.get_context("forkserver")
-        self._context.set_forkserver_preload([__name__])  # workers start with Markdown and nh3 imported
         self._slots: queue.Queue[_Worker | None] = queue.Queue()
         for _slot in range(workers):
             self._slots.put(None)  # None: a slot whose worker is not started yet
@@ -118,7 +110,7 @@ class RenderPool:
         except queue.Empty:
             raise RenderBusy() from None
         try:
-            if worker is None or not worker.process.is_alive():  # never started, or died while idle
+            if worker is None or not worker.alive():  # never started, or died while idle
                 self._retire(worker)
                 worker = self._start()
             outcome, value = self._ask(worker, text, dict(urls or {}))
@@ -137,17 +129,17 @@ class RenderPool:
         raise RenderRefused(value)
 
     def _ask(self, worker: _Worker, text: str, urls: dict[str, str]) -> tuple[str, str]:
-        worker.conn.send((text, urls))
-        if worker.conn.poll(self.budget):
+        worker.requests.send((text, urls))
+        if worker.answers.poll(self.budget):
             try:
-                return worker.conn.recv()
+                return worker.answers.recv()
             except (EOFError, OSError):
-                log.warning("a render worker died (exit code %s)", worker.process.exitcode)
+                log.warning("a render worker died (exit code %s)", worker.process.poll())
                 return "died", "time"
         return "overran", "time"
 
     def _start(self) -> _Worker:
-        worker = _Worker(self._context)
+        worker = _Worker()
         with self._lock:
             self._workers.append(worker)
         return worker
@@ -178,6 +170,7 @@ def pool() -> RenderPool:
     with _pool_lock:
         if _pool is None or _pool_pid != os.getpid():
             _pool, _pool_pid = RenderPool(), os.getpid()
+            atexit.register(_pool.close)  # workers would end on their own (stdin closes), but not reaped
         return _pool
 
 

@@ -166,3 +166,10 @@ def test_links_get_no_referrer_and_no_opener():
 def test_raw_html_comments_and_styles_are_dropped():
     out = render_markdown("<!-- secret --><p style=\"position:fixed\">x</p>")
     assert "secret" not in out and "style" not in out and "<p>x</p>" in out
+
+
+def test_nothing_of_one_body_carries_over_into_the_next():
+    first = render_markdown("*[HTML]: Hyper Text\n\nHTML here.\n\n```\nopen fence")
+    assert '<abbr title="Hyper Text">HTML</abbr>' in first
+    assert render_markdown("HTML here.\n") == "<p>HTML here.</p>"
+    assert render_markdown("[x]: /lessons/a\n") == "" and render_markdown("[y][x]") == "<p>[y][x]</p>"
