@@ -24,6 +24,7 @@ REGISTRY: tuple[tuple[str, bool], ...] = (
     ("search_load", False),
     ("sync_wire", False),
     ("peers", False),  # issue 9: kiwix-serve, nginx, hello side by side; sizes; Pi-sized run
+    ("render", False),  # issue 15.1: pathological Markdown before/after, the render workers' overhead
 )
 
 

@@ -2,8 +2,9 @@
 
 Python-Markdown is quadratic on some inputs and holds the GIL while it works, so a render in the server's own
 process stalls every page. Here a render runs in a worker process (render_child.py, started fresh: never a fork
-of the threaded server); the thread asking waits without the GIL, and a worker past its budget is killed and
-replaced. A text nested deeper than markdown_html.MAX_DEPTH is refused before any worker sees it.
+of the threaded server); the thread asking waits without the GIL. The budget is the worker's CPU time, so a
+busy box does not refuse a text an idle one renders; a worker still busy after WALL_FACTOR budgets of wall time
+is killed and replaced. A text nested deeper than markdown_html.MAX_DEPTH is refused before any worker sees it.
 """
 
 from __future__ import annotations
@@ -25,11 +26,12 @@ from .errors import Busy, Unprocessable
 from .markdown_html import MAX_DEPTH, nesting_depth
 
 log = logging.getLogger(__name__)
-BUDGET_SECONDS = 2.0  # per render; docs/performance.md has what real and pathological bodies take
+BUDGET_SECONDS = 2.0  # CPU seconds per render; docs/performance.md has what real and pathological bodies take
+WALL_FACTOR = 5  # a worker that has not answered after this many budgets of wall time is killed; a render
+# waits as long for a free worker, then the server is busy
 WORKERS = 2
 WORKER_MEMORY_BYTES = 1024**3  # address space of a worker: a memory bomb is a refusal, not the box swapping
 CHILD = Path(__file__).with_name("render_child.py")
-WAIT_FACTOR = 3  # a render waits at most this many budgets for a free worker, then the server is busy
 
 
 class RenderRefused(Unprocessable):
@@ -70,9 +72,11 @@ class RenderBusy(Busy):
 class _Worker:
     """One render_child.py process and the two ends of its pipes."""
 
-    def __init__(self) -> None:
+    def __init__(self, budget: float) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-I", str(CHILD), str(WORKER_MEMORY_BYTES)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+            [sys.executable, "-I", str(CHILD), str(budget), str(WORKER_MEMORY_BYTES)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
         )
         assert self.process.stdin is not None and self.process.stdout is not None
         self.requests = Connection(os.dup(self.process.stdin.fileno()), readable=False)
@@ -106,7 +110,7 @@ class RenderPool:
         if nesting_depth(text) > MAX_DEPTH:
             raise RenderRefused("depth")
         try:
-            worker = self._slots.get(timeout=self.budget * WAIT_FACTOR)
+            worker = self._slots.get(timeout=self.budget * WALL_FACTOR)
         except queue.Empty:
             raise RenderBusy() from None
         try:
@@ -130,7 +134,7 @@ class RenderPool:
 
     def _ask(self, worker: _Worker, text: str, urls: dict[str, str]) -> tuple[str, str]:
         worker.requests.send((text, urls))
-        if worker.answers.poll(self.budget):
+        if worker.answers.poll(self.budget * WALL_FACTOR):
             try:
                 return worker.answers.recv()
             except (EOFError, OSError):
@@ -139,7 +143,7 @@ class RenderPool:
         return "overran", "time"
 
     def _start(self) -> _Worker:
-        worker = _Worker()
+        worker = _Worker(self.budget)
         with self._lock:
             self._workers.append(worker)
         return worker
