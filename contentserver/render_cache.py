@@ -1,7 +1,8 @@
 """Lesson bodies rendered once, when they come in (teacher save, import, hub push), and read from a file after:
 a page view does not wait on Markdown, and what cannot render within the bounds is refused at the door.
 
-Files live in rendered/ of the data folder, named by key_of(); they are derived data, safe to delete at any time.
+Files live in rendered/ of the data folder, named by key_of(); they are derived data, safe to delete at any time
+(gc deletes those of bodies nothing refers to).
 
 A body stored before this existed, or shown with other attachment URLs (a preview), is rendered on its first view
 through the bounded workers, once however many views ask at the same moment, and kept; one that cannot render
@@ -28,6 +29,7 @@ from .markdown_html import plain_html
 from .render_worker import WORKERS, RenderBusy, RenderRefused, render
 
 log = logging.getLogger(__name__)
+FOLDER = "rendered"  # in the data folder
 RENDERER_VERSION = "1"  # bump when markdown_html's output changes: every body then renders again once
 BATCH = 64  # bodies store_rendered hands to the workers at a time (their texts are in memory meanwhile)
 REFUSED_RETRY_SECONDS = 600.0  # a stored body that failed to render is tried again after this (load may pass)
@@ -39,9 +41,10 @@ _lock = threading.Lock()
 
 
 def key_of(body_sha256: str, urls: Mapping[str, str]) -> str:
-    """The file's key: the renderer's version, the body and the attachment URLs it was rendered with."""
-    material = json.dumps([RENDERER_VERSION, body_sha256, sorted(urls.items())], ensure_ascii=False)
-    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+    """`<body sha256>.<hash of the renderer's version and the attachment URLs>`: the body first, so gc drops the
+    files of bodies nothing refers to any more (library/gc.py)."""
+    material = json.dumps([RENDERER_VERSION, sorted(urls.items())], ensure_ascii=False)
+    return f"{body_sha256}.{hashlib.sha256(material.encode('utf-8')).hexdigest()[:32]}"
 
 
 def text_sha256(text: str) -> str:
@@ -49,7 +52,7 @@ def text_sha256(text: str) -> str:
 
 
 def _path(objects: ObjectStore, key: str) -> Path:
-    return objects.root.parent / "rendered" / key[:2] / f"{key}.html"
+    return objects.root.parent / FOLDER / key[:2] / f"{key}.html"
 
 
 def stored(objects: ObjectStore, key: str) -> str | None:

@@ -232,6 +232,26 @@ def test_import_refusal_names_the_deep_lesson_and_keeps_the_installed_lessons(ap
         assert sorted(db.session.scalars(db.select(Lesson.id))) == ["alpha", "beta"]
 
 
+def test_rendered_html_is_kept_per_body_and_gc_drops_what_no_lesson_needs(app, make_library):
+    from contentserver.library.gc import collect
+
+    import_into(app, make_library([lesson_spec("a", body="# Old A\n"), lesson_spec("b", body="# B\n")], version=1))
+    rendered = app.extensions["object_store"].root.parent / "rendered"
+    first = {path.name for path in rendered.rglob("*.html")}
+    assert len(first) == 2
+    import_into(app, make_library([lesson_spec("a", body="# New A\n"), lesson_spec("b", body="# B\n")], version=2))
+    (rendered / "ab").mkdir(exist_ok=True)
+    (rendered / "ab" / ".tmp-left-by-a-crash").write_bytes(b"half")
+    with app.app_context():
+        collect(app, 0)
+        kept = {path.name for path in rendered.rglob("*") if path.is_file()}
+        assert len(kept) == 2 and len(kept & first) == 1  # B's stays, old A's and the leftover go
+        for lesson in db.session.scalars(db.select(Lesson)):
+            assert any(name.startswith(lesson.body_sha256) for name in kept)
+    status = app.test_client().get("/lessons/a")
+    assert status.status_code == 200 and b"<h1>New A</h1>" in status.data
+
+
 # --- the hub ------------------------------------------------------------------------------------------------
 
 

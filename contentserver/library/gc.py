@@ -15,6 +15,7 @@ from sqlalchemy import select
 from ..db import db
 from ..intake.review import kept_objects
 from ..models import Attachment, ImageVariant, InstalledLibrary, Lesson, LessonRevision
+from ..render_cache import FOLDER as RENDERED
 from .manifests import FOLDER as MANIFESTS
 
 LOCK_NAME = "sync.lock"
@@ -86,6 +87,9 @@ def collect(app: Flask, grace: float) -> Freed:
     refs = _referenced()
     for path in (data_dir / MANIFESTS).glob("*.json*"):
         if path.name.split(".")[0] not in refs:
+            _drop(path, cutoff, freed)
+    for path in (data_dir / RENDERED).rglob("*"):  # <body sha256>.<urls>.html, or a write's leftover .tmp-…
+        if path.is_file() and path.name.split(".")[0] not in refs:
             _drop(path, cutoff, freed)
     store = app.extensions["object_store"]
     for sha in list(store):
