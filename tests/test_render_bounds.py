@@ -182,6 +182,19 @@ def test_page_views_stay_fast_while_a_stored_unrenderable_body_is_viewed_by_many
     assert site.server.get(f"/lessons/{bad_id}")[0] == 200 and time.monotonic() - start < 1.0  # refused once
 
 
+def test_a_stored_body_nested_300_deep_shows_as_plain_text_on_the_lesson_page(sample_app):
+    with sample_app.app_context():
+        lesson = db.session.scalars(db.select(Lesson)).first()
+        lesson.body_sha256 = sample_app.extensions["object_store"].put_bytes(DEEP_LIST.encode())
+        bump_data_version()
+        db.session.commit()
+        lesson_id = lesson.id
+    start = time.monotonic()
+    page = sample_app.test_client().get(f"/lessons/{lesson_id}")
+    assert page.status_code == 200 and time.monotonic() - start < 2  # was RecursionError: a 500
+    assert b'<p class="plain-text">- item<br>' in page.data and b"<li>" not in page.data.split(b"plain-text")[1]
+
+
 # --- import -------------------------------------------------------------------------------------------------
 
 

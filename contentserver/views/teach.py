@@ -15,7 +15,7 @@ from ..authoring.uploads import store_upload
 from ..errors import NotFound, Unprocessable
 from ..library.variants import make_variants
 from ..models import Lesson
-from ..render_worker import RenderRefused
+from ..render_worker import RenderBusy, RenderRefused
 from .access import editable_lesson, protect_blueprint, role_required
 from .forms import LessonForm, UploadForm
 
@@ -89,7 +89,7 @@ def new():
         if request.form.get("action") == "preview":
             return _edit_page(form, None, preview=_preview(None, form.body.data or ""))
         lesson = authoring.create_lesson(_fields(form), current_user, _objects())
-    except RenderRefused as exc:  # the page again with the teacher's text in it, and why
+    except (RenderRefused, RenderBusy) as exc:  # the page again with the teacher's text in it, and why
         return _edit_page(form, None, message=exc.message, status=exc.status)
     return redirect(url_for("teach.edit", lesson_id=lesson.id, saved=1), code=303)
 
@@ -109,7 +109,7 @@ def edit(lesson_id: str):
         if request.form.get("action") == "preview":
             return _edit_page(form, lesson, preview=_preview(lesson, form.body.data or ""))
         authoring.save_lesson(lesson, _fields(form), current_user, _objects())
-    except RenderRefused as exc:
+    except (RenderRefused, RenderBusy) as exc:
         return _edit_page(form, lesson, message=exc.message, status=exc.status)
     return redirect(url_for("teach.edit", lesson_id=lesson.id, saved=1), code=303)
 
