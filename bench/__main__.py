@@ -25,6 +25,7 @@ REGISTRY: tuple[tuple[str, bool], ...] = (
     ("sync_wire", False),
     ("peers", False),  # issue 9: kiwix-serve, nginx, hello side by side; sizes; Pi-sized run
     ("books", False),  # issue 16: a ZIM imported, indexed, served and searched beside kiwix-serve
+    ("render", False),  # issue 15.1: pathological Markdown before/after, the render workers' overhead
 )
 
 

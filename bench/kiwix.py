@@ -17,12 +17,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from contentserver.library.format import MANIFEST_NAME, object_relpath
-from contentserver.render import render_markdown
+from contentserver.library.markdown_html import render_markdown
 
 from .cache import cached_folder, digest
 from .servers import HOST, Server, free_port, serving
 
-ZIM_VERSION = "1"  # bump when the pages written below change
+ZIM_VERSION = "2"  # bump when the pages written below change
 ZIM_NAME = "lessons"  # kiwix-serve 3.3 names the book after the file: /lessons/<path>
 PAGE = (
     '<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title></head>'
@@ -39,10 +39,10 @@ def _items(library: Path) -> Iterator[tuple[str, str, str, bytes, bool]]:
     manifest = json.loads((library / MANIFEST_NAME).read_bytes())
     images: set[tuple[str, str]] = set()
     for entry in manifest["lessons"]:
-        attachments = {a["name"]: a["sha256"] for a in entry.get("attachments", ())}
+        urls = {a["name"]: f"../objects/{a['sha256']}" for a in entry.get("attachments", ())}  # relative to lessons/
         images.update((a["sha256"], a["type"]) for a in entry.get("attachments", ()))
         text = (library / object_relpath(entry["body"]["sha256"])).read_text(encoding="utf-8")
-        body = render_markdown(text, attachments).replace('src="/objects/', 'src="../objects/')
+        body = render_markdown(text, urls)
         page = PAGE.format(lang=entry["lang"], title=html.escape(entry["title"]), body=body)
         yield f"lessons/{entry['id']}", entry["title"], "text/html", page.encode("utf-8"), True
     for sha256, media_type in sorted(images):

@@ -13,7 +13,7 @@ from .hub import cli as hub_cli  # noqa: F401  (registers publish, school add, i
 from .library.build import write_library
 from .library.bundle import open_library
 from .library.format import ManifestError
-from .library.importer import ImportLimits, import_library
+from .library.importer import ImportLimits, check_bundle_renders, import_library
 from .library.objects import verified_chunks
 from .terminal import problem
 
@@ -68,6 +68,7 @@ def build_command(source: Path, out: Path) -> None:
     settings = load_settings_or_refuse()
     try:
         bundle = open_library(source, settings["MAX_MANIFEST_BYTES"], settings["MAX_LESSONS"])
+        check_bundle_renders(bundle)  # a lesson no school could import is refused here, at its author
         written = write_library(bundle, out)
     except ManifestError as exc:
         refuse("refused", exc)
@@ -88,6 +89,7 @@ def check_command(path: Path) -> None:
             with bundle.open_object(sha) as stream:
                 for _chunk in verified_chunks(stream, sha, size, source=bundle.describe(sha)):
                     pass
+        check_bundle_renders(bundle)
     except ManifestError as exc:
         refuse("invalid", exc)
     console.print(

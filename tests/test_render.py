@@ -1,13 +1,14 @@
-"""The renderer: Markdown becomes HTML that can never run script or load anything from outside the box."""
+"""markdown_html: Markdown becomes HTML that can never run script or load anything from outside the box."""
 
 from __future__ import annotations
 
 import pytest
 from conftest import URL_ATTRIBUTES, Elements, points_elsewhere, url_scheme, xss_vectors
 
-from contentserver.render import render_markdown
+from contentserver.library.markdown_html import render_markdown
 
 SHA = "ab" * 32
+URL = f"/objects/{SHA}"
 DANGEROUS_TAGS = {
     "script",
     "iframe",
@@ -56,7 +57,7 @@ def test_xss_vector_in_a_lesson_body_renders_harmless(vector):
 @pytest.mark.parametrize("vector", xss_vectors())
 def test_xss_vector_as_an_attachment_reference_renders_harmless(vector):
     assert_harmless(
-        render_markdown(f"![{vector}](leaf.png) [{vector}](sheet.pdf)", {"leaf.png": SHA, "sheet.pdf": SHA})
+        render_markdown(f"![{vector}](leaf.png) [{vector}](sheet.pdf)", {"leaf.png": URL, "sheet.pdf": URL})
     )
 
 
@@ -95,7 +96,7 @@ def test_headings_emphasis_and_code_survive_sanitizing():
 
 def test_attachment_names_are_rewritten_to_object_urls():
     out = render_markdown(
-        "![a leaf](leaf.png)\n\n[worksheet](./sheet.pdf)\n", {"leaf.png": SHA, "sheet.pdf": "cd" * 32}
+        "![a leaf](leaf.png)\n\n[worksheet](./sheet.pdf)\n", {"leaf.png": URL, "sheet.pdf": f"/objects/{'cd' * 32}"}
     )
     attrs = {tag: a for tag, a in Elements(out).elements}
     assert attrs["img"]["src"] == f"/objects/{SHA}" and attrs["img"]["alt"] == "a leaf"
@@ -103,7 +104,7 @@ def test_attachment_names_are_rewritten_to_object_urls():
 
 
 def test_link_to_a_page_of_an_attached_pdf_keeps_the_page():
-    out = render_markdown("[page 2](sheet.pdf#page=2)", {"sheet.pdf": SHA})
+    out = render_markdown("[page 2](sheet.pdf#page=2)", {"sheet.pdf": URL})
     assert f'href="/objects/{SHA}#page=2"' in out
 
 
@@ -121,7 +122,7 @@ def test_link_to_a_page_of_an_attached_pdf_keeps_the_page():
     ],
 )
 def test_images_never_load_from_outside_the_box(source):
-    out = render_markdown(f"![x]({source}) <img src=\"{source}\">", {"leaf.png": SHA})
+    out = render_markdown(f"![x]({source}) <img src=\"{source}\">", {"leaf.png": URL})
     images = [attrs for tag, attrs in Elements(out).elements if tag == "img"]
     assert images and all(attrs.get("src") in (None,) or attrs["src"].startswith("/objects/") for attrs in images)
 
@@ -165,3 +166,10 @@ def test_links_get_no_referrer_and_no_opener():
 def test_raw_html_comments_and_styles_are_dropped():
     out = render_markdown("<!-- secret --><p style=\"position:fixed\">x</p>")
     assert "secret" not in out and "style" not in out and "<p>x</p>" in out
+
+
+def test_nothing_of_one_body_carries_over_into_the_next():
+    first = render_markdown("*[HTML]: Hyper Text\n\nHTML here.\n\n```\nopen fence")
+    assert '<abbr title="Hyper Text">HTML</abbr>' in first
+    assert render_markdown("HTML here.\n") == "<p>HTML here.</p>"
+    assert render_markdown("[x]: /lessons/a\n") == "" and render_markdown("[y][x]") == "<p>[y][x]</p>"

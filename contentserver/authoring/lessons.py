@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -15,9 +16,11 @@ from ..errors import NotFound, Unprocessable
 from ..library.changes import changing_lessons
 from ..library.format import LANGS, MAX_ATTACHMENTS, MAX_TAGS, SCRIPTS, SLUG_RE
 from ..library.objects import ObjectStore
+from ..library.render_cache import store_rendered
 from ..models import Attachment, Lesson, LessonRevision, ShareRequest, User, utcnow
 from ..outbox import sent_at
 from .names import new_lesson_id, unique_name
+from .references import page_urls
 from .uploads import StoredFile
 
 STATUSES = ("draft", "published")
@@ -134,9 +137,15 @@ def _apply(lesson: Lesson, fields: LessonFields, body_sha256: str) -> None:
     lesson.updated_at = utcnow()
 
 
+def _render(fields: LessonFields, attachments: Iterable[Attachment], objects: ObjectStore) -> None:
+    """Render the body for its page now (RenderRefused if it cannot be), so a view of it never has to."""
+    store_rendered(objects, [(fields.body, page_urls(attachments))])
+
+
 def create_lesson(fields: LessonFields, owner: User, objects: ObjectStore) -> Lesson:
     """A new local lesson owned by `owner`, with its first revision."""
     fields.check()
+    _render(fields, (), objects)
     lesson = Lesson(id=new_lesson_id(fields.title), origin="local", library_id=None, owner_id=owner.id)
     _apply(lesson, fields, objects.put_bytes(fields.body.encode("utf-8")))
     db.session.add(lesson)
@@ -148,6 +157,7 @@ def create_lesson(fields: LessonFields, owner: User, objects: ObjectStore) -> Le
 def save_lesson(lesson: Lesson, fields: LessonFields, user: User, objects: ObjectStore) -> None:
     """Save an edit as a new revision; the earlier revisions stay restorable."""
     fields.check()
+    _render(fields, lesson.attachments, objects)
     _apply(lesson, fields, objects.put_bytes(fields.body.encode("utf-8")))
     _record_revision(lesson, user)
     _commit(lesson)

@@ -8,6 +8,8 @@ from collections.abc import Iterable, Mapping
 from typing import Protocol
 from urllib.parse import quote, unquote
 
+from ..library.markdown_html import object_urls
+
 # Inline links and images: [text](target) and ![alt](target), target possibly in <…> (it may hold spaces).
 LINK_RE = re.compile(r"(!?\[[^\]\n]*\]\(\s*)(<[^>\n]+>|[^)\n]+?)(\s+\"[^\"\n]*\")?(\s*\))")
 SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
@@ -54,6 +56,12 @@ def references(attachments: Iterable[Named]) -> dict[str, str]:
                 refs.setdefault(name.replace(" ", "%20"), a.sha256)
                 refs.setdefault(unicodedata.normalize("NFD", name), a.sha256)
     return refs
+
+
+def page_urls(attachments: Iterable[Named]) -> dict[str, str]:
+    """Every name the body may use for a file -> the URL students fetch it from: the render's mapping (the same
+    for a lesson's save and its page, so the page finds the HTML rendered at save time)."""
+    return object_urls(references(attachments).items())
 
 
 def missing_references(body: str, refs: Mapping[str, str]) -> list[str]:

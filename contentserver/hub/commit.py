@@ -20,7 +20,10 @@ from ..library.format import (
     manifest_to_dict,
     validate_manifest,
 )
+from ..library.markdown_html import object_urls
 from ..library.objects import ObjectStore
+from ..library.render_cache import store_rendered
+from ..library.render_worker import RenderRefused
 from ..models import Push, PushedLesson, School, utcnow
 from .schools import MAX_REPORT_BYTES, SchoolError, store_report
 from .staging import visible
@@ -59,7 +62,8 @@ def entry_of(entry: dict[str, Any]) -> LessonEntry:
 
 def _check_objects(store: ObjectStore, school: School, entries: list[dict[str, Any]]) -> None:
     """Every body and attachment is in the store, whole, and this school's own upload or the library's (never
-    another school's file under review); bodies are UTF-8 Markdown, so a preview always renders."""
+    another school's file under review); bodies are UTF-8 Markdown that renders within the bounds (rendered
+    now), so a preview and the approved lesson's page always show."""
     for i, entry in enumerate(entries):
         refs = [(f"lessons[{i}].body", entry["body"])]
         refs += [(f"lessons[{i}].attachments[{j}]", a) for j, a in enumerate(entry["attachments"])]
@@ -67,10 +71,22 @@ def _check_objects(store: ObjectStore, school: School, entries: list[dict[str, A
             sha256 = ref["sha256"]
             if not visible(store, school.id, sha256) or store.path(sha256).stat().st_size != ref["size"]:
                 raise Unprocessable(f"{where}: object {ref['sha256']} ({ref['size']} bytes) has not been uploaded")
-        try:
-            store.read_bytes(entry["body"]["sha256"]).decode("utf-8")
-        except UnicodeDecodeError:
-            raise Unprocessable(f"lessons[{i}].body is not UTF-8 Markdown") from None
+    try:
+        store_rendered(store, [(_body_text(store, i, entry), _page_urls(entry)) for i, entry in enumerate(entries)])
+    except RenderRefused as exc:
+        raise Unprocessable(f"lessons[{exc.index}].body: {exc}") from None
+
+
+def _body_text(store: ObjectStore, i: int, entry: dict[str, Any]) -> str:
+    try:
+        return store.read_bytes(entry["body"]["sha256"]).decode("utf-8")
+    except UnicodeDecodeError:
+        raise Unprocessable(f"lessons[{i}].body is not UTF-8 Markdown") from None
+
+
+def _page_urls(entry: dict[str, Any]) -> dict[str, str]:
+    """The attachment URLs of the lesson page an approval makes: its body is rendered for it now."""
+    return object_urls((a["name"], a["sha256"]) for a in entry["attachments"])
 
 
 def _answer(push: Push) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from ..db import db
 from ..models import Attachment, Book, ImageVariant, InstalledLibrary, Lesson, LessonRevision
 from .manifests import FOLDER as MANIFESTS
 from .objects import ObjectStore
+from .render_cache import FOLDER as RENDERED
 
 LOCK_NAME = "sync.lock"
 
@@ -83,6 +84,9 @@ def sweep(data_dir: Path, store: ObjectStore, grace: float, kept: set[str]) -> F
     refs = referenced(kept)
     for path in (data_dir / MANIFESTS).glob("*.json*"):
         if path.name.split(".")[0] not in refs:
+            _drop(path, cutoff, freed)
+    for path in (data_dir / RENDERED).rglob("*"):  # <body sha256>.<urls>.html, or a write's leftover .tmp-…
+        if path.is_file() and path.name.split(".")[0] not in refs:
             _drop(path, cutoff, freed)
     for sha in list(store):
         if sha not in refs:

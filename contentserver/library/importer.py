@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,7 +17,10 @@ from .bundle import LibraryBundle, open_library
 from .changes import books_changed, changing_lessons
 from .format import MANIFEST_NAME, LessonEntry, ManifestError, manifest_bytes
 from .manifests import keep_manifest
+from .markdown_html import object_urls
 from .objects import ObjectStore
+from .render_cache import store_rendered
+from .render_worker import RenderRefused
 from .variants import make_variants
 
 
@@ -113,17 +117,38 @@ def _copy_objects(bundle: LibraryBundle, store: ObjectStore, limits: ImportLimit
                 raise ManifestError(exc.reason, file=exc.file, field=fields[sha]) from None
 
 
-def _check_bodies(bundle: LibraryBundle, store: ObjectStore) -> None:
-    """Every body is UTF-8 Markdown, so no lesson page can fail to render."""
+def _bodies(bundle: LibraryBundle, read: Callable[[str], bytes]) -> Iterator[tuple[str, dict[str, str]]]:
+    """Each lesson's body as text with its page's attachment URLs; a body that is not UTF-8 is refused."""
     for i, lesson in enumerate(bundle.manifest.lessons):
         try:
-            store.read_bytes(lesson.body.sha256).decode("utf-8")
+            text = read(lesson.body.sha256).decode("utf-8")
         except UnicodeDecodeError as exc:
             raise ManifestError(
                 f"is not UTF-8 Markdown (byte {exc.start})",
                 file=bundle.describe(lesson.body.sha256),
                 field=f"lessons[{i}].body",
             ) from None
+        yield text, object_urls((a.name, a.sha256) for a in lesson.attachments)
+
+
+def _check_bodies(bundle: LibraryBundle, store: ObjectStore) -> None:
+    """Every body renders within the bounds, rendered now and stored, so no lesson page can fail to render."""
+    _check_renders(bundle, _bodies(bundle, store.read_bytes), store)
+
+
+def _check_renders(
+    bundle: LibraryBundle, bodies: Iterable[tuple[str, dict[str, str]]], store: ObjectStore | None = None
+) -> None:
+    """Render every body (and keep the HTML in `store`, if given); one that cannot render is refused by name."""
+    try:
+        store_rendered(store, bodies)
+    except RenderRefused as exc:
+        index = exc.index or 0
+        raise ManifestError(
+            str(exc),
+            file=bundle.describe(bundle.manifest.lessons[index].body.sha256),
+            field=f"lessons[{index}].body",
+        ) from None
 
 
 def _attachment_rows(entry: LessonEntry) -> list[Attachment]:
@@ -233,3 +258,13 @@ def import_if_empty(path: Path | None, store: ObjectStore, limits: ImportLimits)
     if not path or not Path(path).exists() or db.session.scalar(select(InstalledLibrary.library_id).limit(1)):
         return None
     return import_library(Path(path), store, limits)
+
+
+def check_bundle_renders(bundle: LibraryBundle) -> None:
+    """`contentserver build` and `check`: every body of a library not installed here renders within the bounds."""
+
+    def read(sha256: str) -> bytes:
+        with bundle.open_object(sha256) as stream:
+            return stream.read()
+
+    _check_renders(bundle, _bodies(bundle, read))

@@ -6,16 +6,16 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from .. import render
-from ..authoring.references import references
+from ..authoring.references import page_urls
 from ..books import catalog as book_catalog
 from ..downloads import content_disposition
 from ..errors import NotFound
 from ..i18n import LANG_COOKIE, LANGUAGE_NAMES, SUBJECT_NAMES, UI_LOCALES, subject_name
 from ..imagesize import show_images, shown_images
 from ..lesson_html import wrap_tables
-from ..library import store
+from ..library import render_cache, store
 from ..library.format import LANGS, SHA256_RE, object_relpath
+from ..library.markdown_html import object_url
 from ..local_urls import local_or
 from .page_cache import cached_page
 
@@ -79,11 +79,13 @@ def language(lang: str) -> str:
 def lesson(lesson_id: str) -> str:
     item = store.get_lesson(lesson_id)
     objects = current_app.extensions["object_store"]
-    attachments = references(item.attachments)
-    body_html = render.render_markdown(objects.read_bytes(item.body_sha256).decode("utf-8"), attachments)
+    urls = page_urls(item.attachments)
+    body_html = render_cache.page_html(
+        objects, item.body_sha256, urls, lambda: objects.read_bytes(item.body_sha256).decode("utf-8")
+    )
     # Images shown inline by the body are not repeated below it; players and PDFs always are.
     referenced = {
-        a.name for a in item.attachments if a.kind == "image" and f'src="{render.object_url(a.sha256)}"' in body_html
+        a.name for a in item.attachments if a.kind == "image" and f'src="{object_url(a.sha256)}"' in body_html
     }
     shown = shown_images(item.attachments, objects)
     return render_template(
@@ -91,7 +93,7 @@ def lesson(lesson_id: str) -> str:
         lesson=item,
         body_html=wrap_tables(show_images(body_html, shown), _("Table")),
         referenced=referenced,
-        object_url=render.object_url,
+        object_url=object_url,
         shown_images=shown,
     )
 

@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from .. import render
 from ..authoring import history as versions
 from ..authoring import lessons as authoring
 from ..authoring.references import markdown_for, missing_references, references
@@ -17,6 +16,8 @@ from ..authoring.uploads import limits_text, store_upload
 from ..downloads import content_disposition
 from ..errors import NotFound, Unprocessable
 from ..lesson_html import wrap_tables
+from ..library import render_worker
+from ..library.render_worker import RenderBusy, RenderRefused
 from ..library.variants import make_variants
 from ..models import Lesson
 from .access import editable_lesson, protect_blueprint, role_required
@@ -44,15 +45,16 @@ def _fields(form: LessonForm) -> authoring.LessonFields:
 
 
 def _preview(lesson: Lesson | None, body: str) -> str:
-    """The body as students will see it; a draft's files are served from the teacher's own URL."""
-    html = render.render_markdown(body, references(lesson.attachments) if lesson else {})
-    for attachment in lesson.attachments if lesson else ():
-        assert lesson is not None  # (only a lesson has attachments)
-        html = html.replace(
-            f'"{render.object_url(attachment.sha256)}"',
-            f'"{url_for("teach.lesson_file", lesson_id=lesson.id, name=attachment.name)}"',
-        )
-    return wrap_tables(html, _("Table"))
+    """The body as students will see it (RenderRefused if it cannot be); a draft's files are served from the
+    teacher's own URL, under every name the body may use for them."""
+    if lesson is None:
+        return wrap_tables(render_worker.render(body, {}), _("Table"))
+    safe_names = {a.sha256: a.name for a in lesson.attachments}
+    urls = {
+        ref: url_for("teach.lesson_file", lesson_id=lesson.id, name=safe_names[sha256])
+        for ref, sha256 in references(lesson.attachments).items()
+    }
+    return wrap_tables(render_worker.render(body, urls), _("Table"))
 
 
 def _upload_form(lesson: Lesson) -> UploadForm:
@@ -93,9 +95,12 @@ def new():
         return _edit_page(form, None)
     if not form.validate():
         return _edit_page(form, None, message=_("Please correct the marked fields."), status=400)
-    if request.form.get("action") == "preview":
-        return _edit_page(form, None, preview=_preview(None, form.body.data or ""))
-    lesson = authoring.create_lesson(_fields(form), current_user, _objects())
+    try:
+        if request.form.get("action") == "preview":
+            return _edit_page(form, None, preview=_preview(None, form.body.data or ""))
+        lesson = authoring.create_lesson(_fields(form), current_user, _objects())
+    except (RenderRefused, RenderBusy) as exc:  # the page again with the teacher's text in it, and why
+        return _edit_page(form, None, message=exc.message, status=exc.status)
     for upload_file in request.files.getlist("files"):  # files chosen before the first save
         if upload_file.filename:
             _attach(lesson, upload_file)
@@ -120,9 +125,12 @@ def edit(lesson_id: str):
     form = LessonForm()
     if not form.validate():
         return _edit_page(form, lesson, message=_("Please correct the marked fields."), status=400)
-    if request.form.get("action") == "preview":
-        return _edit_page(form, lesson, preview=_preview(lesson, form.body.data or ""))
-    authoring.save_lesson(lesson, _fields(form), current_user, _objects())
+    try:
+        if request.form.get("action") == "preview":
+            return _edit_page(form, lesson, preview=_preview(lesson, form.body.data or ""))
+        authoring.save_lesson(lesson, _fields(form), current_user, _objects())
+    except (RenderRefused, RenderBusy) as exc:
+        return _edit_page(form, lesson, message=exc.message, status=exc.status)
     return redirect(url_for("teach.edit", lesson_id=lesson.id, saved=1), code=303)
 
 

@@ -10,8 +10,8 @@ from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from ... import render
 from ...errors import NotFound
+from ...library import render_cache
 from ...models import PushedLesson
 from ...views.access import protect_blueprint, role_required
 from .. import review
@@ -36,12 +36,10 @@ def _preview(item: PushedLesson) -> Preview:
     """The body through the same renderer and sanitizer as a lesson page; its files from the admin-only route
     (a lesson under review is not public, so /objects/ does not serve its files yet)."""
     entry = item.entry
-    names = {a["name"]: a["sha256"] for a in entry["attachments"]}
-    text = current_app.extensions["object_store"].read_bytes(entry["body"]["sha256"]).decode("utf-8")
-    html = render.render_markdown(text, names)
-    for sha in set(names.values()):
-        html = html.replace(f'"{render.object_url(sha)}', f'"{_object_url(sha)}')
-    return Preview(item, entry, Markup(html), [(name, _object_url(sha)) for name, sha in names.items()])  # noqa: S704
+    urls = {a["name"]: _object_url(a["sha256"]) for a in entry["attachments"]}
+    body, objects = entry["body"]["sha256"], current_app.extensions["object_store"]
+    html = render_cache.page_html(objects, body, urls, lambda: objects.read_bytes(body).decode("utf-8"))
+    return Preview(item, entry, Markup(html), list(urls.items()))  # noqa: S704
 
 
 @bp.get("/")
