@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from .analysis import STOP_KEYS, analyze, words
+from .analysis import analyze, is_stopword, words
 from .folding import KAZAKH_CYRILLIC_LETTERS, KAZAKH_LATIN_LETTERS, fold, has_cyrillic
 from .scoring import SnapshotSearcher
 
@@ -55,9 +55,11 @@ class Plan:
 
 
 def query_words(text: str, max_words: int = MAX_WORDS) -> tuple[list[str], bool]:
-    """The normalized words of a query, stopwords dropped unless nothing else is left; and is-last-a-prefix."""
+    """The normalized words of a query, stopwords (of a language the query may be in, by script: Cyrillic іш is
+    no English "is") dropped unless nothing else is left; and is-last-a-prefix."""
     found = words(text)[:max_words]
-    content = [w for w in found if fold(w) not in STOP_KEYS]
+    langs = candidate_langs(text)
+    content = [w for w in found if not any(is_stopword(w, lang) for lang in langs)]
     prefix = bool(text) and not text[-1].isspace() and bool(found) and found[-1] == (content or found)[-1]
     return content or found, prefix
 

@@ -14,7 +14,8 @@ from .extract import markdown_text, pdf_text, title_free, vtt_text
 
 # Bump when the schema or the analysis changes: an index of another format is rebuilt at start.
 # 2: no lesson text stored (snippets read the body object), segments written as separate files.
-INDEX_FORMAT = 2
+# 3: Kazakh morphology with a stem lexicon, per-language stopwords, Roman numerals, hyphenated words joined.
+INDEX_FORMAT = 3
 TEXT_PARTS = ("title", "body", "tags", "extra")  # extra: PDF text and subtitles
 EXACT_PARTS = ("title", "body")
 TOPIC_RE = re.compile(r"-(en|ru|kk)(-(latn|cyrl))?(-\d+)?$")
