@@ -13,6 +13,7 @@ from . import kazakh_stem
 from .folding import fold, has_cyrillic, normalize
 
 LANGS = ("kk", "ru", "en")
+OPTIONS = {"stopwords_per_language": True, "roman_numerals": True, "hyphens_joined": True}  # off: ablation only
 ROMAN_LOOKALIKES = str.maketrans("ІХСМіх", "IXCMix")
 ROMAN_WORD_RE = re.compile(r"\b(?:[IVXLCDMІХСМ]+|[ivxіх]+)\b")
 ROMAN_RE = re.compile(r"M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})")
@@ -42,6 +43,8 @@ STOP_KEYS = STOPWORDS["kk"] | STOPWORDS["ru"] | STOPWORDS["en"]  # the old union
 
 def is_stopword(word: str, lang: str) -> bool:
     """Whether a normalized word is a stopword of this language (Russian ones are Cyrillic, English ones Latin)."""
+    if not OPTIONS["stopwords_per_language"]:
+        return fold(word) in STOP_KEYS
     if lang == "kk":
         return fold(word) in STOPWORDS["kk"]
     if lang == "ru":
@@ -75,14 +78,14 @@ def _normalized(text: str) -> str:
     """The fields of one document analyse the same text several times: normalize it once. A hyphenated word is
     also indexed joined (Алма-Ата: алма, ата and алмаата), so a student who leaves the hyphen out finds it."""
     text = normalize(roman_numerals(text))
-    joined = [m.group().replace("-", "") for m in HYPHENATED_RE.finditer(text)]
+    joined = [m.group().replace("-", "") for m in HYPHENATED_RE.finditer(text)] if OPTIONS["hyphens_joined"] else []
     return f"{text} {' '.join(joined)}" if joined else text
 
 
 def roman_numerals(text: str) -> str:
     """Roman numerals as Arabic numbers, in Latin or Cyrillic look-alike letters (ХІІІ ғасыр -> 13 ғасыр): in
     capitals from two letters on, in lowercase only of i, v, x (what a student types: xiii)."""
-    return ROMAN_WORD_RE.sub(_roman_value, text)
+    return ROMAN_WORD_RE.sub(_roman_value, text) if OPTIONS["roman_numerals"] else text
 
 
 def _roman_value(match: re.Match[str]) -> str:
@@ -140,6 +143,12 @@ def _key(word: str) -> tuple[str, ...]:
 _RU_STEM = stemmer_for_language("ru")
 _EN_STEM = stemmer_for_language("en")
 STEMMERS = {"ru": _russian, "en": _english, "kk": _kazakh}
+
+
+def clear_caches() -> None:
+    """Forget analysed words and texts (after OPTIONS change)."""
+    for cached in (_russian, _english, _kazakh, _key, _normalized):
+        cached.cache_clear()
 
 
 def exact_analyzer() -> Composable:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from . import kazakh_lexicon
-from .folding import fold_latin, lower, to_latin_lower, typed_plain
+from .folding import fold_latin, is_plain, lower, to_latin_lower, typed_plain
 from .kazakh_suffixes import MANDATORY_INSIDE, OUTERMOST, RARE_LAYERS, VERB_LAYERS, Suffix, build
 
 VOWELS = frozenset("aäeioöuüūyı")
@@ -26,7 +26,7 @@ MIN_STEM = 3  # an unknown stem keeps three letters
 MIN_STEM_SHORT_SUFFIX = 4  # and four before a one-letter suffix: желі (network) is not жел (wind) + і
 MAX_DEPTH = 6
 MAX_DOUBT = 1  # a known stem reached through one doubt is taken if it keeps three letters, through more never
-OPTIONS = {"lexicon": True, "restore": True}  # mechanisms, switched off only by the ablation bench
+OPTIONS = {"lexicon": True, "restore": True, "plain_per_letter": True}  # mechanisms, switched off only by the ablation bench
 
 
 def _by_last_letter(layers: dict[str, tuple[Suffix, ...]]) -> dict[str, dict[str, tuple[Suffix, ...]]]:
@@ -171,8 +171,8 @@ def stems(word: str) -> list[str]:
 def stem(word: str) -> str:
     """The stem of one Kazakh word: folded (no Kazakh letters) when it was typed without them."""
     word = lower(word)
-    plain = typed_plain(word)
     latin = to_latin_lower(word)
+    plain = typed_plain(word) if OPTIONS["plain_per_letter"] else is_plain(latin)  # off: as before issue 18
     return _analyse(fold_latin(latin) if plain else latin, plain)
 
 

@@ -27,6 +27,7 @@ WEIGHTS = {
     "tags_key": 0.8,
     "extra_key": 0.3,
 }
+OPTIONS: dict[str, bool] = {}  # ranking mechanisms, switched off only by the ablation bench
 FUZZY_FIELDS = {"title_key": 0.8, "body_key": 0.35, "title_exact": 0.8, "body_exact": 0.35}
 PREFIX_FIELDS = {"title_key": 1.0, "body_key": 0.4}
 KNOWN_WORD_PREFIX_SHARE = 0.5  # the last word is already a whole indexed word: its completions count less
