@@ -153,7 +153,8 @@ def drop_analysed_forms(
         form = to_latin_lower(word)
         for reading in readings(form, plain=False)[1:]:
             variants = restored(reading, plain=False)
-            if (reading.known_only and not latin_roots.intersection(variants)) or len(reading.stem) < 3:
+            verb_form = reading.verbal and bool(latin_roots.intersection(variants))  # ту-ды, ту-ған
+            if (reading.known_only and not verb_form) or (len(reading.stem) < 3 and not verb_form):
                 continue
             if len(form) - len(reading.stem) < 2:
                 continue  # адам is not ада+м, орын not ор+ы+н: too little is left or taken to tell

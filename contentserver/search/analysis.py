@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from itertools import pairwise
 
 from whoosh.analysis import Analyzer, Composable, Filter, RegexTokenizer, Token, Tokenizer
 from whoosh.lang import stemmer_for_language, stopwords_for_language
@@ -164,6 +165,19 @@ def key_analyzer() -> Analyzer:
 def stem_analyzer(lang: str) -> Analyzer:
     """The language's stems, folded to keys: inflected forms in either script meet."""
     return NormalizingTokenizer() | KeyFilter(lang)
+
+
+def pair_keys(text: str, lang: str) -> list[str]:
+    """Each two neighbouring content words of a text as one key (their stems in a language, in either order):
+    the evidence that a passage holds a query's words together, as a phrase or near one. Stopwords between two
+    words do not part them."""
+    stems = [found[0] for word in words(text) if (found := analyze(word, lang))]
+    return [pair_key(a, b) for a, b in pairwise(stems) if a != b]
+
+
+def pair_key(a: str, b: str) -> str:
+    """The key of two neighbouring stems, whichever comes first (Kazakh word order is free)."""
+    return f"{a}+{b}" if a < b else f"{b}+{a}"
 
 
 def words(text: str) -> list[str]:

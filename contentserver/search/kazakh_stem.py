@@ -26,7 +26,11 @@ MIN_STEM = 3  # an unknown stem keeps three letters
 MIN_STEM_SHORT_SUFFIX = 4  # and four before a one-letter suffix: желі (network) is not жел (wind) + і
 MAX_DEPTH = 6
 MAX_DOUBT = 1  # a known stem reached through one doubt is taken if it keeps three letters, through more never
-OPTIONS = {"lexicon": True, "restore": True, "plain_per_letter": True}  # mechanisms, switched off only by the ablation bench
+OPTIONS = {
+    "lexicon": True,
+    "restore": True,
+    "plain_per_letter": True,
+}  # mechanisms, switched off only by the ablation bench
 
 
 def _by_last_letter(layers: dict[str, tuple[Suffix, ...]]) -> dict[str, dict[str, tuple[Suffix, ...]]]:
@@ -155,9 +159,13 @@ def _analyse(word: str, plain: bool) -> str:
     for reading in readings_:
         for variant, doubt in restorations(reading, plain):
             if variant in known.words or (variant in known.roots and (reading.verbal or not reading.strips)):
-                candidate = (-(reading.doubt + doubt + (variant not in known.words)), len(variant), variant)
+                candidate = (
+                    -(reading.doubt + doubt + (variant not in known.words and not reading.verbal)),
+                    len(variant),
+                    variant,
+                )
                 best = candidate if best is None or candidate > best else best
-    if best is not None and (best[0] == 0 or (best[0] >= -MAX_DOUBT and best[1] >= MIN_STEM)):
+    if best is not None and (best[0] == 0 or (best[0] >= -MAX_DOUBT and best[1] > MIN_STEM)):
         return best[2]
     return _fallback(readings_)  # only a doubtful known stem (аба is no ап+а): as if none were known
 

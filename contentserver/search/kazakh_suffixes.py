@@ -138,7 +138,7 @@ VERB_LAYERS = frozenset(OUTERMOST[5:]) | {"negation"}
 # Rows whose inner layer must be there: -н/-на/-нда only follow a possessive, -м/-ң/-қ only a past or conditional.
 MANDATORY_INSIDE = {("possessive",), ("possessive12",), ("past", "conditional")}
 # Layers rare in a library's texts (my, your; imperatives): a reading through them is trusted less.
-RARE_LAYERS = frozenset(("possessive12", "person", "imperative"))
+RARE_LAYERS = frozenset(("possessive12", "imperative"))
 INVARIANT = {"мен", "бен", "пен", "менен", "бенен", "пенен"}
 
 
