@@ -21,6 +21,8 @@ from pathlib import Path
 REGISTRY: tuple[tuple[str, bool], ...] = (
     ("browse", True),
     ("search_quality", False),
+    ("search_realtext", False),  # issue 18: real-text Kazakh and Russian passages, four ways of typing Kazakh
+    ("kazakh_morphology", False),  # issue 18: conflation on hunspell-kk's inflection tables
     ("search_load", False),
     ("sync_wire", False),
     ("peers", False),  # issue 9: kiwix-serve, nginx, hello side by side; sizes; Pi-sized run

@@ -1,6 +1,7 @@
 """Search quality on the shared corpus: MRR@10, recall@10 per query kind, language-first share; vs plain BM25.
 
 python -m bench.search_quality [--queries PATH]   (last line: "MRR@10 overall: X.XX")
+python -m bench.search_quality --corpus DIR: the real-text passages instead (bench/search_realtext.py)
 bench/search_queries_heldout.jsonl: 57 more queries written apart from the dev set, to check that it generalizes.
 """
 
@@ -79,7 +80,12 @@ def baseline_ranker(rows: list[dict]) -> Ranker:
 def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--queries", type=Path, default=QUERIES, help="queries JSONL (default: the dev set)")
-    args = parser.parse_args([] if argv is None else argv)  # python -m bench calls main() bare
+    parser.add_argument("--corpus", type=Path, help="a real-text corpus folder (bench/data/realtext)")
+    args, rest = parser.parse_known_args([] if argv is None else argv)  # python -m bench calls main() bare
+    if args.corpus is not None:
+        from bench import search_realtext
+
+        return search_realtext.main(["--corpus", str(args.corpus), *rest])
     rows = read_jsonl(LESSONS)
     queries = read_jsonl(args.queries)
     lessons = {row["id"]: row for row in rows}

@@ -79,3 +79,39 @@ def test_last_word_is_a_prefix_unless_the_query_ends_with_a_space():
 def test_operators_are_plain_characters_and_never_raise(hostile):
     found, _prefix = query_words(hostile)
     assert all(w.isalnum() or "_" in w for w in found)
+
+
+@pytest.mark.parametrize("word", ["іш", "іс", "ас", "ат", "ит", "өт"])
+def test_kazakh_content_words_are_not_foreign_stopwords(word):
+    assert analyze(word, "kk") and analyze(word, None)  # іс folds to "is", an English stopword: it stays
+
+
+@pytest.mark.parametrize("word, lang", [("және", "kk"), ("jane", "kk"), ("и", "ru"), ("the", "en"), ("үшін", "kk")])
+def test_stopwords_belong_to_their_language(word, lang):
+    assert analyze(word, lang) == ()
+    assert analyze(word, None) == ()
+
+
+def test_a_russian_stopword_is_no_stopword_in_english_or_kazakh_fields():
+    assert analyze("и", "en") and analyze("is", "kk")
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("ХІІІ ғасыр", ["13", "ғасыр"]),  # Cyrillic Х and І
+        ("XIII ғасыр", ["13", "ғасыр"]),
+        ("xiii gasyr", ["13", "gasyr"]),
+        ("ХХІ", ["21"]),
+        ("ІІ дүниежүзілік", ["2", "дүниежүзілік"]),
+        ("іс ic mix I", ["іс", "ic", "mix", "i"]),  # lowercase words with c/m, invalid numerals, one capital
+    ],
+)
+def test_roman_numerals_become_numbers(text, expected):
+    assert words(text) == expected
+
+
+def test_hyphenated_words_are_indexed_joined_too():
+    tokens = [t.text for t in key_analyzer()("Алма-Ата, по-русски")]
+    assert {"alma", "ata", "almaata", "porusski"} <= set(tokens)
+    assert words("Алма-Ата") == ["алма", "ата"]  # a query keeps the parts

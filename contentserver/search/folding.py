@@ -167,3 +167,13 @@ def fold(word: str) -> str:
 def is_plain(word: str) -> bool:
     """True when a word has no Kazakh-specific letter, so it may have been typed on a plain keyboard."""
     return not (set(word) & (KAZAKH_CYRILLIC_LETTERS | KAZAKH_LATIN_LETTERS))
+
+
+# Letters only a Kazakh keyboard gives: ш, ч (on Russian keyboards) and Latin q (on every Latin one) are not.
+KAZAKH_KEYBOARD_LETTERS = KAZAKH_CYRILLIC_LETTERS | (KAZAKH_LATIN_LETTERS - {"q"})
+
+
+def typed_plain(word: str) -> bool:
+    """True when a lowercase word (in the script it was typed in) has no letter that needs a Kazakh keyboard:
+    шаш, qazaqsha and casha are plain; қаша, şaş are not. Decide before transliterating (ш becomes ş)."""
+    return not (set(word) & KAZAKH_KEYBOARD_LETTERS)

@@ -1,131 +1,66 @@
-"""A light, table-driven Kazakh suffix stripper: case, possessive, plural and common verb endings.
+"""A light Kazakh morphology for search: layered suffix tables, a stem lexicon, and sound changes undone.
 
-Works on lowercase Kazakh in either script, with or without Kazakh letters, and returns stems in the 2021
-Latin alphabet. Suffixes are peeled from the outside in, one layer at a time, only when the suffix agrees with
-the stem's vowel harmony, may follow the stem's last sound (-тар only after a voiceless consonant, -лар after
-a vowel…), and leaves the stem its minimum length.
+Works on lowercase Kazakh in either script, with or without Kazakh letters, and returns stems in the 2021 Latin
+alphabet (folded when the word was typed without Kazakh letters). Every way of peeling the word's suffixes that
+the tables allow (kazakh_suffixes: layers in morphotactic order, vowel harmony, the sound each suffix may follow)
+is a reading; a reading's stem may have changed at its edge (кітаб-ы → кітап, халқ-ы → халық, оқы-ды → оқ).
+The longest stem the lexicon knows wins, so a word is never cut below a known stem (теңге, басқа, Астана stay
+whole); a word with no known stem loses the most the tables safely allow, keeping three letters.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from .folding import fold_latin, is_plain, lower, to_latin_lower
+from . import kazakh_lexicon
+from .folding import fold_latin, is_plain, lower, to_latin_lower, typed_plain
+from .kazakh_suffixes import MANDATORY_INSIDE, OUTERMOST, RARE_LAYERS, VERB_LAYERS, Suffix, build
 
-# Which sounds a suffix may follow (Cyrillic letter classes, as grammars state them).
-VOWEL = "аәеиоөуұүыіэюяё"
-GLIDE = "йру"  # р, й, у behave like vowels for -лар and -мен
-SONORANT = "лмнң"
-BUZZ = "жз"
-VOICED_STOP = "бвгғд"
-VOICED = SONORANT + BUZZ + VOICED_STOP
-VOICELESS = "кқпстфхцчшщ"
-CONSONANT = GLIDE + VOICED + VOICELESS
+VOWELS = frozenset("aäeioöuüūyı")
+FRONT, BACK = frozenset("äeöüı"), frozenset("aoūy")
+PLAIN_FRONT, PLAIN_BACK = frozenset("e"), frozenset("y")  # without Kazakh letters a/o/u/i may stand for ä/ö/ü/ı
+DEVOICE = {"b": "p", "g": "k", "ğ": "q"}  # кітаб-ы → кітап, жүрег-і → жүрек, таб-ады → тап
+HIDDEN = {"back": "y", "front": "ı"}  # the vowel a root loses before a vowel: халық → халқы, орын → орны
+MIN_STEM = 3  # an unknown stem keeps three letters
+MIN_STEM_SHORT_SUFFIX = 4  # and four before a one-letter suffix: желі (network) is not жел (wind) + і
+MAX_DEPTH = 6
+MAX_DOUBT = 1  # a known stem reached through one doubt is taken if it keeps three letters, through more never
+OPTIONS = {
+    "lexicon": True,
+    "restore": True,
+    "plain_per_letter": True,
+}  # mechanisms, switched off only by the ablation bench
 
-# Layers from the outermost ending inwards: (minimum stem length, ambiguous?, rows of (suffixes, may follow)).
-# Each layer strips at most one suffix, the longest that fits. In an ambiguous layer a shorter suffix inside
-# the longest one is kept as a second reading: құрылысы is құрылыс+ы, жүйесі is жүйе+сі.
-LAYERS: tuple[tuple[int, bool, tuple[tuple[str, str], ...]], ...] = (
-    (
-        3,
-        False,
-        (  # case endings and the verb endings that close a word
-            ("ның нің", VOWEL),
-            ("дың дің", GLIDE + VOICED),
-            ("тың тің", VOICELESS),  # genitive
-            ("ға ге", VOWEL + GLIDE + VOICED),
-            ("қа ке", VOICELESS),
-            ("на не", VOWEL),  # dative
-            ("ны ні", VOWEL),
-            ("ды ді", GLIDE + VOICED),
-            ("ты ті", VOICELESS),  # accusative, past
-            ("да де", VOWEL + GLIDE + VOICED),
-            ("та те", VOICELESS),
-            ("нда нде", VOWEL),  # locative
-            ("дан ден", VOWEL + GLIDE + BUZZ + VOICED_STOP + "л"),
-            ("нан нен", VOWEL + "мнң"),  # ablative
-            ("тан тен", VOICELESS),
-            ("мен менен", VOWEL + GLIDE + "л"),
-            ("бен бенен", BUZZ + "мнң"),
-            ("пен пенен", VOICELESS),  # with
-            ("дағы дегі", VOWEL + GLIDE + VOICED),
-            ("тағы тегі", VOICELESS),
-            ("ндағы ндегі", VOWEL),  # which is in
-            ("ған ген", VOWEL + GLIDE + VOICED),
-            ("қан кен", VOICELESS),  # past participle
-            ("атын етін ады еді ып іп", CONSONANT),
-            ("йтын йтін йды йді", VOWEL),  # present, converb
-        ),
-    ),
-    (
-        3,
-        True,
-        (  # possessive: 3rd person, 1st and 2nd plural
-            ("ымыз іміз ыңыз іңіз ы і", CONSONANT),
-            ("мыз міз ңыз ңіз сы сі", VOWEL),
-        ),
-    ),
-    (
-        2,
-        False,
-        (  # plural
-            ("лар лер", VOWEL + GLIDE),
-            ("дар дер", SONORANT + BUZZ),
-            ("тар тер", VOICELESS + VOICED_STOP),
-        ),
-    ),
-)
-INVARIANT = {"мен", "бен", "пен", "менен", "бенен", "пенен"}  # "with" keeps its vowel after any stem
-SINGLE_LETTER_MIN_STEM = 4  # a one-letter suffix needs a longer stem: желі (network) must not become жел (wind)
 
-FRONT = set("äeöüı")
-BACK = set("aoūy")
-PLAIN_FRONT = set("e")  # without Kazakh letters, a/o/u/i may stand for ä/ö/ü/ı: only e and y are sure
-PLAIN_BACK = set("y")
-VOWELS = set("aäeioöuüūyı")
-# Voiced consonants at a stem's end go back to voiceless once a vowel-initial suffix is gone: жүрегі → жүрек.
-DEVOICE = {"g": "k", "ğ": "q", "b": "p"}
+def _by_last_letter(layers: dict[str, tuple[Suffix, ...]]) -> dict[str, dict[str, tuple[Suffix, ...]]]:
+    """Each layer's suffixes grouped by their last letter: a word is only tried against the ones it ends like."""
+    grouped: dict[str, dict[str, tuple[Suffix, ...]]] = {}
+    for name, suffixes in layers.items():
+        by_letter: dict[str, list[Suffix]] = {}
+        for suffix in suffixes:
+            by_letter.setdefault(suffix.text[-1], []).append(suffix)
+        grouped[name] = {letter: tuple(found) for letter, found in by_letter.items()}
+    return grouped
+
+
+FULL = _by_last_letter(build(folded=False))
+FOLDED = _by_last_letter(build(folded=True))
 
 
 @dataclass(frozen=True)
-class Suffix:
-    text: str
-    harmony: str | None  # "front", "back" or None
-    min_stem: int
-    after: frozenset[str]  # letters the stem may end with
-    devoice: bool
+class Reading:
+    stem: str
+    verbal: bool  # a verb's suffix was stripped: its root may have lost its own ы/і
+    strips: int
+    known_only: bool  # a suffix that may only be stripped down to a known stem
+    short: bool  # a one-letter suffix was stripped
+    vowel_initial: bool  # the innermost suffix stripped began with a vowel
+    suffixes: tuple[str, ...] = ()  # stripped, outermost first
+    doubt: int = 0  # suffixes that are rare or short enough to be a stem's own letters
 
 
-def _letters(cyrillic: str, folded: bool) -> frozenset[str]:
-    latin = {to_latin_lower(ch)[-1:] for ch in cyrillic}
-    return frozenset(fold_latin(ch) for ch in latin) if folded else frozenset(latin)
-
-
-def _harmony(text: str, folded: bool) -> str | None:
-    front, back = (PLAIN_FRONT, PLAIN_BACK) if folded else (FRONT, BACK)
-    return "front" if set(text) & front else "back" if set(text) & back else None
-
-
-def _build(folded: bool) -> tuple[tuple[bool, tuple[Suffix, ...]], ...]:
-    layers = []
-    for min_stem, ambiguous, rows in LAYERS:
-        suffixes: dict[str, Suffix] = {}
-        for names, after in rows:
-            for cyr in names.split():
-                latin = to_latin_lower(cyr)
-                text = fold_latin(latin) if folded else latin
-                harmony = None if cyr in INVARIANT else _harmony(text, folded)
-                stem_min = SINGLE_LETTER_MIN_STEM if len(text) == 1 else min_stem
-                suffixes.setdefault(text, Suffix(text, harmony, stem_min, _letters(after, folded), latin[0] in VOWELS))
-        layers.append((ambiguous, tuple(sorted(suffixes.values(), key=lambda s: -len(s.text)))))
-    return tuple(layers)
-
-
-FULL_LAYERS = _build(folded=False)
-FOLDED_LAYERS = _build(folded=True)
-
-
-def _agrees(stem: str, suffix: Suffix, plain: bool) -> bool:
+def _last_vowel_agrees(stem: str, suffix: Suffix, plain: bool) -> bool:
     """Vowel harmony: a front suffix never follows a back stem, nor a back suffix a front one."""
     vowel = next((ch for ch in reversed(stem) if ch in VOWELS), None)
     if vowel is None:
@@ -138,51 +73,117 @@ def _agrees(stem: str, suffix: Suffix, plain: bool) -> bool:
     return True
 
 
-def _strip(word: str, suffix: Suffix, plain: bool) -> str | None:
-    """The word without the suffix, or None when the suffix does not fit (sound, length, harmony)."""
-    if not word.endswith(suffix.text):
-        return None
-    rest = word[: -len(suffix.text)]
-    if len(rest) < suffix.min_stem or rest[-1] not in suffix.after or not _agrees(rest, suffix, plain):
-        return None
-    if suffix.devoice and rest[-1] in DEVOICE:
-        rest = rest[:-1] + DEVOICE[rest[-1]]
-    return rest
+def readings(word: str, plain: bool) -> list[Reading]:
+    """Every way the tables allow to peel a (2021 Latin, or folded) word, the word itself first."""
+    layers = FOLDED if plain else FULL
+    found: list[Reading] = [Reading(word, False, 0, False, False, False)]
+
+    def peel(text: str, names: tuple[str, ...], reading: Reading, depth: int) -> None:
+        if depth >= MAX_DEPTH:
+            return
+        for name in names:
+            for suffix in layers[name].get(text[-1:], ()):
+                rest = text[: -len(suffix.text)]
+                if (
+                    not text.endswith(suffix.text)
+                    or len(rest) < kazakh_lexicon.SHORT_ROOT
+                    or rest[-1] not in suffix.after
+                    or not _last_vowel_agrees(rest, suffix, plain)
+                ):
+                    continue
+                inner = Reading(
+                    rest,
+                    reading.verbal or suffix.layer in VERB_LAYERS,
+                    reading.strips + 1,
+                    reading.known_only or suffix.known_only,
+                    reading.short or len(suffix.text) == 1,
+                    suffix.vowel_initial,
+                    (*reading.suffixes, suffix.text),
+                    reading.doubt + (suffix.known_only or suffix.layer in RARE_LAYERS),
+                )
+                if suffix.inside not in MANDATORY_INSIDE:
+                    found.append(inner)
+                peel(rest, suffix.inside, inner, depth + 1)
+
+    peel(word, OUTERMOST, found[0], 0)
+    return found
 
 
-def _second_reading(longer: str, shorter: str) -> bool:
-    """сы then ы: the extra consonant may end the stem instead (құрылыс+ы beside *құрылы+сы)."""
-    return longer.endswith(shorter) and longer[-len(shorter) - 1] not in VOWELS
+def _harmony_of(stem: str) -> str:
+    vowel = next((ch for ch in reversed(stem) if ch in VOWELS), "a")
+    return "front" if vowel in FRONT else "back"
 
 
-def _peel(word: str, layers, plain: bool) -> list[str]:
-    if not layers:
-        return [word]
-    (ambiguous, suffixes), inner = layers[0], layers[1:]
-    readings: list[tuple[str, str]] = []
-    for suffix in suffixes:
-        rest = _strip(word, suffix, plain)
-        if rest is None:
-            continue
-        if readings and not (ambiguous and _second_reading(readings[0][1], suffix.text)):
-            break
-        readings.append((rest, suffix.text))
-        if len(readings) == 2:
-            break
-    if not readings:
-        return _peel(word, inner, plain)
-    return [stem for rest, _ in readings for stem in _peel(rest, inner, plain)]
+def restorations(reading: Reading, plain: bool) -> list[tuple[str, int]]:
+    """The stem as read, then as it was before a sound change at its edge, each with its doubt: a voiced end
+    before a vowel (кітаб-ы) and a verb root's own ы (оқы-ды) are regular; a lost vowel (халқ-ы) is not always."""
+    stem = reading.stem
+    variants = [(stem, 0)]
+    if not OPTIONS["restore"] or not reading.strips:
+        return variants
+    if reading.vowel_initial and stem[-1] in DEVOICE:
+        variants.append((stem[:-1] + DEVOICE[stem[-1]], 0))
+    if reading.vowel_initial and len(stem) >= 3 and stem[-1] not in VOWELS and stem[-2] not in VOWELS - {"u"}:
+        hidden = ("y", "i") if plain else (HIDDEN[_harmony_of(stem)],)
+        variants += [(stem[:-1] + vowel + stem[-1], 1) for vowel in hidden]
+    if reading.verbal and len(stem) >= 3 and stem[-1] in "yıi" and stem[-2] not in VOWELS:
+        variants.append((stem[:-1], 0))  # оқы-ды, оқы-ма-ды: the verb оқу's root is written оқ- in the lexicon
+    return variants
+
+
+def restored(reading: Reading, plain: bool) -> list[str]:
+    """The stem as read, then as it was before a sound change at its edge (table-driven, kept only if known)."""
+    return [variant for variant, _doubt in restorations(reading, plain)]
+
+
+def _fallback(readings: list[Reading]) -> str:
+    """No known stem: the reading that strips most, of those that keep enough letters and need no lexicon."""
+    usable = [
+        r
+        for r in readings
+        if (not r.known_only and len(r.stem) >= (MIN_STEM_SHORT_SUFFIX if r.short else MIN_STEM)) or not r.strips
+    ]
+    best = min(usable, key=lambda r: (len(r.stem), r.strips))
+    if OPTIONS["restore"] and best.vowel_initial and best.stem[-1] in DEVOICE:
+        return best.stem[:-1] + DEVOICE[best.stem[-1]]
+    return best.stem
+
+
+@lru_cache(maxsize=8192)  # bounded: see analysis.WORD_CACHE
+def _analyse(word: str, plain: bool) -> str:
+    readings_ = readings(word, plain)
+    if not OPTIONS["lexicon"]:
+        return _fallback(readings_)
+    known = kazakh_lexicon.stems()[1 if plain else 0]
+    best: tuple[int, int, str] | None = None  # (-doubt, length, stem): the least doubtful, then the longest
+    for reading in readings_:
+        for variant, doubt in restorations(reading, plain):
+            if variant in known.words or (variant in known.roots and (reading.verbal or not reading.strips)):
+                candidate = (
+                    -(reading.doubt + doubt + (variant not in known.words and not reading.verbal)),
+                    len(variant),
+                    variant,
+                )
+                best = candidate if best is None or candidate > best else best
+    if best is not None and (best[0] == 0 or (best[0] >= -MAX_DOUBT and best[1] > MIN_STEM)):
+        return best[2]
+    return _fallback(readings_)  # only a doubtful known stem (аба is no ап+а): as if none were known
 
 
 def stems(word: str) -> list[str]:
-    """Every reading of one Kazakh word (Cyrillic or Latin), most likely first, in 2021 Latin letters."""
-    word = to_latin_lower(lower(word))
-    plain = is_plain(word)
-    if plain:
-        word = fold_latin(word)
-    return list(dict.fromkeys(_peel(word, FOLDED_LAYERS if plain else FULL_LAYERS, plain)))
+    """The readings of one Kazakh word (Cyrillic or Latin) kept for search, in 2021 Latin letters (a list: the
+    analyzer indexes each)."""
+    return [stem(word)]
 
 
 def stem(word: str) -> str:
-    """The most likely stem of one Kazakh word."""
-    return stems(word)[0]
+    """The stem of one Kazakh word: folded (no Kazakh letters) when it was typed without them."""
+    word = lower(word)
+    latin = to_latin_lower(word)
+    plain = typed_plain(word) if OPTIONS["plain_per_letter"] else is_plain(latin)  # off: as before issue 18
+    return _analyse(fold_latin(latin) if plain else latin, plain)
+
+
+def clear_caches() -> None:
+    """Forget analysed words (after OPTIONS change)."""
+    _analyse.cache_clear()

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import re
 
+from whoosh.analysis import SpaceSeparatedTokenizer
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.formats import Frequency
 
 from ..library.objects import ObjectStore
 from ..models import Lesson
-from .analysis import LANGS, exact_analyzer, key_analyzer, stem_analyzer
+from .analysis import LANGS, exact_analyzer, key_analyzer, pair_keys, stem_analyzer
 from .extract import markdown_text, pdf_text, title_free, vtt_text
 from .facet_words import facet_words
 
 # Bump when the schema or the analysis changes: an index of another format is rebuilt at start.
 # 2: no lesson text stored (snippets read the body object), segments written as separate files.
 # 3: the subject's and grade's names (kk, ru, en) indexed with the tags (facet_words.py).
-INDEX_FORMAT = 3
+# 4: Kazakh morphology with a stem lexicon, per-language stopwords, Roman numerals, hyphenated words joined;
+#    a "pairs" field of neighbouring stems (proximity).
+INDEX_FORMAT = 4
 TEXT_PARTS = ("title", "body", "tags", "extra")  # extra: PDF text and subtitles
 EXACT_PARTS = ("title", "body")
 TOPIC_RE = re.compile(r"-(en|ru|kk)(-(latn|cyrl))?(-\d+)?$")
@@ -44,6 +47,7 @@ def build_schema() -> Schema:
         fields[f"{part}_key"] = _text(key_analyzer())
         for lang in LANGS:
             fields[f"{part}_stem_{lang}"] = _text(stem_analyzer(lang))
+    fields["pairs"] = _text(SpaceSeparatedTokenizer())  # analysis.pair_keys of title and body, in the lesson's lang
     schema = Schema(**fields)
     for name in schema.names():
         if isinstance(schema[name], TEXT):
@@ -86,6 +90,8 @@ def lesson_document(lesson: Lesson, store: ObjectStore) -> dict | None:
         "title": lesson.title,
     }
     texts = {"title": lesson.title, "body": body, "tags": tags, "extra": extra}
+    if lesson.lang in LANGS:
+        doc["pairs"] = " ".join(pair_keys(f"{lesson.title}\n{body}", lesson.lang))
     for part, value in texts.items():
         if not value:
             continue
