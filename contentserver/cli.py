@@ -182,5 +182,6 @@ def reindex_command(app) -> None:
 
 from . import (  # noqa: E402
     cli_hub,  # noqa: F401  (registers keygen, publish, hub, sync, export, gc)
+    cli_kolibri,  # noqa: F401  (registers kolibri-inspect)
     cli_report,  # noqa: F401  (registers report, school, import-report)
 )

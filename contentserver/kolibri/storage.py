@@ -109,13 +109,14 @@ def require_space(needed: int, destination: Path, reserve: int = RESERVE_BYTES) 
     free = usage.f_bavail * usage.f_frsize
     if needed + reserve > free:
         raise NotEnoughSpace(
-            f"the channel's files need {_size(needed)} and {_size(reserve)} must stay free, "
-            f"but only {_size(free)} is free; nothing was copied",
+            f"the channel's files need {human_size(needed)} and {human_size(reserve)} must stay free, "
+            f"but only {human_size(free)} is free; nothing was copied",
             str(destination),
         )
 
 
-def _size(count: int) -> str:
+def human_size(count: int) -> str:
+    """1536 → `1.5 KiB`: sizes as a person reads them in a refusal or a summary."""
     value = float(count)
     for unit in ("bytes", "KiB", "MiB"):
         if value < 1024:
