@@ -23,6 +23,8 @@ from .rows import Assessment, ChannelFile, text
 SQLITE_MAGIC = b"SQLite format 3\x00"
 REQUIRED_TABLES = (rows.CHANNEL, rows.NODE)
 REQUIRED_NODE_COLUMNS = ("id", "parent_id", "kind", "title")
+# A damaged file can make SQLite's own error message invalid UTF-8, which Python then fails to decode.
+DB_ERRORS = (sqlite3.Error, UnicodeDecodeError)
 
 __all__ = ["Assessment", "Channel", "ChannelError", "ChannelFile", "ChannelInfo", "ChannelNode", "open_channel"]
 
@@ -84,6 +86,7 @@ def _check_sqlite(path: Path) -> None:
 def _connect(path: Path) -> sqlite3.Connection:
     """Read-only by URI (a stick may be write-protected; nothing of the channel's may change), no schema code."""
     db = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, check_same_thread=False)
+    db.text_factory = lambda raw: raw.decode("utf-8", "replace")  # a damaged or foreign text is still text
     db.execute("PRAGMA query_only = ON")
     db.execute("PRAGMA trusted_schema = OFF")
     return db
@@ -97,12 +100,12 @@ class Channel:
         _check_sqlite(self.database)
         try:
             self._db = _connect(self.database)
-        except sqlite3.Error as exc:
+        except DB_ERRORS as exc:
             raise ChannelError(f"cannot be opened as SQLite ({exc})", str(self.database)) from None
         try:
             self.columns = self._read_columns()
             self.info = self._read_info()
-        except sqlite3.Error as exc:
+        except DB_ERRORS as exc:
             self.close()
             raise ChannelError(f"is damaged ({exc})", str(self.database)) from None
         except BaseException:
@@ -216,7 +219,7 @@ class Channel:
             order = self._tree(skeleton)
             details = reader.nodes()
             files, tags, assessments = reader.files(), reader.tags(), reader.assessments()
-        except sqlite3.Error as exc:
+        except DB_ERRORS as exc:
             raise ChannelError(f"is damaged ({exc})", str(self.database)) from None
         for node_id, depth, path in order:
             d = details[node_id]
