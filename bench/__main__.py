@@ -24,6 +24,7 @@ REGISTRY: tuple[tuple[str, bool], ...] = (
     ("search_load", False),
     ("sync_wire", False),
     ("peers", False),  # issue 9: kiwix-serve, nginx, hello side by side; sizes; Pi-sized run
+    ("kolibri", False),  # issue 17: reading and planning a 20,000-resource Kolibri channel
 )
 
 
