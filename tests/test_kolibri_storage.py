@@ -203,3 +203,16 @@ def test_a_symlink_entry_is_refused(tmp_path):
     (tmp_path / "link.zip").write_bytes(buffer.getvalue())
     with pytest.raises(ChannelError, match="is a symbolic link"):
         check_zip(tmp_path / "link.zip")
+
+
+def test_a_folder_swapped_for_a_symlink_after_planning_is_refused_when_verifying(tmp_path):
+    data = b"first seen as a real folder"
+    checksum = _stored(tmp_path / "stick", data)
+    storage = ChannelStorage(tmp_path / "stick")
+    storage.locate(checksum, "mp4")  # the a/b folders are now known to be real folders
+    elsewhere = tmp_path / "elsewhere"
+    real_b = storage_path(tmp_path / "stick", checksum, "mp4").parent
+    real_b.rename(elsewhere)
+    real_b.symlink_to(elsewhere)
+    with pytest.raises(ChannelError, match=f"content/storage/{checksum[0]}/{checksum[1]} is a symbolic link"):
+        storage.verify(checksum, "mp4")
