@@ -190,3 +190,17 @@ def test_channel_databases_of_an_export_folder(tmp_path):
     (first.parent / "notes.txt").write_text("x")
     assert channel_databases(tmp_path) == [second, first]
     assert channel_databases(tmp_path / "nothing") == []
+
+
+def test_a_channel_with_more_nodes_or_files_than_the_cap_is_refused_before_reading(tmp_path):
+    many = ChannelBuilder(tmp_path / "nodes")
+    for i in range(12):
+        many.resource("document", f"Doc {i}")
+    with pytest.raises(ChannelError, match="content_contentnode has 13 rows; at most 10 are read"):
+        open_channel(many.write(), max_nodes=10)
+    files = ChannelBuilder(tmp_path / "files")
+    files.resource("video", "Video", files=[("video_subtitle", "vtt", f"WEBVTT {i}".encode()) for i in range(20)])
+    with pytest.raises(ChannelError, match="content_file has 20 rows; at most 16 are read"):
+        open_channel(files.write(), max_nodes=2)
+    with open_channel(files.root / "content" / "databases" / f"{files.channel_id}.sqlite3", max_nodes=3) as channel:
+        assert [n.title for n in channel.resources()] == ["Video"]

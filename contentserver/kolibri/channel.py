@@ -23,6 +23,9 @@ from .rows import Assessment, ChannelFile, text
 SQLITE_MAGIC = b"SQLite format 3\x00"
 REQUIRED_TABLES = (rows.CHANNEL, rows.NODE)
 REQUIRED_NODE_COLUMNS = ("id", "parent_id", "kind", "title")
+# Khan Academy's largest channels have some 100,000 nodes; at ~3 KB a node in memory this cap is ~600 MB.
+MAX_NODES = 200_000
+FILES_PER_NODE = 8
 # A damaged file can make SQLite's own error message invalid UTF-8, which Python then fails to decode.
 DB_ERRORS = (sqlite3.Error, UnicodeDecodeError)
 
@@ -95,8 +98,9 @@ def _connect(path: Path) -> sqlite3.Connection:
 class Channel:
     """One channel database, opened read-only; `nodes()` walks its tree in the channel's own order."""
 
-    def __init__(self, database: Path):
+    def __init__(self, database: Path, max_nodes: int = MAX_NODES):
         self.database = Path(database)
+        self.max_nodes = max_nodes
         _check_sqlite(self.database)
         try:
             self._db = _connect(self.database)
@@ -105,6 +109,7 @@ class Channel:
         try:
             self.columns = self._read_columns()
             self.info = self._read_info()
+            self._refuse_too_many()
         except DB_ERRORS as exc:
             self.close()
             raise ChannelError(f"is damaged ({exc})", str(self.database)) from None
@@ -172,6 +177,14 @@ class Channel:
             database=self.database,
         )
 
+    def _refuse_too_many(self) -> None:
+        """The whole tree is held in memory while it is read (~3 KB a node), so its size is capped first."""
+        for table, cap in ((rows.NODE, self.max_nodes), (rows.FILE, FILES_PER_NODE * self.max_nodes)):
+            if table in self.columns:
+                (count,) = self._db.execute(f"SELECT count(*) FROM {table}").fetchone()
+                if count > cap:
+                    raise ChannelError(f"{table} has {count} rows; at most {cap} are read", str(self.database))
+
     def _tree(self, skeleton: dict[str, tuple[str | None, tuple]]) -> list[tuple[str, int, tuple[str, ...]]]:
         """(id, depth, ancestor ids) in the channel's order; a cycle is refused before anything is read."""
         children: dict[str | None, list[str]] = {}
@@ -238,9 +251,9 @@ class Channel:
         return (node for node in self.nodes() if not node.is_topic)
 
 
-def open_channel(database: Path) -> Channel:
+def open_channel(database: Path, max_nodes: int = MAX_NODES) -> Channel:
     """The channel in one `<channel_id>.sqlite3`; a ChannelError says clearly why a file is not one."""
-    return Channel(database)
+    return Channel(database, max_nodes)
 
 
 def channel_databases(root: Path) -> list[Path]:
