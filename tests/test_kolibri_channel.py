@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -204,3 +205,22 @@ def test_a_channel_with_more_nodes_or_files_than_the_cap_is_refused_before_readi
         open_channel(files.write(), max_nodes=2)
     with open_channel(files.root / "content" / "databases" / f"{files.channel_id}.sqlite3", max_nodes=3) as channel:
         assert [n.title for n in channel.resources()] == ["Video"]
+
+
+@pytest.mark.needs_root
+def test_a_wal_mode_channel_on_a_write_protected_stick_is_read(tmp_path):
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(stick)], capture_output=True).returncode:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        builder = ChannelBuilder(stick)
+        builder.resource("document", "Doc")
+        path = builder.write()
+        with writing(path) as db:
+            db.execute("PRAGMA journal_mode = WAL")
+        subprocess.run(["mount", "-o", "remount,ro", str(stick)], check=True)
+        with open_channel(path) as channel:
+            assert [n.title for n in channel.resources()] == ["Doc"]
+    finally:
+        subprocess.run(["umount", str(stick)], check=True)

@@ -87,8 +87,17 @@ def _check_sqlite(path: Path) -> None:
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    """Read-only by URI (a stick may be write-protected; nothing of the channel's may change), no schema code."""
-    db = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, check_same_thread=False)
+    """Read-only by URI (a stick may be write-protected; nothing of the channel's may change), no schema code.
+
+    A database left in WAL mode cannot be opened read-only where its -shm file cannot be made (a write-protected
+    stick): there SQLite is told the file is immutable, which it is while the medium is read-only."""
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+    try:
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError:
+        db.close()
+        db = sqlite3.connect(uri + "&immutable=1", uri=True, check_same_thread=False)
     db.text_factory = lambda raw: raw.decode("utf-8", "replace")  # a damaged or foreign text is still text
     db.execute("PRAGMA query_only = ON")
     db.execute("PRAGMA trusted_schema = OFF")
