@@ -85,7 +85,7 @@ def test_a_plan_lists_resources_by_kind_skips_with_reasons_and_missing_files(tmp
     reasons = {item.title: item.reason for item in plan.skipped}
     assert "climbs out of the archive" in reasons["Bad app"]
     assert reasons["No index"] == "the app has no index.html"
-    assert reasons["H5P thing"] == "h5p resources are not supported on this server"
+    assert reasons["H5P thing"] == "'h5p' resources are not supported on this server"
     assert reasons["Lost audio"] == "its file is missing from the drive"
     assert reasons["Bare"] == "the channel lists no file for it"
     assert summary.questions == 1 and summary.questions_not_available == 1
@@ -164,3 +164,13 @@ def test_kolibri_inspect_prints_the_summary_and_refuses_clearly(tmp_path):
     refused = runner.invoke(main, ["kolibri-inspect", str(bogus)])
     assert refused.exit_code == 2
     assert "is not a SQLite database" in refused.output and "Nothing was imported" in refused.output
+
+
+def test_a_title_with_terminal_escapes_is_printed_written_out(tmp_path):
+    builder = ChannelBuilder(tmp_path, name="Name \x1b[2J cleared")
+    builder.resource("slideshow", "Title \x1b]0;owned\x07 \u202eevil")
+    builder.write()
+    done = CliRunner().invoke(main, ["kolibri-inspect", str(tmp_path)])
+    assert done.exit_code == 0, done.output
+    assert "\x1b" not in done.output and "\u202e" not in done.output and "\x07" not in done.output
+    assert "Name \\x1b[2J cleared" in done.output and "'slideshow' resources are not supported" in done.output

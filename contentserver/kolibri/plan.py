@@ -109,7 +109,7 @@ class _Planner:
     def resource(self, node: ChannelNode) -> None:
         wanted = MAIN_PRESETS.get(node.kind)
         if wanted is None:
-            self._skip(node, f"{node.kind or 'an unnamed'} resources are not supported on this server")
+            self._skip(node, f"{node.kind[:40]!r} resources are not supported on this server")
             return
         if not node.title:
             self._skip(node, "it has no title")

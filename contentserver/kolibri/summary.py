@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -10,6 +11,7 @@ from .storage import human_size
 
 EXAMPLES = 3  # titles shown under each reason for skipping; the rest are counted
 MISSING_SHOWN = 20
+BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")  # can make a line read backwards
 
 
 @dataclass
@@ -57,7 +59,12 @@ class Summary:
         out += [f"    {path}" for path in self.missing[:MISSING_SHOWN]]
         if len(self.missing) > MISSING_SHOWN:
             out.append(f"    and {len(self.missing) - MISSING_SHOWN} more")
-        return out
+        return [_printable(line) for line in out]
+
+
+def _printable(line: str) -> str:
+    """Control characters written out (`\\u001b`): a channel's title must not drive the reader's terminal."""
+    return "".join(f"\\u{ord(c):04x}" if unicodedata.category(c) == "Cc" or c in BIDI else c for c in line)
 
 
 def summarize(plan: ChannelPlan) -> Summary:
