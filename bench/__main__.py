@@ -28,6 +28,7 @@ REGISTRY: tuple[tuple[str, bool], ...] = (
     ("peers", False),  # issue 9: kiwix-serve, nginx, hello side by side; sizes; Pi-sized run
     ("books", False),  # issue 16: a ZIM imported, indexed, served and searched beside kiwix-serve
     ("render", False),  # issue 15.1: pathological Markdown before/after, the render workers' overhead
+    ("kolibri", False),  # issue 17: reading and planning a 20,000-resource Kolibri channel
 )
 
 

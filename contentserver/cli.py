@@ -7,7 +7,10 @@ from pathlib import Path
 
 import click
 
-from . import cli_sync  # noqa: F401  (registers keygen, hub add, sync, export, report, gc)
+from . import (
+    cli_kolibri,  # noqa: F401  (registers kolibri-inspect)
+    cli_sync,  # noqa: F401  (registers keygen, hub add, sync, export, report, gc)
+)
 from .cli_base import console, data_given, err_console, load_settings_or_refuse, main, refuse, with_app
 from .hub import cli as hub_cli  # noqa: F401  (registers publish, school add, import-report)
 from .library.build import write_library

@@ -1,0 +1,145 @@
+"""Reading and planning a generated Kolibri channel of 20,000 resources (topics 5 levels deep, small media).
+
+python -m bench.kolibri [--resources N] [--repeat R]
+
+The channel is built once with Kolibri's own schema 7 by tests/kolibri_maker.py and cached. Each figure is the
+median of R runs in a fresh child process (so its peak RSS and CPU seconds are its own; CPU seconds are the
+steadier figure on a shared machine): reading the tree (`nodes()`), planning
+(tree + every file looked at + every app zip and exercise opened), and planning with `--verify` (every file
+hashed against its md5 name). Issue 17's target: the import of this channel (metadata and index) in ≤ 5 minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import statistics
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))
+
+from bench.cache import cached_folder, digest  # noqa: E402
+
+CHANNEL_FORM = 1  # raise when build_channel() changes what it writes, so the cached channel is built anew
+FANOUT = 4  # 4 ** 5 = 1,024 topics at the fifth level hold the resources
+DEPTH = 5
+KINDS = ("video",) * 8 + ("document",) * 5 + ("audio",) * 2 + ("html5",) * 2 + ("exercise",) * 3
+RADIO = {"type": "radio", "options": {"choices": [{"content": "4", "correct": True}, {"content": "5"}]}}
+ASSESSMENT = {"number_of_assessments": 2, "mastery_model": '{"type": "m_of_n", "m": 2, "n": 3}', "randomize": True}
+CHILD = """
+import json, resource, sys, time
+from pathlib import Path
+from contentserver.kolibri.channel import channel_databases, open_channel
+from contentserver.kolibri.plan import plan_import
+from contentserver.kolibri.summary import summarize
+root, what = Path(sys.argv[1]), sys.argv[2]
+usage = resource.getrusage(resource.RUSAGE_SELF)
+cpu_before = usage.ru_utime + usage.ru_stime
+started = time.perf_counter()
+if what == "read":
+    with open_channel(channel_databases(root)[0]) as channel:
+        count = sum(1 for _ in channel.nodes())
+    result = {"nodes": count}
+else:
+    (plan,) = plan_import(root, verify=what == "verify")
+    summary = summarize(plan)
+    result = {"resources": summary.resources, "skipped": len(plan.skipped), "files": summary.files}
+result["seconds"] = time.perf_counter() - started
+usage = resource.getrusage(resource.RUSAGE_SELF)
+result["cpu"] = usage.ru_utime + usage.ru_stime - cpu_before
+result["rss_mib"] = usage.ru_maxrss / 1024
+print(json.dumps(result))
+"""
+
+
+def _zip(members: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def build_channel(root: Path, resources: int) -> None:
+    from kolibri_maker import ChannelBuilder
+
+    builder = ChannelBuilder(root, version="7", name="Bench channel", channel_id="b" * 32)
+    level = [builder.root_id]
+    for depth in range(1, DEPTH + 1):
+        level = [builder.topic(f"Topic {depth}.{i}", parent) for i, parent in enumerate(level) for _ in range(FANOUT)]
+    for i in range(resources):
+        kind, topic = KINDS[i % len(KINDS)], level[i % len(level)]
+        title = f"Resource {i} — ресурс {i} — ресурс {i}"
+        unique = f"{i}".encode()
+        if kind == "video":
+            files = [
+                ("low_res_video", "mp4", b"low video " + unique),
+                ("high_res_video", "mp4", b"high video " + unique),
+                ("video_subtitle", "vtt", b"WEBVTT\n\n" + unique, "kk"),
+            ]
+        elif kind == "document":
+            files = [("document", "pdf", b"%PDF-1.4 " + unique)]
+        elif kind == "audio":
+            files = [("audio", "mp3", b"ID3 " + unique)]
+        elif kind == "html5":
+            files = [("html5_zip", "zip", _zip({"index.html": f"<p>app {i}</p>", "app.js": "1"}))]
+        else:
+            item = json.dumps({"question": {"content": f"{i}? [[☃ radio 1]]", "widgets": {"radio 1": RADIO}}})
+            files = [("exercise", "perseus", _zip({f"q{i}a.json": item, f"q{i}b.json": item}))]
+        assessment = {**ASSESSMENT, "assessment_item_ids": json.dumps([f"q{i}a", f"q{i}b"])}
+        builder.resource(
+            kind,
+            title,
+            topic,
+            files=files,
+            description=f"Description of resource {i}",
+            author="Bench",
+            assessment=assessment if kind == "exercise" else None,
+        )
+    builder.write()
+
+
+def _run(root: Path, what: str) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str(root), what], capture_output=True, text=True, cwd=REPO, timeout=900
+    )
+    if done.returncode:
+        raise RuntimeError(done.stderr)
+    return json.loads(done.stdout)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(prog="python -m bench.kolibri", description=__doc__.splitlines()[0])
+    parser.add_argument("--resources", type=int, default=20_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    maker = (REPO / "tests" / "kolibri_maker.py").read_bytes()
+    inputs = digest(str(CHANNEL_FORM), str(FANOUT), str(DEPTH), repr(KINDS), maker)
+    name = f"kolibri-{args.resources}-{inputs}"
+    root = cached_folder(name, lambda tmp: build_channel(tmp, args.resources))
+    built = time.perf_counter() - started
+    figures: dict = {"resources": args.resources, "topics_depth": DEPTH, "cache_s": round(built, 1)}
+    print(f"channel: {args.resources} resources, topics {DEPTH} levels deep ({FANOUT} ** {DEPTH} leaf topics)")
+    print(f"{'step':<10} {'median s':>9} {'min s':>7} {'max s':>7} {'CPU s':>7} {'peak RSS MiB':>13}  result")
+    for what in ("read", "plan", "verify"):
+        runs = [_run(root, what) for _ in range(args.repeat)]
+        seconds = [r["seconds"] for r in runs]
+        rss = max(r["rss_mib"] for r in runs)
+        cpu = statistics.median(r["cpu"] for r in runs)
+        detail = {k: v for k, v in runs[0].items() if k not in ("seconds", "cpu", "rss_mib")}
+        middle = statistics.median(seconds)
+        print(f"{what:<10} {middle:>9.2f} {min(seconds):>7.2f} {max(seconds):>7.2f} {cpu:>7.2f} {rss:>13.0f}  {detail}")
+        figures[what] = {"median_s": round(middle, 3), "cpu_s": round(cpu, 3), "peak_rss_mib": round(rss), **detail}
+    return figures
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

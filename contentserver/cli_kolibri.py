@@ -1,0 +1,34 @@
+"""`contentserver kolibri-inspect`: what importing a Kolibri export would bring in, before anything is written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .cli_base import console, err_console, main, refuse
+
+
+@main.command("kolibri-inspect")
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--channel", "channel_id", default=None, help="Only this channel id (32 hex digits).")
+@click.option("--verify", is_flag=True, help="Also hash every file against its md5 name (reads all the media).")
+def kolibri_inspect_command(path: Path, channel_id: str | None, verify: bool) -> None:
+    """Read the Kolibri channel export at PATH (content/databases, content/storage) and summarize it."""
+    from rich.progress import Progress
+
+    from .kolibri.errors import ChannelError
+    from .kolibri.plan import plan_import
+    from .kolibri.summary import summarize
+
+    try:
+        with Progress(console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
+            task = bar.add_task("reading the channel", total=None)
+            plans = plan_import(
+                path, channel_id, verify=verify, progress=lambda d, t: bar.update(task, completed=d, total=t)
+            )
+    except ChannelError as exc:
+        refuse("refused", exc, "Nothing was imported or changed.")
+    for plan in plans:
+        for line in summarize(plan).lines():
+            console.print(line)

@@ -1,0 +1,1 @@
+"""Kolibri channels (issue 17): reading a channel exported to a drive, checking its files, planning its import."""
