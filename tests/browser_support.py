@@ -72,11 +72,11 @@ def new_page(browser, tmp_path: Path) -> Callable[..., Any]:
     assert not violations, f"the Content-Security-Policy blocked something the page needs: {violations}"
 
 
-def wait_until(page, predicate: str, timeout: float = 15.0) -> None:
+def wait_until(page, predicate: str, arg=None, timeout: float = 15.0) -> None:
     """Poll a page function until it returns something true. Playwright's wait_for_function evaluates its
     predicate with eval(), which the pages' Content-Security-Policy refuses; page.evaluate is not affected."""
     for _ in range(int(timeout * 10)):
-        if page.evaluate(predicate):
+        if page.evaluate(predicate, arg):
             return
         page.wait_for_timeout(100)
     raise AssertionError(f"still false after {timeout}s: {predicate}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from browser_support import axe_source, browser, new_page
+from browser_support import axe_source, browser, new_page, wait_until
 from conftest import lesson_spec, pdf_bytes, png_bytes, write_built_library
 from firsthour_support import VIEW_IDS, VIEWS, assert_axe_clean, no_sideways_scroll, open_page, serving
 
@@ -79,6 +79,6 @@ def test_a_wide_table_scrolls_in_its_own_box_and_keeps_words_whole(server, new_p
         assert box.evaluate("b => b.scrollWidth > b.clientWidth"), "on a phone the table scrolls in its box"
         box.focus()
         page.keyboard.press("ArrowRight")
-        page.wait_for_function("document.querySelector('.table-scroll').scrollLeft > 0")
+        wait_until(page, "document.querySelector('.table-scroll').scrollLeft > 0")
     assert page.locator("p", has_text="Кестеден кейінгі мәтін.").is_visible()
     assert_axe_clean(page, axe_source)

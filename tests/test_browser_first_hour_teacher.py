@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from browser_support import axe_source, browser, new_page
+from browser_support import axe_source, browser, new_page, wait_until
 from conftest import png_bytes
 from firsthour_support import VIEW_IDS, VIEWS, assert_axe_clean, log_in, no_sideways_scroll, open_page
 from teach_http import LESSON, create_lesson, in_search, start_site
@@ -77,13 +77,13 @@ def test_markdown_names_files_as_uploaded_and_the_preview_says_what_is_missing(
     assert reference == "![Қарлығаш ұясы](<Қарлығаш ұясы.png>)"
     copy = page.locator("#files button[data-copy]")
     copy.click()
-    page.wait_for_function("b => b.textContent === b.dataset.copied", arg=copy.element_handle())
+    wait_until(page, "b => b.textContent === b.dataset.copied", copy.element_handle())
     assert page.evaluate("navigator.clipboard.readText()") == reference
     with page.expect_navigation():
         page.click("button[value=preview]")
     assert page.locator(".preview .warning li").all_inner_texts() == ["Жұмыс парағы.pdf"]
     page.locator(".preview article img").scroll_into_view_if_needed()
-    page.wait_for_function("document.querySelector('.preview article img').complete")
+    wait_until(page, "document.querySelector('.preview article img').complete")
     width = page.eval_on_selector(".preview article img", "img => img.naturalWidth")
     assert width == 48, "the teacher's own Markdown shows the picture"
     assert_axe_clean(page, axe_source)
@@ -94,7 +94,7 @@ def test_markdown_names_files_as_uploaded_and_the_preview_says_what_is_missing(
     student.goto(site.url + lesson_url)
     image = student.locator("article.lesson img[alt='Ұя']")
     image.scroll_into_view_if_needed()
-    student.wait_for_function("document.querySelector('article.lesson img').complete")
+    wait_until(student, "document.querySelector('article.lesson img').complete")
     assert image.evaluate("img => img.naturalWidth") == 48
     status, headers, _ = site.server.get(image.get_attribute("src"))
     assert status == 200 and "filename*=UTF-8''%D2%9A" in headers["Content-Disposition"], "saved as uploaded"

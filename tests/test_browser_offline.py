@@ -43,7 +43,7 @@ def eventually(page, script: str, timeout: float = 15.0) -> None:
 
 
 def image_width(page) -> int:
-    wait_until(page, "() => { const i = document.querySelector('article img'); return i && i.naturalWidth; }", 10)
+    wait_until(page, "() => { const i = document.querySelector('article img'); return i && i.naturalWidth; }", timeout=10)
     return page.evaluate("document.querySelector('article img').naturalWidth")
 
 

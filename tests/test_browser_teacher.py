@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from browser_support import wait_until
 from conftest import png_bytes
 from teach_http import PASSWORD, inert_problems, start_site, xss_vectors
 
@@ -76,6 +77,7 @@ def test_teacher_publishes_a_lesson_with_table_and_image_and_a_student_sees_it(s
             student_dialogs, student_refused = watch(student), refused(student)
             student.goto(lesson_url)
             assert student.locator("article.lesson table td", has_text="Drinks water").count() == 1
+            wait_until(student, "() => document.querySelector(\"article.lesson img[alt='A green leaf']\")?.complete")
             image_size = student.eval_on_selector(
                 "article.lesson img[alt='A green leaf']", "img => img.complete && [img.naturalWidth, img.naturalHeight]"
             )
