@@ -43,7 +43,8 @@ def eventually(page, script: str, timeout: float = 15.0) -> None:
 
 
 def image_width(page) -> int:
-    wait_until(page, "() => { const i = document.querySelector('article img'); return i && i.naturalWidth; }", timeout=10)
+    image = "() => { const i = document.querySelector('article img'); return i && i.naturalWidth; }"
+    wait_until(page, image, timeout=10)
     return page.evaluate("document.querySelector('article img').naturalWidth")
 
 
