@@ -12,7 +12,6 @@ FORMAT_NAME = "contentserver-library"
 FORMAT_VERSION = 1
 SUPPORTED_FORMAT_VERSIONS = (1,)
 MANIFEST_NAME = "manifest.json"
-SIGNATURE_NAME = "manifest.json.sig"
 MAX_ATTACHMENTS = 100
 MAX_TAGS = 30
 LANGS = ("kk", "ru", "en")
@@ -32,7 +31,6 @@ MEDIA_TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
     "image/webp": ("image", (".webp",)),
     "image/gif": ("image", (".gif",)),
 }
-BODY_TYPE = "text/markdown"
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}\Z")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}\Z")

@@ -10,7 +10,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from ..db import db
 from ..errors import NotFound
-from ..models import Attachment, InstalledLibrary, Lesson, Meta
+from ..models import Attachment, Lesson, Meta
 from .variants import original_of
 
 DATA_VERSION_KEY = "data_version"
@@ -108,10 +108,6 @@ def published_among(connection: Connection, ids: list[str], column: Instrumented
         f"SELECT id, {column.name}, status FROM {Lesson.__tablename__} WHERE id IN ({marks})", tuple(ids)
     )
     return {lesson_id: value for lesson_id, value, status in rows if status == "published"}
-
-
-def installed_libraries() -> list[InstalledLibrary]:
-    return list(db.session.scalars(select(InstalledLibrary).order_by(InstalledLibrary.library_id)))
 
 
 def data_version() -> int:
