@@ -33,8 +33,8 @@ class ObjectStore:
         return self.root.parent / object_relpath(sha256)
 
     def filename(self, sha256: str) -> str:
-        """path() as a string, for hot paths: a Path interns its parts, i.e. keeps every sha256 asked for good
-        (~2 MiB after searches over 20,000 lessons)."""
+        """path() as a string, for hot paths: a Path interns its parts, i.e. keeps every sha256 asked for good, so
+        the memory of a long-running server would grow with the lessons searched (docs/performance.md)."""
         if not SHA256_RE.match(sha256):
             raise ValueError(f"not a sha256: {sha256!r}")
         return os.path.join(self._base, object_relpath(sha256))
