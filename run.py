@@ -26,10 +26,10 @@ MALLOC_TUNING = (
 
 def _tune_malloc() -> None:
     """glibc gives threads that allocate at once malloc arenas of their own (up to 8 per core), each keeping what
-    it freed; under one GIL two are plenty (~3 MiB less after load). And once a big block (a search's buffers,
-    the suggest table's build) is freed, glibc raises its mmap threshold up to 32 MiB, so later big blocks come
-    from the heap and stay there: the default 128 KiB held fixed gives them back (100,000 lessons, after search
-    load: 99.4 -> 92.5 MiB; docs/performance.md). Set before waitress starts its threads."""
+    it freed; under one GIL two are plenty. And once a big block (a search's buffers, the suggest table's build)
+    is freed, glibc raises its mmap threshold (up to 32 MiB), so later big blocks come from the heap and stay
+    there: the default 128 KiB held fixed gives them back. What each saves: docs/performance.md. Set before
+    waitress starts its threads."""
     try:
         libc = ctypes.CDLL(None)
         for parameter, value, variable in MALLOC_TUNING:

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import os
 import statistics
 from collections import Counter
 from collections.abc import Iterable
@@ -13,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .db import db
+from .library.atomic import atomic_write
 from .models import SyncAttempt
 
 if TYPE_CHECKING:
@@ -104,9 +104,4 @@ def write_report(out: Path, report: dict[str, Any], key: SigningKey | None = Non
     if key is not None:
         files.append((out.with_name(out.name + SIGNATURE_SUFFIX), key.sign(data).signature.hex().encode() + b"\n"))
     for path, content in files:
-        partial = path.with_name(path.name + ".part")
-        with open(partial, "wb") as stream:
-            stream.write(content)
-            stream.flush()
-            os.fsync(stream.fileno())
-        partial.replace(path)
+        atomic_write(path, content, ".part")

@@ -14,14 +14,14 @@ class Base(DeclarativeBase):
     pass
 
 
-# The pool keeps 5 connections and opens more while more threads need one (closed when given back): its default
-# cap of 5 + 10 made a 16th thread wait, up to 30 s, and waitress runs 24.
+# The pool keeps 5 connections and opens more while more threads need one (closed when given back): with its
+# default cap of 5 + 10, a 16th thread waited for a connection (up to its timeout), and waitress runs 24.
 db = SQLAlchemy(model_class=Base, engine_options={"max_overflow": -1})
 
 # SQLite's own page cache, per connection (its default is 2,000 KiB): the pool keeps up to 5 connections, each
-# filling its cache under search load (6-10 MiB at 20,000 and 100,000 lessons). The database file
-# stays in the OS page cache, so a page SQLite does not keep is one pread away: 128 KiB holds the B-tree's upper
-# pages, and search CPU per request did not move (20,000 and 100,000 lessons, medians of 3 runs).
+# filling its cache under search load, memory the OS page cache already holds for the database file, where a
+# page SQLite does not keep is one pread away. 128 KiB holds the B-tree's upper pages, and search CPU did not
+# move (docs/performance.md).
 PAGE_CACHE_KIB = 128
 
 

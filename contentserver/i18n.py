@@ -140,7 +140,7 @@ def _latin_form_messages() -> None:
 
 def catalog() -> support.NullTranslations:
     """This request's catalog, found once and kept in `g` beside Flask-Babel's own choice of locale: Flask-Babel
-    looks it up again for every string a template translates (~6 µs each, ~70 strings on a search page)."""
+    looks it up again for every string a template translates, a visible part of a page (docs/performance.md)."""
     found = g.get("ui_catalog")
     if found is None:
         found = g.ui_catalog = get_translations()

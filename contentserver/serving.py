@@ -20,7 +20,7 @@ from .views.refusals import init_refusals
 SPOOL_FOLDER = "tmp"
 INBUF_OVERFLOW = 512 * 1024  # waitress's default: bodies larger than this are spooled to tmp/
 # A connection's unsent answers beyond this park its next pipelined request (server_channel.py); waitress's
-# default 16 MiB let 100 connections pipelining pages hold 1.6 GB (spooled to tmp/ past outbuf_overflow).
+# default let a few connections pipelining pages hold more than a school's server has (docs/performance.md).
 OUTBUF_HIGH_WATERMARK = 1024**2
 FORWARDED = "x-forwarded-for x-forwarded-proto x-forwarded-host"  # what deploy/nginx.conf sets
 

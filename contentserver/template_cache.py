@@ -1,4 +1,4 @@
-"""Compiled templates kept in the data folder, so a restart does not compile them again (~30 ms of first page)."""
+"""Compiled templates kept in the data folder, so a restart does not compile them again for its first pages."""
 
 from __future__ import annotations
 

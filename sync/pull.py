@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import os
@@ -12,6 +13,7 @@ from pathlib import Path
 from flask import Flask
 
 from contentserver.db import db
+from contentserver.library.atomic import atomic_write
 from contentserver.library.bundle import LibraryBundle
 from contentserver.library.format import Manifest, ManifestError, object_relpath, parse_manifest
 from contentserver.library.hubdelta import apply_delta
@@ -32,7 +34,7 @@ from contentserver.library.hubformat import (
 )
 from contentserver.library.hubpack import PACK_OBJECT_MAX, pack_members, read_pack, read_records
 from contentserver.library.importer import ImportLimits, install_bundle
-from contentserver.library.manifests import atomic_write, read_manifest
+from contentserver.library.manifests import read_manifest
 from contentserver.library.objects import ObjectStore
 from contentserver.library.signing import open_signed
 from contentserver.models import Hub, InstalledLibrary
@@ -262,7 +264,7 @@ class Puller:
         except ManifestError as exc:
             raise Refused(str(exc)) from None
         except OSError as exc:
-            if exc.errno == 28:
+            if exc.errno == errno.ENOSPC:
                 raise DiskFull("the disk filled while storing objects; the old library keeps serving") from None
             raise
 

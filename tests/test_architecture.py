@@ -108,6 +108,30 @@ def test_the_library_imports_nothing_above_it():
     assert found == []
 
 
+WEB_AND_COMMAND_LINE = (
+    "contentserver.web",
+    "contentserver.views",
+    "contentserver.hub.views",
+    "contentserver.cli",
+    "contentserver.cli_base",
+    "contentserver.cli_sync",
+    "contentserver.hub.cli",
+)
+# contentserver/__init__.py hands out create_app lazily; serving.py is waitress's front of the web app
+MAY_IMPORT_THE_WEB = (*WEB_AND_COMMAND_LINE, "contentserver.serving")
+
+
+def test_nothing_below_the_web_layer_and_the_command_line_imports_them():
+    found = [
+        (module, ours)
+        for module, names in IMPORTS.items()
+        if module != "contentserver" and not any(_inside(module, top) for top in MAY_IMPORT_THE_WEB)
+        for ours in map(_ours, names)
+        if ours and any(_inside(ours, top) for top in WEB_AND_COMMAND_LINE)
+    ]
+    assert found == []
+
+
 def test_nothing_below_the_views_reaches_for_the_app_or_the_request():
     found = []
     for module, (path, _is_package) in MODULES.items():

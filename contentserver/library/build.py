@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
+from .atomic import atomic_file, atomic_write
 from .bundle import LibraryBundle
 from .format import MANIFEST_NAME, manifest_bytes, object_relpath
 from .objects import CHUNK
@@ -19,16 +19,9 @@ def write_library(bundle: LibraryBundle, out: Path) -> int:
         if dest.is_file() and dest.stat().st_size == size:
             continue
         dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(dest.name + ".tmp")
-        with bundle.open_object(sha) as src, open(tmp, "wb") as dst:
+        with bundle.open_object(sha) as src, atomic_file(dest) as dst:
             while chunk := src.read(CHUNK):
                 dst.write(chunk)
-            dst.flush()
-            os.fsync(dst.fileno())
-        os.replace(tmp, dest)
         written += 1
-    manifest_path = out / MANIFEST_NAME
-    tmp = manifest_path.with_name(MANIFEST_NAME + ".tmp")
-    tmp.write_bytes(manifest_bytes(bundle.manifest))
-    os.replace(tmp, manifest_path)
+    atomic_write(out / MANIFEST_NAME, manifest_bytes(bundle.manifest))  # last: a folder with one is complete
     return written

@@ -17,7 +17,6 @@ FORMAT_NAME = "contentserver-library"
 # lessons alone keeps its version 1 bytes (and hash) and every version 1 reader still reads it.
 FORMAT_VERSION = 2
 SUPPORTED_FORMAT_VERSIONS = (1, 2)
-SIGNATURE_NAME = "manifest.json.sig"
 MAX_ATTACHMENTS = 100
 MAX_TAGS = 30
 LANGS = ("kk", "ru", "en")
@@ -37,7 +36,6 @@ MEDIA_TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
     "image/webp": ("image", (".webp",)),
     "image/gif": ("image", (".gif",)),
 }
-BODY_TYPE = "text/markdown"
 
 SLUG_RE = re.compile(r"^[a-z][a-z0-9-]{0,39}\Z")
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}\Z")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
+from .atomic import atomic_write
 from .format import SHA256_RE
 from .objects import ObjectStore
 
@@ -24,16 +24,6 @@ def keep_manifest(store: ObjectStore, raw: bytes) -> None:
     if not path.is_file():
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(path, raw)
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Temporary name, fsync, rename: a reader sees the old file or the whole new one, never half."""
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as out:
-        out.write(data)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(tmp, path)
 
 
 def read_manifest(store: ObjectStore, sha256: str) -> bytes | None:

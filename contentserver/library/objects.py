@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from .atomic import fsync_dir
 from .format import SHA256_RE, ManifestError, object_relpath
 
 CHUNK = 256 * 1024
@@ -32,8 +33,8 @@ class ObjectStore:
         return self.root.parent / object_relpath(sha256)
 
     def filename(self, sha256: str) -> str:
-        """path() as a string, for hot paths: a Path interns its parts, i.e. keeps every sha256 asked for good
-        (~2 MiB after searches over 20,000 lessons)."""
+        """path() as a string, for hot paths: a Path interns its parts, i.e. keeps every sha256 asked for good, so
+        the memory of a long-running server would grow with the lessons searched (docs/performance.md)."""
         if not SHA256_RE.match(sha256):
             raise ValueError(f"not a sha256: {sha256!r}")
         return os.path.join(self._base, object_relpath(sha256))
@@ -63,7 +64,7 @@ class ObjectStore:
         final = self.path(sha256)
         final.parent.mkdir(parents=True, exist_ok=True)
         os.replace(tmp, final)
-        _fsync_dir(final.parent)
+        fsync_dir(final.parent)
         return final
 
     def put_file(self, src: Path, sha256: str, size: int) -> Path:
@@ -109,11 +110,3 @@ def sha256_file(path: Path) -> str:
         while chunk := stream.read(CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from nacl.signing import SigningKey
 
+from .atomic import atomic_write
 from .build import write_library
 from .bundle import LibraryBundle
 from .format import Manifest, ManifestError, manifest_bytes, parse_manifest
@@ -38,7 +39,6 @@ from .hubformat import (
     transfer_relpath,
 )
 from .hubpack import pack_members, pack_records, write_pack
-from .manifests import atomic_write
 from .signing import SIGNATURE_BYTES, open_signed, public_key_hex, sign_blob
 
 HISTORY_NAME = "history.json"

@@ -10,7 +10,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from ..db import db
 from ..errors import NotFound
-from ..models import Attachment, InstalledLibrary, Lesson, Meta
+from ..models import Attachment, Lesson, Meta
 from .variants import original_of
 
 DATA_VERSION_KEY = "data_version"
@@ -115,17 +115,14 @@ def published_titles(batch: int = 500) -> Iterator[tuple[str, str, str]]:
 
 def published_among(connection: Connection, ids: list[str], column: InstrumentedAttribute[str]) -> dict[str, str]:
     """{id: column} of the published lessons among `ids`, looked up by primary key. The status is checked here,
-    not in SQL: with `status = ?` SQLite reads the status index (nearly every row; 3.8 ms at 20,000 lessons)
-    instead. Plain SQL: the ORM's statement took 3/4 of a search's look-up of its 100 candidates."""
+    not in SQL: with `status = ?` SQLite reads the status index instead (nearly every row is published, so it
+    reads nearly the whole table). Plain SQL: the ORM's statement cost more than the look-up itself
+    (docs/performance.md)."""
     marks = ",".join("?" * len(ids))
     rows = connection.exec_driver_sql(
         f"SELECT id, {column.name}, status FROM {Lesson.__tablename__} WHERE id IN ({marks})", tuple(ids)
     )
     return {lesson_id: value for lesson_id, value, status in rows if status == "published"}
-
-
-def installed_libraries() -> list[InstalledLibrary]:
-    return list(db.session.scalars(select(InstalledLibrary).order_by(InstalledLibrary.library_id)))
 
 
 def data_version() -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -12,6 +11,7 @@ from sqlalchemy import select
 
 from ..db import db
 from ..models import Hub, InstalledLibrary
+from .atomic import atomic_file
 from .bundle import LibraryBundle
 from .format import MANIFEST_NAME, ManifestError, object_relpath, parse_manifest
 from .hubformat import HEAD_NAME, check_manifest, parse_head
@@ -93,8 +93,7 @@ def _exported_library() -> tuple[InstalledLibrary, bytes | None]:
 def _copy(src: BinaryIO, dest: Path, size: int) -> None:
     if dest.is_file() and dest.stat().st_size == size:
         return
-    tmp = dest.with_name(dest.name + ".tmp")
-    with open(tmp, "wb") as out:
+    with atomic_file(dest) as out:
         left = size
         while left:
             block = src.read(min(CHUNK, left))
@@ -102,9 +101,6 @@ def _copy(src: BinaryIO, dest: Path, size: int) -> None:
                 raise ManifestError("ended early while exporting", file=str(dest))
             out.write(block)
             left -= len(block)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(tmp, dest)
 
 
 def installed_bundle(store: ObjectStore) -> tuple[LibraryBundle, bytes, bytes | None]:

@@ -29,7 +29,7 @@ from ..search.suggest import TitleSource, TitleSuggester
 from .page_cache import PageCache, has_session
 
 PATH = "/api/suggest"
-ANSWERS = 1024  # encoded answers kept (0.1–2.5 KB each): the prefixes a school types between two library changes
+ANSWERS = 1024  # encoded answers kept (small: docs/performance.md): the prefixes a school types between two changes
 VARY = ("Vary", "Cookie")  # what Flask adds to every answer (it opens the session)
 
 
@@ -94,8 +94,8 @@ def _rows_in(app: Flask) -> Iterator[tuple[str, str, str]]:
 
 
 def _titles_in(engine: Engine, one_at_a_time: threading.Lock, ids: list[str]) -> dict[str, str]:
-    """Straight on the engine: an app context and a session cost more than the query. One read at a time
-    (~80 us): 16 clients' first keystrokes otherwise took a pool connection each, opening extra ones."""
+    """Straight on the engine: an app context and a session cost more than the query. One read at a time (each
+    is short): a class's first keystrokes at once otherwise took a pool connection each, opening extra ones."""
     with one_at_a_time, engine.connect() as connection:
         return store.published_among(connection, ids, Lesson.title)
 
