@@ -17,7 +17,7 @@ from ..errors import NotFound, Unprocessable
 from ..library.format import LANGS, MAX_ATTACHMENTS, MAX_TAGS, SCRIPTS, SLUG_RE
 from ..library.objects import ObjectStore
 from ..library.store import bump_data_version
-from ..models import Attachment, Lesson, LessonRevision, ShareRequest, User, utcnow
+from ..models import Attachment, Hub, Lesson, LessonRevision, ShareRequest, User, utcnow
 from .names import new_lesson_id, unique_name
 from .uploads import StoredFile
 
@@ -270,6 +270,11 @@ def _set_attachments(lesson: Lesson, attachments: list[Attachment], user: User) 
     lesson.updated_at = utcnow()
     _record_revision(lesson, user)
     _commit(lesson)
+
+
+def hub_configured() -> bool:
+    """Whether this school has a hub to share with (`contentserver hub add`); without one, sharing only queues."""
+    return db.session.scalar(select(Hub.id).limit(1)) is not None
 
 
 def share_request(lesson: Lesson) -> ShareRequest | None:
