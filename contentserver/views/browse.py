@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, send_file
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    get_template_attribute,
+    redirect,
+    render_template,
+    request,
+    send_file,
+)
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -12,7 +21,7 @@ from ..downloads import content_disposition
 from ..errors import NotFound
 from ..i18n import LANG_COOKIE, LANGUAGE_NAMES, SUBJECT_NAMES, UI_LOCALES, subject_name
 from ..imagesize import show_images, shown_images
-from ..lesson_html import wrap_tables
+from ..lesson_html import embed_media, wrap_tables
 from ..library import store
 from ..library.format import LANGS, SHA256_RE, object_relpath
 from .page_cache import cached_page
@@ -20,6 +29,7 @@ from .page_cache import cached_page
 bp = Blueprint("browse", __name__)
 PER_PAGE = 50
 ONE_YEAR = 365 * 24 * 3600
+PLAYED = ("video", "audio")
 
 
 def _page_number() -> int:
@@ -74,9 +84,14 @@ def lesson(lesson_id: str) -> str:
     objects = current_app.extensions["object_store"]
     attachments = references(item.attachments)
     body_html = render.render_markdown(objects.read_bytes(item.body_sha256).decode("utf-8"), attachments)
-    # Images shown inline by the body are not repeated below it; players and PDFs always are.
+    media = get_template_attribute("browse/_media.html", "media")
+    players = {a.sha256: str(media(a, item, render.object_url)) for a in item.attachments if a.kind in PLAYED}
+    body_html, played = embed_media(body_html, players, lambda sha: f"media-{sha[:12]}")
+    # Images and players the body shows are not repeated below it; PDFs always are.
     referenced = {
-        a.name for a in item.attachments if a.kind == "image" and f'src="{render.object_url(a.sha256)}"' in body_html
+        a.name
+        for a in item.attachments
+        if a.sha256 in played or (a.kind == "image" and f'src="{render.object_url(a.sha256)}"' in body_html)
     }
     shown = shown_images(item.attachments, objects)
     return render_template(
