@@ -227,6 +227,13 @@ def lessons_of(user: User) -> list[Lesson]:
     return list(db.session.scalars(query.order_by(Lesson.updated_at.desc())))
 
 
+def author_names(lessons: Iterable[Lesson]) -> dict[int, str]:
+    """owner id -> the name shown for them, for the admin's list of everyone's lessons."""
+    ids = {lesson.owner_id for lesson in lessons if lesson.owner_id is not None}
+    rows = db.session.execute(select(User.id, User.display_name, User.username).where(User.id.in_(ids))) if ids else []
+    return {user_id: display or username for user_id, display, username in rows}
+
+
 def attach_file(
     lesson: Lesson, stored: StoredFile, user: User, subtitles_for: str | None = None, subtitles_lang: str | None = None
 ) -> None:

@@ -91,7 +91,8 @@ def _edit_page(
 @bp.get("/")
 @role_required()
 def index() -> str:
-    return render_template("teach/index.html", lessons=authoring.lessons_of(current_user))
+    lessons = authoring.lessons_of(current_user)
+    return render_template("teach/index.html", lessons=lessons, authors=authoring.author_names(lessons))
 
 
 @bp.route("/new", methods=["GET", "POST"])
