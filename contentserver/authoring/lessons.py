@@ -230,7 +230,9 @@ def lessons_of(user: User) -> list[Lesson]:
 def author_names(lessons: Iterable[Lesson]) -> dict[int, str]:
     """owner id -> the name shown for them, for the admin's list of everyone's lessons."""
     ids = {lesson.owner_id for lesson in lessons if lesson.owner_id is not None}
-    rows = db.session.execute(select(User.id, User.display_name, User.username).where(User.id.in_(ids))) if ids else []
+    if not ids:
+        return {}
+    rows = db.session.execute(select(User.id, User.display_name, User.username).where(User.id.in_(ids)))
     return {user_id: display or username for user_id, display, username in rows}
 
 
