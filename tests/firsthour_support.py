@@ -43,14 +43,19 @@ def no_sideways_scroll(page) -> bool:
 
 @contextmanager
 def serving(
-    root: Path, starter: Path | str, env: dict[str, str] | None = None, run_py: Path = REPO / "run.py"
+    root: Path,
+    starter: Path | str,
+    env: dict[str, str] | None = None,
+    run_py: Path = REPO / "run.py",
+    host: str = "127.0.0.1",
+    url_host: str = "127.0.0.1",
 ) -> Iterator[LiveServer]:
-    """run.py (waitress) over root/data with `starter` imported at first start, for a whole test module."""
+    """run.py (waitress) on `host` over root/data with `starter` imported at first start, for a test module."""
     port = free_port()
     log = root / "server.log"
     environ = {k: v for k, v in os.environ.items() if not k.startswith("CONTENTSERVER_")}
     environ.update({"CONTENTSERVER_STARTER_LIBRARY": str(starter), **(env or {})})
-    command = [sys.executable, str(run_py), "--host", "127.0.0.1", "--port", str(port)]
+    command = [sys.executable, str(run_py), "--host", host, "--port", str(port)]
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [*command, "--data", str(root / "data"), "--threads", "4"],
@@ -59,7 +64,7 @@ def serving(
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    live = LiveServer(f"http://127.0.0.1:{port}", root / "data", proc, log)
+    live = LiveServer(f"http://{url_host}:{port}", root / "data", proc, log)
     try:
         assert _wait_until_listening(live, port, 60), live.output()
         yield live

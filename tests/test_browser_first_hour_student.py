@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from browser_support import axe_source, browser, new_page, wait_until
-from conftest import lesson_spec, pdf_bytes, png_bytes, write_built_library
+from conftest import CONTENT, lesson_spec, pdf_bytes, png_bytes, write_built_library
 from firsthour_support import VIEW_IDS, VIEWS, assert_axe_clean, no_sideways_scroll, open_page, serving
 
 pytestmark = pytest.mark.browser
@@ -82,3 +82,28 @@ def test_a_wide_table_scrolls_in_its_own_box_and_keeps_words_whole(server, new_p
         wait_until(page, "document.querySelector('.table-scroll').scrollLeft > 0")
     assert page.locator("p", has_text="Кестеден кейінгі мәтін.").is_visible()
     assert_axe_clean(page, axe_source)
+
+
+@pytest.fixture(scope="module")
+def starter(tmp_path_factory):
+    """The real starter library: its day-and-night lesson links a 320×240 clip from inside its text."""
+    root = tmp_path_factory.mktemp("first-hour-starter")
+    with serving(root, CONTENT) as live:
+        yield live
+
+
+@pytest.mark.parametrize(("locale", "viewport"), VIEWS, ids=VIEW_IDS)
+def test_a_video_plays_where_the_text_refers_to_it_at_its_own_size(starter, new_page, axe_source, locale, viewport):
+    page = open_page(new_page, locale, viewport)
+    page.goto(starter.url + "/lessons/sci-day-night-kk")
+    video = page.locator("article.lesson figure.in-text video")
+    assert video.count() == 1, "the player stands where the text links the clip"
+    assert video.locator("track").count() >= 1, "with its subtitles"
+    assert page.locator("section.attachments video").count() == 0, "not again under Files"
+    assert page.locator("article.lesson a[href$='.mp4'], article.lesson a[href^='/objects/']").count() == 0
+    video.scroll_into_view_if_needed()
+    page.wait_for_function("document.querySelector('article video').readyState >= 1", timeout=10_000)
+    box = video.bounding_box()
+    assert box and box["width"] <= 320 and box["width"] == min(320, page.evaluate("innerWidth") - 32), box
+    assert_axe_clean(page, axe_source)
+    assert no_sideways_scroll(page)

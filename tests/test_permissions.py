@@ -29,7 +29,8 @@ ROUTES = [
     ("teach.version", "GET", "/teach/lessons/{lesson}/history/1", None, OWNER_ONLY),
     ("teach.restore", "POST", "/teach/lessons/{lesson}/restore/1", lambda c: {"confirm": "1"}, OWNER_ONLY),
     ("teach.share", "POST", "/teach/lessons/{lesson}/share", lambda c: {"share": "1"}, OWNER_ONLY),
-    ("teach.delete", "POST", "/teach/lessons/{lesson}/delete", lambda c: {}, OWNER_ONLY),
+    ("teach.delete", "GET", "/teach/lessons/{lesson}/delete", None, OWNER_ONLY),
+    ("teach.delete", "POST", "/teach/lessons/{lesson}/delete", lambda c: {"confirm": "1"}, OWNER_ONLY),
     ("admin.index", "GET", "/admin/", None, ADMIN_ONLY),
     (
         "admin.add_user",

@@ -79,7 +79,7 @@ def test_unpublishing_and_deleting_hide_at_once_and_admin_recovers(site):
     assert site.server.get(f"/lessons/{lesson_id}")[0] == 200
 
     anna.get(f"/teach/lessons/{lesson_id}")
-    assert anna.post(f"/teach/lessons/{lesson_id}/delete").status == 303
+    assert anna.post(f"/teach/lessons/{lesson_id}/delete", {"confirm": "1"}).status == 303
     assert site.server.get(f"/lessons/{lesson_id}")[0] == 404
     assert not in_search(site, "Photosynthesis", lesson_id)
     assert lesson_id not in anna.get("/teach/").text
@@ -110,7 +110,7 @@ def test_share_with_hub_mark_queues_the_lesson(site):
     anna.post(f"/teach/lessons/{lesson_id}/share", {"share": "0"})
     assert lesson_id not in site.client("boss").get("/admin/shares").text
     anna.post(f"/teach/lessons/{lesson_id}/share", {"share": "1"})
-    anna.post(f"/teach/lessons/{lesson_id}/delete")
+    anna.post(f"/teach/lessons/{lesson_id}/delete", {"confirm": "1"})
     assert lesson_id not in site.client("boss").get("/admin/shares").text, "a deleted lesson is not pushed"
 
 

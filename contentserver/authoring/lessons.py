@@ -17,7 +17,7 @@ from ..library.changes import changing_lessons
 from ..library.format import LANGS, MAX_ATTACHMENTS, MAX_TAGS, SCRIPTS, SLUG_RE
 from ..library.objects import ObjectStore
 from ..library.render_cache import store_rendered
-from ..models import Attachment, Lesson, LessonRevision, ShareRequest, User, utcnow
+from ..models import Attachment, Hub, Lesson, LessonRevision, ShareRequest, User, utcnow
 from ..outbox import sent_at
 from .names import new_lesson_id, unique_name
 from .references import page_urls
@@ -221,6 +221,15 @@ def lessons_of(user: User) -> list[Lesson]:
     return list(db.session.scalars(query.order_by(Lesson.updated_at.desc())))
 
 
+def author_names(lessons: Iterable[Lesson]) -> dict[int, str]:
+    """owner id -> the name shown for them, for the admin's list of everyone's lessons."""
+    ids = {lesson.owner_id for lesson in lessons if lesson.owner_id is not None}
+    if not ids:
+        return {}
+    rows = db.session.execute(select(User.id, User.display_name, User.username).where(User.id.in_(ids)))
+    return {user_id: display or username for user_id, display, username in rows}
+
+
 def attach_file(
     lesson: Lesson, stored: StoredFile, user: User, subtitles_for: str | None = None, subtitles_lang: str | None = None
 ) -> None:
@@ -264,6 +273,11 @@ def _set_attachments(lesson: Lesson, attachments: list[Attachment], user: User) 
     lesson.updated_at = utcnow()
     _record_revision(lesson, user)
     _commit(lesson)
+
+
+def hub_configured() -> bool:
+    """Whether this school has a hub to share with (`contentserver hub add`); without one, sharing only queues."""
+    return db.session.scalar(select(Hub.id).limit(1)) is not None
 
 
 def share_request(lesson: Lesson) -> ShareRequest | None:

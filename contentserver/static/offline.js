@@ -6,6 +6,9 @@
   if (!("serviceWorker" in navigator) || !window.caches || !window.MessageChannel) return;
   var CACHE = "saved-lessons-v1";  // the same name as in sw.js
   navigator.serviceWorker.register("/sw.js", { scope: "/" });
+  // Saving works here (a secure context: https, or this computer): its link shows. Over plain http:// on the
+  // LAN it stays hidden, and each lesson's "Download this lesson" is the way to take it home.
+  document.querySelectorAll("[data-offline-link]").forEach(function (link) { link.hidden = false; });
 
   function askToSave(paths) {
     return navigator.serviceWorker.ready.then(function (registration) {

@@ -21,3 +21,23 @@
     });
   });
 })();
+/* A file too large for its kind is said at once, before its bytes are sent (the server checks again). */
+(function () {
+  "use strict";
+  var KINDS = [["video/", "video"], ["audio/", "audio"], ["application/pdf", "pdf"], ["image/", "image"], ["text/vtt", "subtitles"]];
+  Array.prototype.forEach.call(document.querySelectorAll("input[type=file][data-limits]"), function (input) {
+    var limits = JSON.parse(input.dataset.limits), error = document.getElementById("file-error");
+    input.addEventListener("change", function () {
+      var file = input.files[0], kind = null;
+      if (!file || !error) return;
+      KINDS.forEach(function (pair) { if (!kind && file.type.indexOf(pair[0]) === 0) kind = pair[1]; });
+      var limit = kind ? limits[kind] : Math.max.apply(null, Object.keys(limits).map(function (k) { return limits[k]; }));
+      if (file.size > limit) {
+        error.textContent = file.name + ": " + input.dataset.tooLarge;
+        input.value = "";
+      } else {
+        error.textContent = "";
+      }
+    });
+  });
+})();

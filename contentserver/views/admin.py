@@ -45,10 +45,13 @@ def add_user():
     if not form.validate():
         return _users_page(form, _("Please correct the marked fields."), 400)
     try:
-        user = users.create_user(form.username.data, form.password.data, "teacher", form.display_name.data or "")
+        user = users.create_user(form.username.data, form.password.data, form.role.data, form.display_name.data or "")
     except users.AccountError as exc:
         return _users_page(form, str(exc), 400)
-    flash(_("Teacher %(name)s added.", name=user.username))
+    if user.role == "admin":
+        flash(_("Administrator %(name)s added.", name=user.username))
+    else:
+        flash(_("Teacher %(name)s added.", name=user.username))
     return redirect(url_for("admin.index"), code=303)
 
 

@@ -7,9 +7,12 @@ from pathlib import Path
 
 from flask import current_app, render_template
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from ..charts import bar_chart
+from ..db import db
 from ..i18n import ui_date, ui_number
+from ..models import Hub
 from ..uplink import uplink_overview
 
 
@@ -64,4 +67,12 @@ def connectivity() -> str:
         ),
     ]
     recorded = any(summary for _day, summary in overview.days)
-    return render_template("admin/connectivity.html", overview=overview, charts=charts, recorded=recorded)
+    hubs = list(db.session.scalars(select(Hub).order_by(Hub.added_at)))
+    return render_template(
+        "admin/connectivity.html",
+        overview=overview,
+        charts=charts,
+        recorded=recorded,
+        hubs=hubs,
+        data_dir=current_app.config["DATA_DIR"],
+    )

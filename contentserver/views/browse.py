@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, send_file
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    get_template_attribute,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -12,16 +22,19 @@ from ..downloads import content_disposition
 from ..errors import NotFound
 from ..i18n import LANG_COOKIE, LANGUAGE_NAMES, SUBJECT_NAMES, UI_LOCALES, subject_name
 from ..imagesize import show_images, shown_images
-from ..lesson_html import wrap_tables
+from ..lesson_file import file_name, inline_objects, stylesheet
+from ..lesson_html import embed_media, wrap_tables
 from ..library import render_cache, store
 from ..library.format import LANGS, SHA256_RE, object_relpath
 from ..library.markdown_html import object_url
 from ..local_urls import local_or
+from ..models import Lesson
 from .page_cache import cached_page
 
 bp = Blueprint("browse", __name__)
 PER_PAGE = 50
 ONE_YEAR = 365 * 24 * 3600
+PLAYED = ("video", "audio")
 
 
 def _page_number() -> int:
@@ -74,28 +87,62 @@ def language(lang: str) -> str:
     return _listing(LANGUAGE_NAMES[lang], lang=lang)
 
 
+def _lesson_page(lesson_id: str) -> tuple[Lesson, str, set[str], dict]:
+    """A published lesson's body as its page shows it, the names of files it shows, and its pictures' sizes."""
+    item = store.get_lesson(lesson_id)
+    objects = current_app.extensions["object_store"]
+    body_html = render_cache.page_html(
+        objects, item.body_sha256, page_urls(item.attachments), lambda: objects.read_bytes(item.body_sha256).decode()
+    )
+    media = get_template_attribute("browse/_media.html", "media")
+    players = {a.sha256: str(media(a, item, object_url)) for a in item.attachments if a.kind in PLAYED}
+    body_html, played = embed_media(body_html, players, lambda sha: f"media-{sha[:12]}")
+    # Images and players the body shows are not repeated below it; PDFs always are.
+    referenced = {
+        a.name
+        for a in item.attachments
+        if a.sha256 in played or (a.kind == "image" and f'src="{object_url(a.sha256)}"' in body_html)
+    }
+    shown = shown_images(item.attachments, objects)
+    return item, wrap_tables(show_images(body_html, shown), _("Table")), referenced, shown
+
+
 @bp.get("/lessons/<lesson_id>")
 @cached_page
 def lesson(lesson_id: str) -> str:
-    item = store.get_lesson(lesson_id)
-    objects = current_app.extensions["object_store"]
-    urls = page_urls(item.attachments)
-    body_html = render_cache.page_html(
-        objects, item.body_sha256, urls, lambda: objects.read_bytes(item.body_sha256).decode("utf-8")
-    )
-    # Images shown inline by the body are not repeated below it; players and PDFs always are.
-    referenced = {
-        a.name for a in item.attachments if a.kind == "image" and f'src="{object_url(a.sha256)}"' in body_html
-    }
-    shown = shown_images(item.attachments, objects)
+    item, body_html, referenced, shown = _lesson_page(lesson_id)
     return render_template(
         "browse/lesson.html",
         lesson=item,
-        body_html=wrap_tables(show_images(body_html, shown), _("Table")),
+        body_html=body_html,
         referenced=referenced,
         object_url=object_url,
         shown_images=shown,
     )
+
+
+@bp.get("/lessons/<lesson_id>/download")
+def download(lesson_id: str) -> Response:
+    """The lesson as one HTML file with its style and pictures inside: opens from Downloads with no network."""
+    item, body_html, referenced, shown = _lesson_page(lesson_id)
+    page = render_template(
+        "browse/lesson_file.html",
+        lesson=item,
+        body_html=body_html,
+        referenced=referenced,
+        object_url=object_url,
+        shown_images=shown,
+        css=stylesheet(current_app.static_folder or ""),
+        source=request.host_url.rstrip("/") + url_for("browse.lesson", lesson_id=item.id),
+    )
+    media_types = {a.sha256: a.media_type for a in item.attachments}
+    media_types.update({image.sha256: media_types.get(sha, "") for sha, image in shown.items()})
+    objects = current_app.extensions["object_store"]
+    html = inline_objects(page, objects, media_types, lambda path: request.host_url.rstrip("/") + path)
+    response = Response(html, mimetype="text/html")
+    response.headers["Content-Disposition"] = content_disposition(file_name(item.title), inline=False)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 def _fit_range(size: int) -> None:

@@ -52,6 +52,11 @@ class UserForm(FlaskForm):
     username = StringField(_l("User name"), validators=[DataRequired(), Length(max=40)])
     display_name = StringField(_l("Full name"), validators=[Optional(), Length(max=100)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)], description=PASSWORD_RULE)
+    role = SelectField(
+        _l("Role"),
+        default="teacher",
+        choices=[("teacher", _l("Teacher")), ("admin", _l("Administrator: also manages accounts"))],
+    )
 
 
 class PasswordForm(FlaskForm):

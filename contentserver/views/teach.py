@@ -12,15 +12,16 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from ..authoring import history as versions
 from ..authoring import lessons as authoring
 from ..authoring.references import markdown_for, missing_references, references
-from ..authoring.uploads import limits_text, store_upload
+from ..authoring.uploads import LIMIT_SETTINGS, limits_text, store_upload
 from ..downloads import content_disposition
-from ..errors import NotFound, Unprocessable
+from ..errors import AppError, NotFound, Unprocessable
 from ..lesson_html import wrap_tables
 from ..library import render_worker
 from ..library.render_worker import RenderBusy, RenderRefused
 from ..library.variants import make_variants
 from ..models import Lesson
 from .access import editable_lesson, protect_blueprint, role_required
+from .error_pages import render_error
 from .forms import LessonForm, UploadForm
 
 bp = Blueprint("teach", __name__, url_prefix="/teach")
@@ -64,7 +65,12 @@ def _upload_form(lesson: Lesson) -> UploadForm:
 
 
 def _edit_page(
-    form: LessonForm, lesson: Lesson | None, preview: str | None = None, message: str | None = None, status: int = 200
+    form: LessonForm,
+    lesson: Lesson | None,
+    preview: str | None = None,
+    message: str | None = None,
+    status: int = 200,
+    upload_error: str | None = None,
 ):
     refs = references(lesson.attachments) if lesson else {}
     return render_template(
@@ -74,17 +80,21 @@ def _edit_page(
         preview=preview,
         missing=missing_references(form.body.data or "", refs) if preview is not None else [],
         limits=limits_text(current_app.config),
+        limit_bytes={kind: current_app.config[name] for kind, name in LIMIT_SETTINGS.items()},
         markdown_for=lambda a: markdown_for(a.shown_name, a.kind),
         message=message,
         upload_form=_upload_form(lesson) if lesson else None,
         share=authoring.share_status(lesson) if lesson else None,
+        hub=authoring.hub_configured(),
+        upload_error=upload_error,
     ), status
 
 
 @bp.get("/")
 @role_required()
 def index() -> str:
-    return render_template("teach/index.html", lessons=authoring.lessons_of(current_user))
+    lessons = authoring.lessons_of(current_user)
+    return render_template("teach/index.html", lessons=lessons, authors=authoring.author_names(lessons))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -204,11 +214,31 @@ def restore(lesson_id: str, number: int) -> WerkzeugResponse:
     return redirect(url_for("teach.edit", lesson_id=lesson.id, restored=number, files=files), code=303)
 
 
-@bp.post("/lessons/<lesson_id>/delete")
+@bp.route("/lessons/<lesson_id>/delete", methods=["GET", "POST"])
 @role_required()
-def delete(lesson_id: str) -> WerkzeugResponse:
-    authoring.delete_lesson(editable_lesson(lesson_id))
-    return redirect(url_for("teach.index"), code=303)
+def delete(lesson_id: str):
+    """GET asks (the confirmation page); only a POST carrying confirm=1 deletes."""
+    lesson = editable_lesson(lesson_id)
+    if request.method == "GET" or request.form.get("confirm") != "1":
+        return render_template("teach/delete.html", lesson=lesson)
+    authoring.delete_lesson(lesson)
+    return redirect(url_for("teach.index", deleted=lesson.title), code=303)
+
+
+@bp.errorhandler(AppError)
+def _refused_upload(error: AppError):
+    """An upload refused (too large, wrong kind, disk full) is said beside the file field of the lesson's page,
+    with the teacher still logged in, not on a bare error page."""
+    lesson_id = (request.view_args or {}).get("lesson_id")
+    if request.endpoint != "teach.upload" or not current_user.is_authenticated or error.status not in (413, 422, 507):
+        response = render_error(error.status, str(error.title), error.message, getattr(error, "extra", None))
+        if error.retry_after:
+            response.headers["Retry-After"] = str(error.retry_after)
+        return response
+    lesson = editable_lesson(lesson_id or "")
+    form = LessonForm(formdata=None, data=asdict(authoring.lesson_fields(lesson, _objects())))
+    form.tags.data = ", ".join(lesson.tags)
+    return _edit_page(form, lesson, status=error.status, upload_error=f"{error.title}. {error.message}")
 
 
 @bp.post("/lessons/<lesson_id>/share")
