@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import urllib.error
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
 import pytest
-from conftest import VENV_BIN
+from conftest import VENV_BIN, eventually
 from libzim.reader import Archive
 from zims import CORNER, RAY
 
@@ -146,3 +148,15 @@ def test_pages_answered_in_front_of_flask_are_the_pages_flask_gives(site):
     assert kazakh[0][2] == kazakh[1][2] != first[2] and kazakh[0][1]["ETag"] != first[1]["ETag"]
     assert fetch(site, path, {"If-None-Match": first[1]["ETag"]})[0] == 304
     assert fetch(site, "/books/no-such-book/A/Ray_Charles")[0] == 404
+
+
+def test_the_server_indexes_its_books_in_a_child_process_while_serving(site):
+    def searchable() -> bool:
+        status, _headers, body = fetch(site, "/api/search?q=glaucoma")
+        found = json.loads(body)
+        return status == 200 and not found["unindexed_books"] and found["articles"][:1] != []
+
+    assert eventually(searchable, 90)
+    assert fetch(site, f"/books/{RAY_ID}/A/Ray_Charles")[0] == 200
+    children = Path(f"/proc/{site.proc.pid}/task/{site.proc.pid}/children").read_text().split()
+    assert children == [], "the index job should have exited once every book was indexed"

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +21,7 @@ from .textindex import IndexLock, analysis_lang, index_batch, index_dir, remove_
 
 log = logging.getLogger(__name__)
 _wakeup = threading.Event()
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 IDLE_SECONDS = 60.0  # with nothing to index, look again this often (an import in another process wakes nobody)
 
 
@@ -81,15 +86,29 @@ def index_pending(app: Flask, should_stop: Callable[[], bool] = lambda: False) -
     return batches
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: SIGTERM when the server exits, however it exits (Linux's PR_SET_PDEATHSIG)."""
+    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def run_index_job(data_dir: str) -> int:
+    """One round of the index job in a child process (index_job.py); its exit status."""
+    command = [sys.executable, "-m", "contentserver.books.index_job", "--data", data_dir]
+    return subprocess.run(command, preexec_fn=_die_with_parent, check=False).returncode
+
+
 def start_book_indexer(app: Flask) -> threading.Thread:
-    """The server's indexing thread: runs after imports (woken) and every IDLE_SECONDS."""
+    """The server's indexing loop, in a thread that waits for the job's child process: after an import in this
+    process (woken) and every IDLE_SECONDS (an import by the CLI or a sync)."""
+    data_dir = app.config["DATA_DIR"]
 
     def run() -> None:
         while True:
-            try:
-                index_pending(app)
-            except Exception:
-                log.exception("indexing books for search failed; it is tried again later")
+            with app.app_context():
+                pending = bool(_pending())
+                db.session.remove()
+            if pending and run_index_job(data_dir) != 0:
+                log.error("indexing books for search failed; it is tried again in %d s", IDLE_SECONDS)
             _wakeup.wait(IDLE_SECONDS)
             _wakeup.clear()
 
