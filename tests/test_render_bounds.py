@@ -195,6 +195,37 @@ def test_a_stored_body_nested_300_deep_shows_as_plain_text_on_the_lesson_page(sa
     assert b'<p class="plain-text">- item<br>' in page.data and b"<li>" not in page.data.split(b"plain-text")[1]
 
 
+SERVE = """
+import sys
+from pathlib import Path
+from contentserver import create_app
+from contentserver.library.importer import ImportLimits, import_library
+app = create_app({"DATA_DIR": sys.argv[1], "STARTER_LIBRARY": "", "TESTING": True})
+with app.app_context():
+    limits = ImportLimits.from_config(app.config)
+    import_library(Path(sys.argv[2]), app.extensions["object_store"], limits)
+client = app.test_client()
+assert b"<h1>" in client.get("/lessons/sci-water-states-kk").data
+print(" ".join(sorted(name for name in ("markdown", "nh3") if name in sys.modules)))
+"""
+
+
+def test_the_server_process_never_loads_the_markdown_renderer(tmp_path):
+    from conftest import CONTENT, REPO
+
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("CONTENTSERVER_")}
+    done = subprocess.run(
+        [VENV_BIN / "python", "-c", SERVE, tmp_path / "data", CONTENT],
+        cwd=REPO,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == ""  # rendering happened in the workers (docs/performance.md)
+
+
 # --- import -------------------------------------------------------------------------------------------------
 
 
