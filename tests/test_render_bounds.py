@@ -107,6 +107,18 @@ def test_a_worker_that_stops_answering_is_killed_at_the_wall_cap_and_replaced():
         workers.close()
 
 
+def test_a_worker_that_died_while_idle_is_replaced_without_refusing_the_text():
+    others = set(render_workers())
+    workers = RenderPool(workers=1, budget=1.0)
+    try:
+        assert workers.render("# one") == "<h1>one</h1>"
+        (idle,) = set(render_workers()) - others
+        os.kill(idle, signal.SIGKILL)
+        assert workers.render("# two") == "<h1>two</h1>"
+    finally:
+        workers.close()
+
+
 # --- a teacher over HTTP ------------------------------------------------------------------------------------
 
 
