@@ -361,3 +361,10 @@ def test_a_queued_body_that_cannot_render_shows_as_plain_text_in_review(hub):
     page = boss.get("/admin/review/")
     assert page.status == 200 and '<p class="plain-text">[[[[[[[[' in page.text and "Fine." in page.text
     assert time.monotonic() - start < REFUSED_WITHIN + 2
+    with app.app_context():
+        old_id = db.session.scalar(db.select(PushedLesson.id).where(PushedLesson.lesson_id == "old"))
+    refused = boss.post(f"/admin/review/{old_id}/approve")
+    assert refused.status == 422 and "too complex to format" in refused.text
+    with app.app_context():
+        assert db.session.get(PushedLesson, old_id).state == "waiting"
+        assert db.session.get(Lesson, "school-17-aqsu-old") is None
