@@ -107,6 +107,18 @@ def test_a_worker_that_stops_answering_is_killed_at_the_wall_cap_and_replaced():
         workers.close()
 
 
+def test_a_worker_that_died_while_idle_is_replaced_without_refusing_the_text():
+    others = set(render_workers())
+    workers = RenderPool(workers=1, budget=1.0)
+    try:
+        assert workers.render("# one") == "<h1>one</h1>"
+        (idle,) = set(render_workers()) - others
+        os.kill(idle, signal.SIGKILL)
+        assert workers.render("# two") == "<h1>two</h1>"
+    finally:
+        workers.close()
+
+
 # --- a teacher over HTTP ------------------------------------------------------------------------------------
 
 
@@ -193,6 +205,37 @@ def test_a_stored_body_nested_300_deep_shows_as_plain_text_on_the_lesson_page(sa
     page = sample_app.test_client().get(f"/lessons/{lesson_id}")
     assert page.status_code == 200 and time.monotonic() - start < 2  # was RecursionError: a 500
     assert b'<p class="plain-text">- item<br>' in page.data and b"<li>" not in page.data.split(b"plain-text")[1]
+
+
+SERVE = """
+import sys
+from pathlib import Path
+from contentserver import create_app
+from contentserver.library.importer import ImportLimits, import_library
+app = create_app({"DATA_DIR": sys.argv[1], "STARTER_LIBRARY": "", "TESTING": True})
+with app.app_context():
+    limits = ImportLimits.from_config(app.config)
+    import_library(Path(sys.argv[2]), app.extensions["object_store"], limits)
+client = app.test_client()
+assert b"<h1>" in client.get("/lessons/sci-water-states-kk").data
+print(" ".join(sorted(name for name in ("markdown", "nh3") if name in sys.modules)))
+"""
+
+
+def test_the_server_process_never_loads_the_markdown_renderer(tmp_path):
+    from conftest import CONTENT, REPO
+
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("CONTENTSERVER_")}
+    done = subprocess.run(
+        [VENV_BIN / "python", "-c", SERVE, tmp_path / "data", CONTENT],
+        cwd=REPO,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == ""  # rendering happened in the workers (docs/performance.md)
 
 
 # --- import -------------------------------------------------------------------------------------------------
@@ -318,3 +361,10 @@ def test_a_queued_body_that_cannot_render_shows_as_plain_text_in_review(hub):
     page = boss.get("/admin/review/")
     assert page.status == 200 and '<p class="plain-text">[[[[[[[[' in page.text and "Fine." in page.text
     assert time.monotonic() - start < REFUSED_WITHIN + 2
+    with app.app_context():
+        old_id = db.session.scalar(db.select(PushedLesson.id).where(PushedLesson.lesson_id == "old"))
+    refused = boss.post(f"/admin/review/{old_id}/approve")
+    assert refused.status == 422 and "too complex to format" in refused.text
+    with app.app_context():
+        assert db.session.get(PushedLesson, old_id).state == "waiting"
+        assert db.session.get(Lesson, "school-17-aqsu-old") is None

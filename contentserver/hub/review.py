@@ -13,7 +13,9 @@ from ..db import db
 from ..errors import Conflict, NotFound
 from ..library.changes import changing_lessons
 from ..library.importer import _apply
+from ..library.markdown_html import object_urls
 from ..library.objects import ObjectStore
+from ..library.render_cache import store_rendered
 from ..library.variants import make_variants
 from ..models import Lesson, PushedLesson, School, utcnow
 from ..search.folding import cyrillic_to_latin, strip_marks
@@ -75,11 +77,13 @@ def _check_id_free(item: PushedLesson, hub_id: str) -> Lesson | None:
 
 def approve(item_id: int, user_id: int | None, store: ObjectStore) -> str:
     """Make the pushed lesson a published hub lesson in one transaction (browsable and searchable on return);
-    returns its id."""
+    returns its id. A body that cannot be rendered is refused (RenderRefused), the lesson stays waiting."""
     item = waiting_item(item_id)
     hub_id = hub_lesson_id(item.school, item.lesson_id)
     entry = dataclasses.replace(entry_of(item.entry), id=hub_id)
     lesson = _check_id_free(item, hub_id)
+    body = store.read_bytes(entry.body.sha256).decode("utf-8")  # rendered at push; a push older than that: now
+    store_rendered(store, [(body, object_urls((a.name, a.sha256) for a in entry.attachments))])
     make_variants(store, ((a.sha256, a.media_type, a.size) for a in entry.attachments))
     with changing_lessons() as changed:
         if lesson is None:

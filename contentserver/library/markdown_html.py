@@ -10,9 +10,10 @@ import html
 import re
 import threading
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
-import markdown
-import nh3
+if TYPE_CHECKING:
+    import markdown
 
 ALLOWED_TAGS = {
     "a",
@@ -127,6 +128,8 @@ def _filter_for(urls: Mapping[str, str]):
 
 def sanitize(html_text: str, urls: Mapping[str, str] | None = None) -> str:
     """Keep only harmless markup: no script, no event handlers, no javascript: or data: URLs."""
+    import nh3  # here, not at the top: only render workers render, and the server then never loads it
+
     return nh3.clean(
         html_text,
         tags=ALLOWED_TAGS,
@@ -145,6 +148,8 @@ _parsers = threading.local()
 def _parser() -> markdown.Markdown:
     """This thread's Markdown parser: building one (loading its extensions) cost more than rendering a lesson;
     reset() between documents is Python-Markdown's own way to reuse it (abbreviations do not carry over)."""
+    import markdown  # (see sanitize)
+
     parser = getattr(_parsers, "parser", None)
     if parser is None:
         parser = _parsers.parser = markdown.Markdown(extensions=MARKDOWN_EXTENSIONS, output_format="html")

@@ -117,7 +117,7 @@ class RenderPool:
             if worker is None or not worker.alive():  # never started, or died while idle
                 self._retire(worker)
                 worker = self._start()
-            outcome, value = self._ask(worker, text, dict(urls or {}))
+            worker, outcome, value = self._ask(worker, text, dict(urls or {}))
         except BaseException:
             self._retire(worker)
             self._slots.put(None)
@@ -132,15 +132,23 @@ class RenderPool:
             self._slots.put(None)
         raise RenderRefused(value)
 
-    def _ask(self, worker: _Worker, text: str, urls: dict[str, str]) -> tuple[str, str]:
-        worker.requests.send((text, urls))
+    def _ask(self, worker: _Worker, text: str, urls: dict[str, str]) -> tuple[_Worker, str, str]:
+        """(the worker that answered, outcome, HTML or reason)."""
+        try:
+            worker.requests.send((text, urls))
+        except OSError:  # it died since it was last asked (not this text's doing): once more, on a fresh one
+            self._retire(worker)
+            worker = self._start()
+            worker.requests.send((text, urls))
         if worker.answers.poll(self.budget * WALL_FACTOR):
             try:
-                return worker.answers.recv()
+                outcome, value = worker.answers.recv()
             except (EOFError, OSError):
                 log.warning("a render worker died (exit code %s)", worker.process.poll())
-                return "died", "time"
-        return "overran", "time"
+                return worker, "died", "time"
+            return worker, outcome, value
+        log.warning("a render worker gave no answer within %s s; it is replaced", self.budget * WALL_FACTOR)
+        return worker, "overran", "time"
 
     def _start(self) -> _Worker:
         worker = _Worker(self.budget)
