@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LOCK := requirements.lock
 APT_TEST := chromium nginx-light ffmpeg fonts-dejavu-core hunspell-kk iproute2
-APT_BENCH := wrk kiwix-tools
+APT_BENCH := wrk kiwix-tools hunspell-kk  # hunspell-kk: bench.kazakh_morphology's inflection tables
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Two workers: these machines have two cores; tests that share a port or a namespace name take their own.
 PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider -n 2 -rs

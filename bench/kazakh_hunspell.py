@@ -156,8 +156,8 @@ def drop_analysed_forms(
             verb_form = reading.verbal and bool(latin_roots.intersection(variants))  # ту-ды, ту-ған
             if (reading.known_only and not verb_form) or (len(reading.stem) < 3 and not verb_form):
                 continue
-            if len(form) - len(reading.stem) < 2:
-                continue  # адам is not ада+м, орын not ор+ы+н: too little is left or taken to tell
+            if len(form) - len(reading.stem) < 2 and not (verb_form and len(reading.stem) >= 3):
+                continue  # адам is not ада+м, орын not ор+ы+н: too little is left or taken to tell (бара is бар-а)
             found = next((known[v] for v in variants if v != form and v in known), None)
             if found:
                 return found

@@ -7,6 +7,7 @@ from conftest import import_into, lesson_spec
 
 from contentserver.search import query
 from contentserver.search.engine import search
+from contentserver.search.snippets import Marker, make_snippet
 
 
 def kk(lesson_id: str, title: str, body: str, lang: str = "kk") -> dict:
@@ -56,3 +57,8 @@ def test_a_word_typed_without_kazakh_letters_but_with_sh_is_stemmed_as_plain(app
     import_into(app, make_library([hair]))
     assert ids(app, "шашы") == ["hair"]
     assert ids(app, "shashtyn") == ["hair"]
+
+
+def test_a_roman_numeral_is_marked_in_the_snippet_for_its_number():
+    snippet = make_snippet("Кесене ХІV ғасырда салынды.", Marker("kk", {"14"}))
+    assert "<mark>ХІV</mark>" in snippet

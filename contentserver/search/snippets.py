@@ -8,7 +8,7 @@ from itertools import accumulate
 
 from markupsafe import Markup, escape
 
-from .analysis import analyze
+from .analysis import analyze, roman_numerals
 from .folding import normalize_word
 
 WORD_RE = re.compile(r"\w+")
@@ -26,7 +26,7 @@ class Marker(dict):
         self.lang, self.query_keys = lang, keys
 
     def __missing__(self, word: str) -> bool:
-        normal, keys = normalize_word(word), self.query_keys
+        normal, keys = normalize_word(roman_numerals(word)), self.query_keys  # ХІІІ is marked for 13
         found = (
             normal in keys
             or not keys.isdisjoint(analyze(normal, None))
