@@ -7,14 +7,6 @@ import ctypes
 import os
 import sys
 
-from contentserver.books.indexing import start_book_indexer
-from contentserver.library.format import ManifestError
-from contentserver.library.importer import ImportLimits, import_if_empty
-from contentserver.search.background import rebuild_in_background
-from contentserver.serving import proxy_options, serve
-from contentserver.startup import app_or_exit
-from contentserver.web import create_app
-
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD, M_ARENA_MAX = -1, -3, -8  # mallopt(3)
 # glibc's tunables: (parameter, value, the environment variable that still decides if set).
 MALLOC_TUNING = (
@@ -58,7 +50,20 @@ def main(argv: list[str] | None = None) -> int:
         "anyone else's are removed (default 127.0.0.1)",
     )
     args = parser.parse_args(argv)
-    _tune_malloc()
+    _tune_malloc()  # before the app's imports allocate, so they too live under the tuned malloc
+    return serve_library(args)
+
+
+def serve_library(args: argparse.Namespace) -> int:
+    """Open the data folder's web app, import the starter library into an empty one, then serve until stopped."""
+    from contentserver.books.indexing import start_book_indexer
+    from contentserver.library.format import ManifestError
+    from contentserver.library.importer import ImportLimits, import_if_empty
+    from contentserver.search.background import rebuild_in_background
+    from contentserver.serving import proxy_options, serve
+    from contentserver.startup import app_or_exit
+    from contentserver.web import create_app
+
     app = app_or_exit("contentserver", args.data, 2, create_app)
     with app.app_context():
         try:
