@@ -115,6 +115,8 @@ WEB_AND_COMMAND_LINE = (
     "contentserver.cli",
     "contentserver.cli_base",
     "contentserver.cli_sync",
+    "contentserver.cli_books",
+    "contentserver.cli_kolibri",
     "contentserver.hub.cli",
 )
 # contentserver/__init__.py hands out create_app lazily; serving.py is waitress's front of the web app

@@ -81,7 +81,7 @@ def read_source(root: Path, max_lessons: int) -> tuple[Manifest, dict[str, Path 
     paths: dict[str, Path | bytes] = {}
     books: list[dict] = []
     if "books" in header:  # ZIM files kept whole: format version 2 (docs/library-format.md)
-        from ..books.source_books import source_books
+        from .source_books import source_books
 
         books, book_paths = source_books(root, header.pop("books"), str(header_path))
         paths.update(book_paths)

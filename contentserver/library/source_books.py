@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..library.fields import ManifestError
-from ..library.objects import sha256_file
-from ..library.zimfile import inspect
+from .fields import ManifestError
+from .objects import sha256_file
+from .zimfile import inspect
 
 
 def source_books(root: Path, specs: Any, label: str) -> tuple[list[dict], dict[str, Path]]:
