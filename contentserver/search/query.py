@@ -16,17 +16,17 @@ from .scoring import SnapshotSearcher
 
 # How much a match in each field counts. A word matching exactly also matches its stem and its key, so the
 # sums rank exact > stemmed > folded; fuzzy and prefix expansions count least. Chosen by bench/search_weights.py
-# (docs/search.md): title fields at half and body fields at 1.5 times the hand-set weights before issue 18, so a
+# (docs/search.md): title fields at half and body fields at twice the hand-set weights before issue 18, so a
 # common word in a title no longer beats the passage that holds the question's words.
 WEIGHTS = {
     "title_exact": 1.5,
-    "body_exact": 2.25,
+    "body_exact": 3.0,
     "title_stem": 1.5,
-    "body_stem": 1.8,
+    "body_stem": 2.4,
     "tags_stem": 1.5,
     "extra_stem": 0.6,
     "title_key": 0.6,
-    "body_key": 0.75,
+    "body_key": 1.0,
     "tags_key": 0.8,
     "extra_key": 0.3,
     "pairs": 2.0,  # two neighbouring query words found neighbouring in a lesson (1, 2 and 3 measured alike)
