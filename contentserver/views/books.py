@@ -9,7 +9,6 @@ from ..books import catalog
 from ..books.archives import Archives
 from ..books.entries import Content, entry_url, read_entry
 from ..books.textsearch import BookResults, BookSearchers
-from ..books.zimfile import main_path
 from ..errors import NotFound
 from ..library.format import ID_RE
 from ..models import Book
@@ -67,6 +66,8 @@ def index() -> str:
 @bp.get("/books/<book_id>/")
 def main_page(book_id: str) -> WerkzeugResponse:
     """The book's main page (or, for a ZIM without one, its first article)."""
+    from ..books.zimfile import main_path
+
     book = catalog.get_book(book_id)
     path = main_path(_archive(book))
     if path is None:
