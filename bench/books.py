@@ -69,7 +69,7 @@ def import_and_index(zim: Path, data: Path) -> dict[str, float]:
     }
 
 
-def query_words(zim: Path, count: int) -> list[str]:
+def query_words(count: int) -> list[str]:
     """Words of the articles' own vocabulary (from the shared corpus), a seeded draw."""
     from .books_zim import sentences
 
@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         figures.update(import_and_index(zim, data))
         figures["index_articles_per_s"] = args.articles / figures["index_s"]
         figures["index_over_zim"] = figures.pop("index_bytes") / zim.stat().st_size
-        words = query_words(zim, QUERIES)
+        words = query_words(QUERIES)
         pages = [f"a/{random.Random(i).randrange(args.articles)}" for i in range(200)]
         ours_port, kiwix_port = free_port(), free_port()
         kiwix_cmd = ["kiwix-serve", "--address", HOST, "--port", str(kiwix_port), str(zim)]

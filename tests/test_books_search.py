@@ -68,7 +68,7 @@ def test_the_source_filter(indexed):
     assert client.get("/api/search", query_string={"q": "x", "source": "book:no-such"}).status_code == 404
     page = client.get("/search", query_string={"q": "glaucoma"}, headers={"Accept-Language": "en"})
     html = page.get_data(as_text=True)
-    assert "Articles in books" in html and f'href="/books/{RAY_ID}/A/Ray_Charles"' in html
+    assert " results</p>" in html and f'href="/books/{RAY_ID}/A/Ray_Charles"' in html
     assert f'<option value="book:{RAY_ID}"' in html
 
 
@@ -150,3 +150,16 @@ def test_a_kazakh_word_in_latin_or_without_kazakh_letters_finds_the_cyrillic_art
         found = api(client, q=query)["articles"]
         assert found and found[0]["book"] == "wikipedia-kk-test" and found[0]["lang"] == "kk", query
         assert "other.html" not in [a["path"] for a in found]
+
+
+def test_lessons_and_articles_are_ranked_together_on_the_search_page(indexed, make_library, import_library_into):
+    from conftest import lesson_spec
+
+    lesson = lesson_spec("glaucoma-eyes", title="Glaucoma and the eyes", body="# Glaucoma\n\nGlaucoma hurts eyes.\n")
+    import_library_into(indexed, make_library([lesson]))
+    page = indexed.test_client().get("/search?q=glaucoma", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Articles in books" not in page and " results</p>" in page
+    ranked = page.split('<ol class="lessons results"', 1)[1].split("</ol>", 1)[0]
+    assert 'href="/lessons/glaucoma-eyes"' in ranked and f'href="/books/{RAY_ID}/A/Ray_Charles"' in ranked
+    lessons_only = indexed.test_client().get("/search?q=glaucoma&source=lessons").get_data(as_text=True)
+    assert f"/books/{RAY_ID}/" not in lessons_only.split("</form>", 1)[1]

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-
-from libzim.reader import Archive
+from typing import TYPE_CHECKING
 
 from ..library.objects import ObjectStore
+
+if TYPE_CHECKING:  # libzim (7.6 MiB resident) is loaded by the first book opened, not by every server
+    from libzim.reader import Archive
 
 # libzim keeps caches per open archive (dirents, clusters); a box serves a handful of books, so a handful stay
 # open and the least recently used closes when its last reader lets go of it.
@@ -28,6 +30,8 @@ class Archives:
             if archive is not None:
                 self._open.move_to_end(sha256)
                 return archive
+        from libzim.reader import Archive
+
         archive = Archive(str(self.store.path(sha256)))  # outside the lock: opening reads the ZIM's header
         with self._lock:
             self._open[sha256] = archive

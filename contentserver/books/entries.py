@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from libzim.reader import Archive
-
 from ..errors import NotFound
+
+if TYPE_CHECKING:  # only the type: libzim is loaded where an archive is opened
+    from libzim.reader import Archive
 
 # ZIM HTML is third-party and may carry script: it runs sandboxed in an opaque origin (no allow-same-origin), so it
 # cannot read the school's cookies, storage or pages, and its requests are cross-site (SameSite cookies stay home).

@@ -12,15 +12,17 @@ import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-from libzim.reader import Archive
 from whoosh import index
 from whoosh.filedb.filestore import FileStorage
 
 from ..search.analysis import LANGS
 from ..search.schema import INDEX_FORMAT, build_schema
 from .articles import article_text
+
+if TYPE_CHECKING:  # only the type: libzim is loaded where an archive is opened
+    from libzim.reader import Archive
 
 FOLDER = "books-index"
 BATCH = 2000  # entries per commit: a kill loses at most this much work; a commit costs ~0.1 s

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -11,11 +12,15 @@ from ..models import Book, utcnow
 from .fields import ManifestError
 from .format import Manifest
 from .objects import ObjectStore
-from .zimfile import ZimInfo, inspect
+
+if TYPE_CHECKING:
+    from .zimfile import ZimInfo
 
 
 def check_library_books(manifest: Manifest, store: ObjectStore) -> dict[str, ZimInfo]:
     """Every book's ZIM (already verified by hash in the store) must be one libzim reads, checksum and all."""
+    from .zimfile import inspect  # libzim: only a library that has books loads it
+
     infos = {}
     for i, entry in enumerate(manifest.books):
         owner = db.session.get(Book, entry.id)

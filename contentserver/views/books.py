@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Blueprint, Flask, current_app, redirect, render_template, request
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..books import catalog
 from ..books.archives import Archives
 from ..books.entries import Content, entry_url, read_entry
-from ..books.textsearch import BookResults, BookSearchers
+from ..books.textsearch import ArticleHit, BookResults, BookSearchers
 from ..errors import NotFound
 from ..library.format import ID_RE
-from ..library.zimfile import main_path
 from ..models import Book
+from ..search.engine import Hit, Results
 from .book_entries import BookEntries, BookTable, entry_response, ui_of
 from .page_cache import cached_page
 
 bp = Blueprint("books", __name__)
+MAX_PAGE = 20  # as the search page's
 
 
 def init_books(app: Flask) -> None:
@@ -37,6 +40,27 @@ def source_arg(value: str | None) -> str:
     if value in ("all", "lessons") or (value and value.startswith("book:") and ID_RE.match(value[5:])):
         return value
     return "all"
+
+
+@dataclass
+class Ranked:
+    """One page of lessons (one per topic) and articles ranked together by their BM25F scores."""
+
+    hits: list[Hit | ArticleHit]
+    total: int
+    page: int
+    per_page: int
+    pages: int
+    unindexed: list[Book]
+
+
+def rank_together(lessons: Results, articles: BookResults, page: int, per_page: int) -> Ranked:
+    """Merge the best `page * per_page` lessons and articles by score; both come from the same analyzers, query
+    planner and ranker (each book's index has its own term statistics, the lessons' theirs)."""
+    merged: list[Hit | ArticleHit] = sorted([*lessons.hits, *articles.hits], key=lambda hit: -hit.score)
+    total = lessons.total + len(articles.hits)
+    pages = min(MAX_PAGE, -(-total // per_page) + (len(articles.hits) >= page * per_page))  # more articles may follow
+    return Ranked(merged[(page - 1) * per_page : page * per_page], total, page, per_page, pages, articles.unindexed)
 
 
 def search_articles(text: str, source: str, limit: int, snippets: bool = True) -> BookResults | None:
@@ -67,6 +91,8 @@ def index() -> str:
 @bp.get("/books/<book_id>/")
 def main_page(book_id: str) -> WerkzeugResponse:
     """The book's main page (or, for a ZIM without one, its first article)."""
+    from ..books.zimfile import main_path
+
     book = catalog.get_book(book_id)
     path = main_path(_archive(book))
     if path is None:

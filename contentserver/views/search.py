@@ -97,10 +97,16 @@ def results() -> str:
     filters = filters_from(request.args)
     source = books.source_arg(request.args.get("source"))
     lessons_too = not source.startswith("book:")
-    found = run_search(text, filters, page_arg(), PER_PAGE) if text and lessons_too else None
-    articles = books.search_articles(text, source, PER_PAGE * page_arg()) if text else None
+    page = page_arg()
+    articles = books.search_articles(text, source, PER_PAGE * page) if text else None
+    ranked, found = None, None
+    if source == "all" and articles is not None and articles.hits:  # lessons and articles in one ranking
+        found = run_search(text, filters, 1, PER_PAGE * page)
+        ranked = books.rank_together(found, articles, page, PER_PAGE)
+    elif text and lessons_too:
+        found = run_search(text, filters, page, PER_PAGE)
     if articles is not None:
-        articles.hits = articles.hits[PER_PAGE * (page_arg() - 1) :] if not lessons_too else articles.hits[:PER_PAGE]
+        articles.hits = articles.hits[PER_PAGE * (page - 1) :] if not lessons_too else articles.hits[:PER_PAGE]
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
         "search/results.html",
@@ -108,6 +114,7 @@ def results() -> str:
         found=found,
         source=source,
         articles=articles,
+        ranked=ranked,
         book_choices=book_catalog.list_books(),
         page=page_arg(),
         per_page=PER_PAGE,
