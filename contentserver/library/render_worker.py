@@ -133,22 +133,27 @@ class RenderPool:
         raise RenderRefused(value)
 
     def _ask(self, worker: _Worker, text: str, urls: dict[str, str]) -> tuple[_Worker, str, str]:
-        """(the worker that answered, outcome, HTML or reason)."""
-        try:
-            worker.requests.send((text, urls))
-        except OSError:  # it died since it was last asked (not this text's doing): once more, on a fresh one
+        """(the worker that answered, outcome, HTML or reason). A worker found dead without an answer may have
+        died before the text reached it (killed while idle), so the text gets one more, fresh worker; a text
+        that kills that one too is refused."""
+        answer = self._once(worker, text, urls)
+        if answer is None:
             self._retire(worker)
             worker = self._start()
+            answer = self._once(worker, text, urls) or ("died", "time")
+        return worker, *answer
+
+    def _once(self, worker: _Worker, text: str, urls: dict[str, str]) -> tuple[str, str] | None:
+        """The worker's answer, ("overran", "time") past the wall-clock cap, or None if it is dead."""
+        try:
             worker.requests.send((text, urls))
-        if worker.answers.poll(self.budget * WALL_FACTOR):
-            try:
-                outcome, value = worker.answers.recv()
-            except (EOFError, OSError):
-                log.warning("a render worker died (exit code %s)", worker.process.poll())
-                return worker, "died", "time"
-            return worker, outcome, value
-        log.warning("a render worker gave no answer within %s s; it is replaced", self.budget * WALL_FACTOR)
-        return worker, "overran", "time"
+            if not worker.answers.poll(self.budget * WALL_FACTOR):
+                log.warning("a render worker gave no answer within %s s; replaced", self.budget * WALL_FACTOR)
+                return "overran", "time"
+            return worker.answers.recv()
+        except (EOFError, OSError):
+            log.warning("a render worker died (exit code %s)", worker.process.poll())
+            return None
 
     def _start(self) -> _Worker:
         worker = _Worker(self.budget)
