@@ -60,6 +60,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     init_i18n(app)
     page_cache.init_page_cache(app)
+    from .compression import init_compression
+
+    init_compression(app)
     error_pages.register_error_handlers(app)
     app.register_blueprint(browse.bp)
     from .views import api, search
