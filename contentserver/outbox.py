@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from .authoring.references import export_body
 from .connectivity import as_utc
 from .db import db
 from .library.format import (
@@ -32,7 +33,12 @@ def lesson_entry(lesson: Lesson, store: ObjectStore) -> dict[str, Any]:
     missing = [ref for ref in (lesson.body_sha256, *(a.sha256 for a in lesson.attachments)) if not store.has(ref)]
     if missing:
         raise ManifestError(f"object {missing[0]} is missing from this school's object store", file=lesson.id)
-    body = store.path(lesson.body_sha256)
+    body_sha256 = lesson.body_sha256
+    text = store.read_bytes(body_sha256).decode("utf-8")
+    exported = export_body(text, lesson.attachments)  # a hub knows files by their safe names only
+    if exported != text:
+        body_sha256 = store.put_bytes(exported.encode("utf-8"))
+    body = store.path(body_sha256)
     entry = LessonEntry(
         id=lesson.id,
         title=lesson.title,
@@ -41,7 +47,7 @@ def lesson_entry(lesson: Lesson, store: ObjectStore) -> dict[str, Any]:
         subject=lesson.subject,
         grade=lesson.grade,
         tags=tuple(lesson.tags),
-        body=ObjectRef(lesson.body_sha256, body.stat().st_size),
+        body=ObjectRef(body_sha256, body.stat().st_size),
         attachments=tuple(
             AttachmentEntry(a.name, a.sha256, a.size, a.media_type, a.subtitles_for, a.subtitles_lang)
             for a in lesson.attachments

@@ -28,6 +28,7 @@ from .views import (
     security_headers,
     teach,
 )
+from .views.compression import init_compression
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -63,6 +64,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # ProxyFix -> book entries -> suggestions -> cached pages -> Flask
     security_headers.init_security_headers(app)  # before the page cache, which replays the headers it stored
     page_cache.init_page_cache(app)
+    init_compression(app)
     error_pages.register_error_handlers(app)
     app.register_blueprint(browse.bp)
     search.init_search(app)

@@ -46,3 +46,43 @@ def test_markdown_for_a_file_keeps_spaces_in_brackets():
 def test_an_export_names_files_by_their_safe_names_and_leaves_the_rest():
     body = '![a](<Қарлығаш ұясы.png> "nest") [x](other.pdf) Қарлығаш ұясы.png'
     assert export_body(body, [NEST]) == '![a](Qarlygash-uyasy.png "nest") [x](other.pdf) Қарлығаш ұясы.png'
+
+
+def test_a_pushed_lesson_names_its_files_by_their_safe_names(app):
+    from sync.outbox import lesson_entry
+
+    from contentserver.db import db
+    from contentserver.models import Attachment, Lesson
+
+    store = app.extensions["object_store"]
+    picture = store.put_bytes(b"\x89PNG\r\n\x1a\n" + bytes(40))
+    body = "# Ұя\n\n![Ұя](<Қарлығаш ұясы.png>)\n"
+    with app.app_context():
+        lesson = Lesson(
+            id="t-nest-abc123",
+            title="Ұя",
+            lang="kk",
+            script="Cyrl",
+            subject="science",
+            grade=5,
+            body_sha256=store.put_bytes(body.encode()),
+            origin="local",
+            status="published",
+        )
+        lesson.attachments = [
+            Attachment(
+                position=0,
+                name="Qarlygash-uyasy.png",
+                label="Қарлығаш ұясы.png",
+                sha256=picture,
+                size=48,
+                media_type="image/png",
+                kind="image",
+            )
+        ]
+        db.session.add(lesson)
+        db.session.commit()
+        entry = lesson_entry(lesson, store)
+    sent = store.read_bytes(entry["body"]["sha256"]).decode()
+    assert sent == "# Ұя\n\n![Ұя](Qarlygash-uyasy.png)\n"
+    assert store.read_bytes(lesson.body_sha256).decode() == body, "the teacher's own text is unchanged"

@@ -91,7 +91,7 @@ def index() -> str:
 @bp.get("/books/<book_id>/")
 def main_page(book_id: str) -> WerkzeugResponse:
     """The book's main page (or, for a ZIM without one, its first article)."""
-    from ..books.zimfile import main_path
+    from ..library.zimfile import main_path
 
     book = catalog.get_book(book_id)
     path = main_path(_archive(book))

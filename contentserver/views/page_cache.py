@@ -221,24 +221,39 @@ class CachedPages:
         return [replay.gzipped if gzipped else replay.body()]
 
     def _through_flask(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        """Let Flask answer; a plain 200 of a cached page (no cookie set) is kept to be replayed."""
-        plain = []
+        """Let Flask answer; a plain 200 of a cached page (no cookie set) is kept to be replayed, and already
+        this first answer goes out compressed to a client that takes gzip (it used to go out plain)."""
+        plain: list[tuple[str, list[tuple[str, str]]]] = []
 
         def capture(status: str, headers: list[tuple[str, str]], exc_info=None):
             if status.startswith("200 ") and not exc_info and not any(k.lower() == "set-cookie" for k, _ in headers):
-                plain.append(headers)
+                plain.append((status, headers))  # answered below, once the body is known
+                return _no_write
             return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
 
         response = self.wsgi_app(environ, capture)
+        if not plain:
+            return response
+        status, headers = plain[0]
         key = environ.get(KEY_ENVIRON)
-        if key is None or not plain:
+        if key is None:
+            start_response(status, headers)
             return response
         try:
             body = b"".join(response)
         finally:
             getattr(response, "close", lambda: None)()
-        self.cache.remember(key, plain[0], body)
+        self.cache.remember(key, headers, body)
+        page = self.cache.get(key)
+        if page is not None and page.replay is not None and accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", "")):
+            start_response(status, page.replay.gzip_headers)
+            return [page.replay.gzipped]
+        start_response(status, headers)
         return [body]
+
+
+def _no_write(data: bytes) -> None:
+    raise RuntimeError("the page cache answers a page once its body is known: write() is not supported")
 
 
 def init_page_cache(app: Flask) -> None:
