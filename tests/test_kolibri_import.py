@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 
 import pytest
 from click.testing import CliRunner
 from kolibri_maker import ChannelBuilder, md5, storage_path
 from test_kolibri_plan import HIGH, LOW, demo_channel
 
+from contentserver.cleanup import collect
 from contentserver.cli import main
 from contentserver.db import db
 from contentserver.kolibri.errors import ChannelError
@@ -18,6 +20,8 @@ from contentserver.kolibri.install import install_export
 from contentserver.library.importer import ImportLimits
 from contentserver.library.manifests import read_manifest
 from contentserver.models import InstalledLibrary
+
+DAY = 24 * 3600
 
 
 @pytest.fixture
@@ -89,3 +93,28 @@ def test_contentserver_import_of_a_kolibri_export(cli, tmp_path):
     assert "is already installed; nothing to do" in again.output
     refused = cli("import", tmp_path / "stick", "--channel", "f" * 32, "--data", tmp_path / "data")
     assert refused.exit_code == 2 and "has no channel" in refused.output
+
+
+def test_clean_up_keeps_an_installed_channels_files_and_drops_a_replaced_versions(app, tmp_path):
+    builder = demo_channel(tmp_path / "stick")
+    _install(app, tmp_path / "stick")
+    store = app.extensions["object_store"]
+    first = set(store)
+    builder.channel_version = 2
+    builder.nodes = [n for n in builder.nodes if n["title"] != "Кітап"]  # version 2 drops the book
+    builder.write()
+    storage_path(tmp_path / "stick", md5(b"ID3 lost"), "mp3").unlink(missing_ok=True)
+    _install(app, tmp_path / "stick")
+    for sha in store:
+        old = time.time() - 8 * DAY
+        os.utime(store.path(sha), (old, old))
+    with app.app_context():
+        collect(app, 7 * DAY)
+    remaining = set(store)
+    book = hashlib.sha256(b"%PDF-1.4 book").hexdigest()
+    assert book in first and book not in remaining
+    assert hashlib.sha256(LOW).hexdigest() in remaining and hashlib.sha256(b"WEBVTT\n\nkk").hexdigest() in remaining
+    with app.app_context():
+        row = db.session.get(InstalledLibrary, f"kolibri-{builder.channel_id}")
+        channel = json.loads(read_manifest(store, row.manifest_sha256))["channels"][0]
+    assert {channel["tree"]["sha256"], *(f["sha256"] for f in channel["files"])} <= remaining
