@@ -38,8 +38,8 @@ def _clean(value: str, limit: int, fallback: str) -> str:
     return kept or fallback
 
 
-def _store_file(store: ObjectStore, storage: ChannelStorage, file: PlannedFile) -> ObjectRef:
-    """Copy one storage file into the store as its sha256, refusing it unless it hashes to its md5 name."""
+def _copy_file(store: ObjectStore, storage: ChannelStorage, file: PlannedFile) -> tuple[Path, ObjectRef]:
+    """Copy one storage file into staging, refusing it unless it hashes to its md5 name; named later."""
     digest, size = hashlib.sha256(), 0
     fd, tmp_name = tempfile.mkstemp(dir=store.staging, prefix="kolibri-", suffix=".tmp")
     tmp = Path(tmp_name)
@@ -49,14 +49,39 @@ def _store_file(store: ObjectStore, storage: ChannelStorage, file: PlannedFile) 
                 digest.update(chunk)
                 size += len(chunk)
                 out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        sha = digest.hexdigest()
-        if not store.has(sha):
-            store.adopt(tmp, sha)
-        return ObjectRef(sha, size)
-    finally:
+    except BaseException:
         tmp.unlink(missing_ok=True)
+        raise
+    return tmp, ObjectRef(digest.hexdigest(), size)
+
+
+def _store_files(store: ObjectStore, storage: ChannelStorage, files: list[PlannedFile]) -> dict[str, ObjectRef]:
+    """md5 → the object each file became. Thousands of small files are made durable together: all are written
+    to staging, one sync() puts their bytes on disk, and only then are they renamed into the store (a file's
+    sha256 name is never on a file whose bytes may be lost), and one more sync() keeps the renames. An fsync a
+    file cost 28,000 disk flushes for the benchmark channel."""
+    stored: dict[str, ObjectRef] = {}
+    written: list[tuple[Path, str]] = []
+    try:
+        for file in files:
+            if file.checksum in stored:
+                continue
+            tmp, ref = _copy_file(store, storage, file)
+            stored[file.checksum] = ref
+            if store.has(ref.sha256):
+                tmp.unlink()
+            else:
+                written.append((tmp, ref.sha256))
+        os.sync()
+        for tmp, sha in written:
+            final = store.path(sha)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, final)
+        os.sync()
+    finally:
+        for tmp, _sha in written:
+            tmp.unlink(missing_ok=True)
+    return stored
 
 
 def _tree(plan: ChannelPlan, stored: dict[str, ObjectRef]) -> dict[str, Any]:
@@ -122,11 +147,7 @@ def _tree(plan: ChannelPlan, stored: dict[str, ObjectRef]) -> dict[str, Any]:
 
 def channel_manifest(plan: ChannelPlan, store: ObjectStore, storage: ChannelStorage) -> Manifest:
     """Copy the plan's files into the store and describe the channel as a one-channel library."""
-    stored: dict[str, ObjectRef] = {}
-    for resource in plan.resources:
-        for file in resource.files:
-            if file.checksum not in stored:
-                stored[file.checksum] = _store_file(store, storage, file)
+    stored = _store_files(store, storage, [file for resource in plan.resources for file in resource.files])
     tree = json.dumps(_tree(plan, stored), ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
     tree_ref = ObjectRef(store.put_bytes(tree), len(tree))
     title = _clean(plan.info.name, 200, f"Kolibri channel {plan.info.id[:8]}")
