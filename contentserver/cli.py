@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from . import (
-    cli_kolibri,  # noqa: F401  (registers kolibri-inspect)
+    cli_kolibri,  # registers kolibri-inspect; import_channels for `import`
     cli_sync,  # noqa: F401  (registers keygen, hub add, sync, export, report, gc)
 )
 from .cli_base import console, data_given, err_console, load_settings_or_refuse, main, refuse, with_app
@@ -24,14 +24,19 @@ from .terminal import problem
 @main.command("import")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--subject", default=None, help="Subject page that lists the imported books (e.g. science).")
+@click.option("--channel", "channel_id", default=None, help="Of a Kolibri export, only this channel id.")
 @with_app
-def import_command(app, path: Path, subject: str | None) -> None:
+def import_command(app, path: Path, subject: str | None, channel_id: str | None) -> None:
     """Install what PATH holds: a library folder (built or source form), a signed USB export, a ZIM file
     (NAME.zim, added as a book), the first part of a split ZIM (NAME.zimaa, NAME.zimab, … as FAT32 sticks need),
+    a Kolibri channel export (content/databases, content/storage: each channel, or --channel ID),
     or a folder or stick with any of these. Nothing is unpacked; a damaged ZIM is refused whole."""
     from .cli_books import import_zims, is_library
     from .library.usb import import_stick, is_stick
 
+    if cli_kolibri.is_kolibri_export(path):
+        cli_kolibri.import_channels(app, path, channel_id)
+        return
     if not is_library(path):
         import_zims(app, path, subject)
         return

@@ -32,3 +32,28 @@ def kolibri_inspect_command(path: Path, channel_id: str | None, verify: bool) ->
     for plan in plans:
         for line in summarize(plan).lines():
             console.print(line)
+
+
+def is_kolibri_export(path: Path) -> bool:
+    """A folder holding Kolibri's `content/databases` (or that `content` folder itself)."""
+    return (path / "content" / "databases").is_dir() or ((path / "databases").is_dir() and path.name == "content")
+
+
+def import_channels(app, path: Path, channel_id: str | None) -> None:
+    """`contentserver import` of a Kolibri export: each channel becomes the library `kolibri-<channel id>`."""
+    from .kolibri.errors import ChannelError
+    from .kolibri.install import install_export
+    from .library.importer import ImportLimits
+
+    store, limits = app.extensions["object_store"], ImportLimits.from_config(app.config)
+    try:
+        done = install_export(path, store, limits, channel_id)
+    except ChannelError as exc:
+        refuse("refused", exc, "The installed libraries were left as they were.")
+    for summary, result in done:
+        for line in summary.lines():
+            console.print(line)
+        if result.unchanged:
+            console.print(f"library {result.library_id} version {result.version} is already installed; nothing to do")
+        else:
+            console.print(f"installed library {result.library_id} version {result.version}")

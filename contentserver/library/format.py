@@ -11,12 +11,14 @@ from typing import Any
 from .fields import ID_RE, MANIFEST_NAME, ManifestError, ObjectRef, choice, object_ref, req, text
 from .fields import SHA256_RE as SHA256_RE  # re-exported: the format's names are read from here
 from .format_books import BOOKS_SINCE_VERSION, BookEntry, book_to_dict, parse_books
+from .format_channels import CHANNELS_SINCE_VERSION, ChannelEntry, channel_to_dict, parse_channels
 
 FORMAT_NAME = "contentserver-library"
 # Version 2 added books. A manifest is written in the lowest version that holds its content, so a library of
 # lessons alone keeps its version 1 bytes (and hash) and every version 1 reader still reads it.
-FORMAT_VERSION = 2
-SUPPORTED_FORMAT_VERSIONS = (1, 2)
+# Version 3 added Kolibri channels (issue 17).
+FORMAT_VERSION = 3
+SUPPORTED_FORMAT_VERSIONS = (1, 2, 3)
 MAX_ATTACHMENTS = 100
 MAX_TAGS = 30
 LANGS = ("kk", "ru", "en")
@@ -81,17 +83,21 @@ class Manifest:
     lessons: tuple[LessonEntry, ...] = field(default_factory=tuple)
     format_version: int = FORMAT_VERSION
     books: tuple[BookEntry, ...] = field(default_factory=tuple)
+    channels: tuple[ChannelEntry, ...] = field(default_factory=tuple)
 
     def objects(self) -> dict[str, int]:
         """Every object the library needs: sha256 -> size."""
         needed = {ref.sha256: ref.size for lesson in self.lessons for ref in lesson.objects()}
         needed.update((book.zim.sha256, book.zim.size) for book in self.books)
+        needed.update((ref.sha256, ref.size) for channel in self.channels for ref in channel.objects())
         return needed
 
     def written_version(self) -> int:
         """The lowest format version that holds this content: what manifest_bytes writes.
 
         A new kind of entry (Kolibri channels…) adds its own field, its `*_SINCE_VERSION` and a line here."""
+        if self.channels:
+            return CHANNELS_SINCE_VERSION
         return BOOKS_SINCE_VERSION if self.books else 1
 
 
@@ -223,6 +229,7 @@ def validate_manifest(data: Any, max_lessons: int) -> Manifest:
         lessons=entries,
         format_version=version,
         books=parse_books(data, version),
+        channels=parse_channels(data, version),
     )
 
 
@@ -283,6 +290,8 @@ def manifest_to_dict(manifest: Manifest) -> dict[str, Any]:
     }
     if manifest.books:
         out["books"] = [book_to_dict(book) for book in manifest.books]
+    if manifest.channels:
+        out["channels"] = [channel_to_dict(channel) for channel in manifest.channels]
     return out
 
 

@@ -13,7 +13,9 @@ from sqlalchemy import select
 
 from ..db import db
 from ..models import Attachment, Book, ImageVariant, InstalledLibrary, Lesson, LessonRevision
+from .format_channels import CHANNELS_SINCE_VERSION
 from .manifests import FOLDER as MANIFESTS
+from .manifests import read_manifest
 from .objects import ObjectStore
 from .render_cache import FOLDER as RENDERED
 
@@ -49,7 +51,23 @@ def _revision_refs() -> set[str]:
     return refs
 
 
-def referenced(kept: set[str]) -> set[str]:
+def _channel_refs(store: ObjectStore) -> set[str]:
+    """A Kolibri channel's tree and files are named only by its library's manifest (format 3): read the kept
+    manifests of the installed libraries that have channels."""
+    refs: set[str] = set()
+    for (sha,) in db.session.execute(
+        select(InstalledLibrary.manifest_sha256).where(InstalledLibrary.format_version >= CHANNELS_SINCE_VERSION)
+    ):
+        raw = read_manifest(store, sha)
+        if raw is None:
+            raise RuntimeError(f"the installed manifest {sha} is not kept; gc stops rather than lose a channel")
+        for channel in json.loads(raw).get("channels", []):
+            refs.add(channel["tree"]["sha256"])
+            refs |= {ref["sha256"] for ref in channel["files"]}
+    return refs
+
+
+def referenced(kept: set[str], store: ObjectStore | None = None) -> set[str]:
     """Every sha256 a lesson row (hub or teacher, published or draft), a book, a revision, a manifest, or `kept`
     (what the parts above the library hold on to) needs, and the smaller copies of those images."""
     refs = set(db.session.scalars(select(Lesson.body_sha256)))
@@ -58,6 +76,8 @@ def referenced(kept: set[str]) -> set[str]:
     refs |= set(db.session.scalars(select(InstalledLibrary.manifest_sha256)))
     refs |= kept
     refs |= set(db.session.scalars(select(Book.zim_sha256)))  # a book's ZIM, read in place
+    if store is not None:
+        refs |= _channel_refs(store)
     refs |= {
         variant
         for original, variant in db.session.execute(select(ImageVariant.sha256, ImageVariant.variant_sha256))
@@ -81,7 +101,7 @@ def sweep(data_dir: Path, store: ObjectStore, grace: float, kept: set[str]) -> F
     for path in (data_dir / "staging").rglob("*"):
         if path.is_file() and path.name != LOCK_NAME:
             _drop(path, cutoff, freed)
-    refs = referenced(kept)
+    refs = referenced(kept, store)
     for path in (data_dir / MANIFESTS).glob("*.json*"):
         if path.name.split(".")[0] not in refs:
             _drop(path, cutoff, freed)
