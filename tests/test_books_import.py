@@ -159,7 +159,7 @@ def test_cli_imports_a_stick_and_says_what_it_accepts(cli, tmp_path):
 
 
 def test_gc_keeps_a_books_zim(app):
-    from contentserver.library.gc import collect
+    from contentserver.cleanup import collect
 
     do_import(app, RAY)
     with app.app_context():

@@ -289,7 +289,7 @@ def test_import_refusal_names_the_deep_lesson_and_keeps_the_installed_lessons(ap
 
 
 def test_rendered_html_is_kept_per_body_and_gc_drops_what_no_lesson_needs(app, make_library):
-    from contentserver.library.gc import collect
+    from contentserver.cleanup import collect
 
     import_into(app, make_library([lesson_spec("a", body="# Old A\n"), lesson_spec("b", body="# B\n")], version=1))
     rendered = app.extensions["object_store"].root.parent / "rendered"
