@@ -49,7 +49,7 @@ def test_an_export_names_files_by_their_safe_names_and_leaves_the_rest():
 
 
 def test_a_pushed_lesson_names_its_files_by_their_safe_names(app):
-    from sync.outbox import lesson_entry
+    from contentserver.outbox import lesson_entry
 
     from contentserver.db import db
     from contentserver.models import Attachment, Lesson
