@@ -49,10 +49,9 @@ def test_an_export_names_files_by_their_safe_names_and_leaves_the_rest():
 
 
 def test_a_pushed_lesson_names_its_files_by_their_safe_names(app):
-    from contentserver.outbox import lesson_entry
-
     from contentserver.db import db
     from contentserver.models import Attachment, Lesson
+    from contentserver.outbox import lesson_entry
 
     store = app.extensions["object_store"]
     picture = store.put_bytes(b"\x89PNG\r\n\x1a\n" + bytes(40))
