@@ -206,6 +206,14 @@ def test_teacher_preview_names_the_line_and_an_edit_refuses_answers_to_the_old_v
     phone = Device(site.server)
     token = phone.tokens(lesson_id)["quiz-0-0"]
     assert "Right!" in phone.answer(token, "0")[2]
+    other = Device(site.server)
+    assert "Not quite." in other.answer(other.tokens(lesson_id)["quiz-0-0"], "1")[2]
+    assert "already counted" in other.answer(token, "0")[2]  # the same question within the minute: not counted
+    results = anna.get(f"/teach/lessons/{lesson_id}/results").text
+    row = re.search(r"<tr><td>1\. Which city is the capital of Kazakhstan\?</td><td>(\d+)</td><td>(\d+) %", results)
+    assert row and row.groups() == ("2", "50"), results
+    assert re.search(r"<tr><td>2\. Name the capital in any script\.</td><td>0</td><td>—", results)
+    assert site.client("boris").get(f"/teach/lessons/{lesson_id}/results").status == 403
 
     edited = {**LESSON, "title": "Capitals", "status": "published", "body": QUIZ_BODY.replace("Almaty", "Shymkent")}
     anna.get(f"/teach/lessons/{lesson_id}")

@@ -23,6 +23,7 @@ from ..library import render_cache, store
 from ..quizzes.blocks import quiz_at
 from ..quizzes.check import MAX_ANSWER_CHARS, is_correct
 from ..quizzes.progress import MAX_COOKIE_BYTES, record, valid
+from ..quizzes.results import count_answer
 from .practice_limit import too_many
 from .quiz_forms import TOKEN_MAX_AGE, serializer
 
@@ -109,6 +110,8 @@ def answer():
     right = is_correct(question, values)
     progress = _progress()
     entry, recorded = record(progress, lesson.id, lesson.title, index, quiz, number, right, int(time.time() // 60))
+    if recorded:
+        count_answer(lesson.id, body_sha256, index, number, right)
     response = make_response(
         render_template(
             "practice/answer.html",

@@ -21,6 +21,7 @@ from ..library.render_cache import text_sha256
 from ..library.render_worker import RenderBusy, RenderRefused
 from ..library.variants import make_variants
 from ..models import Lesson
+from . import teach_practice
 from .access import editable_lesson, protect_blueprint, role_required
 from .error_pages import render_error
 from .forms import LessonForm, UploadForm
@@ -188,6 +189,9 @@ def remove_file(lesson_id: str) -> WerkzeugResponse:
     lesson = editable_lesson(lesson_id)
     authoring.remove_file(lesson, request.form.get("name", ""), current_user)
     return redirect(url_for("teach.edit", lesson_id=lesson.id, saved=1) + "#files", code=303)
+
+
+bp.add_url_rule("/lessons/<lesson_id>/results", view_func=role_required()(teach_practice.results))
 
 
 @bp.get("/lessons/<lesson_id>/history")
