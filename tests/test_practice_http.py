@@ -53,7 +53,8 @@ def _hostile_body() -> str:
     for vector in xss_vectors():
         text = " ".join(vector.replace("```", "'''").split())
         lines += [f"? {text}", f"(x) {text}", "( ) plain", f"hint: {text}", f"explain: {text}", ""]
-    return "\n".join(lines[:-1] + ["```", ""])
+    lines += ["? Type anything", "= a"]
+    return "\n".join(lines + ["```", ""])
 
 
 @pytest.fixture
@@ -186,9 +187,10 @@ def test_xss_vectors_in_questions_choices_hints_and_explanations_are_text(server
     status, _headers, page = phone.open("/lessons/hostile")
     assert status == 200
     tokens = phone.tokens("hostile")
-    assert len(tokens) == len(xss_vectors())
+    assert len(tokens) == len(xss_vectors()) + 1
     _status, _headers, answered = phone.answer(tokens["quiz-0-0"], "1")
-    for shown in (page, answered):
+    typed = [phone.answer(tokens[f"quiz-0-{len(xss_vectors())}"], vector)[2] for vector in xss_vectors()[:25]]
+    for shown in (page, answered, *typed):
         elements = Elements(shown)
         assert not [a for _t, a in elements.elements if any(k.startswith("on") for k in a)]
         assert len(elements.find("script")) == len(Elements(Device(server).open("/practice/")[2]).find("script"))
