@@ -216,6 +216,10 @@ def test_teacher_preview_names_the_line_and_an_edit_refuses_answers_to_the_old_v
     assert row and row.groups() == ("2", "50"), results
     assert re.search(r"<tr><td>2\. Name the capital in any script\.</td><td>0</td><td>—", results)
     assert site.client("boris").get(f"/teach/lessons/{lesson_id}/results").status == 403
+    day = time.strftime("%Y-%m-%d", time.gmtime())
+    sheet = anna.get(f"/teach/lessons/{lesson_id}/results.csv")
+    assert sheet.status == 200 and sheet.headers["Content-Type"].startswith("text/csv")
+    assert sheet.text == f"day,quiz,question,attempts,correct\r\n{day},1,1,2,1\r\n"
 
     edited = {**LESSON, "title": "Capitals", "status": "published", "body": QUIZ_BODY.replace("Almaty", "Shymkent")}
     anna.get(f"/teach/lessons/{lesson_id}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -56,3 +58,25 @@ def totals(lesson_id: str, body_sha256: str) -> dict[tuple[int, int], Totals]:
         .group_by(QuizResultDay.quiz, QuizResultDay.question)
     )
     return {(quiz, question): Totals(int(attempts), int(correct)) for quiz, question, attempts, correct in rows}
+
+
+def by_day(lesson_id: str, body_sha256: str) -> list[tuple[str, int, int, int, int]]:
+    """(day, quiz, question, attempts, right) rows for one version of the lesson, oldest day first."""
+    rows = db.session.execute(
+        select(
+            QuizResultDay.day, QuizResultDay.quiz, QuizResultDay.question, QuizResultDay.attempts, QuizResultDay.correct
+        )
+        .where(QuizResultDay.lesson_id == lesson_id, QuizResultDay.body_sha256 == body_sha256)
+        .order_by(QuizResultDay.day, QuizResultDay.quiz, QuizResultDay.question)
+    )
+    return [(day, quiz, question, attempts, correct) for day, quiz, question, attempts, correct in rows]
+
+
+def csv_text(rows: list[tuple[str, int, int, int, int]]) -> str:
+    """The rows as CSV with a header; quiz and question numbered from 1, as the results page shows them."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["day", "quiz", "question", "attempts", "correct"])
+    for day, quiz, question, attempts, correct in rows:
+        writer.writerow([day, quiz + 1, question + 1, attempts, correct])
+    return out.getvalue()

@@ -192,6 +192,7 @@ def remove_file(lesson_id: str) -> WerkzeugResponse:
 
 
 bp.add_url_rule("/lessons/<lesson_id>/results", view_func=role_required()(teach_practice.results))
+bp.add_url_rule("/lessons/<lesson_id>/results.csv", view_func=role_required()(teach_practice.results_csv))
 
 
 @bp.get("/lessons/<lesson_id>/history")

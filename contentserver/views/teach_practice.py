@@ -3,12 +3,13 @@ question of the current version, aggregate only."""
 
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import Response, current_app, render_template
 
 from ..authoring.references import page_urls
+from ..downloads import content_disposition
 from ..library import render_cache
 from ..quizzes.blocks import blocks
-from ..quizzes.results import totals
+from ..quizzes.results import by_day, csv_text, totals
 from .access import editable_lesson
 
 
@@ -26,3 +27,11 @@ def results(lesson_id: str) -> str:
         if block.quiz is not None
     ]
     return render_template("teach/results.html", lesson=lesson, quizzes=quizzes)
+
+
+def results_csv(lesson_id: str) -> Response:
+    """The same counts by day as a spreadsheet file (no names, no devices, nothing finer than a day)."""
+    lesson = editable_lesson(lesson_id)
+    response = Response(csv_text(by_day(lesson.id, lesson.body_sha256)), mimetype="text/csv")
+    response.headers["Content-Disposition"] = content_disposition(f"{lesson.id}-practice.csv", inline=False)
+    return response
