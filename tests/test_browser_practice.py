@@ -46,3 +46,25 @@ def test_answering_a_quiz_with_javascript_off_on_a_small_phone(start_server, mak
     wait_until(page, "() => document.querySelector('table.practice') !== null")
     assert "Mastered" in page.locator("table.practice").inner_text()
     assert page.context.cookies()[0]["httpOnly"] is True
+
+
+def test_with_javascript_the_answer_shows_under_the_question_without_a_reload(start_server, make_library, new_page):
+    library = make_library([lesson_spec("capitals", title="Capitals", body=QUIZ_BODY)])
+    server = start_server(starter=str(library))
+    page = new_page(locale="en-US")
+    page.goto(server.url + "/lessons/capitals")
+    page.evaluate("() => { window.notReloaded = true; }")
+    first = page.locator("#quiz-0-0")
+    first.get_by_text("Almaty").click()
+    first.get_by_role("button", name="Check my answer").click()
+    wait_until(page, "() => document.querySelector('#quiz-0-0 .quiz-verdict') !== null")
+    assert page.evaluate("() => window.notReloaded === true")
+    assert first.locator(".quiz-verdict").inner_text() == "Not quite."
+    assert "The capital moved there in 1997." in first.inner_text()
+    second = page.locator("#quiz-0-1")
+    second.get_by_label("Your answer").fill("Астана")
+    second.get_by_role("button", name="Check my answer").click()
+    wait_until(page, "() => document.querySelector('#quiz-0-1 .quiz-verdict') !== null")
+    assert second.locator(".quiz-verdict").inner_text() == "Right!"
+    assert page.evaluate("() => window.notReloaded === true")
+    assert any(c["name"] == "practice" and c["httpOnly"] for c in page.context.cookies())
