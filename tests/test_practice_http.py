@@ -157,10 +157,13 @@ def test_forged_expired_and_changed_version_answers_are_refused_clearly(server):
     assert status == 400 and "This answer does not belong to a question of this server." in page
     assert phone.answer("", "0")[0] == 400
     lesson_sha = hashlib.sha256(QUIZ_BODY.encode()).hexdigest()  # the body object's name
+    time.sleep(1.1)  # tokens carry their time in whole seconds
+    assert phone.tokens()["quiz-0-0"] == good  # the page cache replays the page with its tokens
     status, _headers, page = phone.answer(
         _signed(server, {"l": "capitals", "b": lesson_sha, "z": 0, "q": 0}, age=31 * 24 * 3600), "0"
     )
     assert status == 400 and "This question is too old to be checked. Open the lesson again." in page
+    assert phone.tokens()["quiz-0-0"] != good  # a cached page with old tokens is dropped, so reopening helps
     status, _headers, page = phone.answer(_signed(server, {"l": "capitals", "b": "0" * 64, "z": 0, "q": 0}), "0")
     assert status == 409 and "The lesson has changed since you opened it." in page
     status, _headers, page = phone.answer(_signed(server, {"l": "capitals", "b": lesson_sha, "z": 1, "q": 0}), "0")

@@ -24,6 +24,7 @@ from ..quizzes.blocks import quiz_at
 from ..quizzes.check import MAX_ANSWER_CHARS, is_correct
 from ..quizzes.progress import MAX_COOKIE_BYTES, record, valid
 from ..quizzes.results import count_answer
+from .page_cache import page_cache
 from .practice_limit import too_many
 from .quiz_forms import TOKEN_MAX_AGE, serializer
 
@@ -89,6 +90,9 @@ def answer():
         claim = serializer().loads(request.form.get("token", ""), max_age=TOKEN_MAX_AGE)
         lesson_id, body_sha256, index, number = claim["l"], claim["b"], int(claim["z"]), int(claim["q"])
     except SignatureExpired:
+        # Genuine but old: the page cache may still be replaying that page (it lives until the library changes),
+        # so it is dropped, and "open the lesson again" then gives fresh tokens.
+        page_cache().clear()
         raise BadRequest(_("This question is too old to be checked. Open the lesson again.")) from None
     except (BadSignature, KeyError, TypeError, ValueError):
         raise BadRequest(_("This answer does not belong to a question of this server.")) from None
