@@ -29,6 +29,7 @@ REGISTRY: tuple[tuple[str, bool], ...] = (
     ("books", False),  # issue 16: a ZIM imported, indexed, served and searched beside kiwix-serve
     ("render", False),  # issue 15.1: pathological Markdown before/after, the render workers' overhead
     ("kolibri", False),  # issue 17: reading and planning a 20,000-resource Kolibri channel
+    ("practice", False),  # issue 21: 40 devices answering a quiz at the same moment
 )
 
 

@@ -313,3 +313,16 @@ class PushedLesson(Model):
     @property
     def entry(self) -> dict:
         return json.loads(self.entry_json)
+
+
+class QuizResultDay(Model):
+    """Practice answers counted per question and day (issue 21): aggregate only, nothing about who answered."""
+
+    __tablename__ = "quiz_result_days"
+    lesson_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    body_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)  # the version the question was in
+    quiz: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # UTC, YYYY-MM-DD
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    correct: Mapped[int] = mapped_column(Integer, default=0)

@@ -24,6 +24,7 @@ from .views import (
     error_pages,
     offline,
     page_cache,
+    practice,
     search,
     security_headers,
     teach,
@@ -71,6 +72,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(search.bp)
     api.init_suggest(app)  # after the page cache: its answers follow the cache's library version
     app.register_blueprint(api.bp)
+    app.register_blueprint(practice.bp)
     access.init_access(app)
     for blueprint in (auth.bp, teach.bp, admin.bp, offline.bp, folder.bp):
         app.register_blueprint(blueprint)

@@ -30,6 +30,7 @@ from ..library.markdown_html import object_url
 from ..local_urls import local_or
 from ..models import Lesson
 from .page_cache import cached_page
+from .quiz_forms import fill_quizzes
 
 bp = Blueprint("browse", __name__)
 PER_PAGE = 50
@@ -87,13 +88,14 @@ def language(lang: str) -> str:
     return _listing(LANGUAGE_NAMES[lang], lang=lang)
 
 
-def _lesson_page(lesson_id: str) -> tuple[Lesson, str, set[str], dict]:
+def _lesson_page(lesson_id: str, answer_url: str) -> tuple[Lesson, str, set[str], dict]:
     """A published lesson's body as its page shows it, the names of files it shows, and its pictures' sizes."""
     item = store.get_lesson(lesson_id)
     objects = current_app.extensions["object_store"]
     body_html = render_cache.page_html(
         objects, item.body_sha256, page_urls(item.attachments), lambda: objects.read_bytes(item.body_sha256).decode()
     )
+    body_html = fill_quizzes(body_html, item.id, item.body_sha256, answer_url)
     media = get_template_attribute("browse/_media.html", "media")
     players = {a.sha256: str(media(a, item, object_url)) for a in item.attachments if a.kind in PLAYED}
     body_html, played = embed_media(body_html, players, lambda sha: f"media-{sha[:12]}")
@@ -110,7 +112,7 @@ def _lesson_page(lesson_id: str) -> tuple[Lesson, str, set[str], dict]:
 @bp.get("/lessons/<lesson_id>")
 @cached_page
 def lesson(lesson_id: str) -> str:
-    item, body_html, referenced, shown = _lesson_page(lesson_id)
+    item, body_html, referenced, shown = _lesson_page(lesson_id, url_for("practice.answer"))
     return render_template(
         "browse/lesson.html",
         lesson=item,
@@ -124,7 +126,9 @@ def lesson(lesson_id: str) -> str:
 @bp.get("/lessons/<lesson_id>/download")
 def download(lesson_id: str) -> Response:
     """The lesson as one HTML file with its style and pictures inside: opens from Downloads with no network."""
-    item, body_html, referenced, shown = _lesson_page(lesson_id)
+    # the saved file's quiz forms post to this server: answers are checked when it is reachable
+    answer_url = request.host_url.rstrip("/") + url_for("practice.answer")
+    item, body_html, referenced, shown = _lesson_page(lesson_id, answer_url)
     page = render_template(
         "browse/lesson_file.html",
         lesson=item,

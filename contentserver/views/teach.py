@@ -17,12 +17,15 @@ from ..downloads import content_disposition
 from ..errors import AppError, NotFound, Unprocessable
 from ..lesson_html import wrap_tables
 from ..library import render_worker
+from ..library.render_cache import text_sha256
 from ..library.render_worker import RenderBusy, RenderRefused
 from ..library.variants import make_variants
 from ..models import Lesson
+from . import teach_practice
 from .access import editable_lesson, protect_blueprint, role_required
 from .error_pages import render_error
 from .forms import LessonForm, UploadForm
+from .quiz_forms import fill_quizzes
 
 bp = Blueprint("teach", __name__, url_prefix="/teach")
 protect_blueprint(bp)
@@ -49,13 +52,18 @@ def _preview(lesson: Lesson | None, body: str) -> str:
     """The body as students will see it (RenderRefused if it cannot be); a draft's files are served from the
     teacher's own URL, under every name the body may use for them."""
     if lesson is None:
-        return wrap_tables(render_worker.render(body, {}), _("Table"))
+        return wrap_tables(_quizzes(render_worker.render(body, {}), body), _("Table"))
     safe_names = {a.sha256: a.name for a in lesson.attachments}
     urls = {
         ref: url_for("teach.lesson_file", lesson_id=lesson.id, name=safe_names[sha256])
         for ref, sha256 in references(lesson.attachments).items()
     }
-    return wrap_tables(render_worker.render(body, urls), _("Table"))
+    return wrap_tables(_quizzes(render_worker.render(body, urls), body), _("Table"))
+
+
+def _quizzes(body_html: str, body: str) -> str:
+    """Quiz blocks as students will see them, and a malformed one with its line and what was expected."""
+    return fill_quizzes(body_html, "", text_sha256(body), "", body=body)
 
 
 def _upload_form(lesson: Lesson) -> UploadForm:
@@ -181,6 +189,10 @@ def remove_file(lesson_id: str) -> WerkzeugResponse:
     lesson = editable_lesson(lesson_id)
     authoring.remove_file(lesson, request.form.get("name", ""), current_user)
     return redirect(url_for("teach.edit", lesson_id=lesson.id, saved=1) + "#files", code=303)
+
+
+bp.add_url_rule("/lessons/<lesson_id>/results", view_func=role_required()(teach_practice.results))
+bp.add_url_rule("/lessons/<lesson_id>/results.csv", view_func=role_required()(teach_practice.results_csv))
 
 
 @bp.get("/lessons/<lesson_id>/history")

@@ -1,0 +1,153 @@
+"""Students practise: POST /practice/answer checks one question; /practice/ shows this device's progress.
+
+No session and no Flask-WTF token: lesson pages are public and cached for everyone, so they cannot carry a
+per-visitor CSRF token. Instead each form carries a signed question token (which lesson version, quiz and
+question, with an age limit), a POST from another site is refused by its Origin/Referer, and the progress
+cookie is SameSite=Lax, so another site's form never carries it.
+"""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, current_app, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from ..authoring.references import page_urls
+from ..errors import AppError, BadRequest, Conflict, Forbidden, NotFound
+from ..library import render_cache, store
+from ..quizzes.blocks import quiz_at
+from ..quizzes.check import MAX_ANSWER_CHARS, is_correct
+from ..quizzes.progress import MAX_COOKIE_BYTES, record, valid
+from ..quizzes.results import count_answer
+from .page_cache import page_cache
+from .practice_limit import too_many
+from .quiz_forms import TOKEN_MAX_AGE, serializer
+
+bp = Blueprint("practice", __name__, url_prefix="/practice")
+COOKIE = "practice"
+COOKIE_SALT = "practice-progress"
+COOKIE_AGE = 365 * 24 * 3600
+MAX_VALUES = 30  # more form values than a question has choices: a made-up post
+
+
+class TooManyAnswers(AppError):
+    status = 429
+    title = _l("Too many answers")
+    retry_after = 60
+
+    @property
+    def message(self) -> str:
+        return _("Too many answers from this device in a short time. Wait a minute and try again.")
+
+
+def _cookie_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=COOKIE_SALT)
+
+
+def _progress() -> dict:
+    raw = request.cookies.get(COOKIE, "")
+    try:
+        return valid(_cookie_serializer().loads(raw)) if raw else {}
+    except BadSignature:
+        return {}
+
+
+def _save(response: Response | WerkzeugResponse, progress: dict) -> None:
+    value = _cookie_serializer().dumps(progress)
+    while len(value) > MAX_COOKIE_BYTES and progress:
+        progress.pop(next(iter(progress)))
+        value = _cookie_serializer().dumps(progress)
+    secure = current_app.config.get("COOKIE_SECURE", False)
+    response.set_cookie(COOKIE, value, max_age=COOKIE_AGE, httponly=True, samesite="Lax", secure=secure, path="/")
+
+
+def _same_site() -> None:
+    """A cross-site form post names another origin; a browser sends Origin (or at least Referer) with a POST."""
+    origin = request.headers.get("Origin") or request.headers.get("Referer")
+    if origin and urlsplit(origin).netloc != request.host:
+        raise Forbidden(_("This answer did not come from a page of this server."))
+
+
+def _no_store(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+bp.after_request(_no_store)
+
+
+@bp.post("/answer")
+def answer():
+    _same_site()
+    if too_many(request.remote_addr or ""):
+        raise TooManyAnswers()
+    try:
+        claim = serializer().loads(request.form.get("token", ""), max_age=TOKEN_MAX_AGE)
+        lesson_id, body_sha256, index, number = claim["l"], claim["b"], int(claim["z"]), int(claim["q"])
+    except SignatureExpired:
+        # Genuine but old: the page cache may still be replaying that page (it lives until the library changes),
+        # so it is dropped, and "open the lesson again" then gives fresh tokens.
+        page_cache().clear()
+        raise BadRequest(_("This question is too old to be checked. Open the lesson again.")) from None
+    except (BadSignature, KeyError, TypeError, ValueError):
+        raise BadRequest(_("This answer does not belong to a question of this server.")) from None
+    try:
+        lesson = store.get_lesson(lesson_id)
+    except NotFound:
+        raise NotFound(_("This lesson is no longer in the library.")) from None
+    if lesson.body_sha256 != body_sha256:
+        raise Conflict(_("The lesson has changed since you opened it. Open it again and answer the new version."))
+    objects = current_app.extensions["object_store"]
+    body_html = render_cache.page_html(
+        objects, body_sha256, page_urls(lesson.attachments), lambda: objects.read_bytes(body_sha256).decode()
+    )
+    quiz = quiz_at(body_html, index)
+    if quiz is None or not 0 <= number < len(quiz.questions):
+        raise NotFound(_("This question is not in the lesson any more. Open it again."))
+    values = [v[:MAX_ANSWER_CHARS] for v in request.form.getlist("answer")[:MAX_VALUES]]
+    question = quiz.questions[number]
+    right = is_correct(question, values)
+    progress = _progress()
+    entry, recorded = record(progress, lesson.id, lesson.title, index, quiz, number, right, int(time.time() // 60))
+    if recorded:
+        count_answer(lesson.id, body_sha256, index, number, right)
+    response = make_response(
+        render_template(
+            "practice/answer.html",
+            lesson=lesson,
+            question=question,
+            number=number,
+            right=right,
+            typed=values[0] if values and question.kind not in ("single_selection", "multiple_selection") else None,
+            picked=[question.choices[int(v)][0] for v in values if v.isdigit() and int(v) < len(question.choices)],
+            entry=entry,
+            quiz=quiz,
+            recorded=recorded,
+            back=url_for("browse.lesson", lesson_id=lesson.id) + f"#quiz-{index}-{number}",
+        )
+    )
+    _save(response, progress)
+    return response
+
+
+@bp.get("/")
+def progress_page() -> Response:
+    progress = _progress()
+    quizzes = [
+        {"lesson_id": key.rsplit("/", 1)[0], "quiz": int(key.rsplit("/", 1)[1]), **entry}
+        for key, entry in reversed(list(progress.items()))
+    ]
+    return make_response(render_template("practice/progress.html", quizzes=quizzes))
+
+
+@bp.post("/clear")
+def clear() -> WerkzeugResponse:
+    _same_site()
+    response = redirect(url_for("practice.progress_page"), code=303)
+    response.delete_cookie(COOKIE, path="/")
+    return response
