@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LOCK := requirements.lock
-APT_TEST := chromium nginx-light ffmpeg fonts-dejavu-core hunspell-kk iproute2
+APT_TEST := chromium nginx-light ffmpeg fonts-dejavu-core hunspell-kk iproute2 libnss3-tools
 APT_BENCH := wrk kiwix-tools hunspell-kk  # hunspell-kk: bench.kazakh_morphology's inflection tables
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Two workers: these machines have two cores; tests that share a port or a namespace name take their own.

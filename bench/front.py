@@ -43,8 +43,8 @@ def have_nginx() -> bool:
     return shutil.which("nginx") is not None
 
 
-def site_conf(listen: str, upstream: str, data_dir: Path, cache_dir: Path) -> str:
-    """deploy/nginx.conf with its placeholders filled in."""
+def site_conf(listen: str, upstream: str, data_dir: Path, cache_dir: Path, tls_conf: str = "") -> str:
+    """deploy/nginx.conf with its placeholders filled in (no HTTPS unless `tls_conf` names its files)."""
     text = SITE.read_text()
     for name, value in (
         ("LISTEN", listen),
@@ -52,6 +52,7 @@ def site_conf(listen: str, upstream: str, data_dir: Path, cache_dir: Path) -> st
         ("DATA_DIR", str(data_dir)),
         ("STATIC_DIR", str(STATIC)),
         ("CACHE_DIR", str(cache_dir)),
+        ("TLS_CONF", tls_conf or str(cache_dir / "no-tls" / "*.conf")),
     ):
         text = text.replace(f"@{name}@", value)
     if "@" in "".join(line.split("#")[0] for line in text.splitlines()):

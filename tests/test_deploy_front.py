@@ -9,11 +9,14 @@ import shutil
 import subprocess
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
-from conftest import EN, FAKE_MP4, MP4_SHA, REPO, free_port, http_get, stop_process
+from conftest import EN, FAKE_MP4, MP4_SHA, free_port, http_get, stop_process
 from libmaker import sample_lessons
 from teach_http import PASSWORD, Client, _NoRedirect, start_site
+
+from bench.front import site_conf
 
 FRONT_ENV = {"CONTENTSERVER_TRUSTED_PROXY_COUNT": "1", "CONTENTSERVER_OBJECTS_ACCEL_PREFIX": "/_objects/"}
 MAIN_CONF = """daemon off; worker_processes 1; user root; pid {run}/nginx.pid; error_log {run}/error.log warn;
@@ -24,33 +27,32 @@ http {{ include /etc/nginx/mime.types; access_log off; client_body_temp_path {ru
 """
 
 
+def start_front(server, run: Path, port: int, tls_conf: str = "") -> tuple[str, subprocess.Popen]:
+    """nginx from deploy/nginx.conf before `server`, answering on `port` once it is up."""
+    run.mkdir(exist_ok=True)
+    upstream = server.url.split("//")[1]
+    (run / "site.conf").write_text(site_conf(f"127.0.0.1:{port}", upstream, server.data_dir, run / "cache", tls_conf))
+    (run / "nginx.conf").write_text(MAIN_CONF.format(run=run))
+    proc = subprocess.Popen(["nginx", "-p", str(run), "-c", str(run / "nginx.conf")], stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            http_get(url + "/static/style.css")
+            return url, proc
+        except OSError:
+            if proc.poll() is not None:
+                raise AssertionError(proc.stderr.read().decode()) from None
+            time.sleep(0.05)
+    stop_process(proc)
+    raise AssertionError("nginx did not answer")
+
+
 @pytest.fixture
 def front(start_server, make_library, tmp_path):
     """waitress with the front's settings over the sample lessons, and nginx from deploy/nginx.conf before it."""
     server = start_server(starter=str(make_library(sample_lessons())), env=FRONT_ENV)
-    run, port = tmp_path / "nginx", free_port()
-    run.mkdir()
-    site = (REPO / "deploy" / "nginx.conf").read_text()
-    for name, value in (
-        ("LISTEN", f"127.0.0.1:{port}"),
-        ("UPSTREAM", server.url.split("//")[1]),
-        ("DATA_DIR", str(server.data_dir)),
-        ("STATIC_DIR", str(REPO / "contentserver" / "static")),
-        ("CACHE_DIR", str(run / "cache")),
-    ):
-        site = site.replace(f"@{name}@", value)
-    (run / "site.conf").write_text(site)
-    (run / "nginx.conf").write_text(MAIN_CONF.format(run=run))
-    proc = subprocess.Popen(["nginx", "-p", str(run), "-c", str(run / "nginx.conf")], stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
+    url, proc = start_front(server, tmp_path / "nginx", free_port())
     try:
-        for _ in range(100):
-            try:
-                http_get(url + "/static/style.css")
-                break
-            except OSError:
-                assert proc.poll() is None, proc.stderr.read().decode()
-                time.sleep(0.05)
         yield url
     finally:
         stop_process(proc)

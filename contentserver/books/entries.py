@@ -21,6 +21,8 @@ ENTRY_CSP = (
     "form-action 'none'; base-uri 'none'; frame-ancestors 'self'"
 )
 BODY_RE = re.compile(rb"<body\b[^>]*>", re.IGNORECASE)
+# What libzim raises for a damaged entry (library/zimfile.py's DAMAGE; not imported, so serving needs no libzim here)
+DAMAGE = (RuntimeError, UnicodeError)
 HEAD_SCAN = 64 * 1024  # the <body> tag is near the top; a huge page is not searched to its end for one
 
 
@@ -49,13 +51,16 @@ def read_entry(archive: Archive, zim_sha256: str, path: str) -> Redirect | Conte
     """The entry at `path`, or NotFound; no path can reach anything but the ZIM's own entries."""
     try:
         entry = archive.get_entry_by_path(path)
+        if entry.is_redirect:
+            return Redirect(entry.get_redirect_entry().path)
+        item = entry.get_item()
+        mimetype, data = item.mimetype, item.content
     except KeyError:
         raise NotFound() from None
-    if entry.is_redirect:
-        return Redirect(entry.get_redirect_entry().path)
-    item = entry.get_item()
-    tag = hashlib.sha1(f"{zim_sha256}/{entry.path}".encode(), usedforsecurity=False).hexdigest()[:24]
-    return Content(item.mimetype, item.content, tag)
+    except DAMAGE:  # a damaged entry of a book that opened: that page is missing, the rest of the book serves
+        raise NotFound() from None
+    tag = hashlib.sha1(f"{zim_sha256}/{path}".encode(), usedforsecurity=False).hexdigest()[:24]
+    return Content(mimetype, data, tag)
 
 
 def with_header(html: bytes, header: bytes) -> bytes:

@@ -20,6 +20,7 @@ from whoosh.filedb.filestore import FileStorage
 from ..search.analysis import LANGS
 from ..search.schema import INDEX_FORMAT, build_schema
 from .articles import article_text
+from .entries import DAMAGE
 
 if TYPE_CHECKING:  # only the type: libzim is loaded where an archive is opened
     from libzim.reader import Archive
@@ -54,8 +55,16 @@ def open_or_create(folder: Path) -> index.Index:
 
 
 def _document(archive: Archive, entry_id: int, lang: str | None, subject: str) -> dict | None:
-    """The index document of one entry: an article with its text, a redirect as an alternate title of its target
-    (indexed under the target's path, so a hit on either opens the article), anything else nothing."""
+    """The index document of one entry, or None for a damaged one: the rest of the book is still indexed."""
+    try:
+        return _entry_document(archive, entry_id, lang, subject)
+    except DAMAGE:
+        return None
+
+
+def _entry_document(archive: Archive, entry_id: int, lang: str | None, subject: str) -> dict | None:
+    """An article with its text, a redirect as an alternate title of its target (indexed under the target's path,
+    so a hit on either opens the article), anything else nothing."""
     entry = archive._get_entry_by_id(entry_id)
     if entry.is_redirect:
         target = entry.get_redirect_entry()

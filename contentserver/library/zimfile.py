@@ -11,6 +11,9 @@ from libzim.reader import Archive
 from .fields import ManifestError
 from .format_books import MAX_METADATA_CHARS, ZIM_METADATA_KEYS, book_lang
 
+# libzim raises RuntimeError for damage it detects and UnicodeDecodeError for names that are not UTF-8: both mean
+# "this file is damaged", never a crash of whoever reads it.
+DAMAGE = (RuntimeError, UnicodeError)
 # Counting articles by walking entries is only done for ZIMs that do not say (old writers): bounded, so a
 # huge old ZIM costs a fraction of a second, and a count of "at least this many" is enough for the listing.
 WALK_LIMIT = 20_000
@@ -33,7 +36,7 @@ def open_archive(path: Path, label: str | None = None) -> Archive:
     """libzim's reader over the file, or a ManifestError that says the file is not a usable ZIM."""
     try:
         return Archive(str(path))
-    except RuntimeError as exc:
+    except DAMAGE as exc:
         raise ManifestError(f"is not a readable ZIM file ({exc})".replace("\n", " "), file=label or str(path)) from None
 
 
@@ -41,7 +44,7 @@ def metadata_text(archive: Archive, key: str) -> str:
     """A metadata value as text; missing or undecodable metadata is empty, never an error."""
     try:
         raw = bytes(archive.get_metadata(key))
-    except (RuntimeError, KeyError):
+    except (*DAMAGE, KeyError):
         return ""
     return raw.decode("utf-8", errors="replace").strip()[:MAX_METADATA_CHARS]
 
@@ -74,7 +77,8 @@ def inspect(path: Path, label: str, fallback_name: str) -> ZimInfo:
         if count == 0:
             count = _first_html(archive, WALK_LIMIT)[0]
         main = main_path(archive)
-    except RuntimeError as exc:
+        has_illustration = bool(archive.has_illustration(48))
+    except DAMAGE as exc:
         raise ManifestError(f"is damaged ({exc})".replace("\n", " "), file=label) from None
     if count == 0:
         raise ManifestError("holds no articles (no HTML pages), so it cannot be a book", file=label)
@@ -82,7 +86,7 @@ def inspect(path: Path, label: str, fallback_name: str) -> ZimInfo:
     book_id = slug(metadata.get("Name", "")) or slug(fallback_name) or "book"
     title = metadata.get("Title") or metadata.get("Name") or fallback_name
     lang = book_lang(metadata.get("Language", ""))
-    return ZimInfo(book_id, title[:300], lang, count, metadata, main, bool(archive.has_illustration(48)))
+    return ZimInfo(book_id, title[:300], lang, count, metadata, main, has_illustration)
 
 
 def main_path(archive: Archive) -> str | None:
