@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 MANIFEST_NAME = "manifest.json"
 SHA256_RE = re.compile(r"^[0-9a-f]{64}\Z")
@@ -60,3 +61,29 @@ def object_ref(obj: Any, where: str) -> ObjectRef:
     if size < 0:
         raise ManifestError("must not be negative", field=f"{where}size")
     return ObjectRef(sha, size)
+
+
+class _Entry(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+E = TypeVar("E", bound=_Entry)
+
+
+def entry_list(
+    data: dict, key: str, since: int, version: int, parse_one: Callable[[Any, str], E], noun: str
+) -> tuple[E, ...]:
+    """An optional list of entries (books, channels…) with unique ids, refused in a version before the one that added
+    it: each kind of entry reads the same way, only its parser differs."""
+    if key not in data:
+        return ()
+    if version < since:
+        raise ManifestError(f"needs format_version {since} or later", field=key)
+    entries = tuple(parse_one(obj, f"{key}[{i}].") for i, obj in enumerate(req(data, key, list, "")))
+    seen: set[str] = set()
+    for i, entry in enumerate(entries):
+        if entry.id in seen:
+            raise ManifestError(f"{noun} id {entry.id!r} appears twice", field=f"{key}[{i}].id")
+        seen.add(entry.id)
+    return entries

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .fields import ID_RE, ManifestError, ObjectRef, object_ref, req, text
+from .fields import ID_RE, ManifestError, ObjectRef, entry_list, object_ref, req, text
 
 BOOKS_SINCE_VERSION = 2
 # The ZIM metadata a book entry keeps (openzim's names), each at most this long: a description is one paragraph.
@@ -94,15 +94,4 @@ def book_to_dict(book: BookEntry) -> dict[str, Any]:
 
 def parse_books(data: dict, version: int) -> tuple[BookEntry, ...]:
     """The manifest's `books` list: absent means none; refused in a version that has no books."""
-    if "books" not in data:
-        return ()
-    if version < BOOKS_SINCE_VERSION:
-        raise ManifestError(f"needs format_version {BOOKS_SINCE_VERSION} or later", field="books")
-    books = req(data, "books", list, "")
-    entries = tuple(parse_book(obj, f"books[{i}].") for i, obj in enumerate(books))
-    seen: set[str] = set()
-    for i, entry in enumerate(entries):
-        if entry.id in seen:
-            raise ManifestError(f"book id {entry.id!r} appears twice", field=f"books[{i}].id")
-        seen.add(entry.id)
-    return entries
+    return entry_list(data, "books", BOOKS_SINCE_VERSION, version, parse_book, "book")

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .fields import ManifestError, ObjectRef, object_ref, req, text
+from .fields import ManifestError, ObjectRef, entry_list, object_ref, req, text
 
 CHANNELS_SINCE_VERSION = 3
 CHANNEL_ID_RE = re.compile(r"^[0-9a-f]{32}\Z")
@@ -62,15 +62,4 @@ def channel_to_dict(channel: ChannelEntry) -> dict[str, Any]:
 
 def parse_channels(data: dict, version: int) -> tuple[ChannelEntry, ...]:
     """The manifest's `channels` list: absent means none; refused in a version that has no channels."""
-    if "channels" not in data:
-        return ()
-    if version < CHANNELS_SINCE_VERSION:
-        raise ManifestError(f"needs format_version {CHANNELS_SINCE_VERSION} or later", field="channels")
-    channels = req(data, "channels", list, "")
-    entries = tuple(parse_channel(obj, f"channels[{i}].") for i, obj in enumerate(channels))
-    seen: set[str] = set()
-    for i, entry in enumerate(entries):
-        if entry.id in seen:
-            raise ManifestError(f"channel id {entry.id!r} appears twice", field=f"channels[{i}].id")
-        seen.add(entry.id)
-    return entries
+    return entry_list(data, "channels", CHANNELS_SINCE_VERSION, version, parse_channel, "channel")
