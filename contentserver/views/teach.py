@@ -22,7 +22,7 @@ from ..library.render_worker import RenderBusy, RenderRefused
 from ..library.variants import make_variants
 from ..models import Lesson
 from ..quizzes import snippets
-from . import teach_practice
+from . import teach_practice, teach_worksheet
 from .access import editable_lesson, protect_blueprint, role_required
 from .error_pages import render_error
 from .forms import LessonForm, UploadForm
@@ -213,6 +213,7 @@ def remove_file(lesson_id: str) -> WerkzeugResponse:
 
 bp.add_url_rule("/lessons/<lesson_id>/results", view_func=role_required()(teach_practice.results))
 bp.add_url_rule("/lessons/<lesson_id>/results.csv", view_func=role_required()(teach_practice.results_csv))
+bp.add_url_rule("/lessons/<lesson_id>/worksheet", view_func=role_required()(teach_worksheet.worksheet))
 
 
 @bp.get("/lessons/<lesson_id>/history")
