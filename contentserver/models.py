@@ -352,3 +352,17 @@ class QuizMasteryDay(Model):
     quiz: Mapped[int] = mapped_column(Integer, primary_key=True)
     day: Mapped[str] = mapped_column(String(10), primary_key=True)
     mastered: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SchoolQuizDay(Model):
+    """On a hub: one school's practice on one quiz on one day, as its push said (hub/quiz_results.py): counts only."""
+
+    __tablename__ = "school_quiz_days"
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    lesson_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    quiz: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    correct: Mapped[int] = mapped_column(Integer, default=0)
+    mastered: Mapped[int] = mapped_column(Integer, default=0)
