@@ -3,7 +3,7 @@ last page of its own. For teachers only: the page holds the answers, which a stu
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import render_template, request
 
 from ..errors import Forbidden, NotFound
 from ..library import store
@@ -23,6 +23,7 @@ def _lesson(lesson_id: str) -> Lesson:
 
 
 def worksheet(lesson_id: str) -> str:
+    """Every quiz of the lesson, or with ?quiz=N only the N-th (numbered as the results page numbers them)."""
     lesson = _lesson(lesson_id)
     quizzes = []
     for index, quiz in lesson_quizzes(lesson).items():
@@ -30,5 +31,11 @@ def worksheet(lesson_id: str) -> str:
         for number, question in enumerate(quiz.questions):
             order = choice_order(lesson.body_sha256, index, number, len(question.choices), quiz.shuffle)
             questions.append({"question": question, "order": order, "answer": answer_text(question, order)})
-        quizzes.append(questions)
-    return render_template("teach/worksheet.html", lesson=lesson, quizzes=quizzes, letters=LETTERS)
+        quizzes.append((len(quizzes) + 1, questions))
+    only = request.args.get("quiz", type=int)
+    if only is not None:
+        if not 1 <= only <= len(quizzes):
+            raise NotFound()
+        quizzes = [quizzes[only - 1]]
+    numbered = len(quizzes) > 1 or only is not None
+    return render_template("teach/worksheet.html", lesson=lesson, quizzes=quizzes, numbered=numbered, letters=LETTERS)
