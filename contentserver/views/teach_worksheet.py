@@ -3,6 +3,8 @@ last page of its own. For teachers only: the page holds the answers, which a stu
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import render_template, request
 
 from ..errors import Forbidden, NotFound
@@ -25,7 +27,7 @@ def _lesson(lesson_id: str) -> Lesson:
 def worksheet(lesson_id: str) -> str:
     """Every quiz of the lesson, or with ?quiz=N only the N-th (numbered as the results page numbers them)."""
     lesson = _lesson(lesson_id)
-    quizzes = []
+    quizzes: list[tuple[int, list[dict[str, Any]]]] = []
     for index, quiz in lesson_quizzes(lesson).items():
         questions = []
         for number, question in enumerate(quiz.questions):
