@@ -15,7 +15,7 @@ from teach_http import Client, add_user
 from test_sync_push import execute, hub, push, register
 
 from contentserver.db import db
-from contentserver.hub.quiz_results import store_quiz_results
+from contentserver.hub.quiz_results import by_school, csv_text, store_quiz_results
 from contentserver.hub.schools import SchoolError, add_school
 from contentserver.models import Push, SchoolQuizDay
 from contentserver.quizzes.report import FORMAT, build_quiz_results
@@ -90,6 +90,14 @@ def test_quiz_results_go_up_with_the_push_and_the_hub_shows_them_per_school(hub,
     assert rows[1].startswith(f"<td>{_day(0)}</td><td>Lesson our-lesson (quiz 2)</td><td>1</td><td>0 %</td><td>0</td>")
     assert rows[2].startswith(f"<td>{_day(1)}</td><td>gone</td><td>5</td><td>80 %</td><td>0</td>")
     assert "Practice in schools" in admin.get("/admin/").text
+    sheet = admin.get("/admin/quizzes/results.csv")
+    assert sheet.status == 200 and sheet.headers["Content-Type"].startswith("text/csv")
+    assert sheet.text.splitlines() == [
+        "school,day,lesson_id,title,quiz,attempts,correct,mastered",
+        f'"School 17, Aqsu",{_day(0)},our-lesson,Lesson our-lesson,1,5,4,1',
+        f'"School 17, Aqsu",{_day(0)},our-lesson,Lesson our-lesson,2,1,0,0',
+        f'"School 17, Aqsu",{_day(1)},gone,,1,5,4,0',
+    ]
     assert Client(hub.server.url).get("/admin/quizzes/").status in (302, 303)  # not public
 
 
@@ -166,3 +174,15 @@ def test_a_push_with_malformed_quiz_results_is_refused_whole_over_http(hub):
             db.session.scalars(db.select(Push)).all() == [] and db.session.scalars(db.select(SchoolQuizDay)).all() == []
         )
         db.session.remove()
+
+
+def test_texts_from_schools_never_start_a_formula_in_the_hub_csv(make_app):
+    app = make_app(HUB_MODE=True)
+    with app.app_context():
+        school = add_school("=HYPERLINK(1)", SigningKey.generate().verify_key.encode().hex())
+        row = {"date": "2026-12-01", "lesson_id": "-1", "title": "@SUM(A1)", "quiz": 0}
+        store_quiz_results(school, {"format": FORMAT, "days": [{**row, "attempts": 2, "correct": 1, "mastered": 0}]})
+        db.session.commit()
+        lines = csv_text(by_school(now=datetime(2026, 12, 2, tzinfo=UTC))).splitlines()
+        db.session.remove()
+    assert lines[1] == "'=HYPERLINK(1),2026-12-01,'-1,'@SUM(A1),1,2,1,0"

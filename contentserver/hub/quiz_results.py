@@ -6,6 +6,8 @@ day: pushing twice never counts twice. Everything is checked before anything is 
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -87,3 +89,18 @@ def by_school(days: int = 30, now: datetime | None = None) -> list[tuple[str, li
             QuizDay(row.day, row.lesson_id, row.title, row.quiz, row.attempts, row.correct, row.mastered)
         )
     return list(found.items())
+
+
+def csv_text(schools: list[tuple[str, list[QuizDay]]]) -> str:
+    """The page's rows as a spreadsheet file; school names and lesson titles came from schools, so a cell that would
+    start a formula is made text."""
+    from ..quizzes.results import spreadsheet_cell
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["school", "day", "lesson_id", "title", "quiz", "attempts", "correct", "mastered"])
+    for name, days in schools:
+        for d in days:
+            texts = [spreadsheet_cell(t) for t in (name, d.day, d.lesson_id, d.title)]
+            writer.writerow([*texts, d.quiz + 1, d.attempts, d.correct, d.mastered])
+    return out.getvalue()

@@ -204,7 +204,7 @@ def by_day(lesson_id: str, body_sha256: str) -> list[DayRow]:
     return sorted(rows, key=lambda r: (r.day, r.quiz, -1 if r.question is None else r.question))
 
 
-def _cell(text: str) -> str:
+def spreadsheet_cell(text: str) -> str:
     """A student's text as a spreadsheet cell that is never a formula (=, +, -, @ start one in Excel and Calc)."""
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
@@ -221,5 +221,5 @@ def csv_text(rows: list[DayRow], describe: Callable[[int, int, Wrong], str]) -> 
         if row.question is not None:
             wrong = "; ".join(f"{describe(row.quiz, row.question, w)} ({w.count})" for w in row.wrong)
         counts = ["" if value is None else value for value in (row.attempts, row.correct, row.mastered)]
-        writer.writerow([row.day, row.quiz + 1, question, *counts, _cell(wrong)])
+        writer.writerow([row.day, row.quiz + 1, question, *counts, spreadsheet_cell(wrong)])
     return out.getvalue()
