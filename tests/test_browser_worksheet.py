@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from browser_support import browser, new_page
+from browser_support import axe_source, axe_violations, browser, describe, new_page
 from pypdf import PdfReader
 from teach_http import PASSWORD, create_lesson, start_site
 
@@ -43,7 +43,9 @@ def _text(page) -> str:
     return " ".join(page.extract_text().split())
 
 
-def test_the_worksheet_prints_questions_first_and_the_answers_on_the_last_page(start_server, tmp_path, new_page):
+def test_the_worksheet_prints_questions_first_and_the_answers_on_the_last_page(
+    start_server, tmp_path, new_page, axe_source
+):
     site = start_site(start_server, tmp_path / "site")
     anna = site.client("anna")
     lesson_id = create_lesson(anna, status="published", body=BODY)
@@ -59,6 +61,8 @@ def test_the_worksheet_prints_questions_first_and_the_answers_on_the_last_page(s
     page.fill("#password", PASSWORD)
     page.click("button:has-text('Log in')")
     page.goto(site.url + path)
+    violations = axe_violations(page, axe_source)
+    assert not violations, describe(violations)
     shown = [page.locator(".worksheet-question").nth(0).locator("li").nth(i).inner_text() for i in range(3)]
     primes = page.locator(".worksheet-question").nth(1).locator("li").all_inner_texts()
     key = "; ".join(text.strip() for text in primes if text.strip().endswith((") 2", ") 7")))
