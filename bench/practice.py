@@ -40,8 +40,8 @@ def _library(root: Path) -> Path:
     return root
 
 
-def _post(port: int, source: str, token: str, cookie: str) -> tuple[int, float, str]:
-    body = urllib.parse.urlencode({"token": token, "answer": "астана"})
+def _post(port: int, source: str, token: str, cookie: str, answer: str = "астана") -> tuple[int, float, str]:
+    body = urllib.parse.urlencode({"token": token, "answer": answer})
     connection = http.client.HTTPConnection(HOST, port, timeout=30, source_address=(source, 0))
     headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie, "Accept-Language": "en"}
     started = time.perf_counter()
@@ -54,14 +54,18 @@ def _post(port: int, source: str, token: str, cookie: str) -> tuple[int, float, 
     return response.status, elapsed, set_cookie.split(";", 1)[0] or cookie
 
 
-def _round(port: int, token: str, cookies: list[str], timings: list[float], statuses: dict[int, int]) -> None:
-    """Every device answers the same question, released together by one barrier."""
+def _round(
+    port: int, token: str, cookies: list[str], timings: list[float], statuses: dict[int, int], wrong: int
+) -> None:
+    """Every device answers the same question, released together by one barrier; the first `wrong` devices type
+    a wrong answer of their own (each a new row of the most common wrong answers, up to the cap)."""
     barrier = threading.Barrier(len(cookies))
     lock = threading.Lock()
 
     def device(index: int) -> None:
         barrier.wait()
-        status, elapsed, cookie = _post(port, f"127.0.0.{index + 2}", token, cookies[index])
+        answer = f"Almaty {index}" if index < wrong else "астана"
+        status, elapsed, cookie = _post(port, f"127.0.0.{index + 2}", token, cookies[index], answer)
         cookies[index] = cookie
         with lock:
             timings.append(elapsed)
@@ -78,6 +82,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(prog="python -m bench.practice", description=__doc__.splitlines()[0])
     parser.add_argument("--devices", type=int, default=40)
     parser.add_argument("--rounds", type=int, default=QUESTIONS)
+    parser.add_argument("--wrong", type=int, default=0, help="devices that answer wrong (distinct texts)")
     args = parser.parse_args(argv)
     rounds = min(args.rounds, QUESTIONS)
     with tempfile.TemporaryDirectory(prefix="bench-practice-") as tmp:
@@ -93,12 +98,13 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             timings: list[float] = []
             statuses: dict[int, int] = {}
             for round_number in range(rounds):
-                _round(port, tokens[str(round_number)], cookies, timings, statuses)
+                _round(port, tokens[str(round_number)], cookies, timings, statuses, args.wrong)
             alone = []  # one answer at a time (new devices): the service time without a queue
             for index in range(args.devices):
                 alone.append(_post(port, f"127.0.1.{index + 2}", tokens["0"], "")[1])
             with sqlite3.connect(data / "library.sqlite") as db:
                 counted = db.execute("SELECT SUM(attempts), SUM(correct) FROM quiz_result_days").fetchone()
+                wrong_counted = db.execute("SELECT SUM(count) FROM quiz_wrong_answer_days").fetchone()
     timings.sort()
     p99 = timings[max(0, int(len(timings) * 0.99) - 1)]
     figures = {
@@ -110,6 +116,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         "non_200": float(sum(n for status, n in statuses.items() if status != 200)),
         "counted": float(counted[0] or 0),
         "counted_right": float(counted[1] or 0),
+        "wrong_counted": float(wrong_counted[0] or 0),
     }
     print(f"{args.devices} devices × {rounds} rounds, answering together (load average {os.getloadavg()[0]:.1f})")
     for name, value in figures.items():

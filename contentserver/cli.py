@@ -18,6 +18,7 @@ from .library.bundle import open_library
 from .library.format import ManifestError
 from .library.importer import ImportLimits, check_bundle_renders, import_library
 from .library.objects import verified_chunks
+from .quizzes.library_check import check_quizzes
 from .terminal import problem
 
 
@@ -41,6 +42,8 @@ def import_command(app, path: Path, subject: str | None, channel_id: str | None)
         import_zims(app, path, subject)
         return
     store, limits = app.extensions["object_store"], ImportLimits.from_config(app.config)
+    if not is_stick(path):  # a malformed quiz block is refused by file, lesson and line before anything installs
+        check_quizzes(open_library(path, app.config["MAX_MANIFEST_BYTES"], app.config["MAX_LESSONS"]))
     try:
         result = import_stick(path, store, limits) if is_stick(path) else import_library(path, store, limits)
     except OSError as exc:
@@ -77,6 +80,7 @@ def build_command(source: Path, out: Path) -> None:
     try:
         bundle = open_library(source, settings["MAX_MANIFEST_BYTES"], settings["MAX_LESSONS"])
         check_bundle_renders(bundle)  # a lesson no school could import is refused here, at its author
+        check_quizzes(bundle)
         written = write_library(bundle, out)
     except ManifestError as exc:
         refuse("refused", exc)
@@ -98,6 +102,7 @@ def check_command(path: Path) -> None:
                 for _chunk in verified_chunks(stream, sha, size, source=bundle.describe(sha)):
                     pass
         check_bundle_renders(bundle)
+        check_quizzes(bundle)
     except ManifestError as exc:
         refuse("invalid", exc)
     console.print(

@@ -326,3 +326,43 @@ class QuizResultDay(Model):
     day: Mapped[str] = mapped_column(String(10), primary_key=True)  # UTC, YYYY-MM-DD
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     correct: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class QuizWrongAnswerDay(Model):
+    """Wrong answers to one question counted per day by their folded key (`shown` is the first spelling seen, cut
+    short); past MAX_WRONG_KEYS a question's other wrong answers share the key "" (quizzes/results.py)."""
+
+    __tablename__ = "quiz_wrong_answer_days"
+    lesson_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    body_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    quiz: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    shown: Mapped[str] = mapped_column(String(120), default="")
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class QuizMasteryDay(Model):
+    """How many times a device reached mastery of a quiz, per day: a count, never which device."""
+
+    __tablename__ = "quiz_mastery_days"
+    lesson_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    body_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    quiz: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    mastered: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SchoolQuizDay(Model):
+    """On a hub: one school's practice on one quiz on one day, as its push said (hub/quiz_results.py): counts only."""
+
+    __tablename__ = "school_quiz_days"
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    lesson_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    quiz: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    correct: Mapped[int] = mapped_column(Integer, default=0)
+    mastered: Mapped[int] = mapped_column(Integer, default=0)

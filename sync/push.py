@@ -14,6 +14,7 @@ from contentserver.connectivity import build_report
 from contentserver.library.signing import public_key_hex
 from contentserver.models import OutgoingPush
 from contentserver.push_auth import sign_request
+from contentserver.quizzes.report import build_quiz_results
 
 from .errors import LinkDown, NotConfigured, Refused, SyncError
 from .progress import Display
@@ -74,7 +75,7 @@ class Pusher:
             self.display.add_object()
         self.display.stop()
         report = build_report(self.app.config["SCHOOL_ID_GIGA"], self.app.config["SCHOOL_ID_GOVT"])
-        body = {"push_id": push.push_id, "lessons": lessons, "report": report}
+        body = {"push_id": push.push_id, "lessons": lessons, "report": report, "quiz_results": build_quiz_results()}
         status, answer = self._request("POST", "push/commit", _json_bytes(body))
         if status != 200:
             raise self._refusal(status, answer, "the commit")

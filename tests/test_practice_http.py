@@ -222,7 +222,8 @@ def test_teacher_preview_names_the_line_and_an_edit_refuses_answers_to_the_old_v
     day = time.strftime("%Y-%m-%d", time.gmtime())
     sheet = anna.get(f"/teach/lessons/{lesson_id}/results.csv")
     assert sheet.status == 200 and sheet.headers["Content-Type"].startswith("text/csv")
-    assert sheet.text == f"day,quiz,question,attempts,correct\r\n{day},1,1,2,1\r\n"
+    header = "day,quiz,question,attempts,correct,mastered,common_wrong_answers\r\n"
+    assert sheet.text == f"{header}{day},1,1,2,1,,Almaty (1)\r\n"
 
     edited = {**LESSON, "title": "Capitals", "status": "published", "body": QUIZ_BODY.replace("Almaty", "Shymkent")}
     anna.get(f"/teach/lessons/{lesson_id}")

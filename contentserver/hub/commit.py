@@ -25,6 +25,7 @@ from ..library.objects import ObjectStore
 from ..library.render_cache import store_rendered
 from ..library.render_worker import RenderRefused
 from ..models import Push, PushedLesson, School, utcnow
+from .quiz_results import store_quiz_results
 from .schools import MAX_REPORT_BYTES, SchoolError, store_report
 from .staging import visible
 
@@ -120,7 +121,7 @@ def commit_push(school: School, body: Any, store: ObjectStore, max_lessons: int)
         return _answer(earlier)
     entries = lesson_entries(body.get("lessons", []), max_lessons)
     _check_objects(store, school, entries)
-    report = body.get("report")
+    report, quiz_results = body.get("report"), body.get("quiz_results")
     if report is not None and len(json.dumps(report)) > MAX_REPORT_BYTES:
         raise Unprocessable(f"the connectivity report is larger than {MAX_REPORT_BYTES} bytes")
     try:
@@ -130,6 +131,8 @@ def commit_push(school: School, body: Any, store: ObjectStore, max_lessons: int)
             _queue(school, push_id, entry)
         if report is not None:
             store_report(school, report)
+        if quiz_results is not None:  # a school of an older version sends none
+            store_quiz_results(school, quiz_results)
         db.session.commit()
     except SchoolError as exc:
         db.session.rollback()

@@ -43,3 +43,34 @@ def is_correct(question: Question, values: Sequence[str]) -> bool:
         value = read_number(typed, question.unit)
         return value is not None and abs(value - question.number) <= question.tolerance + 1e-9 * max(1.0, abs(value))
     return False
+
+
+WRONG_CHARS = 100  # a wrong answer is grouped and shown by this much of it
+
+
+def wrong_key(question: Question, values: Sequence[str]) -> tuple[str, str]:
+    """(key, shown) of a wrong answer: the picked choices, the number read, or the text's folded key, so that
+    `Almaty`, ` almaty ` and `Алматы` are one wrong answer; `shown` is how it is shown (the first spelling seen)."""
+    if question.kind in (SINGLE, MULTIPLE):
+        picked = sorted({int(v) for v in values if v.isdigit() and int(v) < len(question.choices)})
+        key = "c:" + ",".join(map(str, picked))
+        return key, key
+    typed = " ".join((values[0] if values else "")[:MAX_ANSWER_CHARS].split())
+    if question.kind == NUMBER:
+        value = read_number(typed, question.unit)
+        if value is not None:
+            shown = f"{value:g}" + (f" {question.unit}" if question.unit else "")
+            return f"n:{value:g}"[:WRONG_CHARS], shown[:WRONG_CHARS]
+    folded = text_key(typed) or typed.lower()
+    return f"t:{folded}"[:WRONG_CHARS], typed[:WRONG_CHARS]
+
+
+def shown_answer(question: Question, key: str, shown: str) -> str | None:
+    """A counted wrong answer as text for the teacher (plain text, escaped where it is shown); None for the
+    answers counted together past the cap."""
+    if not key:
+        return None
+    if key.startswith("c:"):
+        picked = [int(i) for i in key[2:].split(",") if i.isdigit() and int(i) < len(question.choices)]
+        return " + ".join(question.choices[i][0] for i in picked) or "—"
+    return shown or "—"

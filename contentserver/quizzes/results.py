@@ -1,21 +1,41 @@
-"""Practice results for the teacher: answers counted per question and day, never per student or device."""
+"""Practice results for the teacher: answers counted per question and day, never per student or device.
+
+Besides attempts and right answers: the wrong answers by their folded key (the most common ones are what a teacher
+explains again) and how often a device reached mastery; all kept per lesson version and day.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.sqlite import insert
 
 from ..db import db
-from ..models import QuizResultDay
+from ..models import QuizMasteryDay, QuizResultDay, QuizWrongAnswerDay
+
+MAX_WRONG_KEYS = 30  # distinct wrong answers kept per question and day; the rest are counted together as ""
+TOP_WRONG = 5  # the most common wrong answers shown and exported per question
 
 
-def count_answer(lesson_id: str, body_sha256: str, quiz: int, question: int, right: bool) -> None:
-    """One upsert in its own short transaction: 40 answers at once wait on SQLite's busy timeout, never fail."""
+def count_answer(
+    lesson_id: str,
+    body_sha256: str,
+    quiz: int,
+    question: int,
+    right: bool,
+    wrong: tuple[str, str] | None = None,
+    mastered: bool = False,
+) -> None:
+    """One short transaction per answer: 40 answers at once wait on SQLite's busy timeout, never fail. The first
+    statement writes, so the transaction holds the write lock before it reads (a read first could not upgrade).
+
+    `wrong` is (key, shown) of a wrong answer (check.py `wrong_key`); `mastered`: this answer reached mastery."""
     day = datetime.now(UTC).strftime("%Y-%m-%d")
     statement = insert(QuizResultDay).values(
         lesson_id=lesson_id,
@@ -31,7 +51,48 @@ def count_answer(lesson_id: str, body_sha256: str, quiz: int, question: int, rig
         set_={"attempts": QuizResultDay.attempts + 1, "correct": QuizResultDay.correct + int(right)},
     )
     db.session.execute(statement)
+    if wrong is not None and wrong[0]:
+        _count_wrong(lesson_id, body_sha256, quiz, question, day, *wrong)
+    if mastered:
+        done = insert(QuizMasteryDay).values(
+            lesson_id=lesson_id, body_sha256=body_sha256, quiz=quiz, day=day, mastered=1
+        )
+        done = done.on_conflict_do_update(
+            index_elements=["lesson_id", "body_sha256", "quiz", "day"], set_={"mastered": QuizMasteryDay.mastered + 1}
+        )
+        db.session.execute(done)
     db.session.commit()
+
+
+def _count_wrong(lesson_id: str, body_sha256: str, quiz: int, question: int, day: str, key: str, shown: str) -> None:
+    """Count one wrong answer under its key; a question's keys per day are capped, so typing junk cannot grow
+    the table without bound (the overflow is counted under "")."""
+    where = (
+        QuizWrongAnswerDay.lesson_id == lesson_id,
+        QuizWrongAnswerDay.body_sha256 == body_sha256,
+        QuizWrongAnswerDay.quiz == quiz,
+        QuizWrongAnswerDay.question == question,
+        QuizWrongAnswerDay.day == day,
+    )
+    if db.session.get(QuizWrongAnswerDay, (lesson_id, body_sha256, quiz, question, day, key)) is None:
+        known = db.session.scalar(select(func.count()).select_from(QuizWrongAnswerDay).where(*where))
+        if (known or 0) >= MAX_WRONG_KEYS:
+            key, shown = "", ""
+    statement = insert(QuizWrongAnswerDay).values(
+        lesson_id=lesson_id,
+        body_sha256=body_sha256,
+        quiz=quiz,
+        question=question,
+        day=day,
+        key=key,
+        shown=shown,
+        count=1,
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["lesson_id", "body_sha256", "quiz", "question", "day", "key"],
+        set_={"count": QuizWrongAnswerDay.count + 1},
+    )
+    db.session.execute(statement)
 
 
 @dataclass(frozen=True)
@@ -60,23 +121,105 @@ def totals(lesson_id: str, body_sha256: str) -> dict[tuple[int, int], Totals]:
     return {(quiz, question): Totals(int(attempts), int(correct)) for quiz, question, attempts, correct in rows}
 
 
-def by_day(lesson_id: str, body_sha256: str) -> list[tuple[str, int, int, int, int]]:
-    """(day, quiz, question, attempts, right) rows for one version of the lesson, oldest day first."""
+def _version(model: Any, lesson_id: str, body_sha256: str) -> tuple:
+    return (model.lesson_id == lesson_id, model.body_sha256 == body_sha256)
+
+
+def wrong_answers(lesson_id: str, body_sha256: str, day: str | None = None) -> dict[tuple[int, int], list[Wrong]]:
+    """(quiz, question) -> its most common wrong answers (at most TOP_WRONG, the capped rest last), all days or one."""
+    where = _version(QuizWrongAnswerDay, lesson_id, body_sha256)
+    if day is not None:
+        where += (QuizWrongAnswerDay.day == day,)
     rows = db.session.execute(
         select(
-            QuizResultDay.day, QuizResultDay.quiz, QuizResultDay.question, QuizResultDay.attempts, QuizResultDay.correct
+            QuizWrongAnswerDay.quiz,
+            QuizWrongAnswerDay.question,
+            QuizWrongAnswerDay.key,
+            func.min(QuizWrongAnswerDay.shown),
+            func.sum(QuizWrongAnswerDay.count).label("times"),
         )
-        .where(QuizResultDay.lesson_id == lesson_id, QuizResultDay.body_sha256 == body_sha256)
-        .order_by(QuizResultDay.day, QuizResultDay.quiz, QuizResultDay.question)
+        .where(*where)
+        .group_by(QuizWrongAnswerDay.quiz, QuizWrongAnswerDay.question, QuizWrongAnswerDay.key)
+        .order_by(func.sum(QuizWrongAnswerDay.count).desc(), QuizWrongAnswerDay.key)
     )
-    return [(day, quiz, question, attempts, correct) for day, quiz, question, attempts, correct in rows]
+    found: dict[tuple[int, int], list[Wrong]] = {}
+    for quiz, question, key, shown, times in rows:
+        found.setdefault((quiz, question), []).append(Wrong(key, shown, int(times)))
+    for place, wrongs in found.items():
+        named = [w for w in wrongs if w.key][:TOP_WRONG]
+        found[place] = named + [w for w in wrongs if not w.key]
+    return found
 
 
-def csv_text(rows: list[tuple[str, int, int, int, int]]) -> str:
-    """The rows as CSV with a header; quiz and question numbered from 1, as the results page shows them."""
+def mastery(lesson_id: str, body_sha256: str) -> dict[int, int]:
+    """quiz -> how many times a device reached its mastery, all days."""
+    rows = db.session.execute(
+        select(QuizMasteryDay.quiz, func.sum(QuizMasteryDay.mastered))
+        .where(*_version(QuizMasteryDay, lesson_id, body_sha256))
+        .group_by(QuizMasteryDay.quiz)
+    )
+    return {quiz: int(count) for quiz, count in rows}
+
+
+@dataclass(frozen=True)
+class Wrong:
+    key: str  # "" for the answers counted together past MAX_WRONG_KEYS
+    shown: str
+    count: int
+
+
+@dataclass(frozen=True)
+class DayRow:
+    """One line of the CSV: a question's counts that day, or (question None) a quiz's mastery that day."""
+
+    day: str
+    quiz: int
+    question: int | None
+    attempts: int | None = None
+    correct: int | None = None
+    mastered: int | None = None
+    wrong: tuple[Wrong, ...] = ()
+
+
+def by_day(lesson_id: str, body_sha256: str) -> list[DayRow]:
+    """Per day, oldest first: each quiz's mastery row, then its questions' rows with their common wrong answers."""
+    rows: list[DayRow] = [
+        DayRow(day, quiz, None, mastered=mastered)
+        for day, quiz, mastered in db.session.execute(
+            select(QuizMasteryDay.day, QuizMasteryDay.quiz, QuizMasteryDay.mastered).where(
+                *_version(QuizMasteryDay, lesson_id, body_sha256)
+            )
+        )
+    ]
+    days: dict[str, dict[tuple[int, int], list[Wrong]]] = {}
+    for day, quiz, question, attempts, correct in db.session.execute(
+        select(
+            QuizResultDay.day, QuizResultDay.quiz, QuizResultDay.question, QuizResultDay.attempts, QuizResultDay.correct
+        ).where(*_version(QuizResultDay, lesson_id, body_sha256))
+    ):
+        if day not in days:
+            days[day] = wrong_answers(lesson_id, body_sha256, day)
+        wrong = tuple(days[day].get((quiz, question), ()))
+        rows.append(DayRow(day, quiz, question, attempts, correct, wrong=wrong))
+    return sorted(rows, key=lambda r: (r.day, r.quiz, -1 if r.question is None else r.question))
+
+
+def spreadsheet_cell(text: str) -> str:
+    """A student's text as a spreadsheet cell that is never a formula (=, +, -, @ start one in Excel and Calc)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def csv_text(rows: list[DayRow], describe: Callable[[int, int, Wrong], str]) -> str:
+    """The rows as CSV with a header; quiz and question numbered from 1, as the results page shows them; a quiz's
+    mastery row has no question. `describe` gives a wrong answer's text (choices by their text)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["day", "quiz", "question", "attempts", "correct"])
-    for day, quiz, question, attempts, correct in rows:
-        writer.writerow([day, quiz + 1, question + 1, attempts, correct])
+    writer.writerow(["day", "quiz", "question", "attempts", "correct", "mastered", "common_wrong_answers"])
+    for row in rows:
+        question = "" if row.question is None else row.question + 1
+        wrong = ""
+        if row.question is not None:
+            wrong = "; ".join(f"{describe(row.quiz, row.question, w)} ({w.count})" for w in row.wrong)
+        counts = ["" if value is None else value for value in (row.attempts, row.correct, row.mastered)]
+        writer.writerow([row.day, row.quiz + 1, question, *counts, spreadsheet_cell(wrong)])
     return out.getvalue()

@@ -21,8 +21,8 @@ from ..authoring.references import page_urls
 from ..errors import AppError, BadRequest, Conflict, Forbidden, NotFound
 from ..library import render_cache, store
 from ..quizzes.blocks import quiz_at
-from ..quizzes.check import MAX_ANSWER_CHARS, is_correct
-from ..quizzes.progress import MAX_COOKIE_BYTES, record, valid
+from ..quizzes.check import MAX_ANSWER_CHARS, is_correct, wrong_key
+from ..quizzes.progress import MAX_COOKIE_BYTES, quiz_key, record, valid
 from ..quizzes.results import count_answer
 from .page_cache import page_cache
 from .practice_limit import too_many
@@ -113,9 +113,11 @@ def answer():
     question = quiz.questions[number]
     right = is_correct(question, values)
     progress = _progress()
+    was_mastered = bool(progress.get(quiz_key(lesson.id, index), {}).get("m"))
     entry, recorded = record(progress, lesson.id, lesson.title, index, quiz, number, right, int(time.time() // 60))
     if recorded:
-        count_answer(lesson.id, body_sha256, index, number, right)
+        wrong = None if right else wrong_key(question, values)
+        count_answer(lesson.id, body_sha256, index, number, right, wrong, entry["m"] and not was_mastered)
     response = make_response(
         render_template(
             "practice/answer.html",

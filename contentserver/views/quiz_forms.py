@@ -26,11 +26,12 @@ def question_token(lesson_id: str, body_sha256: str, quiz: int, question: int) -
     return serializer().dumps({"l": lesson_id, "b": body_sha256, "z": quiz, "q": question})
 
 
-def choice_order(body_sha256: str, block: Block, question: int, count: int, shuffle: bool) -> list[int]:
-    """The order choices are shown in: as written, or mixed the same way on every view of this version."""
+def choice_order(body_sha256: str, quiz: int, question: int, count: int, shuffle: bool) -> list[int]:
+    """The order choices are shown in: as written, or mixed the same way on every view of this version (and on its
+    printed worksheet)."""
     order = list(range(count))
     if shuffle:
-        random.Random(f"{body_sha256}:{block.index}:{question}").shuffle(order)
+        random.Random(f"{body_sha256}:{quiz}:{question}").shuffle(order)
     return order
 
 
@@ -57,7 +58,7 @@ def fill_quizzes(
                 "question": question,
                 "number": number,
                 "anchor": f"quiz-{block.index}-{number}",
-                "order": choice_order(body_sha256, block, number, len(question.choices), quiz.shuffle),
+                "order": choice_order(body_sha256, block.index, number, len(question.choices), quiz.shuffle),
                 "token": None if body is not None else question_token(lesson_id, body_sha256, block.index, number),
             }
             for number, question in enumerate(quiz.questions)

@@ -21,7 +21,8 @@ from ..library.render_cache import text_sha256
 from ..library.render_worker import RenderBusy, RenderRefused
 from ..library.variants import make_variants
 from ..models import Lesson
-from . import teach_practice
+from ..quizzes import snippets
+from . import teach_practice, teach_worksheet
 from .access import editable_lesson, protect_blueprint, role_required
 from .error_pages import render_error
 from .forms import LessonForm, UploadForm
@@ -95,7 +96,22 @@ def _edit_page(
         share=authoring.share_status(lesson) if lesson else None,
         hub=authoring.hub_configured(),
         upload_error=upload_error,
+        quiz_kinds=snippets.KINDS,
     ), status
+
+
+def _quiz_template(form: LessonForm, lesson: Lesson | None):
+    """A "add a question" button (action=quiz-<kind>) works without JavaScript: the same page comes back, nothing
+    saved, with the template added to the text and shown in the preview; None for every other action."""
+    kind = (request.form.get("action") or "").removeprefix("quiz-")
+    if kind not in snippets.KINDS or not (request.form.get("action") or "").startswith("quiz-"):
+        return None
+    form.body.data = snippets.add_template(form.body.data or "", kind)
+    message = _("A question template was added at the end of the text: change it, then save. Nothing is saved yet.")
+    try:
+        return _edit_page(form, lesson, preview=_preview(lesson, form.body.data), message=message)
+    except (RenderRefused, RenderBusy) as exc:
+        return _edit_page(form, lesson, message=exc.message, status=exc.status)
 
 
 @bp.get("/")
@@ -111,6 +127,8 @@ def new():
     form = LessonForm()
     if request.method == "GET":
         return _edit_page(form, None)
+    if (added := _quiz_template(form, None)) is not None:
+        return added
     if not form.validate():
         return _edit_page(form, None, message=_("Please correct the marked fields."), status=400)
     try:
@@ -141,6 +159,8 @@ def edit(lesson_id: str):
         form.tags.data = ", ".join(lesson.tags)
         return _edit_page(form, lesson, message=_saved_message(lesson))
     form = LessonForm()
+    if (added := _quiz_template(form, lesson)) is not None:
+        return added
     if not form.validate():
         return _edit_page(form, lesson, message=_("Please correct the marked fields."), status=400)
     try:
@@ -193,6 +213,7 @@ def remove_file(lesson_id: str) -> WerkzeugResponse:
 
 bp.add_url_rule("/lessons/<lesson_id>/results", view_func=role_required()(teach_practice.results))
 bp.add_url_rule("/lessons/<lesson_id>/results.csv", view_func=role_required()(teach_practice.results_csv))
+bp.add_url_rule("/lessons/<lesson_id>/worksheet", view_func=role_required()(teach_worksheet.worksheet))
 
 
 @bp.get("/lessons/<lesson_id>/history")

@@ -111,9 +111,10 @@ def _not_a_hub(rest: str) -> Response:
 def init_intake(app: Flask) -> None:
     """Hub mode: the intake and the review pages; otherwise every push path answers 404 (not the hub folder's 405)."""
     if app.config["HUB_MODE"]:
-        from . import review
+        from . import quiz_results, review
 
         app.register_blueprint(bp)
         app.register_blueprint(review.bp)
+        app.register_blueprint(quiz_results.bp)
     else:
         app.add_url_rule(PREFIX + "<path:rest>", "push_off", _not_a_hub, methods=["GET", "POST", "PUT"])
