@@ -57,3 +57,15 @@ def import_channels(app, path: Path, channel_id: str | None) -> None:
             console.print(f"library {result.library_id} version {result.version} is already installed; nothing to do")
         else:
             console.print(f"installed library {result.library_id} version {result.version}")
+    index_installed_channels(app)
+
+
+def index_installed_channels(app) -> None:
+    """Every installed channel's search index (a channel already indexed costs nothing)."""
+    from .channels.exercises import exercise_text
+    from .channels.textindex import index_channels
+
+    with err_console.status("indexing channels for search", spinner="dots"):
+        built = index_channels(app.config["DATA_DIR"], app.extensions["object_store"], exercise_text)
+    if built:
+        console.print(f"search index built for {built} channel(s)")

@@ -8,13 +8,13 @@ import zipfile
 from pathlib import Path
 
 from kolibri_maker import ChannelBuilder
-from libmaker import xss_vectors
+from libmaker import pdf_bytes, xss_vectors
 
 from contentserver.kolibri.install import install_export
 from contentserver.library.importer import ImportLimits
 
 LOW, HIGH = b"low resolution video" * 10, b"high resolution video" * 100
-PDF = b"%PDF-1.4 the water cycle"
+PDF = pdf_bytes("evaporation and condensation")
 EPUB = b"PK epub of the steppe"
 MP3 = b"ID3 a song of the steppe"
 APP = """<!doctype html><html><head><title>App</title></head><body><p id="ran">no</p>
@@ -65,9 +65,9 @@ def school_channel(root: Path, name: str = "Табиғат") -> ChannelBuilder:
                ("video_subtitle", "vtt", "WEBVTT\n\n00:00.000 --> 00:01.000\nсу".encode(), "kk"),
                ("video_subtitle", "vtt", "WEBVTT\n\n00:00.000 --> 00:01.000\nвода".encode(), "ru")],
         description="Бұлт пен жаңбыр", author="Айгүл", license_name="CC BY-SA", license_owner="Khan Academy",
-        tags=["су", "бұлт"],
+        tags=["су", "бұлт"], lang_id="kk",
     )  # fmt: skip
-    builder.resource("audio", "Дала әні", science, files=[("audio", "mp3", MP3)])
+    builder.resource("audio", "Дала әні", science, files=[("audio", "mp3", MP3)], lang_id="kk")
     builder.resource("document", "Су айналымы (PDF)", water, files=[("document", "pdf", PDF)])
     builder.resource("document", "Дала кітабы", science, files=[("epub", "epub", EPUB)])
     builder.resource("html5", "Тәжірибе", science, files=[("html5_zip", "zip", zip_bytes({"index.html": APP}))])

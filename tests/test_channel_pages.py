@@ -9,6 +9,8 @@ import pytest
 from channel_support import EPUB, HIGH, LOW, PDF, install_channel, school_channel
 from libmaker import xss_vectors
 
+EN = {"Accept-Language": "en"}
+
 
 @pytest.fixture
 def channel(app, tmp_path):
@@ -114,3 +116,22 @@ def test_channel_text_is_shown_as_text_never_as_markup(client, channel):
 def test_the_pages_are_small(client, channel):
     for node in ("Судың айналымы", "Жаратылыстану", "Тәжірибе"):
         assert len(client.get(f"/channels/{channel.channel_id}/{_node_id(channel, node)}").data) < 20_000
+
+
+def test_an_exercise_is_a_quiz_with_the_channels_mastery_and_its_unavailable_items_listed(client, channel):
+    exercise = _node_id(channel, "Санау")
+    html = client.get(f"/channels/{channel.channel_id}/{exercise}", headers=EN).get_data(as_text=True)
+    assert html.count("<form") == 2 + html.count('role="search"')
+    assert "2+2?" in html and "3×3?" in html
+    assert "1 question of this exercise is not available" in html
+    token = re.findall(r'name="token" value="([^"]+)"', html)
+    assert len(token) == 2
+    # the page carries no answers; answering goes through the lessons' practice path
+    right = client.post("/practice/answer", data={"token": token[1], "answer": "9"}, headers=EN)
+    assert right.status_code == 200 and "Right!" in right.get_data(as_text=True)
+    assert f"/channels/{channel.channel_id}/{exercise}" in right.get_data(as_text=True)
+    wrong = client.post("/practice/answer", data={"token": token[1], "answer": "10"}, headers=EN)
+    assert "Not quite." in wrong.get_data(as_text=True)
+    progress = client.get("/practice/", headers=EN).get_data(as_text=True)
+    assert f"/channels/{channel.channel_id}/{exercise}#quiz-0-0" in progress and "Санау" in progress
+    assert "Goal: 2 right of your last 3 answers." in right.get_data(as_text=True)

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
-from flask import Blueprint, Response, current_app, render_template, request, send_file
+from flask import Blueprint, Flask, Response, current_app, render_template, request, send_file, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..books.entries import ENTRY_CSP
-from ..channels.catalog import get_channel, get_node, list_channels, load_tree
+from ..books.textsearch import ArticleHit, BookResults
+from ..channels.catalog import InstalledChannel, get_channel, get_node, list_channels, load_tree
+from ..channels.exercises import channel_exercise, placeholders
+from ..channels.textsearch import ChannelSearchers, add_snippets
 from ..channels.tree import ChannelTree, Node
-from ..errors import NotFound
+from ..errors import Conflict, NotFound
 from ..kolibri.appzip import read_member
 from ..kolibri.errors import ChannelError
 from .page_cache import cached_page
+from .quiz_forms import fill_quizzes
 from .security_headers import CONTENT_SECURITY_POLICY
 
 bp = Blueprint("channels", __name__, url_prefix="/channels")
@@ -29,6 +35,31 @@ KIND_NAMES = {
 }
 # A resource page that holds an app frames it: this page may frame its own server's (sandboxed) app, no more.
 APP_PAGE_CSP = CONTENT_SECURITY_POLICY.replace("frame-src 'none'", "frame-src 'self'")
+
+
+def init_channels(app: Flask) -> None:
+    """Register the channel pages and the channels' searchers (the app factory's one call)."""
+    app.extensions["channel_searchers"] = ChannelSearchers(app.config["DATA_DIR"])
+    app.register_blueprint(bp)
+
+
+def installed() -> list[InstalledChannel]:
+    return list_channels(_store())
+
+
+def with_channel_hits(articles: BookResults | None, text: str, limit: int) -> BookResults:
+    """The book results (or none) with the best `limit` channel resources added, ranked by the same scores."""
+    found = BookResults() if articles is None else articles
+    chosen = installed()
+    if not chosen:
+        return found
+    config, extensions = current_app.config, current_app.extensions
+    with extensions["search_limiter"].slot(gone=request.environ.get("waitress.client_disconnected")):
+        hits = extensions["channel_searchers"].search(text, chosen, limit, config["SEARCH_TIME_BUDGET_SECONDS"])
+    add_snippets(hits, {c.id: load_tree(_store(), c) for c in chosen if any(h.book_id == c.id for h in hits)})
+    merged: list[ArticleHit] = [*found.hits, *hits]
+    found.hits = sorted(merged, key=lambda hit: -hit.score)[:limit]
+    return found
 
 
 def _store():
@@ -78,9 +109,48 @@ def node(channel_id: str, node_id: str) -> str:
     found = get_node(tree, node_id)
     if found.is_topic:
         return _topic_page(tree, found)
+    exercise_html, not_available = "", found.not_available
+    if found.kind == "exercise":
+        exercise = channel_exercise(_store(), found)
+        if exercise is not None:
+            quiz_id = exercise_quiz_id(tree.id, found.id)
+            exercise_html = fill_quizzes(
+                placeholders(exercise.markdown), quiz_id, exercise.sha256, url_for("practice.answer")
+            )
+            not_available += exercise.left_out
     return render_template(
-        "channels/resource.html", tree=tree, node=found, path=tree.path(found), kind_names=KIND_NAMES
-    )
+        "channels/resource.html", tree=tree, node=found, path=tree.path(found), kind_names=KIND_NAMES,
+        exercise_html=exercise_html, not_available=not_available,
+    )  # fmt: skip
+
+
+def exercise_quiz_id(channel_id: str, node_id: str) -> str:
+    """What a channel exercise's question tokens and progress call it: the page's own path, without the slash."""
+    return f"channels/{channel_id}/{node_id}"
+
+
+@dataclass(frozen=True)
+class PracticeSource:
+    """What the answer page needs of where a quiz is: a lesson, or (here) a channel's exercise."""
+
+    id: str
+    title: str
+    url: str
+    body_html: str
+
+
+def exercise_source(quiz_id: str, body_sha256: str) -> PracticeSource:
+    """The exercise a question token names, as it is now; Conflict when the channel changed since the page."""
+    _prefix, channel_id, node_id = (quiz_id.split("/") + ["", ""])[:3]
+    try:
+        found = get_node(_tree(channel_id), node_id)
+    except NotFound:
+        raise NotFound(_("This exercise is no longer in the library.")) from None
+    exercise = channel_exercise(_store(), found)
+    if exercise is None or exercise.sha256 != body_sha256:
+        raise Conflict(_("The exercise has changed since you opened it. Open it again and answer the new version."))
+    url = url_for("channels.node", channel_id=channel_id, node_id=node_id)
+    return PracticeSource(quiz_id, found.title, url, placeholders(exercise.markdown))
 
 
 @bp.after_request
