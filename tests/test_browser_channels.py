@@ -1,5 +1,6 @@
 """In real headless Chromium over waitress: a channel imported with `contentserver import` is browsed without
-JavaScript in Kazakh, its video carries both subtitle tracks, and its app runs sandboxed, unable to read cookies."""
+JavaScript in Kazakh, its exercise answered without JavaScript, its video carries both subtitle tracks, and its app
+runs sandboxed, unable to read cookies."""
 
 from __future__ import annotations
 
@@ -38,6 +39,22 @@ def test_a_channel_is_browsed_without_javascript_and_its_app_is_sandboxed(start_
             assert "Лицензия" in page.content() and "CC BY-SA" in page.content()
             page.click("nav.crumbs >> text=Жаратылыстану")
             assert page.locator("h1").inner_text() == "Жаратылыстану"
+
+            english = browser.new_context(locale="en-US", java_script_enabled=False)
+            quiz = english.new_page()
+            quiz.goto(server.url + "/channels/")
+            quiz.click("text=Табиғат")
+            quiz.click("text=Жаратылыстану")
+            quiz.click("text=Санау")
+            assert "1 question of this exercise is not available on this server" in quiz.content()
+            quiz.check("#quiz-0-0 label:has-text('4') input")
+            quiz.click("#quiz-0-0 button")
+            assert quiz.locator("h1").inner_text() == "Right!"
+            quiz.click("text=Back to the quiz")
+            quiz.fill("#quiz-0-1 input[name=answer]", "8")
+            quiz.click("#quiz-0-1 button")
+            assert quiz.locator("h1").inner_text() == "Not quite."
+            assert "Goal: 2 right of your last 3 answers." in quiz.content()
 
             scripted = browser.new_context(locale="ru-RU")
             scripted.add_cookies([{"name": "probe", "value": "secret", "url": server.url}])
