@@ -41,15 +41,25 @@ def is_kolibri_export(path: Path) -> bool:
 
 def import_channels(app, path: Path, channel_id: str | None) -> None:
     """`contentserver import` of a Kolibri export: each channel becomes the library `kolibri-<channel id>`."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
     from .kolibri.errors import ChannelError
     from .kolibri.install import install_export
     from .library.importer import ImportLimits
 
     store, limits = app.extensions["object_store"], ImportLimits.from_config(app.config)
+    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn())
     try:
-        done = install_export(path, store, limits, channel_id)
+        with Progress(*columns, console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
+            task = bar.add_task("reading the channel", total=None)
+
+            def show(name: str, copied: int, total: int) -> None:
+                bar.update(task, description=f"copying {name[:40]}", completed=copied, total=total)
+
+            done = install_export(path, store, limits, channel_id, progress=show)
     except ChannelError as exc:
-        refuse("refused", exc, "The installed libraries were left as they were.")
+        gone = "" if path.is_dir() else f"{path} is gone: the drive was removed or unplugged during the import. "
+        refuse("refused", exc, f"{gone}The installed libraries were left as they were; run the import again.")
     for summary, result in done:
         for line in summary.lines():
             console.print(line)
