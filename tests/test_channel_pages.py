@@ -135,3 +135,20 @@ def test_an_exercise_is_a_quiz_with_the_channels_mastery_and_its_unavailable_ite
     progress = client.get("/practice/", headers=EN).get_data(as_text=True)
     assert f"/channels/{channel.channel_id}/{exercise}#quiz-0-0" in progress and "Санау" in progress
     assert "Goal: 2 right of your last 3 answers." in right.get_data(as_text=True)
+
+
+def test_a_tree_deeper_than_pythons_stack_is_shown_with_its_counts_and_breadcrumbs(app, client, tmp_path):
+    from kolibri_maker import ChannelBuilder
+
+    builder = ChannelBuilder(tmp_path / "deep", name="Deep")
+    parent = builder.root_id
+    for depth in range(1500):
+        parent = builder.topic(f"Level {depth}", parent)
+    builder.resource("document", "At the bottom", parent, files=[("document", "pdf", b"%PDF-1.4 deep")])
+    builder.write()
+    install_channel(app, tmp_path / "deep")
+    root = client.get(f"/channels/{builder.channel_id}/", headers=EN).get_data(as_text=True)
+    assert "Level 0" in root and "1 resource" in root
+    bottom = next(n["id"] for n in builder.nodes if n["title"] == "At the bottom")
+    page = client.get(f"/channels/{builder.channel_id}/{bottom}", headers=EN)
+    assert page.status_code == 200 and page.get_data(as_text=True).count("Level ") == 1500

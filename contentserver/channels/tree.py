@@ -84,10 +84,7 @@ class Node:
     def subtitles(self) -> list[NodeFile]:
         return [f for f in self.files if f.role == "subtitle"]
 
-    @property
-    def resources(self) -> int:
-        """How many resources lie under a topic (1 for a resource), for the listings' counts."""
-        return 1 if not self.is_topic else sum(child.resources for child in self.children)
+    resources: int = 0  # how many resources lie under a topic (1 for a resource): the listings' counts
 
 
 def _text(value: Any) -> str:
@@ -147,6 +144,20 @@ class ChannelTree:
         return [node for node in self.nodes.values() if not node.is_topic]
 
 
+def _count_resources(root: Node) -> None:
+    """Each topic's resources below it, without recursion (a channel's tree may be deeper than Python's stack)."""
+    order, stack, seen = [], [root], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        order.append(node)
+        stack.extend(node.children)
+    for node in reversed(order):  # children before their parents
+        node.resources = sum(child.resources for child in node.children) if node.is_topic else 1
+
+
 def parse_tree(raw: bytes) -> ChannelTree:
     """The tree object's JSON; a ValueError when it is not one (the store verified its hash, not its meaning)."""
     data = json.loads(raw)
@@ -162,6 +173,7 @@ def parse_tree(raw: bytes) -> ChannelTree:
         if parent is not None and parent is not node:
             parent.children.append(node)  # topics come first, then resources, each in the channel's order
     root = nodes.get(info.get("root")) or next(iter(nodes.values()))
+    _count_resources(root)
     return ChannelTree(
         id=_text(info.get("id")),
         name=_text(info.get("name")),
