@@ -1,12 +1,13 @@
 """In real headless Chromium over waitress: a channel imported with `contentserver import` is browsed without
 JavaScript in Kazakh, its exercise answered without JavaScript, its video carries both subtitle tracks, and its app
-runs sandboxed, unable to read cookies."""
+runs sandboxed, unable to read cookies; axe-core finds no serious violation on its pages."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from browser_support import axe_source, axe_violations, browser, describe, new_page
 from channel_support import school_channel
 from test_books_browse import import_zim
 
@@ -79,3 +80,31 @@ def test_a_channel_is_browsed_without_javascript_and_its_app_is_sandboxed(start_
             assert sorted(tracks) == ["kk", "ru"]
         finally:
             browser.close()
+
+
+def test_channel_pages_have_no_serious_axe_violations(start_server, tmp_path: Path, new_page, axe_source):
+    builder = school_channel(tmp_path / "stick")
+    data_dir = tmp_path / "site"
+    import_zim(data_dir, tmp_path / "stick")
+    server = start_server(data_dir=data_dir, starter="")
+    ids = {node["title"]: node["id"] for node in builder.nodes}
+    base = f"/channels/{builder.channel_id}/"
+    pages = {
+        "channels": "/channels/",
+        "root topic": base,
+        "topic": base + ids["Жаратылыстану"],
+        "video": base + ids["Судың айналымы"],
+        "document": base + ids["Су айналымы (PDF)"],
+        "app": base + ids["Тәжірибе"],
+        "exercise": base + ids["Санау"],
+        "search": "/search?q=айналым",
+    }
+    found = {}
+    for locale in ("kk-KZ", "ru-RU"):
+        page = new_page(locale=locale)
+        for name, path in pages.items():
+            page.goto(server.url + path)
+            violations = axe_violations(page, axe_source)
+            if violations:
+                found[f"{name} ({locale})"] = violations
+    assert not found, describe(found)
