@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import click
@@ -75,7 +76,15 @@ def index_installed_channels(app) -> None:
     from .channels.exercises import exercise_text
     from .channels.textindex import index_channels
 
-    with err_console.status("indexing channels for search", spinner="dots"):
-        built = index_channels(app.config["DATA_DIR"], app.extensions["object_store"], exercise_text)
+    quiet = [logging.getLogger(name) for name in ("pypdf", "contentserver.search.extract")]
+    levels = [logger.level for logger in quiet]
+    try:  # a PDF without text is indexed by its title: no warning per file over the spinner
+        for logger in quiet:
+            logger.setLevel(logging.ERROR)
+        with err_console.status("indexing channels for search", spinner="dots"):
+            built = index_channels(app.config["DATA_DIR"], app.extensions["object_store"], exercise_text)
+    finally:
+        for logger, level in zip(quiet, levels, strict=True):
+            logger.setLevel(level)
     if built:
         console.print(f"search index built for {built} channel(s)")

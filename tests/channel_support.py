@@ -8,7 +8,7 @@ import zipfile
 from pathlib import Path
 
 from kolibri_maker import ChannelBuilder
-from libmaker import pdf_bytes, xss_vectors
+from libmaker import pdf_bytes, png_bytes, xss_vectors
 
 from contentserver.kolibri.install import install_export
 from contentserver.library.importer import ImportLimits
@@ -63,7 +63,8 @@ def school_channel(root: Path, name: str = "Табиғат") -> ChannelBuilder:
         "video", "Судың айналымы", water,
         files=[("high_res_video", "mp4", HIGH), ("low_res_video", "mp4", LOW),
                ("video_subtitle", "vtt", "WEBVTT\n\n00:00.000 --> 00:01.000\nсу".encode(), "kk"),
-               ("video_subtitle", "vtt", "WEBVTT\n\n00:00.000 --> 00:01.000\nвода".encode(), "ru")],
+               ("video_subtitle", "vtt", "WEBVTT\n\n00:00.000 --> 00:01.000\nвода".encode(), "ru"),
+               ("video_thumbnail", "png", png_bytes(4, 3))],
         description="Бұлт пен жаңбыр", author="Айгүл", license_name="CC BY-SA", license_owner="Khan Academy",
         tags=["су", "бұлт"], lang_id="kk",
     )  # fmt: skip

@@ -67,6 +67,8 @@ def test_a_video_page_plays_the_low_resolution_file_with_every_subtitle_track(cl
         assert needed in html, needed
     answer = _fetch(client, f"/channels/{channel.channel_id}/{video}/files/{low}.mp4", headers={"Range": "bytes=0-9"})
     assert answer.status_code == 206 and answer.data == LOW[:10] and answer.mimetype == "video/mp4"
+    poster = re.search(r'poster="([^"]+)"', html).group(1)
+    assert _fetch(client, poster).mimetype == "image/png"
     track = re.search(r'<track kind="subtitles" src="([^"]+)"', html).group(1)
     assert _fetch(client, track).mimetype == "text/vtt"
 

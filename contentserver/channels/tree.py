@@ -81,6 +81,10 @@ class Node:
         return next((f for f in self.files if f.role == "main"), None)
 
     @property
+    def thumbnail(self) -> NodeFile | None:
+        return next((f for f in self.files if f.role == "thumbnail" and f.media_type.startswith("image/")), None)
+
+    @property
     def subtitles(self) -> list[NodeFile]:
         return [f for f in self.files if f.role == "subtitle"]
 
