@@ -72,3 +72,11 @@ def test_an_exercise_is_found_by_its_questions_and_a_filter_by_grade_leaves_chan
 def test_importing_again_builds_no_second_index(app, channel, tmp_path):
     done = CliRunner().invoke(main, ["import", str(tmp_path / "stick"), "--data", app.config["DATA_DIR"]])
     assert done.exit_code == 0 and "already installed" in done.output and "search index built" not in done.output
+
+
+def test_as_you_type_suggests_channel_resource_titles(client, channel):
+    video = f"/channels/{channel.channel_id}/{_node_id(channel, 'Судың айналымы')}"
+    found = client.get("/api/suggest", query_string={"q": "судың айна"}).get_json()["suggestions"]
+    assert {"title": "Судың айналымы", "url": video} in [{"title": s["title"], "url": s["url"]} for s in found]
+    opensearch = client.get("/api/suggest", query_string={"q": "дала", "format": "opensearch"}).get_json()
+    assert "Дала әні" in opensearch[1]

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 from whoosh import index
 from whoosh.filedb.filestore import FileStorage
 
-from ..books.textsearch import ArticleHit
+from ..books.textsearch import SUGGEST_DOCS, SUGGEST_TERMS, ArticleHit, ArticleSuggestion
+from ..search.analysis import words
+from ..search.folding import fold
 from ..search.query import build
 from ..search.scoring import Ranker, SnapshotSearcher
 from ..search.snippets import SCAN_CHARS, Marker, make_snippet
@@ -96,3 +99,32 @@ def add_snippets(hits: list[ChannelHit], trees: dict[str, ChannelTree]) -> None:
             lang = hit.lang if hit.lang in ("kk", "ru", "en") else "en"
             marker = markers.setdefault((lang, hit.keys), Marker(lang, set(hit.keys)))
             hit.snippet = make_snippet(node.description[:SCAN_CHARS], marker)
+
+
+def suggest_titles(
+    searchers: ChannelSearchers, text: str, channels: list[InstalledChannel], limit: int
+) -> list[ArticleSuggestion]:
+    """Resource titles holding a word that starts like the last word typed and every earlier word, shortest
+    first (as books' article titles are suggested)."""
+    typed = [fold(word) for word in words(text)]
+    if not typed or limit <= 0:
+        return []
+    *earlier, last = typed
+    out: list[ArticleSuggestion] = []
+    for channel in channels:
+        opened = searchers._get(channel.tree_sha256)
+        if opened is None:
+            continue
+        with opened.lock:
+            ranker, reader = opened.searcher.ranker, opened.searcher.reader()
+            docs: set[int] = set()
+            for term in islice(reader.expand_prefix("title_key", last), SUGGEST_TERMS):
+                docs.update(ranker.term_docs("title_key", term.decode("utf-8") if isinstance(term, bytes) else term))
+            for word in earlier:
+                docs &= set(ranker.term_docs("title_key", word))
+            found = [ranker.stored(docnum) for docnum in sorted(docs)[:SUGGEST_DOCS]]
+        for stored in sorted(found, key=lambda s: (len(s["title"]), s["title"]))[:limit]:
+            url = f"/channels/{channel.id}/{stored['id']}"
+            out.append(ArticleSuggestion(f"{channel.id}/{stored['id']}", stored["title"], stored["lang"], url))
+    out.sort(key=lambda s: (len(s.title), s.title))
+    return out[:limit]
