@@ -1,6 +1,7 @@
 """A library holding a Kolibri channel travels like any other: published by a hub, pulled by a school through
 nginx (signed, objects verified), exported to a USB stick and imported on a school with no network; each school
-then shows the channel's pages, answers its exercise and finds it in search."""
+then shows the channel's pages, answers its exercise and finds it in search; the channel's next version arrives
+by the next pull, with its new resource and a new search index in place of the old."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import re
 from channel_support import install_channel, school_channel
 from nacl.signing import SigningKey
 from nginx_hub import nginx
-from sync_helpers import hub_and_school, pin_hub, pull
+from sync_helpers import hub_and_school, pin_hub, publish_folder, pull
 
 from contentserver.channels.exercises import exercise_text
 from contentserver.channels.textindex import index_channels
@@ -61,6 +62,19 @@ def test_a_channel_is_published_pulled_and_carried_on_a_stick(tmp_path, nginx, m
         db.session.remove()
     _shows_the_channel(school, builder)
     assert pull(school) == EXIT_OK  # nothing new: a no-op
+
+    builder.channel_version = 2  # the hub imports the channel's next version and publishes it
+    new = builder.resource("document", "Жаңа кітап", files=[("document", "pdf", b"%PDF-1.4 new in 2")])
+    builder.write()
+    install_channel(hub_app, tmp_path / "kolibri")
+    publish_folder(_library_folder(hub_app, tmp_path / "hub-library-2"), tmp_path / "hub", KEY)
+    assert pull(school) == EXIT_OK
+    with school.app_context():
+        assert db.session.get(InstalledLibrary, f"kolibri-{builder.channel_id}").version == 2
+        db.session.remove()
+    _shows_the_channel(school, builder)
+    assert school.test_client().get(f"/channels/{builder.channel_id}/{new}").status_code == 200
+    assert len(list((tmp_path / "s1" / "channels-index").iterdir())) == 1  # the old version's index went
 
     stick = tmp_path / "stick"
     with school.app_context():
