@@ -154,3 +154,24 @@ def test_a_tree_deeper_than_pythons_stack_is_shown_with_its_counts_and_breadcrum
     bottom = next(n["id"] for n in builder.nodes if n["title"] == "At the bottom")
     page = client.get(f"/channels/{builder.channel_id}/{bottom}", headers=EN)
     assert page.status_code == 200 and page.get_data(as_text=True).count("Level ") == 1500
+
+
+def test_an_answer_to_an_exercise_that_changed_since_the_page_is_refused_clearly(app, client, channel, tmp_path):
+    from channel_support import ASSESSMENT, radio, zip_bytes
+
+    exercise = _node_id(channel, "Санау")
+    html = client.get(f"/channels/{channel.channel_id}/{exercise}", headers=EN).get_data(as_text=True)
+    token = re.findall(r'name="token" value="([^"]+)"', html)[0]
+    node = next(n for n in channel.nodes if n["id"] == exercise)
+    channel.files = [f for f in channel.files if f["contentnode_id"] != exercise]
+    channel.assessments = [a for a in channel.assessments if a["contentnode_id"] != exercise]
+    channel.add_file(exercise, "exercise", "perseus", zip_bytes({"q1.json": radio("1+1?", "2", "3")}))
+    channel.assessments.append({"id": "a" * 32, "contentnode_id": node["id"], **ASSESSMENT})
+    channel.channel_version = 2
+    channel.write()
+    install_channel(app, tmp_path / "stick")
+    answer = client.post("/practice/answer", data={"token": token, "answer": "0"}, headers=EN)
+    assert answer.status_code == 409 and "The exercise has changed since you opened it" in answer.get_data(as_text=True)
+    forged = token[:-3] + ("A" if token[-3] != "A" else "B") + token[-2:]  # a character of the signature changed
+    gone = client.post("/practice/answer", data={"token": forged, "answer": "0"}, headers=EN)
+    assert gone.status_code == 400
