@@ -175,3 +175,22 @@ def test_an_answer_to_an_exercise_that_changed_since_the_page_is_refused_clearly
     forged = token[:-3] + ("A" if token[-3] != "A" else "B") + token[-2:]  # a character of the signature changed
     gone = client.post("/practice/answer", data={"token": forged, "answer": "0"}, headers=EN)
     assert gone.status_code == 400
+
+
+def test_a_channel_whose_tree_object_went_missing_is_a_404_not_a_server_error(app, client, channel):
+    import json
+
+    from contentserver.channels.catalog import _trees
+    from contentserver.library.manifests import read_manifest
+    from contentserver.models import InstalledLibrary
+
+    store = app.extensions["object_store"]
+    with app.app_context():
+        from contentserver.db import db
+
+        row = db.session.get(InstalledLibrary, f"kolibri-{channel.channel_id}")
+        tree_sha = json.loads(read_manifest(store, row.manifest_sha256))["channels"][0]["tree"]["sha256"]
+    store.path(tree_sha).unlink()
+    _trees.clear()
+    assert client.get(f"/channels/{channel.channel_id}/").status_code == 404
+    assert client.get("/").status_code == 200

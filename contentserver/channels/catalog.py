@@ -72,9 +72,13 @@ def get_channel(store: ObjectStore, channel_id: str) -> InstalledChannel:
 
 
 def load_tree(store: ObjectStore, channel: InstalledChannel) -> ChannelTree:
+    """The channel's parsed tree; NotFound when its object is gone or is not a tree (never a server error)."""
     tree = _trees.get(channel.tree_sha256)
     if tree is None:
-        tree = parse_tree(store.read_bytes(channel.tree_sha256))
+        try:
+            tree = parse_tree(store.read_bytes(channel.tree_sha256))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+            raise NotFound() from None
         _trees.put(channel.tree_sha256, tree)
     return tree
 
