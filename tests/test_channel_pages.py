@@ -194,3 +194,20 @@ def test_a_channel_whose_tree_object_went_missing_is_a_404_not_a_server_error(ap
     _trees.clear()
     assert client.get(f"/channels/{channel.channel_id}/").status_code == 404
     assert client.get("/").status_code == 200
+
+
+def test_topics_and_resources_are_listed_interleaved_as_the_channel_orders_them(app, client, tmp_path):
+    from kolibri_maker import ChannelBuilder
+
+    builder = ChannelBuilder(tmp_path / "mixed", name="Mixed")
+    builder.resource("document", "First, a document", files=[("document", "pdf", b"%PDF-1.4 a")], sort_order=1.0)
+    later = builder.topic("Then a topic", sort_order=2.0)
+    builder.resource("document", "Inside it", later, files=[("document", "pdf", b"%PDF-1.4 b")])
+    builder.resource("document", "Last, a document", files=[("document", "pdf", b"%PDF-1.4 c")], sort_order=3.0)
+    builder.write()
+    install_channel(app, tmp_path / "mixed")
+    html = client.get(f"/channels/{builder.channel_id}/").get_data(as_text=True)
+    titles = re.findall(r'<li><a href="/channels/[^"]+"[^>]*>([^<]+)</a>', html)
+    assert titles == ["First, a document", "Then a topic", "Last, a document"]
+    ((_summary, again),) = install_channel(app, tmp_path / "mixed")
+    assert again.unchanged  # the same channel version: nothing copied, nothing changed

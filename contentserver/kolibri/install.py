@@ -18,11 +18,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..db import db
 from ..library.fields import ObjectRef
 from ..library.format import MANIFEST_NAME, Manifest, manifest_bytes
 from ..library.format_channels import ChannelEntry
 from ..library.importer import ImportLimits, ImportResult, import_library
 from ..library.objects import ObjectStore
+from ..models import InstalledLibrary
 from .plan import ChannelPlan, PlannedFile, plan_import
 from .storage import ChannelStorage
 from .summary import Summary, summarize
@@ -136,6 +138,8 @@ def _tree(plan: ChannelPlan, stored: dict[str, ObjectRef]) -> dict[str, Any]:
                 "item_ids": list(node.assessment.item_ids) if node.assessment else [],
             }
         )
+    position = {node_id: i for i, node_id in enumerate(plan.order)}
+    nodes.sort(key=lambda node: position.get(node["id"], len(position)))  # topics and resources interleaved
     info = plan.info
     return {
         "format": TREE_FORMAT,
@@ -179,6 +183,12 @@ def install_export(
     done: list[tuple[Summary, ImportResult]] = []
     for plan in plans:
         assert storage is not None
+        library_id = f"kolibri-{plan.info.id}"
+        installed = db.session.get(InstalledLibrary, library_id)
+        if installed is not None and installed.version == max(1, plan.info.version):
+            # the same channel version: nothing to copy (the tree an older contentserver wrote may differ in bytes)
+            done.append((summarize(plan), ImportResult(library_id, installed.version, unchanged=True)))
+            continue
         copied, total = 0, plan.bytes_to_copy
 
         def step(size: int, name: str = plan.info.name, total: int = total) -> None:
