@@ -18,7 +18,6 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..authoring.references import page_urls
 from ..books import catalog as book_catalog
-from ..channels.catalog import list_channels
 from ..downloads import content_disposition
 from ..errors import NotFound
 from ..i18n import LANG_COOKIE, LANGUAGE_NAMES, SUBJECT_NAMES, UI_LOCALES, subject_name
@@ -63,10 +62,7 @@ def _listing(heading: str, empty_ok: bool = True, **filters) -> str:
 @bp.get("/")
 @cached_page
 def home() -> str:
-    channels = list_channels(current_app.extensions["object_store"])
-    return render_template(
-        "browse/home.html", facets=store.facets(), books=book_catalog.list_books(), channels=channels
-    )
+    return render_template("browse/home.html", facets=store.facets(), books=book_catalog.list_books())
 
 
 @bp.get("/subjects/<subject>")

@@ -41,6 +41,8 @@ def init_channels(app: Flask) -> None:
     """Register the channel pages and the channels' searchers (the app factory's one call)."""
     app.extensions["channel_searchers"] = ChannelSearchers(app.config["DATA_DIR"])
     app.register_blueprint(bp)
+    # listings (the home page, the search page's "Where") ask for the channels only when they show them
+    app.context_processor(lambda: {"installed_channels": installed})
 
 
 def installed() -> list[InstalledChannel]:

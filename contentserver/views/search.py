@@ -118,7 +118,6 @@ def results() -> str:
         articles=articles,
         ranked=ranked,
         book_choices=book_catalog.list_books(),
-        channel_choices=channels.installed(),
         page=page_arg(),
         per_page=PER_PAGE,
         filters=filters,
