@@ -8,7 +8,9 @@ steadier figure on a shared machine): reading the tree (`nodes()`), planning
 (tree + every file looked at + every app zip and exercise opened), planning with `--verify` (every file
 hashed against its md5 name), and the whole import into a fresh data folder (plan, every file verified and
 stored by sha256, the tree object, the library installed).
-Issue 17's target: the import of this channel (metadata and index) in ≤ 5 minutes.
+`index` builds the channel's search index after the import; `pages` renders (page cache cleared before each)
+200 leaf topic pages, 100 resource pages of each kind and 100 starter lessons, and runs 7 searches.
+Issue 17's target: the import of this channel (metadata and index) in ≤ 5 minutes; topic pages as fast as lessons.
 """
 
 from __future__ import annotations
@@ -49,10 +51,60 @@ if what == "import":
     from contentserver.library.importer import ImportLimits
     data = tempfile.TemporaryDirectory()
     app = create_app({"DATA_DIR": data.name, "STARTER_LIBRARY": "", "TESTING": True})
+if what in ("index", "pages"):
+    import tempfile
+    from contentserver import create_app
+    from contentserver.channels.exercises import exercise_text
+    from contentserver.channels.textindex import index_channels
+    from contentserver.kolibri.install import install_export
+    from contentserver.library.importer import ImportLimits, import_library
+    data = tempfile.TemporaryDirectory()
+    app = create_app({"DATA_DIR": data.name, "STARTER_LIBRARY": "", "TESTING": True, "LIBRARY_CHECK_SECONDS": 3600})
+    with app.app_context():
+        install_export(root, app.extensions["object_store"], ImportLimits.from_config(app.config))
+        import_library(Path("content"), app.extensions["object_store"], ImportLimits.from_config(app.config))
+    if what == "pages":
+        with app.app_context():
+            index_channels(data.name, app.extensions["object_store"], exercise_text)
 usage = resource.getrusage(resource.RUSAGE_SELF)
 cpu_before = usage.ru_utime + usage.ru_stime
 started = time.perf_counter()
-if what == "import":
+if what == "index":
+    with app.app_context():
+        built = index_channels(data.name, app.extensions["object_store"], exercise_text)
+    result = {"indexed_channels": built}
+elif what == "pages":
+    import statistics
+    from contentserver.channels.catalog import list_channels, load_tree
+    client, cache = app.test_client(), app.extensions["page_cache"]
+    with app.app_context():
+        (channel,) = list_channels(app.extensions["object_store"])
+        tree = load_tree(app.extensions["object_store"], channel)
+        from contentserver.db import db
+        from sqlalchemy import text
+        lessons = [row[0] for row in db.session.execute(text("SELECT id FROM lessons"))]
+    leaves = [n for n in tree.nodes.values() if n.is_topic and n.children and not n.children[0].is_topic][:200]
+    kinds = {}
+    for node in tree.resources():
+        kinds.setdefault(node.kind, []).append(node)
+    def timed(urls):
+        took = []
+        for url in urls:
+            cache.clear()  # each page rendered, not replayed
+            t = time.perf_counter()
+            answer = client.get(url, headers={"Accept-Language": "en"})
+            took.append((time.perf_counter() - t) * 1000)
+            assert answer.status_code == 200, (url, answer.status_code)
+        return round(statistics.median(took), 2), max(len(client.get(urls[0]).data) for _ in [0])
+    base = f"/channels/{channel.id}/"
+    result = {"topic_ms_bytes": timed([base + n.id for n in leaves])}
+    for kind, nodes in sorted(kinds.items()):
+        result[f"{kind}_ms_bytes"] = timed([base + n.id for n in nodes[:100]])
+    result["lesson_ms_bytes"] = timed([f"/lessons/{i}" for i in lessons][:100])
+    words = ["resource", "ресурс", "description", "topic", "1234", "ресурсы", "app"]
+    result["search_ms"] = timed([f"/search?q={w}&source=channels" for w in words])[0]
+    result["search_all_ms"] = timed([f"/search?q={w}" for w in words])[0]
+elif what == "import":
     with app.app_context():
         ((summary, done),) = install_export(root, app.extensions["object_store"], ImportLimits.from_config(app.config))
     result = {"library": done.library_id, "resources": summary.resources}
@@ -142,8 +194,8 @@ def main(argv: list[str] | None = None) -> dict:
     figures: dict = {"resources": args.resources, "topics_depth": DEPTH, "cache_s": round(built, 1)}
     print(f"channel: {args.resources} resources, topics {DEPTH} levels deep ({FANOUT} ** {DEPTH} leaf topics)")
     print(f"{'step':<10} {'median s':>9} {'min s':>7} {'max s':>7} {'CPU s':>7} {'peak RSS MiB':>13}  result")
-    for what in ("read", "plan", "verify", "import"):
-        runs = [_run(root, what) for _ in range(args.repeat)]
+    for what in ("read", "plan", "verify", "import", "index", "pages"):
+        runs = [_run(root, what) for _ in range(1 if what == "pages" else args.repeat)]
         seconds = [r["seconds"] for r in runs]
         rss = max(r["rss_mib"] for r in runs)
         cpu = statistics.median(r["cpu"] for r in runs)

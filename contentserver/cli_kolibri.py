@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import click
@@ -41,15 +42,25 @@ def is_kolibri_export(path: Path) -> bool:
 
 def import_channels(app, path: Path, channel_id: str | None) -> None:
     """`contentserver import` of a Kolibri export: each channel becomes the library `kolibri-<channel id>`."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
     from .kolibri.errors import ChannelError
     from .kolibri.install import install_export
     from .library.importer import ImportLimits
 
     store, limits = app.extensions["object_store"], ImportLimits.from_config(app.config)
+    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn())
     try:
-        done = install_export(path, store, limits, channel_id)
+        with Progress(*columns, console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
+            task = bar.add_task("reading the channel", total=None)
+
+            def show(name: str, copied: int, total: int) -> None:
+                bar.update(task, description=f"copying {name[:40]}", completed=copied, total=total)
+
+            done = install_export(path, store, limits, channel_id, progress=show)
     except ChannelError as exc:
-        refuse("refused", exc, "The installed libraries were left as they were.")
+        gone = "" if path.is_dir() else f"{path} is gone: the drive was removed or unplugged during the import. "
+        refuse("refused", exc, f"{gone}The installed libraries were left as they were; run the import again.")
     for summary, result in done:
         for line in summary.lines():
             console.print(line)
@@ -57,3 +68,23 @@ def import_channels(app, path: Path, channel_id: str | None) -> None:
             console.print(f"library {result.library_id} version {result.version} is already installed; nothing to do")
         else:
             console.print(f"installed library {result.library_id} version {result.version}")
+    index_installed_channels(app)
+
+
+def index_installed_channels(app) -> None:
+    """Every installed channel's search index (a channel already indexed costs nothing)."""
+    from .channels.exercises import exercise_text
+    from .channels.textindex import index_channels
+
+    quiet = [logging.getLogger(name) for name in ("pypdf", "contentserver.search.extract")]
+    levels = [logger.level for logger in quiet]
+    try:  # a PDF without text is indexed by its title: no warning per file over the spinner
+        for logger in quiet:
+            logger.setLevel(logging.ERROR)
+        with err_console.status("indexing channels for search", spinner="dots"):
+            built = index_channels(app.config["DATA_DIR"], app.extensions["object_store"], exercise_text)
+    finally:
+        for logger, level in zip(quiet, levels, strict=True):
+            logger.setLevel(level)
+    if built:
+        console.print(f"search index built for {built} channel(s)")

@@ -21,6 +21,7 @@ from .views import (
     auth,
     books,
     browse,
+    channels,
     error_pages,
     offline,
     page_cache,
@@ -73,6 +74,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     api.init_suggest(app)  # after the page cache: its answers follow the cache's library version
     app.register_blueprint(api.bp)
     app.register_blueprint(practice.bp)
+    channels.init_channels(app)
     access.init_access(app)
     for blueprint in (auth.bp, teach.bp, admin.bp, offline.bp, folder.bp):
         app.register_blueprint(blueprint)

@@ -142,12 +142,16 @@ class ChannelBuilder:
     files: list[dict[str, Any]] = field(default_factory=list)
     assessments: list[dict[str, Any]] = field(default_factory=list)
     blobs: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    tags: dict[str, list[str]] = field(default_factory=dict)  # node id → its tags
 
     def __post_init__(self) -> None:
         self.root_id = self._node(None, "topic", self.name)
 
     def _node(self, parent: str | None, kind: str, title: str, **fields: Any) -> str:
         node_id = fields.pop("id", None) or uuid.uuid4().hex
+        if fields.get("tags"):
+            self.tags[node_id] = list(fields.pop("tags"))
+        fields.pop("tags", None)
         self.nodes.append(
             {
                 "id": node_id,
@@ -244,6 +248,17 @@ class ChannelBuilder:
                 db,
                 "content_language",
                 [{"id": lang, "lang_code": lang.split("-")[0], "lang_direction": "ltr"} for lang in languages if lang],
+            )
+            names = sorted({t for listed in self.tags.values() for t in listed})
+            insert_rows(db, "content_contenttag", [{"id": f"{i + 1:032x}", "tag_name": n} for i, n in enumerate(names)])
+            insert_rows(
+                db,
+                "content_contentnode_tags",
+                [
+                    {"id": None, "contentnode_id": node, "contenttag_id": f"{names.index(t) + 1:032x}"}
+                    for node, listed in self.tags.items()
+                    for t in listed
+                ],
             )
             insert_rows(db, "content_license", [{"id": i + 1, "license_name": n} for i, n in enumerate(licences)])
             meta = {"id": self.channel_id, "name": self.name, "description": "", "author": "", "thumbnail": ""}

@@ -23,6 +23,11 @@ def main(argv: list[str] | None = None) -> int:
 
     app = create_app({"DATA_DIR": args.data})
     index_pending(app)
+    from ..channels.exercises import exercise_text
+    from ..channels.textindex import index_channels
+
+    with app.app_context():  # channels a sync brought in (an import indexes its own)
+        index_channels(app.config["DATA_DIR"], app.extensions["object_store"], exercise_text)
     return 0
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import select, update
 
+from ..channels.textindex import unindexed
 from ..db import db
 from ..library.changes import books_changed
 from ..models import Book
@@ -105,7 +106,7 @@ def start_book_indexer(app: Flask) -> threading.Thread:
     def run() -> None:
         while True:
             with app.app_context():
-                pending = bool(_pending())
+                pending = bool(_pending()) or bool(unindexed(Path(data_dir), app.extensions["object_store"]))
                 db.session.remove()
             if pending and run_index_job(data_dir) != 0:
                 log.error("indexing books for search failed; it is tried again in %d s", IDLE_SECONDS)

@@ -14,19 +14,23 @@ import os
 import shutil
 import tempfile
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..db import db
 from ..library.fields import ObjectRef
 from ..library.format import MANIFEST_NAME, Manifest, manifest_bytes
 from ..library.format_channels import ChannelEntry
 from ..library.importer import ImportLimits, ImportResult, import_library
 from ..library.objects import ObjectStore
+from ..models import InstalledLibrary
 from .plan import ChannelPlan, PlannedFile, plan_import
 from .storage import ChannelStorage
 from .summary import Summary, summarize
 
 TREE_FORMAT = "contentserver-kolibri-tree"
+Progress = Callable[[int], None]  # bytes of one more file copied
 # A channel's version says when it changed; the manifest's `created` must not change on a re-import of the same
 # version (else the same channel would be a new library), so it is fixed.
 CREATED = "2000-01-01T00:00:00Z"
@@ -55,7 +59,9 @@ def _copy_file(store: ObjectStore, storage: ChannelStorage, file: PlannedFile) -
     return tmp, ObjectRef(digest.hexdigest(), size)
 
 
-def _store_files(store: ObjectStore, storage: ChannelStorage, files: list[PlannedFile]) -> dict[str, ObjectRef]:
+def _store_files(
+    store: ObjectStore, storage: ChannelStorage, files: list[PlannedFile], progress: Progress | None = None
+) -> dict[str, ObjectRef]:
     """md5 → the object each file became. Thousands of small files are made durable together: all are written
     to staging, one sync() puts their bytes on disk, and only then are they renamed into the store (a file's
     sha256 name is never on a file whose bytes may be lost), and one more sync() keeps the renames. An fsync a
@@ -68,6 +74,8 @@ def _store_files(store: ObjectStore, storage: ChannelStorage, files: list[Planne
                 continue
             tmp, ref = _copy_file(store, storage, file)
             stored[file.checksum] = ref
+            if progress is not None:
+                progress(ref.size)
             if store.has(ref.sha256):
                 tmp.unlink()
             else:
@@ -130,6 +138,8 @@ def _tree(plan: ChannelPlan, stored: dict[str, ObjectRef]) -> dict[str, Any]:
                 "item_ids": list(node.assessment.item_ids) if node.assessment else [],
             }
         )
+    position = {node_id: i for i, node_id in enumerate(plan.order)}
+    nodes.sort(key=lambda node: position.get(node["id"], len(position)))  # topics and resources interleaved
     info = plan.info
     return {
         "format": TREE_FORMAT,
@@ -145,9 +155,12 @@ def _tree(plan: ChannelPlan, stored: dict[str, ObjectRef]) -> dict[str, Any]:
     }
 
 
-def channel_manifest(plan: ChannelPlan, store: ObjectStore, storage: ChannelStorage) -> Manifest:
+def channel_manifest(
+    plan: ChannelPlan, store: ObjectStore, storage: ChannelStorage, progress: Progress | None = None
+) -> Manifest:
     """Copy the plan's files into the store and describe the channel as a one-channel library."""
-    stored = _store_files(store, storage, [file for resource in plan.resources for file in resource.files])
+    planned = [file for resource in plan.resources for file in resource.files]
+    stored = _store_files(store, storage, planned, progress)
     tree = json.dumps(_tree(plan, stored), ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
     tree_ref = ObjectRef(store.put_bytes(tree), len(tree))
     title = _clean(plan.info.name, 200, f"Kolibri channel {plan.info.id[:8]}")
@@ -157,15 +170,34 @@ def channel_manifest(plan: ChannelPlan, store: ObjectStore, storage: ChannelStor
 
 
 def install_export(
-    path: Path, store: ObjectStore, limits: ImportLimits, channel: str | None = None
+    path: Path,
+    store: ObjectStore,
+    limits: ImportLimits,
+    channel: str | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> list[tuple[Summary, ImportResult]]:
-    """Plan every channel (refusing a disk too small before copying), then install each as its own library."""
+    """Plan every channel (refusing a disk too small before copying), then install each as its own library.
+    `progress(channel name, bytes copied, bytes to copy)` is called after each file."""
     plans = plan_import(path, channel, destination=store.root)
     storage = ChannelStorage(plans[0].info.database.parent.parent.parent) if plans else None
     done: list[tuple[Summary, ImportResult]] = []
     for plan in plans:
         assert storage is not None
-        manifest = channel_manifest(plan, store, storage)
+        library_id = f"kolibri-{plan.info.id}"
+        installed = db.session.get(InstalledLibrary, library_id)
+        if installed is not None and installed.version == max(1, plan.info.version):
+            # the same channel version: nothing to copy (the tree an older contentserver wrote may differ in bytes)
+            done.append((summarize(plan), ImportResult(library_id, installed.version, unchanged=True)))
+            continue
+        copied, total = 0, plan.bytes_to_copy
+
+        def step(size: int, name: str = plan.info.name, total: int = total) -> None:
+            nonlocal copied
+            copied += size
+            if progress is not None:
+                progress(name, copied, total)
+
+        manifest = channel_manifest(plan, store, storage, step)
         folder = Path(tempfile.mkdtemp(dir=store.staging, prefix="kolibri-library-"))
         try:
             (folder / MANIFEST_NAME).write_bytes(manifest_bytes(manifest))  # its objects are all in the store

@@ -67,6 +67,7 @@ class ChannelPlan:
     resources: list[PlannedResource] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # content/storage/… paths the channel lists, not on the drive
+    order: list[str] = field(default_factory=list)  # every node id kept, topics and resources, in the channel's order
     orphans: int = 0
 
     @property
@@ -166,8 +167,12 @@ class _Planner:
         for done, node in enumerate(nodes, 1):
             if node.is_topic:
                 self.plan.topics.append(node)
+                self.plan.order.append(node.id)
             else:
+                kept = len(self.plan.resources)
                 self.resource(node)
+                if len(self.plan.resources) > kept:
+                    self.plan.order.append(node.id)
             if self.progress is not None and (done % 500 == 0 or done == len(nodes)):
                 self.progress(done, len(nodes))
         return self.plan

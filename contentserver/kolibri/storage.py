@@ -98,7 +98,15 @@ class ChannelStorage:
         except OSError as exc:
             raise ChannelError(f"cannot be read ({exc.strerror or exc})", where) from None
         with os.fdopen(fd, "rb") as stream:
-            while chunk := stream.read(CHUNK):
+            while True:
+                try:  # a stick pulled out mid-read fails here (EIO, ENODEV), not at open
+                    chunk = stream.read(CHUNK)
+                except OSError as exc:
+                    raise ChannelError(
+                        f"stopped being readable ({exc.strerror or exc}); was the drive removed?", where
+                    ) from None
+                if not chunk:
+                    break
                 digest.update(chunk)
                 yield chunk
         if digest.hexdigest() != checksum:

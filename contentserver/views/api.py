@@ -11,7 +11,13 @@ from ..search.engine import Filters, Hit
 from ..search.suggest import TitleSuggester
 from . import books
 from .search import filters_from, page_arg, run_search
-from .suggest_answers import SuggestAnswers, book_suggestions, published_titles_of, suggest_json
+from .suggest_answers import (
+    SuggestAnswers,
+    book_suggestions,
+    channel_suggestions,
+    published_titles_of,
+    suggest_json,
+)
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 MAX_LIMIT = 50
@@ -106,6 +112,7 @@ def suggest() -> Response:
     version = current_app.extensions["page_cache"].version
     lessons = suggester.suggest(text, version, current_app.extensions["title_source"], SUGGESTIONS)
     found: list = [*lessons, *book_suggestions(current_app, text, version, SUGGESTIONS - len(lessons))]
+    found += channel_suggestions(current_app, text, version, SUGGESTIONS - len(found))
     if not found and text.strip():
         found = run_search(text, Filters(), 1, SUGGESTIONS, snippets=False).hits
     return jsonify(

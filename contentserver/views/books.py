@@ -36,8 +36,10 @@ def init_books(app: Flask) -> None:
 
 
 def source_arg(value: str | None) -> str:
-    """The search's source: 'all', 'lessons' or 'book:<id>'; anything else is 'all'."""
-    if value in ("all", "lessons") or (value and value.startswith("book:") and ID_RE.match(value[5:])):
+    """The search's source: 'all', 'lessons', 'books', 'channels' or 'book:<id>'; anything else is 'all'."""
+    if value in ("all", "lessons", "books", "channels") or (
+        value and value.startswith("book:") and ID_RE.match(value[5:])
+    ):
         return value
     return "all"
 
@@ -64,8 +66,8 @@ def rank_together(lessons: Results, articles: BookResults, page: int, per_page: 
 
 
 def search_articles(text: str, source: str, limit: int, snippets: bool = True) -> BookResults | None:
-    """Articles of every book (source 'all') or of one ('book:<id>'), best first; None for 'lessons'."""
-    if source == "lessons":
+    """Articles of every book (source 'all' or 'books') or of one ('book:<id>'), best first; None otherwise."""
+    if source in ("lessons", "channels"):
         return None
     books = [catalog.get_book(source[5:])] if source.startswith("book:") else catalog.list_books()
     if not books:

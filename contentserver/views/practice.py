@@ -24,6 +24,7 @@ from ..quizzes.blocks import quiz_at
 from ..quizzes.check import MAX_ANSWER_CHARS, is_correct, wrong_key
 from ..quizzes.progress import MAX_COOKIE_BYTES, quiz_key, record, valid
 from ..quizzes.results import count_answer
+from .channels import PracticeSource, exercise_source
 from .page_cache import page_cache
 from .practice_limit import too_many
 from .quiz_forms import TOKEN_MAX_AGE, serializer
@@ -81,6 +82,23 @@ def _no_store(response: Response) -> Response:
 bp.after_request(_no_store)
 
 
+def _source(lesson_id: str, body_sha256: str) -> PracticeSource:
+    """The lesson (or channel exercise) a question token names, with its rendered body as it is now."""
+    if lesson_id.startswith("channels/"):
+        return exercise_source(lesson_id, body_sha256)
+    try:
+        lesson = store.get_lesson(lesson_id)
+    except NotFound:
+        raise NotFound(_("This lesson is no longer in the library.")) from None
+    if lesson.body_sha256 != body_sha256:
+        raise Conflict(_("The lesson has changed since you opened it. Open it again and answer the new version."))
+    objects = current_app.extensions["object_store"]
+    body_html = render_cache.page_html(
+        objects, body_sha256, page_urls(lesson.attachments), lambda: objects.read_bytes(body_sha256).decode()
+    )
+    return PracticeSource(lesson.id, lesson.title, url_for("browse.lesson", lesson_id=lesson.id), body_html)
+
+
 @bp.post("/answer")
 def answer():
     _same_site()
@@ -96,17 +114,8 @@ def answer():
         raise BadRequest(_("This question is too old to be checked. Open the lesson again.")) from None
     except (BadSignature, KeyError, TypeError, ValueError):
         raise BadRequest(_("This answer does not belong to a question of this server.")) from None
-    try:
-        lesson = store.get_lesson(lesson_id)
-    except NotFound:
-        raise NotFound(_("This lesson is no longer in the library.")) from None
-    if lesson.body_sha256 != body_sha256:
-        raise Conflict(_("The lesson has changed since you opened it. Open it again and answer the new version."))
-    objects = current_app.extensions["object_store"]
-    body_html = render_cache.page_html(
-        objects, body_sha256, page_urls(lesson.attachments), lambda: objects.read_bytes(body_sha256).decode()
-    )
-    quiz = quiz_at(body_html, index)
+    lesson = _source(lesson_id, body_sha256)
+    quiz = quiz_at(lesson.body_html, index)
     if quiz is None or not 0 <= number < len(quiz.questions):
         raise NotFound(_("This question is not in the lesson any more. Open it again."))
     values = [v[:MAX_ANSWER_CHARS] for v in request.form.getlist("answer")[:MAX_VALUES]]
@@ -130,7 +139,7 @@ def answer():
             entry=entry,
             quiz=quiz,
             recorded=recorded,
-            back=url_for("browse.lesson", lesson_id=lesson.id) + f"#quiz-{index}-{number}",
+            back=lesson.url + f"#quiz-{index}-{number}",
         )
     )
     _save(response, progress)

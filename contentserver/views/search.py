@@ -12,7 +12,7 @@ from ..library import store
 from ..library.format import LANGS
 from ..search.engine import Filters, ResultCache, Results, search
 from ..search.limiter import SearchLimiter
-from . import books
+from . import books, channels
 
 bp = Blueprint("search", __name__)
 PER_PAGE = 10
@@ -96,9 +96,11 @@ def results() -> str:
     too_long, text = len(text) > limit, text[:limit]
     filters = filters_from(request.args)
     source = books.source_arg(request.args.get("source"))
-    lessons_too = not source.startswith("book:")
+    lessons_too = source in ("all", "lessons")
     page = page_arg()
     articles = books.search_articles(text, source, PER_PAGE * page) if text else None
+    if text and source in ("all", "channels") and not filters.terms():  # channels have no subject or grade
+        articles = channels.with_channel_hits(articles, text, PER_PAGE * page)
     ranked, found = None, None
     if source == "all" and articles is not None and articles.hits:  # lessons and articles in one ranking
         found = run_search(text, filters, 1, PER_PAGE * page)

@@ -21,6 +21,8 @@ from werkzeug.wrappers import Request
 
 from ..books.catalog import indexed_books
 from ..books.textsearch import ArticleSuggestion, IndexedBook, suggest_titles
+from ..channels.catalog import InstalledChannel, list_channels
+from ..channels.textsearch import suggest_titles as suggest_channel_titles
 from ..db import db
 from ..library import store
 from ..lru import LRU
@@ -120,6 +122,21 @@ def book_suggestions(app: Flask, text: str, version: object, limit: int) -> list
     return suggest_titles(searchers, text, searchers.books_of(version, load), limit)
 
 
+_channels: dict[str, tuple[object, list[InstalledChannel]]] = {}  # data folder → (library version, its channels)
+
+
+def channel_suggestions(app: Flask, text: str, version: object, limit: int) -> list[ArticleSuggestion]:
+    """Titles of channel resources, after lessons' and articles' (the channel list read once per version)."""
+    if limit <= 0 or not text.strip():
+        return []
+    key = app.config["DATA_DIR"]
+    if key not in _channels or _channels[key][0] != version:
+        with app.app_context():
+            _channels[key] = (version, list_channels(app.extensions["object_store"]))
+    chosen = _channels[key][1]
+    return suggest_channel_titles(app.extensions["channel_searchers"], text, chosen, limit) if chosen else []
+
+
 class SuggestAnswers:
     """WSGI layer: GET /api/suggest without a session, answered from the title table as Flask would answer it."""
 
@@ -159,6 +176,7 @@ class SuggestAnswers:
             return body
         lessons, table_version = self.suggester.answer(text, version, self.source, self.limit)
         found: list[Titled] = [*lessons, *book_suggestions(self.app, text, version, self.limit - len(lessons))]
+        found += channel_suggestions(self.app, text, version, self.limit - len(found))
         if not found and text.strip():
             return None
         urls = self.app.url_map.bind("localhost", script_name=script_name or "/")

@@ -1,0 +1,82 @@
+"""Channel resources in the one search: titles, descriptions, tags, subtitles, PDF text and exercise questions,
+Kazakh analysis, links to resource pages, and a source filter."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+from channel_support import school_channel
+from click.testing import CliRunner
+
+from contentserver.channels.textindex import FOLDER
+from contentserver.cli import main
+
+EN = {"Accept-Language": "en"}
+
+
+@pytest.fixture
+def channel(app, tmp_path, monkeypatch):
+    """Imported with `contentserver import`, which builds the channel's search index too."""
+    for key in list(os.environ):
+        if key.startswith("CONTENTSERVER_"):
+            monkeypatch.delenv(key)
+    builder = school_channel(tmp_path / "stick")
+    done = CliRunner().invoke(main, ["import", str(tmp_path / "stick"), "--data", app.config["DATA_DIR"]])
+    assert done.exit_code == 0, done.output
+    assert "search index built for 1 channel(s)" in done.output
+    assert len(list((tmp_path / "data" / FOLDER).iterdir())) == 1
+    return builder
+
+
+def _node_id(builder, title: str) -> str:
+    return next(n["id"] for n in builder.nodes if n["title"] == title)
+
+
+def _found(client, query: str, **args) -> list[str]:
+    html = client.get("/search", query_string={"q": query, **args}, headers=EN).get_data(as_text=True)
+    return re.findall(r'href="(/channels/[^"]+)"', html)
+
+
+@pytest.mark.parametrize(
+    ("query", "title"),
+    [
+        ("айналым", "Судың айналымы"),  # a Kazakh stem of the title's word
+        ("бұлттар", "Судың айналымы"),  # the tag and description's word, inflected
+        ("вода", "Судың айналымы"),  # the Russian subtitle track's text
+        ("condensation", "Су айналымы (PDF)"),  # the PDF's text
+        ("дала", "Дала әні"),
+    ],
+)
+def test_a_search_finds_channel_resources_and_links_to_their_pages(client, channel, query, title):
+    url = f"/channels/{channel.channel_id}/{_node_id(channel, title)}"
+    assert url in _found(client, query)
+
+
+def test_the_source_filter_keeps_or_leaves_out_channels(client, channel):
+    video = f"/channels/{channel.channel_id}/{_node_id(channel, 'Судың айналымы')}"
+    assert video in _found(client, "айналым", source="channels")
+    assert video not in _found(client, "айналым", source="lessons")
+    assert video not in _found(client, "айналым", source="books")
+    page = client.get("/search", query_string={"q": "су"}, headers=EN).get_data(as_text=True)
+    assert '<option value="channels"' in page and "Channels only" in page
+
+
+def test_an_exercise_is_found_by_its_questions_and_a_filter_by_grade_leaves_channels_out(client, channel):
+    exercise = f"/channels/{channel.channel_id}/{_node_id(channel, 'Санау')}"
+    assert exercise in _found(client, "Санау")
+    assert exercise not in _found(client, "Санау", grade="5")
+
+
+def test_importing_again_builds_no_second_index(app, channel, tmp_path):
+    done = CliRunner().invoke(main, ["import", str(tmp_path / "stick"), "--data", app.config["DATA_DIR"]])
+    assert done.exit_code == 0 and "already installed" in done.output and "search index built" not in done.output
+
+
+def test_as_you_type_suggests_channel_resource_titles(client, channel):
+    video = f"/channels/{channel.channel_id}/{_node_id(channel, 'Судың айналымы')}"
+    found = client.get("/api/suggest", query_string={"q": "судың айна"}).get_json()["suggestions"]
+    assert {"title": "Судың айналымы", "url": video} in [{"title": s["title"], "url": s["url"]} for s in found]
+    opensearch = client.get("/api/suggest", query_string={"q": "дала", "format": "opensearch"}).get_json()
+    assert "Дала әні" in opensearch[1]
