@@ -21,6 +21,8 @@ from ..library.render_cache import text_sha256
 from ..library.render_worker import RenderBusy, RenderRefused
 from ..library.variants import make_variants
 from ..models import Lesson
+from ..video import queue as video_queue
+from ..video import worker as video_worker
 from . import teach_practice
 from .access import editable_lesson, protect_blueprint, role_required
 from .error_pages import render_error
@@ -167,6 +169,8 @@ def _attach(lesson: Lesson, upload_file, subtitles_for: str | None = None, subti
     stored = store_upload(upload_file.stream, upload_file.filename or "file", _objects(), current_app.config)
     make_variants(_objects(), [(stored.sha256, stored.media_type, stored.size)])
     authoring.attach_file(lesson, stored, current_user, subtitles_for, subtitles_lang)
+    if stored.kind == "video" and video_queue.enqueue(stored.sha256):
+        video_worker.wake()  # its phone-sized copy is started now, not at the worker's next look
 
 
 @bp.get("/lessons/<lesson_id>/files/<name>")
