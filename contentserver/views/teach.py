@@ -23,6 +23,7 @@ from ..library.variants import make_variants
 from ..models import Lesson
 from ..video import queue as video_queue
 from ..video import worker as video_worker
+from ..video.messages import failure_message
 from . import teach_practice
 from .access import editable_lesson, protect_blueprint, role_required
 from .error_pages import render_error
@@ -97,6 +98,8 @@ def _edit_page(
         share=authoring.share_status(lesson) if lesson else None,
         hub=authoring.hub_configured(),
         upload_error=upload_error,
+        video_status=video_queue.statuses(a.sha256 for a in lesson.attachments if a.kind == "video") if lesson else {},
+        video_failure=failure_message,
     ), status
 
 
