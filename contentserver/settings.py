@@ -97,6 +97,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Longest video the server converts for phones, in seconds; a longer one keeps only its original.",
     ),
     Setting(
+        "PUSH_VIDEO_ORIGINALS",
+        False,
+        bool,
+        "A push sends videos' originals; off (default): each video goes up as its low copy (360p, ~15 MB for 3 min).",
+    ),
+    Setting(
         "VIDEO_MAX_PIXELS",
         8192 * 4320,
         int,

@@ -69,6 +69,11 @@ def claim() -> VideoJob | None:
         return job
 
 
+def converting(sha256: str) -> bool:
+    """Whether a video's copies are still to come (queued or running), so a push waits for its low one."""
+    return db.session.scalar(select(VideoJob.state).where(VideoJob.sha256 == sha256)) in ("queued", "running")
+
+
 def set_progress(job: VideoJob, fraction: float) -> None:
     db.session.execute(update(VideoJob).where(VideoJob.sha256 == job.sha256).values(progress=fraction))
     db.session.commit()
