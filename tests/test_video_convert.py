@@ -164,3 +164,17 @@ def test_probe_refuses_a_bomb_before_decoding_a_frame(tmp_path, clips):
     assert probe(fine, max_pixels=8192 * 4320, max_seconds=3600).height == 240
     with pytest.raises(VideoRefused, match="too_long"):
         probe(fine, max_pixels=8192 * 4320, max_seconds=1)
+
+
+def test_a_kolibri_video_with_its_own_low_file_is_never_transcoded(app, make_library, clips):
+    from contentserver.video.renditions import adopt_low, needs_transcode
+
+    assert needs_transcode(["high_res_video"]) and not needs_transcode(["high_res_video", "low_res_video"])
+    sha = _install(app, make_library, clips["hd"])  # stands for the channel's high_res_video
+    low_sha = hashlib.sha256(clips["small"]).hexdigest()
+    with app.app_context():
+        adopt_low(sha, low_sha, len(clips["small"]), 320, 240)
+        assert queue.enqueue(sha) is False and queue.enqueue_missing() == 0
+    assert worker.run_once(app) is False, "nothing to convert"
+    assert _renditions(app, sha)["low"].rendition_sha256 == low_sha
+    assert _job(app, sha).state == "done"

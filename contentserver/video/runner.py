@@ -18,6 +18,8 @@ from dataclasses import dataclass
 PR_SET_PDEATHSIG = 1
 MEMORY_CAP = 1536 * 1024**2  # address space: a 4K decode with x264 at 360p stays far below; a bomb does not
 IOPRIO_IDLE = ["ionice", "-c", "3"] if shutil.which("ionice") else []  # disk reads only when no one else reads
+# loaded here, in the parent: a dlopen in a forked child of a threaded server could wait for a lock forever
+_LIBC = ctypes.CDLL(None)
 
 
 class Timeout(Exception):
@@ -34,7 +36,7 @@ class Finished:
 def _child_setup() -> None:
     """In the child, before exec: die with the server, the lowest CPU priority (SCHED_IDLE where allowed, else
     nice 19), and a memory cap, so a transcode takes only what browsing leaves (docs/performance.md)."""
-    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     os.nice(19)
     try:
         os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
