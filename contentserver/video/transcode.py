@@ -108,5 +108,6 @@ def make_low(
             except ValueError:  # "N/A" before the first frame
                 pass
 
-    # a cap far above any real run (one core does 1080p → 360p at several times real time): a stuck ffmpeg ends
-    _run(command, 600.0 + 20 * info.duration, "low", on_line=line, processes=processes)
+    # A cap far above any real run (a free core does 1080p → 360p at ~5× real time), in wall time, and generous
+    # because SCHED_IDLE may wait long on a busy box (a fifth of a core at load 20 here): only a stuck ffmpeg ends
+    _run(command, 3600.0 + 60 * info.duration, "low", on_line=line, processes=processes)
