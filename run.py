@@ -62,6 +62,7 @@ def serve_library(args: argparse.Namespace) -> int:
     from contentserver.search.background import rebuild_in_background
     from contentserver.serving import proxy_options, serve
     from contentserver.startup import app_or_exit
+    from contentserver.video.worker import start_video_worker
     from contentserver.web import create_app
 
     app = app_or_exit("contentserver", args.data, 2, create_app)
@@ -81,6 +82,7 @@ def serve_library(args: argparse.Namespace) -> int:
     if rebuild_in_background(app):
         print("rebuilding the search index in the background; pages are served meanwhile", flush=True)
     start_book_indexer(app)  # books' search indexes build in a thread, resuming where a kill stopped them
+    start_video_worker(app)  # videos get their phone-sized copies at low priority, resuming after a kill
     print(f"serving on http://{args.host}:{args.port}/ from {app.config['DATA_DIR']}", flush=True)
     # Behind a trusted proxy the app's ProxyFix reads X-Forwarded-*; waitress removes them unless the
     # connection comes from that proxy.

@@ -30,6 +30,7 @@ REGISTRY: tuple[tuple[str, bool], ...] = (
     ("render", False),  # issue 15.1: pathological Markdown before/after, the render workers' overhead
     ("kolibri", False),  # issue 17: reading and planning a 20,000-resource Kolibri channel
     ("practice", False),  # issue 21: 40 devices answering a quiz at the same moment
+    ("video", False),  # issue 22: transcode speed and sizes, browsing p99 while ffmpeg runs, bytes low vs all
 )
 
 

@@ -366,3 +366,35 @@ class SchoolQuizDay(Model):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     correct: Mapped[int] = mapped_column(Integer, default=0)
     mastered: Mapped[int] = mapped_column(Integer, default=0)
+class VideoJob(Model):
+    """A video waiting for, or done with, its phone-sized copy (contentserver/video/): the durable transcode queue.
+
+    `state` is 'queued', 'running', 'done' or 'failed'; a failure keeps a code (video/messages.py says it in the
+    teacher's language) and its detail. 'running' rows left by a killed server are queued again at start."""
+
+    __tablename__ = "video_jobs"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)  # the original object
+    state: Mapped[str] = mapped_column(String(8), default="queued", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    progress: Mapped[float] = mapped_column(Float, default=0.0)  # 0 to 1 while running
+    error: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    error_detail: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    duration: Mapped[float | None] = mapped_column(Float, nullable=True)  # seconds, once probed
+    width: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    height: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    queued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class VideoRendition(Model):
+    """A copy made of a video for phones and weak links: `kind` 'low' (H.264/AAC MP4) or 'poster' (JPEG). An
+    ordinary object, visible while its original is; 'low' may name the original itself when that is small enough."""
+
+    __tablename__ = "video_renditions"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)  # the original object
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    rendition_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    media_type: Mapped[str] = mapped_column(String(60))
+    size: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer, default=0)
+    height: Mapped[int] = mapped_column(Integer, default=0)

@@ -23,14 +23,33 @@ from .library.format import (
 )
 from .library.objects import ObjectStore
 from .models import Lesson, OutgoingPush, ShareRequest, utcnow
+from .video.queue import converting
+from .video.renditions import renditions_of
 
 REPORT_EVERY = timedelta(days=1)  # with no lessons to send, the report alone goes up at most this often
 
 
-def lesson_entry(lesson: Lesson, store: ObjectStore) -> dict[str, Any]:
+def _pushed_files(lesson: Lesson, originals: bool) -> list[AttachmentEntry]:
+    """The lesson's files as a push sends them: a video as its low copy (video/renditions.py, a 300 MB phone clip
+    goes up as ~15 MB) unless `originals`; a video still waiting for its copy holds the lesson back a round."""
+    copies = {} if originals else renditions_of(a.sha256 for a in lesson.attachments if a.kind == "video")
+    files = []
+    for a in lesson.attachments:
+        sha, size = a.sha256, a.size
+        if a.kind == "video" and not originals:
+            if (low := copies.get(a.sha256, {}).get("low")) is not None:
+                sha, size = low.rendition_sha256, low.size
+            elif converting(a.sha256):
+                raise ManifestError(f"the video {a.name} is still being made small for the push", file=lesson.id)
+        files.append(AttachmentEntry(a.name, sha, size, a.media_type, a.subtitles_for, a.subtitles_lang))
+    return files
+
+
+def lesson_entry(lesson: Lesson, store: ObjectStore, originals: bool = False) -> dict[str, Any]:
     """A teacher's lesson as a library manifest entry (docs/library-format.md), checked like one, whose objects
-    are all here."""
-    missing = [ref for ref in (lesson.body_sha256, *(a.sha256 for a in lesson.attachments)) if not store.has(ref)]
+    are all here; videos as their low copies unless `originals` (PUSH_VIDEO_ORIGINALS)."""
+    files = _pushed_files(lesson, originals)
+    missing = [ref for ref in (lesson.body_sha256, *(a.sha256 for a in files)) if not store.has(ref)]
     if missing:
         raise ManifestError(f"object {missing[0]} is missing from this school's object store", file=lesson.id)
     body_sha256 = lesson.body_sha256
@@ -48,10 +67,7 @@ def lesson_entry(lesson: Lesson, store: ObjectStore) -> dict[str, Any]:
         grade=lesson.grade,
         tags=tuple(lesson.tags),
         body=ObjectRef(body_sha256, body.stat().st_size),
-        attachments=tuple(
-            AttachmentEntry(a.name, a.sha256, a.size, a.media_type, a.subtitles_for, a.subtitles_lang)
-            for a in lesson.attachments
-        ),
+        attachments=tuple(files),
     )
     data = lesson_to_dict(entry)
     try:
@@ -121,7 +137,9 @@ def report_due(hub_url: str, now: datetime | None = None) -> bool:
     return last is None or as_utc(last) <= (now or datetime.now(UTC)) - REPORT_EVERY
 
 
-def start_push(hub_url: str, store: ObjectStore, force: bool) -> tuple[OutgoingPush | None, list[str]]:
+def start_push(
+    hub_url: str, store: ObjectStore, force: bool, originals: bool = False
+) -> tuple[OutgoingPush | None, list[str]]:
     """Pin the queued, published lessons (not pinned in another pending push) in a new push, committed before any
     request goes out; None when there is nothing to send and `force` is false. Also returns the lessons left
     queued because they break the format (with why)."""
@@ -132,7 +150,7 @@ def start_push(hub_url: str, store: ObjectStore, force: bool) -> tuple[OutgoingP
         if lesson is None or lesson.status != "published" or lesson.origin != "local" or lesson.id in pinned:
             continue
         try:
-            lessons.append(lesson_entry(lesson, store))
+            lessons.append(lesson_entry(lesson, store, originals))
         except ManifestError as exc:
             skipped.append(str(exc))
         except OSError as exc:

@@ -84,6 +84,31 @@ SETTINGS: tuple[Setting, ...] = (
         "Uploads are refused when they would leave less free space than this in the data folder, in bytes.",
     ),
     Setting(
+        "VIDEO_JOBS",
+        1,
+        int,
+        "Videos converted for phones at once (each ffmpeg at low priority, one core); more finish sooner but "
+        "take cores from browsing.",
+    ),
+    Setting(
+        "VIDEO_MAX_SECONDS",
+        4 * 3600.0,
+        float,
+        "Longest video the server converts for phones, in seconds; a longer one keeps only its original.",
+    ),
+    Setting(
+        "PUSH_VIDEO_ORIGINALS",
+        False,
+        bool,
+        "A push sends videos' originals; off (default): each video goes up as its low copy (360p, ~15 MB for 3 min).",
+    ),
+    Setting(
+        "VIDEO_MAX_PIXELS",
+        8192 * 4320,
+        int,
+        "Largest picture (width × height) of a video the server reads; bigger is refused as a decompression bomb.",
+    ),
+    Setting(
         "LOGIN_SLOW_AFTER",
         3,
         int,
@@ -230,6 +255,9 @@ POSITIVE = (
     "SEARCH_MAX_WAITING",
     "SEARCH_TIME_BUDGET_SECONDS",
     "SEARCH_MAX_QUERY_CHARS",
+    "VIDEO_JOBS",
+    "VIDEO_MAX_SECONDS",
+    "VIDEO_MAX_PIXELS",
 )  # settings that must be above zero
 
 

@@ -55,7 +55,9 @@ class Pusher:
         push = outbox.pending(self.hub_url)
         if push is not None:
             self._send(push, result)
-        push, result.skipped = outbox.start_push(self.hub_url, self.store, force=outbox.report_due(self.hub_url))
+        push, result.skipped = outbox.start_push(
+            self.hub_url, self.store, outbox.report_due(self.hub_url), self.app.config["PUSH_VIDEO_ORIGINALS"]
+        )
         if push is not None:
             self._send(push, result)
         return result

@@ -12,7 +12,7 @@ from typing import IO
 from sqlalchemy import select
 
 from ..db import db
-from ..models import Attachment, Book, ImageVariant, InstalledLibrary, Lesson, LessonRevision
+from ..models import Attachment, Book, ImageVariant, InstalledLibrary, Lesson, LessonRevision, VideoRendition
 from .format_channels import CHANNELS_SINCE_VERSION
 from .manifests import FOLDER as MANIFESTS
 from .manifests import read_manifest
@@ -69,7 +69,7 @@ def _channel_refs(store: ObjectStore) -> set[str]:
 
 def referenced(kept: set[str], store: ObjectStore | None = None) -> set[str]:
     """Every sha256 a lesson row (hub or teacher, published or draft), a book, a revision, a manifest, or `kept`
-    (what the parts above the library hold on to) needs, and the smaller copies of those images."""
+    (what the parts above the library hold on to) needs, and the smaller copies of those images and videos."""
     refs = set(db.session.scalars(select(Lesson.body_sha256)))
     refs |= set(db.session.scalars(select(Attachment.sha256)))
     refs |= _revision_refs()
@@ -81,6 +81,11 @@ def referenced(kept: set[str], store: ObjectStore | None = None) -> set[str]:
     refs |= {
         variant
         for original, variant in db.session.execute(select(ImageVariant.sha256, ImageVariant.variant_sha256))
+        if original in refs
+    }
+    refs |= {  # a video's low copy and poster (contentserver/video/), while the video is kept
+        copy
+        for original, copy in db.session.execute(select(VideoRendition.sha256, VideoRendition.rendition_sha256))
         if original in refs
     }
     return refs

@@ -10,7 +10,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from ..db import db
 from ..errors import NotFound
-from ..models import Attachment, Lesson, Meta
+from ..models import Attachment, Lesson, Meta, VideoRendition
 from .variants import original_of
 
 DATA_VERSION_KEY = "data_version"
@@ -83,7 +83,14 @@ def object_media_type(sha256: str) -> str | None:
     if body:
         return "text/markdown; charset=utf-8"
     original = original_of(sha256)  # a smaller copy of an image: visible while its original is
-    return object_media_type(original) if original else None
+    if original:
+        return object_media_type(original)
+    copy = _rendition(sha256)  # a video's low copy or poster: visible while its original is, with its own type
+    return copy.media_type if copy and object_media_type(copy.sha256) else None
+
+
+def _rendition(sha256: str) -> VideoRendition | None:
+    return db.session.scalar(select(VideoRendition).where(VideoRendition.rendition_sha256 == sha256).limit(1))
 
 
 def object_name(sha256: str) -> str | None:
@@ -97,6 +104,9 @@ def object_name(sha256: str) -> str | None:
     )
     if name is None and (original := original_of(sha256)) is not None:
         return object_name(original)  # a smaller copy of an image is saved under the original's name
+    if name is None and (copy := _rendition(sha256)) is not None and (named := object_name(copy.sha256)):
+        stem = named.rsplit(".", 1)[0]  # clip.mp4 → clip-360p.mp4, clip.jpg: never mistaken for the original
+        return f"{stem}-{copy.height}p.mp4" if copy.kind == "low" else f"{stem}.jpg"
     return name
 
 

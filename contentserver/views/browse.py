@@ -29,6 +29,7 @@ from ..library.format import LANGS, SHA256_RE, object_relpath
 from ..library.markdown_html import object_url
 from ..local_urls import local_or
 from ..models import Lesson
+from ..video.renditions import renditions_of
 from .page_cache import cached_page
 from .quiz_forms import fill_quizzes
 
@@ -88,8 +89,9 @@ def language(lang: str) -> str:
     return _listing(LANGUAGE_NAMES[lang], lang=lang)
 
 
-def _lesson_page(lesson_id: str, answer_url: str) -> tuple[Lesson, str, set[str], dict]:
-    """A published lesson's body as its page shows it, the names of files it shows, and its pictures' sizes."""
+def _lesson_page(lesson_id: str, answer_url: str) -> tuple[Lesson, str, set[str], dict, dict]:
+    """A published lesson's body as its page shows it, the names of files it shows, its pictures' sizes, and its
+    videos' copies for phones (video/renditions.py)."""
     item = store.get_lesson(lesson_id)
     objects = current_app.extensions["object_store"]
     body_html = render_cache.page_html(
@@ -97,7 +99,10 @@ def _lesson_page(lesson_id: str, answer_url: str) -> tuple[Lesson, str, set[str]
     )
     body_html = fill_quizzes(body_html, item.id, item.body_sha256, answer_url)
     media = get_template_attribute("browse/_media.html", "media")
-    players = {a.sha256: str(media(a, item, object_url)) for a in item.attachments if a.kind in PLAYED}
+    copies = renditions_of(a.sha256 for a in item.attachments if a.kind == "video")
+    players = {
+        a.sha256: str(media(a, item, object_url, copies.get(a.sha256))) for a in item.attachments if a.kind in PLAYED
+    }
     body_html, played = embed_media(body_html, players, lambda sha: f"media-{sha[:12]}")
     # Images and players the body shows are not repeated below it; PDFs always are.
     referenced = {
@@ -106,13 +111,13 @@ def _lesson_page(lesson_id: str, answer_url: str) -> tuple[Lesson, str, set[str]
         if a.sha256 in played or (a.kind == "image" and f'src="{object_url(a.sha256)}"' in body_html)
     }
     shown = shown_images(item.attachments, objects)
-    return item, wrap_tables(show_images(body_html, shown), _("Table")), referenced, shown
+    return item, wrap_tables(show_images(body_html, shown), _("Table")), referenced, shown, copies
 
 
 @bp.get("/lessons/<lesson_id>")
 @cached_page
 def lesson(lesson_id: str) -> str:
-    item, body_html, referenced, shown = _lesson_page(lesson_id, url_for("practice.answer"))
+    item, body_html, referenced, shown, copies = _lesson_page(lesson_id, url_for("practice.answer"))
     return render_template(
         "browse/lesson.html",
         lesson=item,
@@ -120,6 +125,7 @@ def lesson(lesson_id: str) -> str:
         referenced=referenced,
         object_url=object_url,
         shown_images=shown,
+        copies=copies,
     )
 
 
@@ -128,7 +134,7 @@ def download(lesson_id: str) -> Response:
     """The lesson as one HTML file with its style and pictures inside: opens from Downloads with no network."""
     # the saved file's quiz forms post to this server: answers are checked when it is reachable
     answer_url = request.host_url.rstrip("/") + url_for("practice.answer")
-    item, body_html, referenced, shown = _lesson_page(lesson_id, answer_url)
+    item, body_html, referenced, shown, copies = _lesson_page(lesson_id, answer_url)
     page = render_template(
         "browse/lesson_file.html",
         lesson=item,
@@ -136,6 +142,7 @@ def download(lesson_id: str) -> Response:
         referenced=referenced,
         object_url=object_url,
         shown_images=shown,
+        copies=copies,
         css=stylesheet(current_app.static_folder or ""),
         source=request.host_url.rstrip("/") + url_for("browse.lesson", lesson_id=item.id),
     )

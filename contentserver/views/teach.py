@@ -22,6 +22,9 @@ from ..library.render_worker import RenderBusy, RenderRefused
 from ..library.variants import make_variants
 from ..models import Lesson
 from ..quizzes import snippets
+from ..video import queue as video_queue
+from ..video import worker as video_worker
+from ..video.messages import failure_message
 from . import teach_practice, teach_worksheet
 from .access import editable_lesson, protect_blueprint, role_required
 from .error_pages import render_error
@@ -97,6 +100,8 @@ def _edit_page(
         hub=authoring.hub_configured(),
         upload_error=upload_error,
         quiz_kinds=snippets.KINDS,
+        video_status=video_queue.statuses(a.sha256 for a in lesson.attachments if a.kind == "video") if lesson else {},
+        video_failure=failure_message,
     ), status
 
 
@@ -187,6 +192,8 @@ def _attach(lesson: Lesson, upload_file, subtitles_for: str | None = None, subti
     stored = store_upload(upload_file.stream, upload_file.filename or "file", _objects(), current_app.config)
     make_variants(_objects(), [(stored.sha256, stored.media_type, stored.size)])
     authoring.attach_file(lesson, stored, current_user, subtitles_for, subtitles_lang)
+    if stored.kind == "video" and video_queue.enqueue(stored.sha256):
+        video_worker.wake()  # its phone-sized copy is started now, not at the worker's next look
 
 
 @bp.get("/lessons/<lesson_id>/files/<name>")
