@@ -80,6 +80,8 @@ def check_address_settings(values: Mapping[str, Any]) -> None:
     """Start-up check of every setting this module reads (settings.py calls it)."""
     check_wifi(values["WIFI_SSID"], values["WIFI_PASSWORD"], values["WIFI_SECURITY"])
     check_mdns_name(values["MDNS_NAME"])
+    if values["MDNS_CHECK_SECONDS"] <= 0:
+        raise AddressError(f"MDNS_CHECK_SECONDS must be positive, got {values['MDNS_CHECK_SECONDS']}")
     if not 0 <= values["PUBLIC_PORT"] <= 65535:
         raise AddressError(f"PUBLIC_PORT must be from 0 to 65535, got {values['PUBLIC_PORT']}")
 

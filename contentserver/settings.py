@@ -156,7 +156,13 @@ SETTINGS: tuple[Setting, ...] = (
         True,
         bool,
         "run.py announces MDNS_NAME and the _http._tcp and _contentserver._tcp services by mDNS itself; turn off "
-        "where Avahi owns mDNS (Raspberry Pi OS) and install deploy/contentserver.avahi.service instead.",
+        "where Avahi owns mDNS (Raspberry Pi OS) and install deploy/avahi/contentserver.service instead.",
+    ),
+    Setting(
+        "MDNS_CHECK_SECONDS",
+        30.0,
+        float,
+        "How often run.py looks at the network's addresses, announcing the box again when they changed.",
     ),
     Setting("WIFI_SSID", "", str, "The school Wi-Fi's name: the poster gets a code that joins it. Empty: no code."),
     Setting("WIFI_PASSWORD", "", str, "The school Wi-Fi's password, printed on the poster inside its join code."),
