@@ -129,15 +129,24 @@ def box_urls(addresses: Iterable[str], port: int, mdns_name: str | None) -> list
 HOST_HEADER = re.compile(r"(?P<name>[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::(?P<port>[0-9]{1,5}))?")
 
 
-def share_address(host_header: str, mdns_name: str | None) -> str | None:
-    """The short address a student passes on (`192.168.1.10:8080`, `school.local`): the one their browser used,
-    or, when that was the box itself (localhost), its mDNS name; None for a Host header that is no address."""
+def split_host(host_header: str) -> tuple[str, int | None] | None:
+    """A Host header's name and port (None: the scheme's own), or None when it is no address."""
     found = HOST_HEADER.fullmatch(host_header or "")
     if found is None:
         return None
-    name, port = found["name"], found["port"]
-    if port is not None and not 0 < int(port) < 65536:
+    port = int(found["port"]) if found["port"] is not None else None
+    if port is not None and not 0 < port < 65536:
         return None
+    return found["name"], port
+
+
+def share_address(host_header: str, mdns_name: str | None) -> str | None:
+    """The short address a student passes on (`192.168.1.10:8080`, `school.local`): the one their browser used,
+    or, when that was the box itself (localhost), its mDNS name; None for a Host header that is no address."""
+    split = split_host(host_header)
+    if split is None:
+        return None
+    name, port = split
     try:
         loopback = ipaddress.ip_address(name.strip("[]")).is_loopback
     except ValueError:
@@ -146,4 +155,4 @@ def share_address(host_header: str, mdns_name: str | None) -> str | None:
         if mdns_name is None:
             return None
         name = mdns_name
-    return name if port in (None, "80") else f"{name}:{port}"
+    return name if port in (None, 80) else f"{name}:{port}"

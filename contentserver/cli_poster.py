@@ -30,7 +30,8 @@ def poster_command(app, out: Path, port: int | None) -> None:
     if kind is None:
         refuse("poster", ValueError(f"{out}: the file name must end in .pdf or .svg"), "Nothing was written.")
     try:
-        content = poster_content(app.config, lan_addresses(), port or public_port(app.config))
+        with app.test_request_context():  # messages are translated; the CLI speaks the school's default
+            content = poster_content(app.config, lan_addresses(), port or public_port(app.config))
         atomic_write(out, make_poster(content, kind))
     except AppError as exc:
         refuse("poster", exc, "Nothing was written.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -52,11 +53,21 @@ def only_black_and_white(png: Path) -> bool:
     return ImageChops.difference(red, green).getbbox() is None and ImageChops.difference(green, blue).getbbox() is None
 
 
-def poster(tmp_path: Path, out: Path, *args: str, **settings: str):
+def poster(tmp_path: Path, out: Path, *args: str, netns: str | None = None, **settings: str):
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONTENTSERVER_")}
     env.update({f"CONTENTSERVER_{k}": v for k, v in settings.items()})
+    inside = ["ip", "netns", "exec", netns] if netns else []
     return subprocess.run(
-        [str(VENV_BIN / "contentserver"), "poster", "--out", str(out), "--data", str(tmp_path / "data"), *args],
+        [
+            *inside,
+            str(VENV_BIN / "contentserver"),
+            "poster",
+            "--out",
+            str(out),
+            "--data",
+            str(tmp_path / "data"),
+            *args,
+        ],
         capture_output=True,
         text=True,
         env=env,
@@ -168,3 +179,30 @@ def test_admin_poster_page_and_files_for_admins_only(tmp_path, start_server, dat
     assert admin.get("/admin/poster?format=png").status == 404
     assert site.client("anna").get("/admin/poster").status == 403
     assert site.client().get("/admin/poster").status in (302, 303)
+
+
+@pytest.fixture
+def unplugged():
+    """A network namespace with no address but loopback: a box not yet connected to the school network."""
+    if os.geteuid() != 0 or shutil.which("ip") is None:
+        pytest.skip("needs root and iproute2 to make a network namespace (CI runs as root)")
+    name = f"psu{os.getpid() % 100000}"
+    subprocess.run(["ip", "netns", "add", name], check=True)
+    try:
+        yield name
+    finally:
+        subprocess.run(["ip", "netns", "del", name], capture_output=True)
+
+
+@pytest.mark.needs_root
+def test_a_box_with_no_lan_address_prints_its_name_only_or_says_why_not(tmp_path, unplugged):
+    out = tmp_path / "poster.pdf"
+    done = poster(tmp_path, out, netns=unplugged, MDNS_ANNOUNCE="false")
+    assert done.returncode == 2 and "мектеп желісіндегі мекенжай жоқ" in done.stderr  # the school's language
+    done = poster(tmp_path, out, netns=unplugged, MDNS_ANNOUNCE="false", DEFAULT_LOCALE="en")
+    assert done.returncode == 2 and "no address on the school network" in done.stderr and not out.exists()
+    done = poster(tmp_path, out, netns=unplugged)
+    assert done.returncode == 0, done.stderr
+    png = tmp_path / "name.png"
+    subprocess.run(["pdftoppm", "-r", "150", "-png", "-singlefile", str(out), str(png.with_suffix(""))], check=True)
+    assert decoded(png) == ["http://school.local:8080/"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response, current_app, render_template, request
 
-from ..box_address import lan_addresses
+from ..box_address import lan_addresses, split_host
 from ..errors import NotFound
 from ..poster import poster_content
 from ..poster_draw import make_poster
@@ -14,12 +14,9 @@ MIMETYPES = {"pdf": "application/pdf", "svg": "image/svg+xml"}
 
 def _port() -> int:
     """PUBLIC_PORT, else the port this page was opened on: the admin's browser reached the box the way phones do."""
-    configured = current_app.config["PUBLIC_PORT"]
-    if configured:
-        return configured
-    host = request.host
-    port = host.rsplit(":", 1)[1] if ":" in host and not host.endswith("]") else ""
-    return int(port) if port.isdigit() and 0 < int(port) < 65536 else (443 if request.is_secure else 80)
+    split = split_host(request.host)
+    port = split[1] if split else None
+    return current_app.config["PUBLIC_PORT"] or port or 80
 
 
 def poster() -> Response | str:
