@@ -15,6 +15,7 @@ from .qr import QUIET_ZONE, Code, svg_path
 
 PAGE_W, PAGE_H, MARGIN = 210.0, 297.0, 15.0  # A4, mm
 PT = 25.4 / 72  # mm per point
+SCALES = (1.5, 1.35, 1.2, 1.0, 0.85)  # text sizes tried, largest first
 # Debian's fonts-dejavu-core first (on Raspberry Pi OS too), then others with the Kazakh Cyrillic letters.
 FONTS = (
     ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
@@ -116,22 +117,28 @@ class Layout:
         self.y += 6 + rows * (side + 14)
 
 
-def layout(content: PosterContent, pdf: FPDF) -> list[Text | Qr]:
+def _placed(content: PosterContent, pdf: FPDF, scale: float) -> Layout:
     page = Layout(pdf)
     if content.school:
-        page.paragraph(content.school, 26, bold=True, centred=True)
-    page.paragraph(" · ".join(content.titles), 15 if content.school else 22, bold=not content.school, centred=True)
+        page.paragraph(content.school, 26 * scale, bold=True, centred=True)
+    title = (15 if content.school else 22) * scale
+    page.paragraph(" · ".join(content.titles), title, bold=not content.school, centred=True)
     page.codes(content)
     for steps in content.steps:
-        page.y += 3
-        page.paragraph(steps.heading, 12, bold=True)
+        page.y += 3 * scale
+        page.paragraph(steps.heading, 12 * scale, bold=True)
         for number, line in enumerate(steps.lines, 1):
-            page.paragraph(f"{number}. {line}", 11, indent=4)
-    if page.y > PAGE_H - MARGIN:
-        raise PosterError(
-            f"the poster does not fit on A4 ({page.y:.0f} mm of {PAGE_H - MARGIN:.0f}): shorten SCHOOL_NAME"
-        )
-    return page.items
+            page.paragraph(f"{number}. {line}", 11 * scale, indent=4)
+    return page
+
+
+def layout(content: PosterContent, pdf: FPDF) -> list[Text | Qr]:
+    """The largest text that fits the page: a poster is read from a few steps away."""
+    for scale in SCALES:
+        page = _placed(content, pdf, scale)
+        if page.y <= PAGE_H - MARGIN:
+            return page.items
+    raise PosterError(f"the poster does not fit on A4 ({page.y:.0f} mm of {PAGE_H - MARGIN:.0f}): shorten SCHOOL_NAME")
 
 
 def poster_pdf(content: PosterContent) -> bytes:

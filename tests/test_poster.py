@@ -121,6 +121,8 @@ def test_a_poster_that_cannot_be_written_says_why_and_writes_nothing(tmp_path):
     assert done.returncode == 2 and "could not be written" in done.stderr
     done = poster(tmp_path, tmp_path / "p.pdf", WIFI_SSID="x", WIFI_PASSWORD="short")
     assert done.returncode == 2 and "WPA password is 8 to 63" in done.stderr
+    done = poster(tmp_path, tmp_path / "p.pdf", SCHOOL_NAME="Ақтөбе облысының мектебі " * 60)
+    assert done.returncode == 2 and "does not fit on A4" in done.stderr and "SCHOOL_NAME" in done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
 
 
