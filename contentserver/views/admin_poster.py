@@ -24,7 +24,7 @@ def poster() -> Response | str:
     content = poster_content(current_app.config, lan_addresses(), _port())
     kind = request.args.get("format")
     if kind is None:
-        return render_template("admin/poster.html", content=content, config=current_app.config)
+        return render_template("admin/poster.html", content=content)
     if kind not in MIMETYPES:
         raise NotFound()
     response = Response(make_poster(content, kind), mimetype=MIMETYPES[kind])
