@@ -14,6 +14,8 @@ from typing import Any
 
 DEFAULT_PORT = 8080  # run.py's --port and the systemd unit's
 SECURITIES = ("WPA", "WEP", "nopass")
+# Bridges to containers and VMs on the box itself (Docker, libvirt, LXC): no phone is on them.
+VIRTUAL_INTERFACES = ("docker", "br-", "veth", "virbr", "lxcbr", "lxdbr")
 MDNS_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", re.IGNORECASE)
 HEX = re.compile(r"[0-9a-fA-F]+")
 WIFI_SPECIAL = {ord(c): "\\" + c for c in '\\;,:"'}  # escaped in WIFI: fields (ZXing's MECARD-like format)
@@ -92,9 +94,9 @@ def public_port(config: Mapping[str, Any], served_port: int = DEFAULT_PORT) -> i
 
 
 def lan_addresses(listen_host: str = "0.0.0.0") -> list[str]:
-    """The IPv4 addresses phones on the LAN can reach the box at: every interface's, loopback and link-local left
-    out, or only `listen_host` when the server listens on one LAN address. Loopback listening means a proxy in
-    front (deploy/nginx.conf), which listens on every interface."""
+    """The IPv4 addresses phones on the LAN can reach the box at: every interface's, loopback, link-local and
+    container bridges left out, or only `listen_host` when the server listens on one LAN address. Loopback
+    listening means a proxy in front (deploy/nginx.conf), which listens on every interface."""
     import ifaddr  # zeroconf's own dependency; read only when an address is wanted
 
     try:
@@ -105,6 +107,8 @@ def lan_addresses(listen_host: str = "0.0.0.0") -> list[str]:
         return [str(chosen)]
     found: list[str] = []
     for adapter in ifaddr.get_adapters():
+        if adapter.nice_name.startswith(VIRTUAL_INTERFACES):
+            continue
         for ip in adapter.ips:
             if not isinstance(ip.ip, str):
                 continue  # IPv6: phones on a school's Wi-Fi have IPv4, and a v6 URL is no one's to type

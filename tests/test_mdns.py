@@ -86,6 +86,10 @@ def _wait_for(path, text: str, seconds: float = 30) -> None:
 @pytest.mark.slow
 def test_a_phone_in_another_namespace_finds_the_box_by_mdns(tmp_path, namespaces):
     box, client, tag = namespaces
+    # a container bridge on the box (Docker's name): no phone is on it, so it is not announced
+    _ip("-n", box, "link", "add", "docker0", "type", "veth", "peer", "name", f"dk{tag}")
+    _ip("-n", box, "addr", "add", "10.251.9.1/24", "dev", "docker0")
+    _ip("-n", box, "link", "set", "docker0", "up")
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONTENTSERVER_")}
     env.update(
