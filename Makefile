@@ -5,9 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LOCK := requirements.lock
 APT_TEST := chromium nginx-light ffmpeg fonts-dejavu-core hunspell-kk iproute2
-APT_POSTER := zbar-tools poppler-utils librsvg2-bin  # the poster's test: render its PDF and SVG, read the QR codes
 APT_BENCH := wrk kiwix-tools hunspell-kk  # hunspell-kk: bench.kazakh_morphology's inflection tables
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_POSTER := zbar-tools poppler-utils librsvg2-bin  # the poster's test: render its PDF and SVG, read the QR codes
 # Two workers: these machines have two cores; tests that share a port or a namespace name take their own.
 PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider -n 2 -rs
 UV_COMPILE := $(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 \
