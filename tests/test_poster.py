@@ -208,3 +208,10 @@ def test_a_box_with_no_lan_address_prints_its_name_only_or_says_why_not(tmp_path
     png = tmp_path / "name.png"
     subprocess.run(["pdftoppm", "-r", "150", "-png", "-singlefile", str(out), str(png.with_suffix(""))], check=True)
     assert decoded(png) == ["http://school.local:8080/"]
+
+
+def test_without_a_font_for_kazakh_letters_the_poster_says_which_package_to_install(tmp_path):
+    from contentserver.poster_draw import PosterError, _fonts
+
+    with pytest.raises(PosterError, match="install fonts-dejavu-core"):
+        _fonts(((str(tmp_path / "none.ttf"), str(tmp_path / "none-bold.ttf")),))
