@@ -7,6 +7,7 @@ LOCK := requirements.lock
 APT_TEST := chromium nginx-light ffmpeg fonts-dejavu-core hunspell-kk iproute2 libnss3-tools
 APT_BENCH := wrk kiwix-tools hunspell-kk  # hunspell-kk: bench.kazakh_morphology's inflection tables
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_POSTER := zbar-tools poppler-utils librsvg2-bin  # the poster's test: render its PDF and SVG, read the QR codes
 # Two workers: these machines have two cores; tests that share a port or a namespace name take their own.
 PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider -n 2 -rs
 UV_COMPILE := $(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 \
@@ -49,10 +50,12 @@ define apt-install
 endef
 
 # Debian packages the tests drive for real: headless Chromium, nginx as the hub, ffmpeg for media fixtures,
-# the Kazakh Hunspell dictionary the stemmer's lexicon is checked against, iproute2's tc for the weak link.
+# the Kazakh Hunspell dictionary the stemmer's lexicon is checked against, iproute2's tc for the weak link and
+# the namespaces of the mDNS test; APT_POSTER: zbarimg reads the poster's QR codes back from a PNG that
+# pdftoppm (poppler) or rsvg-convert (librsvg) made of its PDF or SVG.
 # npm (for axe-core) only where no npm is on the PATH: a machine with its own Node has one that Debian's would break.
 system-deps:
-	$(call apt-install,$(APT_TEST))
+	$(call apt-install,$(APT_TEST) $(APT_POSTER))
 	@command -v npm >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq npm; }
 
 # The benchmarks' own packages (wrk as the load generator, kiwix-serve as the peer); none of the test packages.

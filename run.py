@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import ctypes
 import os
+import signal
 import sys
 
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD, M_ARENA_MAX = -1, -3, -8  # mallopt(3)
@@ -59,6 +60,7 @@ def serve_library(args: argparse.Namespace) -> int:
     from contentserver.books.indexing import start_book_indexer
     from contentserver.library.format import ManifestError
     from contentserver.library.importer import ImportLimits, import_if_empty
+    from contentserver.mdns import start_announcing
     from contentserver.search.background import rebuild_in_background
     from contentserver.serving import proxy_options, serve
     from contentserver.startup import app_or_exit
@@ -88,16 +90,28 @@ def serve_library(args: argparse.Namespace) -> int:
     # connection comes from that proxy.
     # channel_request_lookahead: waitress keeps reading a connection while its request runs, so it notices a
     # client that left, and a search still waiting its turn for that client is skipped (views/search.py).
-    serve(
-        app,
-        host=args.host,
-        port=args.port,
-        threads=args.threads,
-        ident="contentserver",
-        **proxy_options(app.config["TRUSTED_PROXY_COUNT"], args.trusted_proxy),
-        channel_request_lookahead=1,
-    )
+    announcer = start_announcing(app.config, args.host, args.port, lambda line: print(line, flush=True))
+    if announcer is not None:
+        # systemd stops the server with SIGTERM: as SystemExit, waitress returns, and the box says goodbye on mDNS
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        serve(
+            app,
+            host=args.host,
+            port=args.port,
+            threads=args.threads,
+            ident="contentserver",
+            **proxy_options(app.config["TRUSTED_PROXY_COUNT"], args.trusted_proxy),
+            channel_request_lookahead=1,
+        )
+    finally:
+        if announcer is not None:
+            announcer.stop()
     return 0
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 if __name__ == "__main__":

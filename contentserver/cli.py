@@ -9,6 +9,7 @@ import click
 
 from . import (
     cli_kolibri,  # registers kolibri-inspect; import_channels for `import`
+    cli_poster,  # noqa: F401  (registers poster)
     cli_sync,  # noqa: F401  (registers keygen, hub add, sync, export, report, gc)
 )
 from .cli_base import console, data_given, err_console, load_settings_or_refuse, main, refuse, with_app

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytz
 
+from .box_address import AddressError, check_address_settings
 from .ratelimit import RateCap  # the sync job's parser, so the server refuses what sync would
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -165,6 +166,32 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("SCHOOL_ID_GOVT", "", str, "The government's id of this school, put in the connectivity report."),
     Setting("SCHOOL_ID_GIGA", "", str, "Giga's id of this school (school_id_giga), put in the connectivity report."),
+    # Finding the box (docs/finding-the-box.md): the poster, mDNS and the home page's address.
+    Setting("SCHOOL_NAME", "", str, "The school's name, printed at the top of the poster (`contentserver poster`)."),
+    Setting(
+        "PUBLIC_PORT",
+        0,
+        int,
+        "The port students' browsers reach the box on, printed on the poster and announced by mDNS: 80 behind "
+        "deploy/nginx.conf; 0: the port run.py serves on (its --port, 8080 by default).",
+    ),
+    Setting("MDNS_NAME", "school.local", str, "The box's name on the LAN (mDNS), ending in .local."),
+    Setting(
+        "MDNS_ANNOUNCE",
+        True,
+        bool,
+        "run.py announces MDNS_NAME and the _http._tcp and _contentserver._tcp services by mDNS itself; turn off "
+        "where Avahi owns mDNS (Raspberry Pi OS) and install deploy/avahi/contentserver.service instead.",
+    ),
+    Setting(
+        "MDNS_CHECK_SECONDS",
+        30.0,
+        float,
+        "How often run.py looks at the network's addresses, announcing the box again when they changed.",
+    ),
+    Setting("WIFI_SSID", "", str, "The school Wi-Fi's name: the poster gets a code that joins it. Empty: no code."),
+    Setting("WIFI_PASSWORD", "", str, "The school Wi-Fi's password, printed on the poster inside its join code."),
+    Setting("WIFI_SECURITY", "WPA", str, "The school Wi-Fi's security: WPA (WPA2, WPA3 personal too), WEP or nopass."),
     Setting(
         "USB_PART_BYTES",
         2 * 1024**3,
@@ -313,6 +340,10 @@ def load_settings(
     try:
         RateCap.from_settings(values)
     except ValueError as exc:
+        raise SettingsError(f"setting {exc}") from None
+    try:
+        check_address_settings(values)
+    except AddressError as exc:
         raise SettingsError(f"setting {exc}") from None
     if not 4096 <= values["SYNC_CHUNK_BYTES"] <= 256 * 1024:
         raise SettingsError(f"setting SYNC_CHUNK_BYTES must be from 4096 to 262144, got {values['SYNC_CHUNK_BYTES']}")

@@ -54,7 +54,9 @@ def serving(
     port = free_port()
     log = root / "server.log"
     environ = {k: v for k, v in os.environ.items() if not k.startswith("CONTENTSERVER_")}
-    environ.update({"CONTENTSERVER_STARTER_LIBRARY": str(starter), **(env or {})})
+    # on 0.0.0.0 the server would announce itself by mDNS on the machine's real network: only test_mdns.py does,
+    # inside namespaces of its own
+    environ.update(CONTENTSERVER_STARTER_LIBRARY=str(starter), CONTENTSERVER_MDNS_ANNOUNCE="false", **(env or {}))
     command = [sys.executable, str(run_py), "--host", host, "--port", str(port)]
     with open(log, "wb") as out:
         proc = subprocess.Popen(

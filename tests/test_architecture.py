@@ -117,6 +117,7 @@ WEB_AND_COMMAND_LINE = (
     "contentserver.cli_sync",
     "contentserver.cli_books",
     "contentserver.cli_kolibri",
+    "contentserver.cli_poster",
     "contentserver.hub.cli",
 )
 # contentserver/__init__.py hands out create_app lazily; serving.py is waitress's front of the web app

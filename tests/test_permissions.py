@@ -47,6 +47,7 @@ ROUTES = [
     ("admin.recover", "POST", "/admin/lessons/{deleted}/recover", lambda c: {}, ADMIN_ONLY),
     ("admin.shares", "GET", "/admin/shares", None, ADMIN_ONLY),
     ("admin.connectivity", "GET", "/admin/connectivity", None, ADMIN_ONLY),
+    ("admin.poster", "GET", "/admin/poster", None, ADMIN_ONLY),
 ]
 
 

@@ -15,6 +15,7 @@ from ..errors import BadRequest, NotFound
 from ..models import User
 from .access import editable_lesson, protect_blueprint, role_required
 from .admin_connectivity import connectivity
+from .admin_poster import poster
 from .forms import PasswordForm, UserForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -110,3 +111,4 @@ def shares() -> str:
 
 
 bp.get("/connectivity")(role_required("admin")(connectivity))
+bp.get("/poster")(role_required("admin")(poster))

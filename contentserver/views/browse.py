@@ -32,6 +32,7 @@ from ..models import Lesson
 from ..video.renditions import renditions_of
 from .page_cache import cached_page
 from .quiz_forms import fill_quizzes
+from .share import share_context
 
 bp = Blueprint("browse", __name__)
 PER_PAGE = 50
@@ -63,7 +64,9 @@ def _listing(heading: str, empty_ok: bool = True, **filters) -> str:
 @bp.get("/")
 @cached_page
 def home() -> str:
-    return render_template("browse/home.html", facets=store.facets(), books=book_catalog.list_books())
+    return render_template(
+        "browse/home.html", facets=store.facets(), books=book_catalog.list_books(), **share_context()
+    )
 
 
 @bp.get("/subjects/<subject>")

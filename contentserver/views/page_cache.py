@@ -34,6 +34,7 @@ from ..lru import LRU
 KEY_ENVIRON = "contentserver.page_key"  # set by cached_page: the key the response was cached under
 NOT_REPLAYED = ("date", "content-type", "content-length", "content-encoding")  # not stored / not sent with a 304
 GZIP_WBITS = 31  # zlib's window bits for a gzip stream (RFC 1952)
+HOST_PAGES = frozenset({"/"})  # the home page shows its own address (views/share.py)
 PAGE_OVERHEAD = 600  # bytes a cached page costs beyond its bodies: key, headers, objects
 
 
@@ -154,9 +155,12 @@ def _ui_tag(cookie_header: str, accept_language: str, default: str) -> str:
 
 
 def page_key(environ: dict, default_locale: str, version: int) -> tuple:
-    """What a cached page depends on: path and query, UI language, library version."""
+    """What a cached page depends on: path and query, UI language, library version, and for the pages that show
+    the address they were opened at (HOST_PAGES), the Host; the others keep one copy however the box is reached."""
     ui = _ui_tag(environ.get("HTTP_COOKIE", ""), environ.get("HTTP_ACCEPT_LANGUAGE", ""), default_locale)
-    return (environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), ui, version)
+    path = environ.get("PATH_INFO", "")
+    host = environ.get("HTTP_HOST", "") if path in HOST_PAGES else ""
+    return (path, environ.get("QUERY_STRING", ""), ui, version, host)
 
 
 def page_cache() -> PageCache:
