@@ -30,6 +30,7 @@ REGISTRY: tuple[tuple[str, bool], ...] = (
     ("render", False),  # issue 15.1: pathological Markdown before/after, the render workers' overhead
     ("kolibri", False),  # issue 17: reading and planning a 20,000-resource Kolibri channel
     ("practice", False),  # issue 21: 40 devices answering a quiz at the same moment
+    ("usage", False),  # issue 23: lesson-page throughput with usage counting on and off
 )
 
 
