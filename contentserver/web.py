@@ -17,6 +17,7 @@ from .template_cache import template_cache
 from .views import (
     access,
     admin,
+    admin_status,
     api,
     auth,
     books,
@@ -75,7 +76,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(practice.bp)
     access.init_access(app)
-    for blueprint in (auth.bp, teach.bp, admin.bp, offline.bp, folder.bp):
+    for blueprint in (auth.bp, teach.bp, admin.bp, admin_status.api_bp, offline.bp, folder.bp):
         app.register_blueprint(blueprint)
     intake.init_intake(app)  # hub mode: the intake and review pages; otherwise push paths answer 404
     books.init_books(app)  # book entries are answered by their own WSGI layer, outside the page cache
