@@ -27,7 +27,7 @@ TOP_NOTHING = 30
 
 def _titled(model: type[Lesson] | type[Book], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ids = [row["id"] for row in rows]
-    titles = dict(db.session.execute(select(model.id, model.title).where(model.id.in_(ids))).tuples().all())
+    titles = {id_: title for id_, title in db.session.execute(select(model.id, model.title).where(model.id.in_(ids)))}
     return [{**row, "title": titles.get(row["id"])} for row in rows]
 
 
