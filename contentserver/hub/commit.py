@@ -27,6 +27,7 @@ from ..library.render_worker import RenderRefused
 from ..models import Push, PushedLesson, School, utcnow
 from .schools import MAX_REPORT_BYTES, SchoolError, store_report
 from .staging import visible
+from .usage import UsageError, store_usage
 
 PUSH_ID_RE = re.compile(r"^[0-9a-f]{32}\Z")
 
@@ -130,8 +131,10 @@ def commit_push(school: School, body: Any, store: ObjectStore, max_lessons: int)
             _queue(school, push_id, entry)
         if report is not None:
             store_report(school, report)
+        if body.get("usage") is not None:  # usage per day (docs/usage.md); a school before issue 23 sends none
+            store_usage(school, body["usage"])
         db.session.commit()
-    except SchoolError as exc:
+    except (SchoolError, UsageError) as exc:
         db.session.rollback()
         raise Unprocessable(str(exc)) from None
     except IntegrityError:
