@@ -85,3 +85,28 @@ def test_a_box_five_minutes_behind_the_hub_is_warned_about_and_reports_it(tmp_pa
 def test_the_offset_is_the_hubs_date_against_the_middle_of_the_exchange(header, expected):
     noon = 1796472000.0  # 2026-12-05 12:00:00 UTC
     assert clock_offset(header, noon - 1, noon + 1, 7.0) == expected
+
+
+def test_the_sync_service_records_its_next_attempt_for_the_admin(tmp_path, nginx, make_app):
+    from datetime import UTC, datetime, timedelta
+
+    from sync.service import run_service
+
+    app, _server = hub_and_school(
+        nginx, make_app, tmp_path / "hub", SigningKey.generate(), CONTENT, SYNC_INTERVAL_SECONDS=3600.0
+    )
+    stop = threading.Event()
+
+    def announce(line: str) -> None:
+        if "next in" in line:
+            stop.set()  # one round
+
+    before = datetime.now(UTC)
+    with app.app_context():
+        assert run_service(app, stop, announce=announce) == EXIT_OK
+        db.session.remove()
+    sync = _status(app)["sync"]
+    upcoming = datetime.fromisoformat(sync["next_attempt"].replace("Z", "+00:00"))
+    assert before + timedelta(seconds=3590) < upcoming < datetime.now(UTC) + timedelta(seconds=3601)
+    assert not sync["next_attempt_overdue"] and sync["last_pull"]["ok"] and sync["bytes_this_month"] > 0
+    assert sync["last_push"] is None or sync["last_push"]["ok"]
