@@ -10,6 +10,8 @@ import pytest
 from nacl.signing import SigningKey
 from push_helpers import school_with_shared_lesson
 from push_hub import HUB_ENV, PREFIX, Pusher, register_school
+from teach_http import Client, add_user
+from test_admin_status import assert_documented
 
 from contentserver import create_app
 from contentserver.db import db
@@ -27,6 +29,7 @@ def hub(tmp_path, start_server):
     """A contentserver in hub mode under waitress; its database also open here."""
     data = tmp_path / "hub-data"
     hub_app = create_app({"DATA_DIR": str(data), "STARTER_LIBRARY": "", "HUB_MODE": True, "TESTING": True})
+    add_user(data, "boss", admin=True)
     server = start_server(data_dir=data, starter="", env=HUB_ENV)
     yield hub_app, server.url
     with hub_app.app_context():
@@ -78,6 +81,16 @@ def test_a_push_carries_the_days_and_a_day_sent_again_replaces_the_hubs_copy(hub
     assert _push(app) == EXIT_OK
     again = _hub_days(hub_app)[today]
     assert again["searches"] == 4, "replaced with the school's new total, not added to the old one"
+    admin = Client(url)
+    assert admin.login("boss").status == 303
+    status = json.loads(admin.get("/api/admin/status").text)
+    assert_documented(status)
+    assert [(r["query"], r["count"], r["schools"]) for r in status["hub"]["no_result_searches"]] == [
+        ("фотосинтез", 3, 1),
+        ("qwzxv", 1, 1),
+    ]
+    page = admin.get("/admin/").text
+    assert "Searches that found nothing, across schools" in page and "фотосинтез" in page.split("hub-searches")[1]
     with hub_app.app_context():
         assert fruitless_searches(today)[0] == {
             "query": "фотосинтез",

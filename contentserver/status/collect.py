@@ -79,4 +79,11 @@ def box_status(app: Flask, now: datetime | None = None) -> dict[str, Any]:
         "usage": usage(today) | {"counting": counter is not None},
         "health": health(app),
         "clock": clock(),
-    }
+    } | ({"hub": hub_usage(today)} if app.config["HUB_MODE"] else {})
+
+
+def hub_usage(today: date) -> dict[str, Any]:
+    """On a hub: the searches that found nothing at any school in the last 30 days, with how many schools."""
+    from ..hub.usage import fruitless_searches
+
+    return {"no_result_searches": fruitless_searches((today - timedelta(days=USAGE_DAYS - 1)).isoformat())}
