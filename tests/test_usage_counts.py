@@ -143,3 +143,26 @@ def test_16_clients_on_a_real_server_lose_no_increment_when_it_is_stopped(start_
     assert sum(n for (kind, _key), n in counted.items() if kind == LESSON) == 16 * per_client
     assert {key: n for (kind, key), n in counted.items() if kind == LESSON} == dict.fromkeys(lessons, 160)
     assert counted[(PAGES, "")] == 16 * per_client
+
+
+def test_the_flushing_thread_writes_the_counts_without_being_asked(app):
+    from contentserver.views.usage_layer import start_flushing
+
+    client = app.test_client()
+    for _ in range(7):
+        client.get("/")
+    stop = start_flushing(app, every=0.05)
+    try:
+
+        def written() -> int:
+            with app.app_context():
+                return per_day(date.today() - timedelta(days=2), date.today() + timedelta(days=2))
+
+        from conftest import eventually
+
+        assert eventually(lambda: sum(pages for _d, pages, _s in written()) == 7)
+        assert app.extensions["usage"].pending() == 0
+        client.get("/")
+    finally:
+        stop()  # the last flush
+    assert sum(pages for _d, pages, _s in written()) == 8
