@@ -36,6 +36,11 @@ from contentserver.views.usage_layer import flush_usage, page_kind
         ("/teach/", "200 OK", "text/html", None),
         ("/api/search", "200 OK", "application/json", None),
         ("/ui-language/ru", "303 SEE OTHER", "", None),
+        ("/sw.js", "304 Not Modified", "", None),
+        ("/opensearch.xml", "304 Not Modified", "", None),
+        ("/books/wiki-kk.zim", "304 Not Modified", "", None),
+        ("/books/wiki-kk.zim", "200 OK", "application/octet-stream", None),
+        ("/subjects/math", "304 Not Modified", "", ("pages", "")),
     ],
 )
 def test_only_a_students_page_views_are_counted(path, status, content_type, kind):

@@ -35,6 +35,8 @@ def page_kind(path: str, status: str, content_type: str) -> tuple[str, str] | No
             return (BOOK, book) if content_type.startswith("text/html") else None
     if status[:3] == "200" and not content_type.startswith("text/html"):
         return None
+    if status[:3] == "304" and "." in path.rpartition("/")[2]:  # a file revalidated (/sw.js, a .zim): no type to tell
+        return None
     return (PAGES, "")
 
 
