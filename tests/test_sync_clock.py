@@ -7,12 +7,14 @@ import functools
 import http.server
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from conftest import CONTENT
 from nacl.signing import SigningKey
 from nginx_hub import nginx
 from sync_helpers import hub_and_school, pin_hub, publish_folder, pull
+from teach_http import Client, add_user
 
 from contentserver.connectivity import build_report
 from contentserver.db import db
@@ -40,9 +42,17 @@ def _status(app) -> dict:
         return status
 
 
-def test_a_pull_from_a_hub_with_the_right_time_records_no_offset_worth_a_warning(tmp_path, nginx, make_app):
+def test_a_pull_from_a_hub_with_the_right_time_records_no_offset_worth_a_warning(
+    tmp_path, nginx, make_app, start_server
+):
     app, _server = hub_and_school(nginx, make_app, tmp_path / "hub", SigningKey.generate(), CONTENT)
     assert pull(app) == EXIT_OK
+    add_user(Path(app.config["DATA_DIR"]), "boss", admin=True)
+    admin = Client(start_server(data_dir=Path(app.config["DATA_DIR"]), starter="").url)
+    assert admin.login("boss").status == 303
+    page = admin.get("/admin/").text
+    assert page.count('<svg class="chart"') == 3, "the link's availability beside pages and searches per day"
+    assert "The box's clock agrees with the hub's" in page.replace("&#39;", "'")
     clock = _status(app)["clock"]
     assert clock["offset_seconds"] is not None and abs(clock["offset_seconds"]) < 3 and not clock["warning"]
     with app.app_context():
