@@ -146,3 +146,34 @@ def test_a_malformed_usage_is_refused_whole_and_nothing_of_the_push_is_kept(make
     with app.app_context():
         assert [row.day for row in db.session.scalars(db.select(HubUsageDay))] == ["2026-12-05"]
         assert not list(db.session.scalars(db.select(PushedLesson)))
+
+
+def test_a_school_without_a_link_brings_its_usage_on_the_stick_signed_with_its_report(tmp_path, make_app, make_library):
+    from conftest import import_into
+    from test_school_reports import cli
+
+    school_dir, hub_dir, stick = tmp_path / "data", tmp_path / "hub", tmp_path / "stick"
+    app = make_app()
+    import_into(app, make_library())
+    _searched(app, "қарлығаш", "Бета")
+    made = cli("keygen", "--name", "school", data=school_dir)
+    assert made.returncode == 0, made.stderr
+    public = made.stdout.split("public key:")[1].split()[0]
+    exported = cli("export", str(stick), data=school_dir)
+    assert exported.returncode == 0, exported.stderr
+    assert (stick / "usage.json.sig").exists()
+    assert cli("school", "add", "village-7", "--key", public, data=hub_dir).returncode == 0
+
+    usage = (stick / "usage.json").read_text("utf-8")
+    (stick / "usage.json").write_text(usage.replace('"count": 1', '"count": 1000'), "utf-8")
+    forged = cli("import-report", str(stick), data=hub_dir)
+    assert forged.returncode != 0 and "usage.json is not signed by school village-7" in forged.stderr
+    (stick / "usage.json").write_text(usage, "utf-8")
+    for _ in range(2):  # a stick imported twice counts once
+        stored = cli("import-report", str(stick), data=hub_dir)
+        assert stored.returncode == 0, stored.stderr
+        assert "usage of school village-7: 1 days stored" in stored.stdout
+    hub = make_app(DATA_DIR=str(hub_dir))
+    (day,) = _hub_days(hub).values()
+    assert day["searches"] == 2
+    assert [(r["query"], r["count"]) for r in day["no_result_searches"]] == [("қарлығаш", 1)]

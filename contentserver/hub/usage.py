@@ -6,13 +6,16 @@ from __future__ import annotations
 import json
 from collections import Counter
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
+from ..connectivity import SIGNATURE_SUFFIX
 from ..db import db
+from ..library.signing import parse_public_key
 from ..models import School
-from ..usage.report import FORMAT
+from ..usage.report import FORMAT, STICK_NAME
 from ..usage.tables import HubUsageDay
 
 MAX_USAGE_BYTES = 1024 * 1024
@@ -111,3 +114,28 @@ def fruitless_searches(since: str, limit: int = 100) -> list[dict[str, Any]]:
         {"query": q, "lang": lang, "script": script, "count": n, "schools": len(schools[(q, lang, script)])}
         for (q, lang, script), n in counts.most_common(limit)
     ]
+
+
+def import_usage(folder: Path, school: School) -> int | None:
+    """Store the usage a stick carries beside the report `school` signed, signed by the same school; None when
+    the stick has none (made before issue 23). Refused whole, with a UsageError, when anything is wrong."""
+    from nacl.exceptions import BadSignatureError, CryptoError  # PyNaCl: loaded where a stick is imported
+
+    path = folder / STICK_NAME
+    if not path.is_file():
+        return None
+    if path.stat().st_size > MAX_USAGE_BYTES:
+        raise UsageError(f"{STICK_NAME} is larger than {MAX_USAGE_BYTES} bytes")
+    data = path.read_bytes()
+    try:
+        signature = bytes.fromhex(path.with_name(STICK_NAME + SIGNATURE_SUFFIX).read_text("ascii").strip())
+        parse_public_key(school.public_key).verify(data, signature)
+    except (OSError, ValueError, UnicodeDecodeError, BadSignatureError, CryptoError):
+        raise UsageError(f"{STICK_NAME} is not signed by school {school.name} (or was changed after signing)") from None
+    try:
+        usage = json.loads(data)
+    except ValueError as exc:
+        raise UsageError(f"{STICK_NAME} is not JSON ({exc})") from None
+    days = store_usage(school, usage)
+    db.session.commit()
+    return days

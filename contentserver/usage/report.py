@@ -12,6 +12,7 @@ from ..db import db
 from .tables import BOOK, LESSON, NOTHING, PAGES, QUERY, SEARCHES, UsageCount
 
 FORMAT = "contentserver-usage/1"
+STICK_NAME = "usage.json"  # beside connectivity.json on a stick made by `contentserver export`, signed the same way
 TOP = 20  # lessons, books and searches listed per day in a push
 TOP_NOTHING = 100  # searches that found nothing, per day in a push: the signal for whoever makes content
 
