@@ -117,6 +117,7 @@ def export_command(app, path: Path) -> None:
             build_report(app.config["SCHOOL_ID_GIGA"], app.config["SCHOOL_ID_GOVT"]),
             school_key(Path(app.config["DATA_DIR"])),
         )
+        write_usage(app, path)
     except OSError as exc:
         problem(err_console, "export stopped", f"{exc.strerror or exc}; run it again to finish")
         sys.exit(1)
@@ -124,7 +125,19 @@ def export_command(app, path: Path) -> None:
         f"exported {written.library_id} version {written.version} to {path}: "
         f"{written.objects} objects written, {written.split} split into parts"
     )
-    console.print(f"the connectivity report (docs/connectivity.md) is beside it: {STICK_NAME}")
+    console.print(f"the connectivity report (docs/connectivity.md) is beside it: {STICK_NAME}, and the usage")
+
+
+def write_usage(app, folder: Path) -> None:
+    """The last 30 days of usage (docs/usage.md) beside the report, signed the same way, for a hub without a link."""
+    from datetime import date
+
+    from .usage.counter import SchoolDay
+    from .usage.report import STICK_NAME as USAGE_NAME
+    from .usage.report import usage_report
+
+    today = date.fromisoformat(SchoolDay(app.config["TIMEZONE"]).today())
+    write_report(folder / USAGE_NAME, usage_report(today), school_key(Path(app.config["DATA_DIR"])))
 
 
 @main.command("report")

@@ -64,7 +64,14 @@ def day_summary(day: date, attempts: list[SyncAttempt], school_id_giga: str, sch
         "bytes_up": sum(a.bytes_up for a in attempts),
         "last_success": _iso(max(successes, default=None)),
         "errors": [{"message": m, "count": n} for m, n in errors.most_common(MAX_ERRORS)],
+        "clock_offset_seconds": _median_offset(a.clock_offset_seconds for a in attempts),
     }
+
+
+def _median_offset(values: Iterable[float | None]) -> float | None:
+    """The hub's clock minus the school's that day (seconds): a box far off says so in its report."""
+    present = [v for v in values if v is not None]
+    return round(statistics.median(present), 1) if present else None
 
 
 def build_report(

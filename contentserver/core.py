@@ -16,6 +16,7 @@ from .library.objects import ObjectStore
 from .schema_upgrade import upgrade_schema
 from .search.indexer import Indexer
 from .settings import load_settings
+from .usage import tables as _usage_tables  # noqa: F401 (its tables are made with the others)
 
 
 def init_database(app: Flask) -> None:

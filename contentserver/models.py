@@ -218,6 +218,7 @@ class SyncAttempt(Model):
     latency_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
     exit_code: Mapped[int] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    clock_offset_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)  # hub's Date minus ours
 
 
 class School(Model):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import signal
 import tempfile
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from werkzeug.wsgi import _RangeWrapper
 from . import server_channel
 from .request_bodies import BodyPolicy
 from .views.refusals import init_refusals
+from .views.usage_layer import start_flushing
 
 SPOOL_FOLDER = "tmp"
 INBUF_OVERFLOW = 512 * 1024  # waitress's default: bodies larger than this are spooled to tmp/
@@ -84,4 +86,15 @@ def serve(app: Flask, host: str, port: int, threads: int, **options) -> None:
         **options,
     )
     server_channel.install(socket_map, BodyPolicy.for_app(app, folder, INBUF_OVERFLOW))
-    server.run()
+    stop_flushing = start_flushing(app)
+    signal.signal(signal.SIGTERM, _stop)  # systemd's stop: leave the loop, so the usage counts are written
+    try:
+        server.run()
+    except SystemExit:
+        pass
+    finally:
+        stop_flushing()
+
+
+def _stop(signum, frame) -> None:
+    raise SystemExit(0)

@@ -164,6 +164,20 @@ SETTINGS: tuple[Setting, ...] = (
         float,
         "After a failed pull the service retries this soon, doubling the wait per failure up to the interval.",
     ),
+    Setting(
+        "USAGE_COUNTS",
+        True,
+        bool,
+        "Count student page views and searches per day for /admin/ and the hub (aggregate only: no address or "
+        "device), and time requests for the health figures; off: neither.",
+    ),
+    Setting(
+        "SYNC_MONTHLY_CAP_BYTES",
+        0,
+        int,
+        "Bytes the school's plan allows per month: /admin/ shows what sync used this month against it and warns "
+        "near it; 0: no cap shown.",
+    ),
     Setting("SCHOOL_ID_GOVT", "", str, "The government's id of this school, put in the connectivity report."),
     Setting("SCHOOL_ID_GIGA", "", str, "Giga's id of this school (school_id_giga), put in the connectivity report."),
     # Finding the box (docs/finding-the-box.md): the poster, mDNS and the home page's address.

@@ -17,6 +17,7 @@ from .template_cache import template_cache
 from .views import (
     access,
     admin,
+    admin_status,
     api,
     auth,
     books,
@@ -31,6 +32,7 @@ from .views import (
     teach,
 )
 from .views.compression import init_compression
+from .views.usage_layer import init_usage
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -63,7 +65,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.jinja_env.bytecode_cache = template_cache(data_dir)  # checked against the sources (docs/performance.md)
 
     # WSGI layers wrap each other in this order, the last outermost:
-    # ProxyFix -> book entries -> suggestions -> cached pages -> Flask
+    # ProxyFix -> usage -> book entries -> suggestions -> cached pages -> Flask
     security_headers.init_security_headers(app)  # before the page cache, which replays the headers it stored
     page_cache.init_page_cache(app)
     init_compression(app)
@@ -76,9 +78,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(practice.bp)
     channels.init_channels(app)
     access.init_access(app)
-    for blueprint in (auth.bp, teach.bp, admin.bp, offline.bp, folder.bp):
+    for blueprint in (auth.bp, teach.bp, admin.bp, admin_status.api_bp, offline.bp, folder.bp):
         app.register_blueprint(blueprint)
     intake.init_intake(app)  # hub mode: the intake and review pages; otherwise push paths answer 404
     books.init_books(app)  # book entries are answered by their own WSGI layer, outside the page cache
+    init_usage(app)  # outside the layers that answer pages, so every answer is timed and every page view counted
     init_proxy_fix(app)
     return app

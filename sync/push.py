@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from flask import Flask
@@ -15,6 +16,8 @@ from contentserver.library.signing import public_key_hex
 from contentserver.models import OutgoingPush
 from contentserver.push_auth import sign_request
 from contentserver.quizzes.report import build_quiz_results
+from contentserver.usage.counter import SchoolDay
+from contentserver.usage.report import usage_report
 
 from .errors import LinkDown, NotConfigured, Refused, SyncError
 from .progress import Display
@@ -77,7 +80,14 @@ class Pusher:
             self.display.add_object()
         self.display.stop()
         report = build_report(self.app.config["SCHOOL_ID_GIGA"], self.app.config["SCHOOL_ID_GOVT"])
-        body = {"push_id": push.push_id, "lessons": lessons, "report": report, "quiz_results": build_quiz_results()}
+        usage = usage_report(date.fromisoformat(SchoolDay(self.app.config["TIMEZONE"]).today()))
+        body = {
+            "push_id": push.push_id,
+            "lessons": lessons,
+            "report": report,
+            "quiz_results": build_quiz_results(),
+            "usage": usage,
+        }
         status, answer = self._request("POST", "push/commit", _json_bytes(body))
         if status != 200:
             raise self._refusal(status, answer, "the commit")

@@ -31,6 +31,7 @@ def record_attempt(
             latency_ms=round(latency * 1000) if latency is not None else None,
             exit_code=code,
             error=message[:1000] if code else None,
+            clock_offset_seconds=client.clock_offset,
         )
     )
     try:

@@ -9,10 +9,13 @@ import signal
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO
 
 from flask import Flask
+
+from contentserver.sync_schedule import record_next_attempt
 
 from .errors import EXIT_LINK, EXIT_OK, EXIT_REFUSED, Busy
 from .runner import pull_all, push_all
@@ -71,6 +74,7 @@ def run_service(app: Flask, stop: threading.Event, announce: Callable[[str], Non
                 failures = 0 if outcome == EXIT_OK else failures + 1
                 wait = next_wait(outcome, failures, interval, retry)
                 announce(f"pull finished with exit code {code}{pushed}; next in {wait:g} s")
+                record_next_attempt(datetime.now(UTC) + timedelta(seconds=wait))
                 stop.wait(wait)
             announce("sync service stopped")
             return EXIT_OK

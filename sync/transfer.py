@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from contentserver.library.objects import sha256_file
 
+from .clock import clock_offset
 from .errors import DiskFull, LinkDown, Refused
 from .pacing import Pacer
 
@@ -54,6 +55,7 @@ class HubClient:
         self.on_bytes, self.counters = on_bytes, Counters()
         self.pacer = pacer  # yields the link to the school's own traffic (sync/pacing.py)
         self.conn: http.client.HTTPConnection | None = None
+        self.clock_offset: float | None = None  # the hub's Date minus this box's clock, from the last answer
 
     def close(self) -> None:
         if self.conn is not None:
@@ -94,7 +96,9 @@ class HubClient:
                 for name, value in sent.items():
                     conn.putheader(name, value)
                 conn.endheaders(None if body is None else self._paced(body))
+                asked = time.time()
                 response = conn.getresponse()
+                self.clock_offset = clock_offset(response.getheader("Date"), asked, time.time(), self.clock_offset)
                 self.counters.requests += 1
                 self.counters.bytes_down += len(str(response.headers)) + 17
                 try:

@@ -33,7 +33,9 @@ def api_schema(tmp_path_factory):
         stop_process(proc)
 
 
-@pytest.mark.parametrize("operation", ["GET /api/search", "GET /api/suggest", "GET /api/openapi.json"])
+@pytest.mark.parametrize(
+    "operation", ["GET /api/search", "GET /api/suggest", "GET /api/openapi.json", "GET /api/admin/status"]
+)
 def test_every_api_answer_matches_the_document_and_none_is_a_server_error(api_schema, operation):
     method, path = operation.split(" ")
     strategy = api_schema[path][method].as_strategy()
@@ -50,4 +52,4 @@ def test_every_api_answer_matches_the_document_and_none_is_a_server_error(api_sc
 def test_the_served_document_is_the_one_in_the_repository(api_schema):
     served = json.loads(json.dumps(api_schema.raw_schema))
     assert served == json.loads((REPO / "contentserver" / "views" / "openapi.json").read_text("utf-8"))
-    assert set(served["paths"]) == {"/api/search", "/api/suggest", "/api/openapi.json"}
+    assert set(served["paths"]) == {"/api/search", "/api/suggest", "/api/openapi.json", "/api/admin/status"}

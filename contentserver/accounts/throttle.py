@@ -10,6 +10,8 @@ write transaction (BEGIN IMMEDIATE), so concurrent tries cannot all pass one che
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import math
 import time
 from dataclasses import dataclass
@@ -55,9 +57,17 @@ class Attempt:
     row_id: int
 
 
-def source_of(address: str, device_id: str | None) -> str:
-    """What failures are counted against: the known device if there is one, else the address."""
-    return f"{DEVICE_PREFIX}{device_id}"[:64] if device_id else address[:64]
+def source_of(address: str, device_id: str | None, secret: str) -> str:
+    """What failures are counted against: the known device if there is one, else the address — each as a keyed
+    hash, so the database never holds a client's address or device id (issue 23), and a rainbow table of the
+    four billion IPv4 addresses does not give them back without the server's key."""
+    if device_id:
+        return DEVICE_PREFIX + _keyed(secret, "device", device_id)
+    return "address:" + _keyed(secret, "address", address)
+
+
+def _keyed(secret: str, kind: str, value: str) -> str:
+    return hmac.new(secret.encode(), f"{kind}\0{value}".encode(), hashlib.sha256).hexdigest()[:40]
 
 
 def _name(username: str) -> str:

@@ -75,3 +75,12 @@ def import_report_command(app, path: Path) -> None:
     except SchoolError as exc:
         refuse("refused", exc)
     console.print(f"connectivity report of school {school.name}: {days} days stored")
+    if path.is_dir():  # a stick: the usage beside the report (docs/usage.md), if it carries any
+        from .usage import UsageError, import_usage
+
+        try:
+            used = import_usage(path, school)
+        except UsageError as exc:
+            refuse("refused", exc)
+        if used is not None:
+            console.print(f"usage of school {school.name}: {used} days stored")

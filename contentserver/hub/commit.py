@@ -28,6 +28,7 @@ from ..models import Push, PushedLesson, School, utcnow
 from .quiz_results import store_quiz_results
 from .schools import MAX_REPORT_BYTES, SchoolError, store_report
 from .staging import visible
+from .usage import UsageError, store_usage
 
 PUSH_ID_RE = re.compile(r"^[0-9a-f]{32}\Z")
 
@@ -133,8 +134,10 @@ def commit_push(school: School, body: Any, store: ObjectStore, max_lessons: int)
             store_report(school, report)
         if quiz_results is not None:  # a school of an older version sends none
             store_quiz_results(school, quiz_results)
+        if body.get("usage") is not None:  # usage per day (docs/usage.md); a school before issue 23 sends none
+            store_usage(school, body["usage"])
         db.session.commit()
-    except SchoolError as exc:
+    except (SchoolError, UsageError) as exc:
         db.session.rollback()
         raise Unprocessable(str(exc)) from None
     except IntegrityError:

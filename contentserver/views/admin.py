@@ -14,8 +14,9 @@ from ..db import db
 from ..errors import BadRequest, NotFound
 from ..models import User
 from .access import editable_lesson, protect_blueprint, role_required
-from .admin_connectivity import connectivity
+from .admin_connectivity import connectivity, link_charts
 from .admin_poster import poster
+from .admin_status import status_view
 from .forms import PasswordForm, UserForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -29,14 +30,15 @@ def _user(user_id: int) -> User:
     return user
 
 
-def _users_page(form: UserForm, message: str | None = None, status: int = 200):
-    return render_template("admin/users.html", users=users.list_users(), form=form, message=message), status
+def _users_page(form: UserForm, message: str | None = None, status: int = 200, **shown):
+    return render_template("admin/users.html", users=users.list_users(), form=form, message=message, **shown), status
 
 
 @bp.get("/")
 @role_required("admin")
 def index():
-    return _users_page(UserForm(formdata=None))
+    """The box's status (issue 23), then the accounts."""
+    return _users_page(UserForm(formdata=None), **status_view(), link=link_charts())
 
 
 @bp.post("/users")

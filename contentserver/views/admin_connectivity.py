@@ -30,9 +30,9 @@ def _chart(overview, key: str, scale: float, hover: Callable[[str, float], str],
     return bar_chart(points, top)
 
 
-def connectivity() -> str:
-    """(Registered on the admin blueprint by views/admin.py.)"""
-    overview = uplink_overview(Path(current_app.config["DATA_DIR"]))
+def link_charts(overview=None) -> tuple:
+    """The overview and its three charts (also drawn on /admin/ by views/admin.py)."""
+    overview = overview or uplink_overview(Path(current_app.config["DATA_DIR"]))
     charts = [
         (
             _("Uplink availability"),
@@ -66,7 +66,12 @@ def connectivity() -> str:
             ),
         ),
     ]
-    recorded = any(summary for _day, summary in overview.days)
+    return overview, charts, any(summary for _day, summary in overview.days)
+
+
+def connectivity() -> str:
+    """(Registered on the admin blueprint by views/admin.py.)"""
+    overview, charts, recorded = link_charts()
     hubs = list(db.session.scalars(select(Hub).order_by(Hub.added_at)))
     return render_template(
         "admin/connectivity.html",

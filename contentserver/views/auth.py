@@ -46,7 +46,7 @@ def login():
     rules = throttle.ThrottleRules.from_config(current_app.config)
     device = devices.read(request.cookies.get(devices.COOKIE_NAME), current_app.config["SECRET_KEY"])
     known = device.device_id if device is not None and device.knows(form.username.data) else None
-    source = throttle.source_of(request.remote_addr or "unknown", known)
+    source = throttle.source_of(request.remote_addr or "unknown", known, current_app.config["SECRET_KEY"])
     attempt = throttle.begin_attempt(form.username.data, source, rules)
     if isinstance(attempt, throttle.Verdict):
         return _page(form, _refusal(attempt), 429)

@@ -13,6 +13,7 @@ from ..library.format import LANGS
 from ..search.engine import Filters, ResultCache, Results, search
 from ..search.limiter import SearchLimiter
 from . import books, channels
+from .usage_layer import count_search
 
 bp = Blueprint("search", __name__)
 PER_PAGE = 10
@@ -107,6 +108,9 @@ def results() -> str:
         ranked = books.rank_together(found, articles, page, PER_PAGE)
     elif text and lessons_too:
         found = run_search(text, filters, page, PER_PAGE)
+    if text and page == 1:
+        hits = (found.total if found else 0) + (len(articles.hits) if articles else 0)
+        count_search(current_app, text, found.lang if found else None, hits > 0)
     if articles is not None:
         articles.hits = articles.hits[PER_PAGE * (page - 1) :] if not lessons_too else articles.hits[:PER_PAGE]
     args = {k: v for k, v in request.args.items() if k != "page"}
