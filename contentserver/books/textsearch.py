@@ -94,7 +94,16 @@ class BookSearchers:
             return current
         fresh = _Open(folder)
         self._open[sha] = fresh
+        if current is not None:  # nobody else reads it: the caller holds the book's lock
+            current.searcher.close()  # a merged segment's files are open files, not maps: closed, not left to GC
         return fresh
+
+    def close(self) -> None:
+        """Close every open index (an app's end, in tests: their files would be closed by the collector)."""
+        with self._lock:
+            for opened in self._open.values():
+                opened.searcher.close()
+            self._open.clear()
 
     def search(self, text: str, books: list[Book], limit: int, budget: float, snippets: bool = True) -> BookResults:
         """The best `limit` articles of these books, best first; books without an index yet are named."""
