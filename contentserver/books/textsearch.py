@@ -22,6 +22,7 @@ from ..search.snippets import SCAN_CHARS, Marker, make_snippet
 from .articles import article_text
 from .entries import entry_url
 from .textindex import index_dir
+from .trim import trimmer
 
 CHECK_SECONDS = 2.0  # a growing index (background indexing) shows new articles after at most this
 CANDIDATES = 60
@@ -107,6 +108,10 @@ class BookSearchers:
 
     def search(self, text: str, books: list[Book], limit: int, budget: float, snippets: bool = True) -> BookResults:
         """The best `limit` articles of these books, best first; books without an index yet are named."""
+        with trimmer:
+            return self._search(text, books, limit, budget)
+
+    def _search(self, text: str, books: list[Book], limit: int, budget: float) -> BookResults:
         results = BookResults()
         for book in books:
             if not book.indexed_done:
