@@ -111,6 +111,8 @@ def make_app(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., A
 
     yield make
     for app in apps:
+        if "book_searchers" in app.extensions:
+            app.extensions["book_searchers"].close()
         with app.app_context():
             db.session.remove()
             db.engine.dispose()

@@ -8,6 +8,7 @@ row's `indexed_upto` moves past it: a kill repeats at most one batch, which `upd
 from __future__ import annotations
 
 import fcntl
+import itertools
 import shutil
 import time
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from whoosh.filedb.filestore import FileStorage
 
 from ..search.analysis import LANGS
 from ..search.schema import INDEX_FORMAT, build_schema
+from ..search.segments import FAN_IN, merge
 from .articles import article_text
 from .entries import DAMAGE
 
@@ -27,6 +29,14 @@ if TYPE_CHECKING:  # only the type: libzim is loaded where an archive is opened
 
 FOLDER = "books-index"
 BATCH = 2000  # entries per commit: a kill loses at most this much work; a commit costs ~0.1 s
+# A batch's postings sorted in memory: at 32 MB Whoosh spilled a batch as pickled runs to disk and read them back
+# (a third of the build's time in the profile; docs/performance.md). 128 MB holds a batch of the bench's articles
+# and bounds a batch of long ones at ~300 MiB of the index job's memory.
+LIMIT_MB = 128
+# Each batch is its own segment, not merged by Whoosh's policy (which pours merged segments' postings back through
+# its sort, again and again as the book grows); every SMALL_SEGMENTS batch segments are merged into one, streaming
+# (search/segments.py): a 250,000-article book ends in ~13 segments, each document merged once.
+SMALL_SEGMENTS = 10
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 # ARTICLE_FIELDS: an article's body is indexed by its folded keys and its stems, not by exact forms as a lesson's
 # is: that field holds the most postings (every word form, stopwords too) and took 60% of the indexing time
@@ -111,7 +121,7 @@ def index_batch(
     """Index entries start… (at most `batch`, default BATCH) and commit; returns the next entry to index."""
     ix = open_or_create(folder)
     end = min(archive.entry_count, start + (batch or BATCH))
-    writer = ix.writer(limitmb=32)
+    writer = ix.writer(limitmb=LIMIT_MB)
     try:
         for entry_id in range(start, end):
             doc = _document(archive, entry_id, lang, subject)
@@ -122,13 +132,27 @@ def index_batch(
                 if should_stop():
                     end = entry_id
                     break
-        writer.commit()
+        writer.commit(merge=False)
     except BaseException:
         writer.cancel()
         raise
+    try:
+        compact(ix, batch or BATCH, done=end >= archive.entry_count)
     finally:
         ix.close()
     return end
+
+
+def compact(ix: index.Index, batch: int, done: bool) -> None:
+    """Merge the batch segments at the index's end into one once there are SMALL_SEGMENTS of them, or when the
+    book is done: each document is merged once, and a search reads a few big segments. A kill while merging
+    leaves the segments as they were: the merge commits at its end, and the book is recorded done after it."""
+    segments = ix._segments()  # type: ignore[attr-defined]
+    small = [s.segment_id() for s in itertools.takewhile(lambda s: s.doc_count_all() <= batch, reversed(segments))]
+    if len(small) >= SMALL_SEGMENTS or (done and len(small) > 1):
+        names = small[::-1]
+        while len(names) > 1:
+            names = [merge(ix, names[i : i + FAN_IN]) for i in range(0, len(names), FAN_IN)]
 
 
 class IndexLock:

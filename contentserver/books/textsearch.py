@@ -22,6 +22,7 @@ from ..search.snippets import SCAN_CHARS, Marker, make_snippet
 from .articles import article_text
 from .entries import entry_url
 from .textindex import index_dir
+from .trim import trimmer
 
 CHECK_SECONDS = 2.0  # a growing index (background indexing) shows new articles after at most this
 CANDIDATES = 60
@@ -94,10 +95,23 @@ class BookSearchers:
             return current
         fresh = _Open(folder)
         self._open[sha] = fresh
+        if current is not None:  # nobody else reads it: the caller holds the book's lock
+            current.searcher.close()  # a merged segment's files are open files, not maps: closed, not left to GC
         return fresh
+
+    def close(self) -> None:
+        """Close every open index (an app's end, in tests: their files would be closed by the collector)."""
+        with self._lock:
+            for opened in self._open.values():
+                opened.searcher.close()
+            self._open.clear()
 
     def search(self, text: str, books: list[Book], limit: int, budget: float, snippets: bool = True) -> BookResults:
         """The best `limit` articles of these books, best first; books without an index yet are named."""
+        with trimmer:
+            return self._search(text, books, limit, budget)
+
+    def _search(self, text: str, books: list[Book], limit: int, budget: float) -> BookResults:
         results = BookResults()
         for book in books:
             if not book.indexed_done:

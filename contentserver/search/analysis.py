@@ -148,7 +148,7 @@ STEMMERS = {"ru": _russian, "en": _english, "kk": _kazakh}
 
 def clear_caches() -> None:
     """Forget analysed words and texts (after OPTIONS change)."""
-    for cached in (_russian, _english, _kazakh, _key, _normalized):
+    for cached in (_russian, _english, _kazakh, _key, _normalized, analyze):
         cached.cache_clear()
 
 
@@ -185,6 +185,9 @@ def words(text: str) -> list[str]:
     return WORD_RE.findall(normalize(roman_numerals(text)))
 
 
+# Whole analyses remembered too: a book's articles go through it twice a word (keys and stems), and its stopword
+# tests and folding were a fifth of a book index's build (docs/performance.md, "Books").
+@lru_cache(maxsize=2 * WORD_CACHE)
 def analyze(word: str, lang: str | None) -> tuple[str, ...]:
     """The keys of one normalized word: stems in a language (None: the folded word, which is dropped when it is
     a stopword in either language of its script); none for a stopword."""

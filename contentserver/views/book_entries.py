@@ -20,6 +20,7 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Response
 
 from ..books.entries import ENTRY_CSP, Content, entry_url, read_entry, with_header
+from ..books.trim import trimmer
 from ..db import db
 from ..errors import NotFound
 from ..library.format import ID_RE
@@ -109,7 +110,8 @@ class BookEntries:
         book_id, _, entry_path = path[len(PREFIX) :].partition("/")
         if not entry_path or not ID_RE.match(book_id):
             return self.wsgi_app(environ, start_response)
-        response = self._answer(environ, book_id, entry_path)
+        with trimmer:  # a ZIM's clusters are read into memory glibc keeps after a burst of pages: given back
+            response = self._answer(environ, book_id, entry_path)
         if response is None:
             return self.wsgi_app(environ, start_response)
         return response(environ, start_response)
