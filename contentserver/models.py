@@ -367,6 +367,8 @@ class SchoolQuizDay(Model):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     correct: Mapped[int] = mapped_column(Integer, default=0)
     mastered: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class VideoJob(Model):
     """A video waiting for, or done with, its phone-sized copy (contentserver/video/): the durable transcode queue.
 
