@@ -25,6 +25,10 @@ ROUTES = [
     ("teach.upload", "POST", "/teach/lessons/{lesson}/files", "upload", OWNER_ONLY),
     ("teach.lesson_file", "GET", "/teach/lessons/{lesson}/files/leaf.png", None, OWNER_ONLY),
     ("teach.remove_file", "POST", "/teach/lessons/{lesson}/files/remove", lambda c: {"name": "leaf.png"}, OWNER_ONLY),
+    ("teach.results", "GET", "/teach/lessons/{lesson}/results", None, OWNER_ONLY),
+    ("teach.results_csv", "GET", "/teach/lessons/{lesson}/results.csv", None, OWNER_ONLY),
+    # a published lesson's worksheet is every teacher's to print (a draft's stays its owner's: test_worksheet_http)
+    ("teach.worksheet", "GET", "/teach/lessons/{lesson}/worksheet", None, ANY_TEACHER),
     ("teach.history", "GET", "/teach/lessons/{lesson}/history", None, OWNER_ONLY),
     ("teach.version", "GET", "/teach/lessons/{lesson}/history/1", None, OWNER_ONLY),
     ("teach.restore", "POST", "/teach/lessons/{lesson}/restore/1", lambda c: {"confirm": "1"}, OWNER_ONLY),
