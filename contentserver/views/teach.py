@@ -100,6 +100,8 @@ def _edit_page(
         hub=authoring.hub_configured(),
         upload_error=upload_error,
         quiz_kinds=snippets.KINDS,
+        # a refused upload's body never parsed (a full disk): the form is not read again to find the button
+        quiz_help_open=upload_error is None and (request.form.get("action") or "").startswith("quiz-"),
         video_status=video_queue.statuses(a.sha256 for a in lesson.attachments if a.kind == "video") if lesson else {},
         video_failure=failure_message,
     ), status
