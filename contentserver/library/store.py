@@ -67,6 +67,19 @@ def get_lesson(lesson_id: str) -> Lesson:
     return lesson
 
 
+def published_version(lesson_id: str) -> tuple[str, str] | None:
+    """A visible lesson's body hash and last change, in one plain statement (what a practice answer checks against
+    the version its question was shown in), or None."""
+    row = (
+        db.session.connection()
+        .exec_driver_sql(
+            f"SELECT body_sha256, updated_at, status FROM {Lesson.__tablename__} WHERE id = ?", (lesson_id,)
+        )
+        .first()
+    )
+    return (row[0], str(row[1])) if row is not None and row[2] == "published" else None
+
+
 def object_media_type(sha256: str) -> str | None:
     """The media type a visible lesson declared for an object, or None if no lesson uses it."""
     row = db.session.execute(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +22,9 @@ from ..models import QuizMasteryDay, QuizResultDay, QuizWrongAnswerDay
 
 MAX_WRONG_KEYS = 30  # distinct wrong answers kept per question and day; the rest are counted together as ""
 TOP_WRONG = 5  # the most common wrong answers shown and exported per question
+# One writer at a time within the process: waiting threads are woken the moment the lock is free, where SQLite's
+# busy handler makes them sleep in steps of up to 100 ms (a class answering together otherwise waits on its sleeps).
+_WRITING = threading.Lock()
 
 
 def count_answer(
@@ -36,6 +40,19 @@ def count_answer(
     statement writes, so the transaction holds the write lock before it reads (a read first could not upgrade).
 
     `wrong` is (key, shown) of a wrong answer (check.py `wrong_key`); `mastered`: this answer reached mastery."""
+    with _WRITING:
+        _count(lesson_id, body_sha256, quiz, question, right, wrong, mastered)
+
+
+def _count(
+    lesson_id: str,
+    body_sha256: str,
+    quiz: int,
+    question: int,
+    right: bool,
+    wrong: tuple[str, str] | None,
+    mastered: bool,
+) -> None:
     day = datetime.now(UTC).strftime("%Y-%m-%d")
     statement = insert(QuizResultDay).values(
         lesson_id=lesson_id,

@@ -20,6 +20,8 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from ..authoring.references import page_urls
 from ..errors import AppError, BadRequest, Conflict, Forbidden, NotFound
 from ..library import render_cache, store
+from ..lru import LRU
+from ..models import Lesson
 from ..quizzes.blocks import quiz_at
 from ..quizzes.check import MAX_ANSWER_CHARS, is_correct, wrong_key
 from ..quizzes.progress import MAX_COOKIE_BYTES, quiz_key, record, valid
@@ -34,6 +36,9 @@ COOKIE = "practice"
 COOKIE_SALT = "practice-progress"
 COOKIE_AGE = 365 * 24 * 3600
 MAX_VALUES = 30  # more form values than a question has choices: a made-up post
+# A class answers the same few lessons: their sources are kept by lesson, body and last change (so an edit, a
+# new attachment or a sync is a new key), sparing each answer the lesson's load and its attachments'.
+_SOURCES: LRU[tuple[str, str, str], PracticeSource] = LRU(64)
 
 
 class TooManyAnswers(AppError):
@@ -86,12 +91,22 @@ def _source(lesson_id: str, body_sha256: str) -> PracticeSource:
     """The lesson (or channel exercise) a question token names, with its rendered body as it is now."""
     if lesson_id.startswith("channels/"):
         return exercise_source(lesson_id, body_sha256)
-    try:
-        lesson = store.get_lesson(lesson_id)
-    except NotFound:
-        raise NotFound(_("This lesson is no longer in the library.")) from None
-    if lesson.body_sha256 != body_sha256:
+    version = store.published_version(lesson_id)
+    if version is None:
+        raise NotFound(_("This lesson is no longer in the library."))
+    if version[0] != body_sha256:
         raise Conflict(_("The lesson has changed since you opened it. Open it again and answer the new version."))
+    key = (lesson_id, *version)
+    found = _SOURCES.get(key)
+    if found is None:
+        found = _lesson_source(store.get_lesson(lesson_id))
+        _SOURCES.put(key, found)
+    return found
+
+
+def _lesson_source(lesson: Lesson) -> PracticeSource:
+    """A lesson's title, address and rendered body, as the answer page needs them."""
+    body_sha256 = lesson.body_sha256
     objects = current_app.extensions["object_store"]
     body_html = render_cache.page_html(
         objects, body_sha256, page_urls(lesson.attachments), lambda: objects.read_bytes(body_sha256).decode()
