@@ -25,6 +25,12 @@ TOP_WRONG = 5  # the most common wrong answers shown and exported per question
 # One writer at a time within the process: waiting threads are woken the moment the lock is free, where SQLite's
 # busy handler makes them sleep in steps of up to 100 ms (a class answering together otherwise waits on its sleeps).
 _WRITING = threading.Lock()
+# Every answer runs this: plain SQL, as building the statement with SQLAlchemy each time cost more than running it.
+COUNT_ANSWER = f"""INSERT INTO {QuizResultDay.__tablename__}
+(lesson_id, body_sha256, quiz, question, day, attempts, correct)
+VALUES (?, ?, ?, ?, ?, 1, ?)
+ON CONFLICT (lesson_id, body_sha256, quiz, question, day)
+DO UPDATE SET attempts = attempts + 1, correct = correct + excluded.correct"""
 
 
 def count_answer(
@@ -54,20 +60,7 @@ def _count(
     mastered: bool,
 ) -> None:
     day = datetime.now(UTC).strftime("%Y-%m-%d")
-    statement = insert(QuizResultDay).values(
-        lesson_id=lesson_id,
-        body_sha256=body_sha256,
-        quiz=quiz,
-        question=question,
-        day=day,
-        attempts=1,
-        correct=int(right),
-    )
-    statement = statement.on_conflict_do_update(
-        index_elements=["lesson_id", "body_sha256", "quiz", "question", "day"],
-        set_={"attempts": QuizResultDay.attempts + 1, "correct": QuizResultDay.correct + int(right)},
-    )
-    db.session.execute(statement)
+    db.session.connection().exec_driver_sql(COUNT_ANSWER, (lesson_id, body_sha256, quiz, question, day, int(right)))
     if wrong is not None and wrong[0]:
         _count_wrong(lesson_id, body_sha256, quiz, question, day, *wrong)
     if mastered:
