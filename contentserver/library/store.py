@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import InstrumentedAttribute
@@ -68,16 +69,10 @@ def get_lesson(lesson_id: str) -> Lesson:
 
 
 def published_version(lesson_id: str) -> tuple[str, str] | None:
-    """A visible lesson's body hash and last change, in one plain statement (what a practice answer checks against
-    the version its question was shown in), or None."""
-    row = (
-        db.session.connection()
-        .exec_driver_sql(
-            f"SELECT body_sha256, updated_at, status FROM {Lesson.__tablename__} WHERE id = ?", (lesson_id,)
-        )
-        .first()
-    )
-    return (row[0], str(row[1])) if row is not None and row[2] == "published" else None
+    """A visible lesson's body hash and last change (what a practice answer checks against the version its
+    question was shown in), or None."""
+    rows = _published_rows(db.session.connection(), [lesson_id], (Lesson.body_sha256, Lesson.updated_at))
+    return next(((body_sha256, str(updated)) for _id, body_sha256, updated in rows), None)
 
 
 def object_media_type(sha256: str) -> str | None:
@@ -137,15 +132,22 @@ def published_titles(batch: int = 500) -> Iterator[tuple[str, str, str]]:
 
 
 def published_among(connection: Connection, ids: list[str], column: InstrumentedAttribute[str]) -> dict[str, str]:
-    """{id: column} of the published lessons among `ids`, looked up by primary key. The status is checked here,
-    not in SQL: with `status = ?` SQLite reads the status index instead (nearly every row is published, so it
-    reads nearly the whole table). Plain SQL: the ORM's statement cost more than the look-up itself
-    (docs/performance.md)."""
+    """{id: column} of the published lessons among `ids`, looked up by primary key."""
+    return {lesson_id: value for lesson_id, value in _published_rows(connection, ids, (column,))}
+
+
+def _published_rows(
+    connection: Connection, ids: list[str], columns: tuple[InstrumentedAttribute[Any], ...]
+) -> Iterator[tuple[Any, ...]]:
+    """(id, *columns) of the published lessons among `ids`. The status is checked here, not in SQL: with
+    `status = ?` SQLite reads the status index instead (nearly every row is published, so it reads nearly the
+    whole table). Plain SQL: the ORM's statement cost more than the look-up itself (docs/performance.md)."""
     marks = ",".join("?" * len(ids))
+    names = ", ".join(column.name for column in columns)
     rows = connection.exec_driver_sql(
-        f"SELECT id, {column.name}, status FROM {Lesson.__tablename__} WHERE id IN ({marks})", tuple(ids)
+        f"SELECT id, {names}, status FROM {Lesson.__tablename__} WHERE id IN ({marks})", tuple(ids)
     )
-    return {lesson_id: value for lesson_id, value, status in rows if status == "published"}
+    return (tuple(row[:-1]) for row in rows if row[-1] == "published")
 
 
 def data_version() -> int:

@@ -42,36 +42,26 @@ def count_answer(
     wrong: tuple[str, str] | None = None,
     mastered: bool = False,
 ) -> None:
-    """One short transaction per answer: 40 answers at once wait on SQLite's busy timeout, never fail. The first
-    statement writes, so the transaction holds the write lock before it reads (a read first could not upgrade).
+    """One short transaction per answer, one writer at a time (another process's writer is waited for by SQLite's
+    busy timeout): 40 answers at once wait their turn, never fail. The first statement writes, so the transaction
+    holds the write lock before it reads (a read first could not upgrade).
 
     `wrong` is (key, shown) of a wrong answer (check.py `wrong_key`); `mastered`: this answer reached mastery."""
     with _WRITING:
-        _count(lesson_id, body_sha256, quiz, question, right, wrong, mastered)
-
-
-def _count(
-    lesson_id: str,
-    body_sha256: str,
-    quiz: int,
-    question: int,
-    right: bool,
-    wrong: tuple[str, str] | None,
-    mastered: bool,
-) -> None:
-    day = datetime.now(UTC).strftime("%Y-%m-%d")
-    db.session.connection().exec_driver_sql(COUNT_ANSWER, (lesson_id, body_sha256, quiz, question, day, int(right)))
-    if wrong is not None and wrong[0]:
-        _count_wrong(lesson_id, body_sha256, quiz, question, day, *wrong)
-    if mastered:
-        done = insert(QuizMasteryDay).values(
-            lesson_id=lesson_id, body_sha256=body_sha256, quiz=quiz, day=day, mastered=1
-        )
-        done = done.on_conflict_do_update(
-            index_elements=["lesson_id", "body_sha256", "quiz", "day"], set_={"mastered": QuizMasteryDay.mastered + 1}
-        )
-        db.session.execute(done)
-    db.session.commit()
+        day = datetime.now(UTC).strftime("%Y-%m-%d")
+        db.session.connection().exec_driver_sql(COUNT_ANSWER, (lesson_id, body_sha256, quiz, question, day, int(right)))
+        if wrong is not None and wrong[0]:
+            _count_wrong(lesson_id, body_sha256, quiz, question, day, *wrong)
+        if mastered:
+            done = insert(QuizMasteryDay).values(
+                lesson_id=lesson_id, body_sha256=body_sha256, quiz=quiz, day=day, mastered=1
+            )
+            done = done.on_conflict_do_update(
+                index_elements=["lesson_id", "body_sha256", "quiz", "day"],
+                set_={"mastered": QuizMasteryDay.mastered + 1},
+            )
+            db.session.execute(done)
+        db.session.commit()
 
 
 def _count_wrong(lesson_id: str, body_sha256: str, quiz: int, question: int, day: str, key: str, shown: str) -> None:
