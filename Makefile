@@ -9,7 +9,9 @@ APT_BENCH := wrk kiwix-tools hunspell-kk  # hunspell-kk: bench.kazakh_morphology
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_POSTER := zbar-tools poppler-utils librsvg2-bin  # the poster's test: render its PDF and SVG, read the QR codes
 # Two workers: these machines have two cores; tests that share a port or a namespace name take their own.
-PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider -n 2 -rs
+# A failed test runs again (twice at most) so that one scheduling hiccup of a loaded machine does not fail CI;
+# -rR names every test that needed it in the summary, so a flaky test is seen and fixed, not hidden.
+PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider -n 2 -rsR --reruns 2 --reruns-delay 1
 UV_COMPILE := $(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 \
 	--extra test --extra bench --extra dev --extra build --generate-hashes -q
 

@@ -16,7 +16,19 @@ from typing import Any
 import pytest
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+# No call home (this machine's network refuses them, many at a time), and shared memory in a file: a container's
+# /dev/shm may be too small for a tab.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
 PHONE = {"viewport": {"width": 360, "height": 640}}
 AXE_VERSION = "4.10.3"
 AXE_CACHE = (

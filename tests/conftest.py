@@ -6,11 +6,15 @@ re-exported here, so `from conftest import lesson_spec, Elements` keeps working.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -243,11 +247,60 @@ def _wait_until_listening(server: LiveServer, port: int, timeout: float) -> bool
     return False
 
 
+def _video_work_left(data_dir: Path) -> int:
+    """How many of the data folder's videos still wait for (or are in) the video worker."""
+    conn = sqlite3.connect(data_dir / "library.sqlite", timeout=10)
+    try:  # closed now, not when collected: the last connection to close removes the -wal and -shm files
+        return conn.execute("SELECT count(*) FROM video_jobs WHERE state IN ('pending', 'running')").fetchone()[0]
+    finally:
+        conn.close()
+
+
+_STARTER_DATA: list[Path] = []
+
+
+def starter_data_folder() -> Path:
+    """A data folder where run.py imported content/ and the video worker finished, made once per test process:
+    a server over the starter library starts from a copy of it, so ~250 starts don't each import content/ and
+    run ffmpeg again (tests of the first start itself pass fresh=True)."""
+    if _STARTER_DATA:
+        return _STARTER_DATA[0]
+    root = Path(tempfile.mkdtemp(prefix="starter-data-"))
+    atexit.register(shutil.rmtree, root, True)
+    port = free_port()
+    command = [sys.executable, str(REPO / "run.py"), "--host", "127.0.0.1", "--port", str(port)]
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("CONTENTSERVER_")}
+    with open(root / "server.log", "wb") as out:
+        proc = subprocess.Popen(
+            [*command, "--data", str(root / "data"), "--threads", "2"],
+            cwd=root,
+            env=environ,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    server = LiveServer(f"http://127.0.0.1:{port}", root / "data", proc, root / "server.log")
+    try:
+        assert _wait_until_listening(server, port, 120), server.output()
+        assert eventually(lambda: _video_work_left(server.data_dir) == 0, 300), server.output()
+    finally:
+        stop_process(proc)
+    _STARTER_DATA.append(server.data_dir)
+    return server.data_dir
+
+
+@pytest.fixture
+def starter_data() -> Path:
+    """The starter library's data folder as run.py's first start leaves it (copy it; don't change it)."""
+    return starter_data_folder()
+
+
 @pytest.fixture
 def start_server(tmp_path: Path) -> Callable[..., LiveServer]:
-    """start_server(data_dir=None, starter=None, env=None, timeout=60, threads=4) -> LiveServer running run.py.
+    """start_server(data_dir=None, starter=None, env=None, timeout=60, threads=4, fresh=False) -> LiveServer
+    running run.py.
 
-    `starter` sets CONTENTSERVER_STARTER_LIBRARY (None: the default, content/; "" skips it).
+    `starter` sets CONTENTSERVER_STARTER_LIBRARY (None: the default, content/; "" skips it). A new data folder
+    over the default starter is a copy of `starter_data_folder()` unless `fresh`: then run.py imports content/ itself.
     """
     started: list[LiveServer] = []
 
@@ -257,8 +310,12 @@ def start_server(tmp_path: Path) -> Callable[..., LiveServer]:
         env: dict[str, str] | None = None,
         timeout: float = 60,
         threads: int = 4,
+        fresh: bool = False,
     ) -> LiveServer:
-        data_dir = data_dir or tmp_path / f"server-data{len(started)}"
+        if data_dir is None:
+            data_dir = tmp_path / f"server-data{len(started)}"
+            if starter is None and not fresh:
+                shutil.copytree(starter_data_folder(), data_dir)
         environ = {k: v for k, v in os.environ.items() if not k.startswith("CONTENTSERVER_")}
         if starter is not None:
             environ["CONTENTSERVER_STARTER_LIBRARY"] = starter

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import urllib.parse
 
 import jsonschema_rs  # schemathesis's validator (tests only)
@@ -16,8 +17,9 @@ LESSONS = ["math-circle-kk", "geo-balkhash-kk", "hist-yasawi-ru"]
 
 
 @pytest.fixture
-def site(start_server, tmp_path):
+def site(start_server, starter_data, tmp_path):
     data_dir = tmp_path / "data"
+    shutil.copytree(starter_data, data_dir)  # content/ imported, as run.py's first start leaves it
     add_user(data_dir, "boss", admin=True)
     add_user(data_dir, "tina")
     server = start_server(data_dir=data_dir)

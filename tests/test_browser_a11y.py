@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from browser_support import axe_source, axe_violations, browser, describe, new_page
 from teach_http import PASSWORD, add_user
@@ -18,8 +20,11 @@ STUDENT_PAGES = {
 }
 
 
-def test_student_pages_and_teacher_editor_have_no_serious_axe_violations(start_server, tmp_path, new_page, axe_source):
+def test_student_pages_and_teacher_editor_have_no_serious_axe_violations(
+    start_server, starter_data, tmp_path, new_page, axe_source
+):
     data_dir = tmp_path / "data"
+    shutil.copytree(starter_data, data_dir)  # content/ imported, as run.py's first start leaves it
     add_user(data_dir, "tina")
     server = start_server(data_dir=data_dir)
     found = {}

@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from browser_support import CHROMIUM, CHROMIUM_ARGS
 from teach_http import PASSWORD, start_site
 from test_books_browse import import_zim
 from zims import make_zim
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ATTACK = """<!doctype html><html><head><title>Evil</title></head><body>
 <p id="ran">no</p><p id="cookie"></p><p id="post"></p><p id="read"></p>
 <form id="f" method="post" action="/teach/new"><input name="title" value="pwned by form"></form>
@@ -41,7 +40,7 @@ def test_a_zim_script_cannot_read_cookies_or_post_a_teacher_form(start_server, t
     import_zim(data_dir, zim)
     site = start_site(start_server, data_dir)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             context = browser.new_context(locale="en-US")
             teacher = context.new_page()

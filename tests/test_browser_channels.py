@@ -7,13 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browser_support import axe_source, axe_violations, browser, describe, new_page
+from browser_support import CHROMIUM, CHROMIUM_ARGS, axe_source, axe_violations, browser, describe, new_page
 from channel_support import school_channel
 from test_books_browse import import_zim
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 def test_a_channel_is_browsed_without_javascript_and_its_app_is_sandboxed(start_server, tmp_path: Path):
@@ -26,7 +24,7 @@ def test_a_channel_is_browsed_without_javascript_and_its_app_is_sandboxed(start_
     import_zim(data_dir, tmp_path / "stick")  # the same `contentserver import` a ZIM goes through
     server = start_server(data_dir=data_dir, starter="")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             plain = browser.new_context(locale="kk-KZ", java_script_enabled=False)
             page = plain.new_page()

@@ -6,9 +6,8 @@ import re
 import tomllib
 
 import pytest
+from browser_support import CHROMIUM, CHROMIUM_ARGS
 from conftest import CONTENT
-
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 def plain(markdown: str) -> str:
@@ -41,7 +40,7 @@ def test_student_sees_title_table_list_and_video_on_a_phone(live_server, tmp_pat
     lesson = lesson_with_table_list_and_video()
     shot = tmp_path / f"{lesson['id']}-360x640.png"
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 360, "height": 640}, locale="kk-KZ")
             requests = []

@@ -5,13 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browser_support import wait_until
+from browser_support import CHROMIUM, CHROMIUM_ARGS, wait_until
 from conftest import png_bytes
 from teach_http import PASSWORD, inert_problems, start_site, xss_vectors
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 BODY = """# Leaves
 
 | Part | Job |
@@ -47,7 +45,7 @@ def test_teacher_publishes_a_lesson_with_table_and_image_and_a_student_sees_it(s
     image.write_bytes(png_bytes(40, 30, (20, 160, 40)))
     hostile = "\n\n".join(xss_vectors())
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             teacher = browser.new_context(locale="en-US").new_page()
             teacher_dialogs, teacher_refused = watch(teacher), refused(teacher)

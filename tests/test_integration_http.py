@@ -23,7 +23,8 @@ def object_url(path) -> str:
     return "/objects/" + hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_first_start_imports_content_and_serves_home_lesson_video_range_and_pdf(live_server):
+def test_first_start_imports_content_and_serves_home_lesson_video_range_and_pdf(start_server):
+    live_server = start_server(fresh=True)
     assert "imported starter library kz-starter" in live_server.output()
     headers = {"Accept-Language": "en"}
 

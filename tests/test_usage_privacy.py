@@ -4,6 +4,7 @@ every file the server wrote — the SQLite database and its WAL included — is 
 
 from __future__ import annotations
 
+import shutil
 import urllib.parse
 
 from conftest import stop_process
@@ -17,8 +18,9 @@ def _forms(address: str) -> list[bytes]:
     return [address.encode(), address.encode("utf-16-le"), bytes(int(part) for part in address.split("."))]
 
 
-def test_a_days_traffic_leaves_no_client_address_in_the_data_folder(start_server, tmp_path):
+def test_a_days_traffic_leaves_no_client_address_in_the_data_folder(start_server, starter_data, tmp_path):
     data_dir = tmp_path / "data"
+    shutil.copytree(starter_data, data_dir)  # content/ imported, as run.py's first start leaves it
     add_user(data_dir, "boss", admin=True)
     add_user(data_dir, "tina")
     server = start_server(data_dir=data_dir)
