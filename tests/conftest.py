@@ -247,6 +247,30 @@ def _wait_until_listening(server: LiveServer, port: int, timeout: float) -> bool
     return False
 
 
+def spawn_run_py(
+    data_dir: Path,
+    port: int,
+    log: Path,
+    environ: dict[str, str],
+    threads: int = 4,
+    host: str = "127.0.0.1",
+    run_py: Path = REPO / "run.py",
+    url_host: str = "127.0.0.1",
+) -> LiveServer:
+    """run.py in a process of its own over `data_dir`, its output in `log` (running: wait until it listens)."""
+    command = [sys.executable, str(run_py), "--host", host, "--port", str(port), "--data", str(data_dir)]
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [*command, "--threads", str(threads)], cwd=log.parent, env=environ, stdout=out, stderr=subprocess.STDOUT
+        )
+    return LiveServer(f"http://{url_host}:{port}", data_dir, proc, log)
+
+
+def server_environ(**settings: str) -> dict[str, str]:
+    """This process's environment without its CONTENTSERVER_ settings, plus `settings`."""
+    return {**{k: v for k, v in os.environ.items() if not k.startswith("CONTENTSERVER_")}, **settings}
+
+
 def _video_work_left(data_dir: Path) -> int:
     """How many of the data folder's videos still wait for (or are in) the video worker."""
     conn = sqlite3.connect(data_dir / "library.sqlite", timeout=10)
@@ -268,22 +292,12 @@ def starter_data_folder() -> Path:
     root = Path(tempfile.mkdtemp(prefix="starter-data-"))
     atexit.register(shutil.rmtree, root, True)
     port = free_port()
-    command = [sys.executable, str(REPO / "run.py"), "--host", "127.0.0.1", "--port", str(port)]
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("CONTENTSERVER_")}
-    with open(root / "server.log", "wb") as out:
-        proc = subprocess.Popen(
-            [*command, "--data", str(root / "data"), "--threads", "2"],
-            cwd=root,
-            env=environ,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    server = LiveServer(f"http://127.0.0.1:{port}", root / "data", proc, root / "server.log")
+    server = spawn_run_py(root / "data", port, root / "server.log", server_environ(), threads=2)
     try:
         assert _wait_until_listening(server, port, 120), server.output()
         assert eventually(lambda: _video_work_left(server.data_dir) == 0, 300), server.output()
     finally:
-        stop_process(proc)
+        stop_process(server.proc)
     _STARTER_DATA.append(server.data_dir)
     return server.data_dir
 
@@ -316,38 +330,18 @@ def start_server(tmp_path: Path) -> Callable[..., LiveServer]:
             data_dir = tmp_path / f"server-data{len(started)}"
             if starter is None and not fresh:
                 shutil.copytree(starter_data_folder(), data_dir)
-        environ = {k: v for k, v in os.environ.items() if not k.startswith("CONTENTSERVER_")}
+        environ = server_environ()
         if starter is not None:
             environ["CONTENTSERVER_STARTER_LIBRARY"] = starter
         environ.update(env or {})
         for attempt in range(3):  # another process may take the free port before run.py binds it
             port = free_port()
-            log = tmp_path / f"server{len(started)}.log"
-            with open(log, "wb") as out:
-                proc = subprocess.Popen(
-                    [
-                        sys.executable,
-                        str(REPO / "run.py"),
-                        "--host",
-                        "127.0.0.1",
-                        "--port",
-                        str(port),
-                        "--data",
-                        str(data_dir),
-                        "--threads",
-                        str(threads),
-                    ],
-                    cwd=tmp_path,
-                    env=environ,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                )
-            server = LiveServer(f"http://127.0.0.1:{port}", data_dir, proc, log)
+            server = spawn_run_py(data_dir, port, tmp_path / f"server{len(started)}.log", environ, threads)
             started.append(server)
             if _wait_until_listening(server, port, timeout):
                 return server
             if "Address already in use" not in server.output() or attempt == 2:
-                pytest.fail(f"run.py exited with {proc.returncode}:\n{server.output()}")
+                pytest.fail(f"run.py exited with {server.proc.returncode}:\n{server.output()}")
 
     yield start
     for server in started:

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from browser_support import axe_violations, describe
-from conftest import REPO, LiveServer, _wait_until_listening, free_port, stop_process
+from conftest import REPO, LiveServer, _wait_until_listening, free_port, server_environ, spawn_run_py, stop_process
 from teach_http import PASSWORD
 
 PHONE = {"width": 360, "height": 640}
@@ -52,21 +52,12 @@ def serving(
 ) -> Iterator[LiveServer]:
     """run.py (waitress) on `host` over root/data with `starter` imported at first start, for a test module."""
     port = free_port()
-    log = root / "server.log"
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("CONTENTSERVER_")}
     # on 0.0.0.0 the server would announce itself by mDNS on the machine's real network: only test_mdns.py does,
     # inside namespaces of its own
-    environ.update(CONTENTSERVER_STARTER_LIBRARY=str(starter), CONTENTSERVER_MDNS_ANNOUNCE="false", **(env or {}))
-    command = [sys.executable, str(run_py), "--host", host, "--port", str(port)]
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [*command, "--data", str(root / "data"), "--threads", "4"],
-            cwd=root,
-            env=environ,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    live = LiveServer(f"http://{url_host}:{port}", root / "data", proc, log)
+    environ = server_environ(CONTENTSERVER_STARTER_LIBRARY=str(starter), CONTENTSERVER_MDNS_ANNOUNCE="false")
+    environ.update(env or {})
+    live = spawn_run_py(root / "data", port, root / "server.log", environ, 4, host, run_py, url_host)
+    proc = live.proc
     try:
         assert _wait_until_listening(live, port, 60), live.output()
         yield live

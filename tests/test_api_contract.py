@@ -9,7 +9,7 @@ import sys
 
 import pytest
 import schemathesis
-from conftest import REPO, LiveServer, _wait_until_listening, free_port, stop_process
+from conftest import REPO, LiveServer, _wait_until_listening, free_port, server_environ, spawn_run_py, stop_process
 from hypothesis import HealthCheck, given, settings
 
 pytestmark = pytest.mark.fuzz
@@ -20,12 +20,8 @@ def api_schema(tmp_path_factory):
     """run.py over the starter library, and the document it serves at /api/openapi.json."""
     data = tmp_path_factory.mktemp("api-data")
     port = free_port()
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("CONTENTSERVER_")}
-    log = data.parent / "api-server.log"
-    command = [sys.executable, str(REPO / "run.py"), "--host", "127.0.0.1", "--port", str(port), "--data", str(data)]
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(command, cwd=data.parent, env=environ, stdout=out, stderr=subprocess.STDOUT)
-    server = LiveServer(f"http://127.0.0.1:{port}", data, proc, log)
+    server = spawn_run_py(data, port, data.parent / "api-server.log", server_environ(), threads=24)
+    proc = server.proc
     try:
         assert _wait_until_listening(server, port, 60), server.output()
         yield schemathesis.openapi.from_url(f"{server.url}/api/openapi.json")

@@ -16,26 +16,13 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def box(tmp_path_factory):
     """run.py over the starter library with an admin, after students read and searched."""
-    import os
-    import subprocess
-    import sys
-
-    from conftest import REPO, LiveServer, _wait_until_listening, free_port, stop_process
+    from conftest import _wait_until_listening, free_port, server_environ, spawn_run_py, stop_process
 
     root = tmp_path_factory.mktemp("status-box")
     add_user(root / "data", "boss", admin=True)
     port = free_port()
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("CONTENTSERVER_")}
-    command = [sys.executable, str(REPO / "run.py"), "--host", "127.0.0.1", "--port", str(port)]
-    with open(root / "server.log", "wb") as out:
-        proc = subprocess.Popen(
-            [*command, "--data", str(root / "data"), "--threads", "4"],
-            cwd=root,
-            env=environ,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    server = LiveServer(f"http://127.0.0.1:{port}", root / "data", proc, root / "server.log")
+    server = spawn_run_py(root / "data", port, root / "server.log", server_environ())
+    proc = server.proc
     try:
         assert _wait_until_listening(server, port, 60), server.output()
         student = Client(server.url)
