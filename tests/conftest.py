@@ -7,6 +7,7 @@ re-exported here, so `from conftest import lesson_spec, Elements` keeps working.
 from __future__ import annotations
 
 import atexit
+import functools
 import os
 import shutil
 import signal
@@ -280,15 +281,11 @@ def _video_work_left(data_dir: Path) -> int:
         conn.close()
 
 
-_STARTER_DATA: list[Path] = []
-
-
+@functools.cache
 def starter_data_folder() -> Path:
     """A data folder where run.py imported content/ and the video worker finished, made once per test process:
-    a server over the starter library starts from a copy of it, so ~250 starts don't each import content/ and
-    run ffmpeg again (tests of the first start itself pass fresh=True)."""
-    if _STARTER_DATA:
-        return _STARTER_DATA[0]
+    a server over the starter library starts from a copy of it, so a start imports nothing and runs no ffmpeg
+    (tests of the first start itself pass fresh=True)."""
     root = Path(tempfile.mkdtemp(prefix="starter-data-"))
     atexit.register(shutil.rmtree, root, True)
     port = free_port()
@@ -298,7 +295,6 @@ def starter_data_folder() -> Path:
         assert eventually(lambda: _video_work_left(server.data_dir) == 0, 300), server.output()
     finally:
         stop_process(server.proc)
-    _STARTER_DATA.append(server.data_dir)
     return server.data_dir
 
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -57,9 +54,8 @@ def serving(
     environ = server_environ(CONTENTSERVER_STARTER_LIBRARY=str(starter), CONTENTSERVER_MDNS_ANNOUNCE="false")
     environ.update(env or {})
     live = spawn_run_py(root / "data", port, root / "server.log", environ, 4, host, run_py, url_host)
-    proc = live.proc
     try:
         assert _wait_until_listening(live, port, 60), live.output()
         yield live
     finally:
-        stop_process(proc)
+        stop_process(live.proc)

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 import schemathesis
-from conftest import REPO, LiveServer, _wait_until_listening, free_port, server_environ, spawn_run_py, stop_process
+from conftest import REPO, _wait_until_listening, free_port, server_environ, spawn_run_py, stop_process
 from hypothesis import HealthCheck, given, settings
 
 pytestmark = pytest.mark.fuzz
@@ -21,12 +18,11 @@ def api_schema(tmp_path_factory):
     data = tmp_path_factory.mktemp("api-data")
     port = free_port()
     server = spawn_run_py(data, port, data.parent / "api-server.log", server_environ(), threads=24)
-    proc = server.proc
     try:
         assert _wait_until_listening(server, port, 60), server.output()
         yield schemathesis.openapi.from_url(f"{server.url}/api/openapi.json")
     finally:
-        stop_process(proc)
+        stop_process(server.proc)
 
 
 @pytest.mark.parametrize(

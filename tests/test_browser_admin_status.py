@@ -22,7 +22,6 @@ def box(tmp_path_factory):
     add_user(root / "data", "boss", admin=True)
     port = free_port()
     server = spawn_run_py(root / "data", port, root / "server.log", server_environ())
-    proc = server.proc
     try:
         assert _wait_until_listening(server, port, 60), server.output()
         student = Client(server.url)
@@ -32,7 +31,7 @@ def box(tmp_path_factory):
             student.get("/search?" + urllib.parse.urlencode({"q": words}))
         yield server
     finally:
-        stop_process(proc)
+        stop_process(server.proc)
 
 
 @pytest.mark.parametrize(("locale", "viewport"), VIEWS, ids=VIEW_IDS)
