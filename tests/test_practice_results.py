@@ -6,12 +6,16 @@ from __future__ import annotations
 import csv
 import io
 import re
+import signal
+import sqlite3
+import threading
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
-from conftest import Elements, xss_vectors
+from conftest import Elements, lesson_spec, xss_vectors
 from teach_http import _FromAddress, create_lesson, start_site
-from test_practice_http import Device
+from test_practice_http import QUIZ_BODY, Device
 
 from contentserver.quizzes.results import MAX_WRONG_KEYS, TOP_WRONG
 
@@ -129,3 +133,41 @@ def test_wrong_answers_are_capped_per_question_and_hostile_ones_are_text(start_s
     assert page.split("3. How long is a running track?")[1].split("</tr>")[0].count("<li><q>") == TOP_WRONG
     sheet = list(csv.reader(io.StringIO(anna.get(f"/teach/lessons/{lesson_id}/results.csv").text)))
     assert sheet[1][2:4] == ["2", str(len(junk))] and sheet[1][6].endswith("; junk 12 (1); … (5)")
+
+
+def test_a_class_answering_at_once_is_counted_once_each_and_kept_through_a_kill(start_server, make_library):
+    """40 phones post at the same moment, twice, to run.py with its default 24 threads: every answer is checked and
+    counted exactly once, none meets "database is locked", and what the phones were told was counted is on disk
+    when the server is killed (-9) right after the last answer."""
+    server = start_server(starter=str(make_library([lesson_spec("capitals", body=QUIZ_BODY)])), threads=24)
+    phones = [Phone(server, number) for number in range(40)]
+    tokens = phones[0].tokens()
+    barrier = threading.Barrier(len(phones))
+
+    def together(number: int, name: str, typed: str) -> str:
+        barrier.wait()
+        status, _headers, page = phones[number].answer(tokens[name], typed)
+        assert status == 200, page
+        return page
+
+    with ThreadPoolExecutor(len(phones)) as pool:
+        typed = ["Astana" if n % 2 else f"Almaty {n}" for n in range(len(phones))]  # half wrong, each its own way
+        first = list(pool.map(lambda n: together(n, "quiz-0-1", typed[n]), range(len(phones))))
+        second = list(pool.map(lambda n: together(n, "quiz-0-0", "0"), range(len(phones))))
+    assert [("Right!" in page) for page in first] == [bool(n % 2) for n in range(len(phones))]
+    assert all("Right!" in page and "already counted" not in page for page in second)
+    # QUIZ_BODY's first quiz is mastered with 2 right of the last 2: the phones right both times
+    assert sum("Mastered! Well done." in page for page in second) == len(phones) // 2
+
+    server.proc.send_signal(signal.SIGKILL)
+    server.proc.wait(10)
+    assert "database is locked" not in server.output()
+    db = sqlite3.connect(server.data_dir / "library.sqlite")
+    try:
+        counts = db.execute("SELECT question, attempts, correct FROM quiz_result_days ORDER BY question").fetchall()
+        wrong = db.execute("SELECT COUNT(*), SUM(count) FROM quiz_wrong_answer_days").fetchone()
+        mastered = db.execute("SELECT SUM(mastered) FROM quiz_mastery_days").fetchone()[0]
+    finally:
+        db.close()
+    assert counts == [(0, 40, 40), (1, 40, 20)]
+    assert wrong == (20, 20) and mastered == 20

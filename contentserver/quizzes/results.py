@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects.sqlite import insert
 
 from ..db import db
 from ..models import QuizMasteryDay, QuizResultDay, QuizWrongAnswerDay
@@ -25,12 +24,28 @@ TOP_WRONG = 5  # the most common wrong answers shown and exported per question
 # One writer at a time within the process: waiting threads are woken the moment the lock is free, where SQLite's
 # busy handler makes them sleep in steps of up to 100 ms (a class answering together otherwise waits on its sleeps).
 _WRITING = threading.Lock()
-# Every answer runs this: plain SQL, as building the statement with SQLAlchemy each time cost more than running it.
-COUNT_ANSWER = f"""INSERT INTO {QuizResultDay.__tablename__}
+# Every answer runs these as plain SQL on a pooled connection taken for the write alone (docs/performance.md,
+# "Practice answers"): building the statements with SQLAlchemy cost more than running them, and a request's own
+# session kept its connection until the page was sent, so a class answering together opened a new one per thread.
+_RESULTS, _WRONG, _MASTERY = QuizResultDay.__tablename__, QuizWrongAnswerDay.__tablename__, QuizMasteryDay.__tablename__
+COUNT_ANSWER = f"""INSERT INTO {_RESULTS}
 (lesson_id, body_sha256, quiz, question, day, attempts, correct)
 VALUES (?, ?, ?, ?, ?, 1, ?)
 ON CONFLICT (lesson_id, body_sha256, quiz, question, day)
 DO UPDATE SET attempts = attempts + 1, correct = correct + excluded.correct"""
+_QUESTION_DAY = "lesson_id = ? AND body_sha256 = ? AND quiz = ? AND question = ? AND day = ?"
+WRONG_KNOWN = f"SELECT 1 FROM {_WRONG} WHERE {_QUESTION_DAY} AND key = ?"
+WRONG_KEYS = f"SELECT COUNT(*) FROM {_WRONG} WHERE {_QUESTION_DAY}"
+COUNT_WRONG = f"""INSERT INTO {_WRONG}
+(lesson_id, body_sha256, quiz, question, day, key, shown, count)
+VALUES (?, ?, ?, ?, ?, ?, ?, 1)
+ON CONFLICT (lesson_id, body_sha256, quiz, question, day, key)
+DO UPDATE SET count = count + 1"""
+COUNT_MASTERY = f"""INSERT INTO {_MASTERY}
+(lesson_id, body_sha256, quiz, day, mastered)
+VALUES (?, ?, ?, ?, 1)
+ON CONFLICT (lesson_id, body_sha256, quiz, day)
+DO UPDATE SET mastered = mastered + 1"""
 
 
 def count_answer(
@@ -42,57 +57,38 @@ def count_answer(
     wrong: tuple[str, str] | None = None,
     mastered: bool = False,
 ) -> None:
-    """One short transaction per answer, one writer at a time (another process's writer is waited for by SQLite's
-    busy timeout): 40 answers at once wait their turn, never fail. The first statement writes, so the transaction
+    """One short transaction per answer, committed before the answer page is sent (so an answer a student saw
+    counted survives a crash), one writer at a time (another process's writer is waited for by SQLite's busy
+    timeout): 40 answers at once wait their turn, never fail. The first statement writes, so the transaction
     holds the write lock before it reads (a read first could not upgrade).
 
     `wrong` is (key, shown) of a wrong answer (check.py `wrong_key`); `mastered`: this answer reached mastery."""
+    day = datetime.now(UTC).strftime("%Y-%m-%d")
+    place = (lesson_id, body_sha256, quiz, question, day)
     with _WRITING:
-        day = datetime.now(UTC).strftime("%Y-%m-%d")
-        db.session.connection().exec_driver_sql(COUNT_ANSWER, (lesson_id, body_sha256, quiz, question, day, int(right)))
-        if wrong is not None and wrong[0]:
-            _count_wrong(lesson_id, body_sha256, quiz, question, day, *wrong)
-        if mastered:
-            done = insert(QuizMasteryDay).values(
-                lesson_id=lesson_id, body_sha256=body_sha256, quiz=quiz, day=day, mastered=1
-            )
-            done = done.on_conflict_do_update(
-                index_elements=["lesson_id", "body_sha256", "quiz", "day"],
-                set_={"mastered": QuizMasteryDay.mastered + 1},
-            )
-            db.session.execute(done)
-        db.session.commit()
+        connection = db.engine.raw_connection()  # back to the pool at once: at most one out for all the writers
+        try:
+            cursor = connection.cursor()
+            cursor.execute(COUNT_ANSWER, (*place, int(right)))
+            if wrong is not None and wrong[0]:
+                _count_wrong(cursor, place, *wrong)
+            if mastered:
+                cursor.execute(COUNT_MASTERY, (lesson_id, body_sha256, quiz, day))
+            connection.commit()
+        except BaseException:
+            connection.rollback()
+            raise
+        finally:
+            connection.close()
 
 
-def _count_wrong(lesson_id: str, body_sha256: str, quiz: int, question: int, day: str, key: str, shown: str) -> None:
+def _count_wrong(cursor: Any, place: tuple[str, str, int, int, str], key: str, shown: str) -> None:
     """Count one wrong answer under its key; a question's keys per day are capped, so typing junk cannot grow
     the table without bound (the overflow is counted under "")."""
-    where = (
-        QuizWrongAnswerDay.lesson_id == lesson_id,
-        QuizWrongAnswerDay.body_sha256 == body_sha256,
-        QuizWrongAnswerDay.quiz == quiz,
-        QuizWrongAnswerDay.question == question,
-        QuizWrongAnswerDay.day == day,
-    )
-    if db.session.get(QuizWrongAnswerDay, (lesson_id, body_sha256, quiz, question, day, key)) is None:
-        known = db.session.scalar(select(func.count()).select_from(QuizWrongAnswerDay).where(*where))
-        if (known or 0) >= MAX_WRONG_KEYS:
-            key, shown = "", ""
-    statement = insert(QuizWrongAnswerDay).values(
-        lesson_id=lesson_id,
-        body_sha256=body_sha256,
-        quiz=quiz,
-        question=question,
-        day=day,
-        key=key,
-        shown=shown,
-        count=1,
-    )
-    statement = statement.on_conflict_do_update(
-        index_elements=["lesson_id", "body_sha256", "quiz", "question", "day", "key"],
-        set_={"count": QuizWrongAnswerDay.count + 1},
-    )
-    db.session.execute(statement)
+    known = cursor.execute(WRONG_KNOWN, (*place, key)).fetchone() is not None
+    if not known and cursor.execute(WRONG_KEYS, place).fetchone()[0] >= MAX_WRONG_KEYS:
+        key, shown = "", ""
+    cursor.execute(COUNT_WRONG, (*place, key, shown))
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ Signing is done here, in the web process, with the app's SECRET_KEY: the render 
 from __future__ import annotations
 
 import random
+from functools import lru_cache
 
 from flask import current_app, render_template
 from itsdangerous import URLSafeTimedSerializer
@@ -19,7 +20,12 @@ TOKEN_MAX_AGE = 30 * 24 * 3600
 
 
 def serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=QUESTION_SALT)
+    return _serializer_for(current_app.config["SECRET_KEY"])
+
+
+@lru_cache(maxsize=8)
+def _serializer_for(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt=QUESTION_SALT)
 
 
 def question_token(lesson_id: str, body_sha256: str, quiz: int, question: int) -> str:
