@@ -7,11 +7,14 @@ import re
 import pytest
 from browser_support import browser, new_page, wait_until
 from conftest import import_into, lesson_spec, pdf_bytes, png_bytes
+from test_practice_http import QUIZ_BODY
 
 pytestmark = pytest.mark.browser
 
 LESSON = "/lessons/water"
-ALLOWED_IN_CACHE = re.compile(r"^/(lessons/[^/]+|objects/[0-9a-f]{64}|saved|static/(style\.css|offline\.js))$")
+ALLOWED_IN_CACHE = re.compile(
+    r"^/(lessons/[^/]+|objects/[0-9a-f]{64}|saved|static/(style\.css|offline\.js|practice\.js))$"
+)
 
 
 def water(version: int) -> dict:
@@ -116,3 +119,30 @@ def test_without_javascript_the_lesson_has_no_save_button_and_still_reads(live_s
     assert page.inner_text("article h1")
     page.goto(live_server.url + "/saved")
     assert page.is_visible("[data-offline-unsupported]")
+
+
+def test_a_saved_quiz_answered_away_from_school_says_answers_are_checked_when_the_server_is_reachable(
+    start_server, make_library, new_page
+):
+    server = start_server(starter=str(make_library([lesson_spec("capitals", title="Capitals", body=QUIZ_BODY)])))
+    page = new_page(locale="en-US")
+    page.goto(server.url + "/lessons/capitals")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.click("[data-offline-save] button")
+    wait_until(
+        page, "() => document.querySelector('[data-offline-save] [role=status]').textContent.startsWith('Saved')"
+    )
+    server.proc.terminate()  # away from the school's Wi-Fi: no server at all
+    server.proc.wait(timeout=10)
+    page.context.set_offline(True)
+    page.goto(server.url + "/lessons/capitals")
+    page.evaluate("() => { window.notReloaded = true; }")
+    first = page.locator("#quiz-0-0")
+    first.get_by_text("Astana").click()
+    first.get_by_role("button", name="Check my answer").click()
+    wait_until(page, "() => document.querySelector('#quiz-0-0 .quiz-offline') !== null")
+    assert first.locator(".quiz-offline").inner_text() == (
+        "No connection to the school server: answers are checked when it is reachable."
+    )
+    assert page.evaluate("() => window.notReloaded === true")  # the lesson stays open, no browser error page
+    assert all(ALLOWED_IN_CACHE.match(path) for path in cached_paths(page)), cached_paths(page)

@@ -1,5 +1,6 @@
 // Quiz answers without a page reload (issue 21): the same POST the form makes without JavaScript, its answer
-// page's result shown under the question. Without fetch, or on any failure, the form submits as usual.
+// page's result shown under the question. With no connection (a lesson saved for offline) the quiz's note says
+// answers are checked when the server is reachable. Without fetch, or on any other failure, the form submits.
 (function () {
   "use strict";
   if (!window.fetch || !window.FormData || !window.DOMParser) return;
@@ -10,10 +11,9 @@
     var button = form.querySelector("button[type=submit]");
     if (button) button.disabled = true;
     fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin" })
-      .then(function (response) { return response.text(); })
+      // no answer at all: a lesson saved for offline, opened away from the school's Wi-Fi
+      .then(function (response) { return response.text(); }, function () { return null; })
       .then(function (text) {
-        var page = new DOMParser().parseFromString(text, "text/html");
-        var result = page.querySelector(".quiz-result") || page.querySelector("main");
         var shown = form.querySelector(".quiz-shown");
         if (!shown) {
           shown = document.createElement("div");
@@ -22,6 +22,15 @@
           form.querySelector("fieldset").appendChild(shown);
         }
         shown.textContent = "";
+        if (text === null) {
+          var quiz = form.parentNode;
+          var note = shown.appendChild(document.createElement("p"));
+          note.className = "quiz-offline";
+          note.textContent = (quiz && quiz.getAttribute("data-offline")) || "";
+          return;
+        }
+        var page = new DOMParser().parseFromString(text, "text/html");
+        var result = page.querySelector(".quiz-result") || page.querySelector("main");
         [result, page.querySelector(".quiz-progress")].forEach(function (part) {
           if (part) shown.appendChild(document.importNode(part, true));
         });

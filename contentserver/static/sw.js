@@ -1,10 +1,11 @@
 /* Service worker: lessons a student saved open with no connection and follow their changes when online.
-   Only lesson pages, their images and worksheets, the saved-lessons page and the stylesheet are ever cached;
+   Only lesson pages, their images and worksheets, the saved-lessons page, the stylesheet and two scripts are ever cached;
    teacher and admin pages never are. This file is the only writer of the cache (offline.js asks it to save). */
 "use strict";
 const CACHE = "saved-lessons-v1";
-const SHELL = ["/saved", "/static/style.css", "/static/offline.js"];
-const CACHEABLE = /^\/(lessons\/[^/]+|objects\/[0-9a-f]{64}|saved|static\/(style\.css|offline\.js))$/;
+// practice.js: a saved lesson's quiz says, away from school, that answers are checked when the server is reachable
+const SHELL = ["/saved", "/static/style.css", "/static/offline.js", "/static/practice.js"];
+const CACHEABLE = /^\/(lessons\/[^/]+|objects\/[0-9a-f]{64}|saved|static\/(style\.css|offline\.js|practice\.js))$/;
 // What a saved lesson keeps with it: its images and its PDF worksheets (never videos: too big).
 const LESSON_FILES = /<img[^>]*\ssrc="(\/objects\/[0-9a-f]{64})"|<figure class="attachment pdf">\s*<figcaption>\s*<a href="(\/objects\/[0-9a-f]{64})"/g;
 
