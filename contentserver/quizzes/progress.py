@@ -37,14 +37,18 @@ def record(
     right: bool,
     minute: int,
 ) -> tuple[dict[str, Any], bool]:
-    """(the entry after this answer, whether it was recorded): the same question again within one minute is
-    checked but not recorded, so many submissions from one device count once."""
+    """(the entry after this answer, whether it was recorded): a question already answered within this minute is
+    checked but not recorded, so many submissions from one device count once per question, even alternating
+    between two ("w": the minute and the questions recorded in it; "l", the last one, is what older cookies had)."""
     key = quiz_key(lesson_id, index)
     entry = progress.pop(key, None) or {"t": title[:80], "r": "", "c": [], "n": 0, "m": False, "l": None}
     progress[key] = entry  # most recent last: the oldest are dropped first
-    if entry["l"] == [question, minute]:
+    seen = entry.get("w")
+    seen = seen if isinstance(seen, list) and seen[:1] == [minute] else [minute]
+    if entry["l"] == [question, minute] or question in seen[1:]:
         return entry, False
     entry["l"] = [question, minute]
+    entry["w"] = [*seen, question]
     entry["n"] += 1
     entry["r"] = (entry["r"] + ("1" if right else "0"))[-(quiz.n or RECENT) :]
     if right and question not in entry["c"]:
