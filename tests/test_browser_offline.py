@@ -7,6 +7,7 @@ import re
 import pytest
 from browser_support import browser, new_page, wait_until
 from conftest import import_into, lesson_spec, pdf_bytes, png_bytes
+from test_browser_practice import pick_and_check
 from test_practice_http import QUIZ_BODY
 
 pytestmark = pytest.mark.browser
@@ -135,12 +136,7 @@ def test_a_saved_quiz_answered_away_from_school_says_answers_are_checked_when_th
     server.proc.terminate()  # away from the school's Wi-Fi: no server at all
     server.proc.wait(timeout=10)
     page.context.set_offline(True)
-    page.goto(server.url + "/lessons/capitals")
-    page.evaluate("() => { window.notReloaded = true; }")
-    first = page.locator("#quiz-0-0")
-    first.get_by_text("Astana").click()
-    first.get_by_role("button", name="Check my answer").click()
-    wait_until(page, "() => document.querySelector('#quiz-0-0 .quiz-offline') !== null")
+    first = pick_and_check(page, server.url + "/lessons/capitals", "Astana", ".quiz-offline")
     assert first.locator(".quiz-offline").inner_text() == (
         "No connection to the school server: answers are checked when it is reachable."
     )

@@ -52,12 +52,7 @@ def test_with_javascript_the_answer_shows_under_the_question_without_a_reload(st
     library = make_library([lesson_spec("capitals", title="Capitals", body=QUIZ_BODY)])
     server = start_server(starter=str(library))
     page = new_page(locale="en-US")
-    page.goto(server.url + "/lessons/capitals")
-    page.evaluate("() => { window.notReloaded = true; }")
-    first = page.locator("#quiz-0-0")
-    first.get_by_text("Almaty").click()
-    first.get_by_role("button", name="Check my answer").click()
-    wait_until(page, "() => document.querySelector('#quiz-0-0 .quiz-verdict') !== null")
+    first = pick_and_check(page, server.url + "/lessons/capitals", "Almaty", ".quiz-verdict")
     assert page.evaluate("() => window.notReloaded === true")
     assert first.locator(".quiz-verdict").inner_text() == "Not quite."
     assert "The capital moved there in 1997." in first.inner_text()
@@ -68,3 +63,15 @@ def test_with_javascript_the_answer_shows_under_the_question_without_a_reload(st
     assert second.locator(".quiz-verdict").inner_text() == "Right!"
     assert page.evaluate("() => window.notReloaded === true")
     assert any(c["name"] == "practice" and c["httpOnly"] for c in page.context.cookies())
+
+
+def pick_and_check(page, url: str, choice: str, shown: str):
+    """Open the lesson (marked, so a reload would show), pick `choice` in its first question and check it; the
+    question, once `shown` (a selector) appears in it."""
+    page.goto(url)
+    page.evaluate("() => { window.notReloaded = true; }")
+    first = page.locator("#quiz-0-0")
+    first.get_by_text(choice).click()
+    first.get_by_role("button", name="Check my answer").click()
+    wait_until(page, f"() => document.querySelector('#quiz-0-0 {shown}') !== null")
+    return first
