@@ -62,8 +62,8 @@ def _request(port: int, token: str, cookie: str, answer: str) -> bytes:
 
 def _post(port: int, source: str, token: str, cookie: str, answer: str = "астана") -> tuple[int, float, str]:
     """One answer on a new connection from `source`: (status, seconds from connecting to the last byte, the
-    progress cookie to send next). Plain sockets: http.client's header parsing cost ~0.5 ms of CPU an answer,
-    and 40 such clients share this process's GIL and the machine's two cores with the server."""
+    progress cookie to send next). Plain sockets: http.client's header parsing is CPU that the 40 devices take in
+    this process's one GIL, on the cores the server uses (docs/performance.md, "Practice answers")."""
     request = _request(port, token, cookie, answer)
     started = time.perf_counter()
     with socket.create_connection((HOST, port), timeout=30, source_address=(source, 0)) as connection:

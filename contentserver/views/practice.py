@@ -63,8 +63,8 @@ class _Answering:
 
 def _set_up(state: BlueprintSetupState) -> None:
     state.app.extensions.setdefault("practice", _Answering())
-    # Compiled (or read from the template cache) now, not by each of the threads a class's first answers reach
-    # at once: compiling it takes ~10-25 ms, and twenty threads did it side by side.
+    # compiled (or read from the template cache) now, not by each of the threads a class's first answers reach at
+    # once, side by side (docs/performance.md, "Practice answers")
     state.app.jinja_env.get_template(ANSWER_PAGE)
 
 
