@@ -19,6 +19,7 @@ from teach_http import Client, add_user
 from contentserver.connectivity import build_report
 from contentserver.db import db
 from contentserver.status.collect import box_status
+from contentserver.views.admin_status import attention
 from sync.clock import clock_offset
 from sync.errors import EXIT_OK
 
@@ -103,7 +104,13 @@ def test_the_sync_service_records_its_next_attempt_for_the_admin(tmp_path, nginx
     from sync.service import run_service
 
     app, _server = hub_and_school(
-        nginx, make_app, tmp_path / "hub", SigningKey.generate(), CONTENT, SYNC_INTERVAL_SECONDS=3600.0
+        nginx,
+        make_app,
+        tmp_path / "hub",
+        SigningKey.generate(),
+        CONTENT,
+        SYNC_INTERVAL_SECONDS=3600.0,
+        SYNC_MONTHLY_CAP_BYTES=100_000,  # the starter library is larger: one pull passes 90 % of it
     )
     stop = threading.Event()
 
@@ -120,3 +127,7 @@ def test_the_sync_service_records_its_next_attempt_for_the_admin(tmp_path, nginx
     assert before + timedelta(seconds=3590) < upcoming < datetime.now(UTC) + timedelta(seconds=3601)
     assert not sync["next_attempt_overdue"] and sync["last_pull"]["ok"] and sync["bytes_this_month"] > 0
     assert sync["last_push"] is None or sync["last_push"]["ok"]
+    assert sync["monthly_cap_bytes"] == 100_000 and sync["cap_warning"]
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        warned = attention(_status(app))
+    assert any(text.startswith("Sync has used") for text in warned), warned
