@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import CONTENT
+from conftest import CONTENT, free_port
 from nacl.signing import SigningKey
 from nginx_hub import nginx
 from sync_helpers import hub_and_school, pin_hub, publish_folder, pull
@@ -131,3 +131,15 @@ def test_the_sync_service_records_its_next_attempt_for_the_admin(tmp_path, nginx
     with app.test_request_context(headers={"Accept-Language": "en"}):
         warned = attention(_status(app))
     assert any(text.startswith("Sync has used") for text in warned), warned
+
+
+def test_a_failed_pull_is_shown_with_its_outcome_and_said_at_the_top(make_app):
+    app = make_app(SYNC_GIVE_UP_SECONDS=1.0, SYNC_BACKOFF_MAX_SECONDS=0.2)
+    pin_hub(app, f"http://127.0.0.1:{free_port()}/", SigningKey.generate())  # nothing listens there
+    assert pull(app) != EXIT_OK
+    status = _status(app)
+    last = status["sync"]["last_pull"]
+    assert last["ok"] is False and last["exit_code"] != 0 and last["error"] and status["sync"]["hubs"]
+    assert status["sync"]["last_successful_pull"] is None and status["clock"]["offset_seconds"] is None
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert "The last sync with the hub failed." in attention(status)
