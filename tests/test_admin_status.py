@@ -197,3 +197,21 @@ def test_free_disk_warns_from_twice_the_reserve(app, data_dir):
         assert storage(data_dir, free // 4)["warning"] is None
         assert storage(data_dir, int(free * 0.75))["warning"] == "low"
         assert storage(data_dir, free * 2)["warning"] == "below_reserve"
+
+
+def test_the_most_read_books_are_counted_by_their_articles_and_shown_by_title(start_server, tmp_path):
+    from test_books_browse import RAY_ID, import_zim
+    from zims import RAY
+
+    data_dir = tmp_path / "data"
+    import_zim(data_dir, RAY)
+    add_user(data_dir, "boss", admin=True)
+    server = start_server(data_dir=data_dir, starter="")
+    student = Client(server.url)
+    for path in ("A/Ray_Charles", "A/Ray_Charles", "A/index", "I/m/Ray_Charles_classic_piano_pose.jpg"):
+        assert student.get(f"/books/{RAY_ID}/{path}").status == 200
+    status = json.loads(_logged_in(server, "boss").get("/api/admin/status").text)
+    assert_documented(status)
+    [book] = status["usage"]["top_books"]
+    assert (book["id"], book["count"]) == (RAY_ID, 3), "three articles read; the picture is no page"
+    assert book["title"] and status["storage"]["books"] == 1 and status["storage"]["book_bytes"] == RAY.stat().st_size
