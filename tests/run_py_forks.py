@@ -33,7 +33,7 @@ def _run_child(request: dict) -> int:
     os.dup2(log, 2)
     os.close(log)
     os.close(null)
-    # New stream objects: the parent's could have been mid-write (their locks held) at the fork.
+    # Stream objects of its own over the log: nothing the forking process buffered for its pipe is written twice.
     sys.stdout = open(1, "w", encoding="utf-8", errors="backslashreplace", closefd=False)  # noqa: SIM115
     sys.stderr = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False)  # noqa: SIM115
     sys.argv = [str(REPO / "run.py"), *request["args"]]
