@@ -7,6 +7,7 @@ library, and a publish with nothing new stays a no-op."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from datetime import UTC, datetime
 
@@ -14,8 +15,10 @@ from sqlalchemy import select
 
 from ..db import db
 from ..library.bundle import LibraryBundle
-from ..library.format import Manifest, manifest_bytes
+from ..library.format import AttachmentEntry, Manifest, RenditionEntry, manifest_bytes
+from ..library.objects import ObjectStore
 from ..models import PushedLesson
+from ..video.renditions import renditions_of
 from .commit import entry_of
 
 
@@ -57,3 +60,32 @@ def with_approved_lessons(bundle: LibraryBundle) -> LibraryBundle:
         books=manifest.books,  # pushed lessons join the library's books, never replace them
     )
     return LibraryBundle(merged, hashlib.sha256(manifest_bytes(merged)).hexdigest(), bundle.root, bundle.sources)
+
+
+def with_renditions(bundle: LibraryBundle, store: ObjectStore) -> tuple[LibraryBundle, int]:
+    """The bundle with each video's low copy and poster that this hub made listed on its entry (format 4), so a
+    school pulling "low" (VIDEO_PULL) leaves the original here; and how many videos have no low copy yet (they go
+    out whole until the next publish)."""
+    videos = [a for lesson in bundle.manifest.lessons for a in lesson.attachments if a.kind == "video"]
+    copies = renditions_of(a.sha256 for a in videos)
+    waiting = sum(1 for a in videos if "low" not in copies.get(a.sha256, {}))
+
+    def listed(a: AttachmentEntry) -> AttachmentEntry:
+        rows = [row for kind, row in sorted(copies.get(a.sha256, {}).items()) if store.has(row.rendition_sha256)]
+        if a.kind != "video" or not rows:
+            return a
+        found = tuple(
+            RenditionEntry(row.kind, row.rendition_sha256, row.size, row.media_type, row.width, row.height)
+            for row in rows
+        )
+        return dataclasses.replace(a, renditions=found)
+
+    if not copies:
+        return bundle, waiting
+    lessons = tuple(
+        dataclasses.replace(lesson, attachments=tuple(listed(a) for a in lesson.attachments))
+        for lesson in bundle.manifest.lessons
+    )
+    manifest = dataclasses.replace(bundle.manifest, lessons=lessons)
+    digest = hashlib.sha256(manifest_bytes(manifest)).hexdigest()
+    return LibraryBundle(manifest, digest, bundle.root, bundle.sources), waiting
