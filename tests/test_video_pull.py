@@ -164,6 +164,23 @@ def test_a_stick_from_a_low_school_imports_elsewhere_with_the_copy_alone(tmp_pat
         assert f"/objects/{copies['low'][0]}" in page and f"/objects/{original}" not in page
 
 
+def test_a_stick_that_carries_the_original_follows_the_importing_box_s_choice(tmp_path, make_app, video_hub):
+    server, original, _size, copies = video_hub
+    app = _school(make_app, server, "school", tmp_path, VIDEO_PULL="all")
+    assert pull(app) == EXIT_OK
+    stick = tmp_path / "stick"
+    with app.app_context():
+        assert export_library(stick, app.extensions["object_store"], app.config["USB_PART_BYTES"]).objects == 4
+        db.session.remove()
+    for choice in ("low", "all"):
+        other = _school(make_app, server, f"other-{choice}", tmp_path, VIDEO_PULL=choice)
+        with other.app_context():
+            import_stick(stick, other.extensions["object_store"], ImportLimits.from_config(other.config))
+            db.session.remove()
+        assert other.extensions["object_store"].has(original) == (choice == "all")
+        assert other.extensions["object_store"].has(copies["low"][0])
+
+
 def test_a_library_without_renditions_still_imports_and_its_video_comes_whole(tmp_path, make_app, make_library, nginx):
     clip = make_clip(tmp_path / "clip.mp4", 640, 360, 2)
     library = make_library(
