@@ -4,21 +4,23 @@ of their own (format 4); a real nginx serves it; a school with VIDEO_PULL "low" 
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import EN, import_into, lesson_spec
+from conftest import EN, VENV_BIN, import_into, lesson_spec
 from nacl.signing import SigningKey
 from nginx_hub import nginx
-from sync_helpers import LIMITS, pin_hub, publish_folder, pull
+from sync_helpers import pin_hub, publish_folder, pull
 from video_support import make_clip
 
 from contentserver.db import db
 from contentserver.library.format import parse_manifest
 from contentserver.library.importer import ImportLimits
-from contentserver.library.publish import publish
-from contentserver.library.usb import export_library, import_stick, installed_bundle
+from contentserver.library.usb import export_library, import_stick
 from contentserver.models import InstalledLibrary, VideoJob, VideoRendition
 from contentserver.video import queue, worker
 from sync.errors import EXIT_OK
@@ -26,30 +28,46 @@ from sync.errors import EXIT_OK
 KEY = SigningKey.generate()
 
 
+def _publish(data_dir: Path, out: Path) -> str:
+    """`contentserver publish --out OUT` of the hub's installed library, as an admin runs it; what it printed."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("CONTENTSERVER_")}
+    key = data_dir / "keys" / "hub.key"
+    done = subprocess.run(
+        [str(VENV_BIN / "contentserver"), "publish", "--out", str(out), "--key", str(key), "--data", str(data_dir)],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return " ".join((done.stdout + done.stderr).split())
+
+
 @pytest.fixture
 def video_hub(tmp_path, make_app, make_library, nginx):
-    """A hub that imported a lesson with a real 720p clip, converted it, and published its installed library with
-    the renditions listed; nginx serves the hub folder. -> (server, original sha256, {kind: (sha256, size)})."""
+    """A hub that imported a lesson with a real 720p clip and published it at once (its copy not made yet), then
+    converted it and published again with the copies listed; nginx serves the hub folder.
+    -> (server, original sha256, its size, {kind: (sha256, size)})."""
     clip = make_clip(tmp_path / "clip.mp4", 1280, 720, 4)
     lesson = lesson_spec("film", body="# Film\n\nWatch it.\n", attachments={"clip.mp4": clip})
-    hub = make_app(DATA_DIR=str(tmp_path / "hub-data"))
+    data = tmp_path / "hub-data"
+    hub = make_app(DATA_DIR=str(data))
     import_into(hub, make_library([lesson], version=1, library_id="films"))
-    store = hub.extensions["object_store"]
+    (data / "keys").mkdir(mode=0o700)
+    (data / "keys" / "hub.key").write_text(bytes(KEY).hex())
+    hub_dir = tmp_path / "hub"
     with hub.app_context():
         assert queue.enqueue_missing() == 1
         db.session.remove()
+    assert "videos without a low copy yet: 1" in _publish(data, hub_dir)
+    assert json.loads((hub_dir / "manifest.json").read_bytes())["format_version"] == 1
     assert worker.run_once(hub)
-    hub_dir = tmp_path / "hub"
+    assert "without a low copy" not in _publish(data, hub_dir)
+    assert "already published: films version 2" in _publish(data, hub_dir), "the copies made it version 2, once"
     with hub.app_context():
-        from contentserver.hub.publishing import with_renditions
-
-        bundle, waiting = with_renditions(installed_bundle(store)[0], store)
-        assert waiting == 0
-        publish(bundle, hub_dir, KEY, **LIMITS)
-        (original,) = [a.sha256 for a in bundle.manifest.lessons[0].attachments]
         copies = {row.kind: (row.rendition_sha256, row.size) for row in db.session.scalars(db.select(VideoRendition))}
         db.session.remove()
-    return nginx(hub_dir), original, len(clip), copies
+    return nginx(hub_dir), hashlib.sha256(clip).hexdigest(), len(clip), copies
 
 
 def _school(make_app, server, name: str, tmp_path: Path, **settings):
@@ -105,7 +123,7 @@ def test_a_low_school_pulls_no_original_and_its_page_offers_the_copy(tmp_path, m
     assert not store.has(original) and store.has(low_sha) and store.has(copies["poster"][0])
     with app.app_context():
         row = db.session.get(InstalledLibrary, "films")
-        assert (row.version, row.format_version) == (1, 4), "installed whole: nothing looks half-synced"
+        assert (row.version, row.format_version) == (2, 4), "installed whole: nothing looks half-synced"
         assert db.session.get(VideoJob, original).state == "done", "no conversion of a file the box lacks"
         assert db.session.get(VideoRendition, (original, "low")).rendition_sha256 == low_sha
         db.session.remove()

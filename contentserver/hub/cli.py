@@ -29,10 +29,11 @@ def publish_command(app, source: Path | None, out: Path, key_file: Path) -> None
     waiting = 0
     if source is None:
         from ..library.usb import installed_bundle
-        from .publishing import with_approved_lessons, with_renditions
+        from .publishing import after_last_publish, with_approved_lessons, with_renditions
 
         store = app.extensions["object_store"]
         bundle, waiting = with_renditions(with_approved_lessons(installed_bundle(store)[0]), store)
+        bundle = after_last_publish(bundle, out)
     else:
         bundle = open_library(source, app.config["MAX_MANIFEST_BYTES"], app.config["MAX_LESSONS"])
     result = publish(
@@ -45,8 +46,8 @@ def publish_command(app, source: Path | None, out: Path, key_file: Path) -> None
     )
     if waiting:
         console.print(
-            f"{waiting} videos have no low copy yet (being converted, or they could not be): schools fetch their "
-            "originals; publish again when the conversions are done"
+            f"videos without a low copy yet: {waiting} (being converted, or they could not be); schools fetch "
+            "their originals: publish again when the conversions are done"
         )
 
 
