@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from ..db import db
 from ..library.bundle import LibraryBundle
-from ..library.format import AttachmentEntry, Manifest, RenditionEntry, manifest_bytes
+from ..library.format import AttachmentEntry, RenditionEntry, manifest_bytes
 from ..library.hubdelta import sorted_manifest
 from ..library.objects import ObjectStore
 from ..library.publish import HISTORY_NAME
@@ -55,14 +55,9 @@ def with_approved_lessons(bundle: LibraryBundle) -> LibraryBundle:
         if datetime.fromisoformat(manifest.created) >= last
         else last.isoformat(timespec="seconds").replace("+00:00", "Z")
     )
-    merged = Manifest(
-        manifest.library_id,
-        manifest.title,
-        manifest.version + len(rows),
-        created,
-        manifest.lessons + entries,
-        manifest.format_version,
-        books=manifest.books,  # pushed lessons join the library's books, never replace them
+    # pushed lessons join the library's books and channels, never replace them
+    merged = dataclasses.replace(
+        manifest, version=manifest.version + len(rows), created=created, lessons=manifest.lessons + entries
     )
     return LibraryBundle(merged, hashlib.sha256(manifest_bytes(merged)).hexdigest(), bundle.root, bundle.sources)
 
