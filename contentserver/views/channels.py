@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Blueprint, Flask, Response, current_app, render_template, request, send_file, url_for
@@ -12,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from ..books.entries import ENTRY_CSP
 from ..books.textsearch import ArticleHit, BookResults
 from ..channels.catalog import InstalledChannel, get_channel, get_node, list_channels, load_tree
-from ..channels.exercises import channel_exercise, placeholders
+from ..channels.exercises import ChannelExercise, channel_exercise, picture_markup, placeholders, read_picture
 from ..channels.textsearch import ChannelSearchers, add_snippets
 from ..channels.tree import ChannelTree, Node
 from ..errors import Conflict, NotFound
@@ -33,6 +34,8 @@ KIND_NAMES = {
     "html5": _l("Interactive app"),
     "exercise": _l("Exercise"),
 }
+# A picture of an exercise, opened on its own (an SVG may hold script): nothing runs, nothing loads.
+PICTURE_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 # A resource page that holds an app frames it: this page may frame its own server's (sandboxed) app, no more.
 APP_PAGE_CSP = CONTENT_SECURITY_POLICY.replace("frame-src 'none'", "frame-src 'self'")
 
@@ -117,13 +120,28 @@ def node(channel_id: str, node_id: str) -> str:
         if exercise is not None:
             quiz_id = exercise_quiz_id(tree.id, found.id)
             exercise_html = fill_quizzes(
-                placeholders(exercise.markdown), quiz_id, exercise.sha256, url_for("practice.answer")
-            )
+                placeholders(exercise.markdown), quiz_id, exercise.sha256, url_for("practice.answer"),
+                text=_pictures(tree.id, found, exercise),
+            )  # fmt: skip
             not_available += exercise.left_out
     return render_template(
         "channels/resource.html", tree=tree, node=found, path=tree.path(found), kind_names=KIND_NAMES,
         exercise_html=exercise_html, not_available=not_available,
     )  # fmt: skip
+
+
+def _pictures(channel_id: str, node: Node, exercise: ChannelExercise) -> Callable[[str], str]:
+    """The exercise's quiz texts with their pictures, each at an address naming the exercise file's version."""
+    main = node.main
+    assert main is not None
+
+    def url_of(name: str) -> str:
+        return url_for(
+            "channels.picture", channel_id=channel_id, node_id=node.id, sha256=main.sha256,
+            name=name.removeprefix("images/"),
+        )  # fmt: skip
+
+    return picture_markup(url_of, exercise.pictures)
 
 
 def exercise_quiz_id(channel_id: str, node_id: str) -> str:
@@ -139,6 +157,7 @@ class PracticeSource:
     title: str
     url: str
     body_html: str
+    show: Callable[[str], str] | None = None  # how its quiz texts are shown (a channel exercise's pictures)
 
 
 def exercise_source(quiz_id: str, body_sha256: str) -> PracticeSource:
@@ -152,7 +171,8 @@ def exercise_source(quiz_id: str, body_sha256: str) -> PracticeSource:
     if exercise is None or exercise.sha256 != body_sha256:
         raise Conflict(_("The exercise has changed since you opened it. Open it again and answer the new version."))
     url = url_for("channels.node", channel_id=channel_id, node_id=node_id)
-    return PracticeSource(quiz_id, found.title, url, placeholders(exercise.markdown))
+    show = _pictures(channel_id, found, exercise)
+    return PracticeSource(quiz_id, found.title, url, placeholders(exercise.markdown), show)
 
 
 @bp.after_request
@@ -188,6 +208,29 @@ def file(channel_id: str, node_id: str, name: str) -> Response:
     response.cache_control.immutable = True
     response.cache_control.public = True
     response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/<channel_id>/<node_id>/pictures/<sha256>/<name>")
+def picture(channel_id: str, node_id: str, sha256: str, name: str) -> Response:
+    """A picture an exercise's questions show, read from the exercise's zip in the store (never unpacked); the
+    address names the zip's sha256, so it is cached for good and a new version of the exercise is a new address."""
+    found = get_node(_tree(channel_id), node_id)
+    main = found.main
+    if found.kind != "exercise" or main is None or main.sha256 != sha256:
+        raise NotFound()
+    try:
+        data, media_type = read_picture(_store(), found, f"images/{name}")
+    except ChannelError as exc:
+        raise NotFound() from exc
+    response = Response(data, content_type=media_type)
+    response.set_etag(f"{sha256[:24]}-{hashlib.blake2b(name.encode(), digest_size=8).hexdigest()}")
+    response.cache_control.max_age = ONE_YEAR
+    response.cache_control.public = True
+    response.cache_control.immutable = True
+    response.headers["Content-Security-Policy"] = PICTURE_CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.make_conditional(request)
     return response
 
 
