@@ -121,7 +121,7 @@ def node(channel_id: str, node_id: str) -> str:
             quiz_id = exercise_quiz_id(tree.id, found.id)
             exercise_html = fill_quizzes(
                 placeholders(exercise.markdown), quiz_id, exercise.sha256, url_for("practice.answer"),
-                text=_pictures(tree.id, found, exercise),
+                text=exercise_pictures(tree.id, found, exercise),
             )  # fmt: skip
             not_available += exercise.left_out
     return render_template(
@@ -130,7 +130,7 @@ def node(channel_id: str, node_id: str) -> str:
     )  # fmt: skip
 
 
-def _pictures(channel_id: str, node: Node, exercise: ChannelExercise) -> Callable[[str], str]:
+def exercise_pictures(channel_id: str, node: Node, exercise: ChannelExercise) -> Callable[[str], str]:
     """The exercise's quiz texts with their pictures, each at an address naming the exercise file's version."""
     main = node.main
     assert main is not None
@@ -171,7 +171,7 @@ def exercise_source(quiz_id: str, body_sha256: str) -> PracticeSource:
     if exercise is None or exercise.sha256 != body_sha256:
         raise Conflict(_("The exercise has changed since you opened it. Open it again and answer the new version."))
     url = url_for("channels.node", channel_id=channel_id, node_id=node_id)
-    show = _pictures(channel_id, found, exercise)
+    show = exercise_pictures(channel_id, found, exercise)
     return PracticeSource(quiz_id, found.title, url, placeholders(exercise.markdown), show)
 
 
