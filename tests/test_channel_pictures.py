@@ -106,8 +106,8 @@ def pictured(app, tmp_path):
     sides = _item("How many sides? [[☃ numeric-input 1]]", _numeric(4), hints=(f"Count ![sides]({LOCAL}/shape.png)",))
     missing = _item(f"Where is it? ![]({LOCAL}/gone.png) [[☃ numeric-input 1]]", _numeric(1))
     graphie = _item("[[☃ image 1]] [[☃ numeric-input 1]]", {**_numeric(2), **_image_widget("web+graphie://ka/x")})
-    members = {"q1.json": square, "q2.json": sides, "q3.json": missing, "q4.json": graphie,
-               "images/shape.png": png_bytes(6, 4), "images/square.svg": SVG, "images/notes.txt": b"not a picture"}  # fmt: skip
+    members = {"q1.json": square, "q2.json": sides, "q3.json": missing, "q4.json": graphie}
+    members.update({"images/shape.png": png_bytes(6, 4), "images/square.svg": SVG, "images/notes.txt": b"notes"})
     assessment = {
         "assessment_item_ids": json.dumps(["q1", "q2", "q3", "q4"]),
         "number_of_assessments": 4,
