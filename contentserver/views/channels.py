@@ -17,6 +17,7 @@ from ..channels.exercises import ChannelExercise, channel_exercise, picture_mark
 from ..channels.textsearch import ChannelSearchers, add_snippets
 from ..channels.tree import ChannelTree, Node
 from ..errors import Conflict, NotFound
+from ..imagesize import object_size
 from ..kolibri.appzip import read_member
 from ..kolibri.errors import ChannelError
 from .page_cache import cached_page
@@ -25,6 +26,7 @@ from .security_headers import CONTENT_SECURITY_POLICY
 
 bp = Blueprint("channels", __name__, url_prefix="/channels")
 PER_PAGE = 100
+THUMB_WIDTH = 96  # CSS pixels a listing's thumbnail takes at most (its file is the channel's own)
 ONE_YEAR = 365 * 24 * 3600
 KIND_NAMES = {
     "topic": _l("Topic"),
@@ -96,8 +98,32 @@ def _topic_page(tree: ChannelTree, topic: Node) -> str:
     children = topic.children[(page - 1) * PER_PAGE : page * PER_PAGE]
     return render_template(
         "channels/topic.html", tree=tree, topic=topic, path=tree.path(topic), children=children, page=page,
-        pages=pages, kind_names=KIND_NAMES,
+        pages=pages, kind_names=KIND_NAMES, thumbnails=_thumbnails(tree, children),
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Thumbnail:
+    url: str
+    width: int
+    height: int
+
+
+def _thumbnails(tree: ChannelTree, children: list[Node]) -> dict[str, Thumbnail]:
+    """node id → its thumbnail (a video's is its poster) as a listing shows it: THUMB_WIDTH wide at most, its
+    height from the image's header, so the list does not jump while the images arrive; images whose size cannot
+    be read are left out."""
+    store, shown = _store(), {}
+    for child in children:
+        thumb = child.thumbnail
+        size = object_size(store.path(thumb.sha256)) if thumb is not None else None
+        if thumb is None or size is None:
+            continue
+        width = min(THUMB_WIDTH, size[0])
+        height = max(1, min(THUMB_WIDTH, round(width * size[1] / size[0])))
+        url = url_for("channels.file", channel_id=tree.id, node_id=child.id, name=thumb.name)
+        shown[child.id] = Thumbnail(url, width, height)
+    return shown
 
 
 @bp.get("/<channel_id>/")
