@@ -6,7 +6,7 @@ import hashlib
 import re
 
 import pytest
-from channel_support import EPUB, HIGH, LOW, PDF, install_channel, school_channel
+from channel_support import EPUB, HIGH, LOW, MP3, PDF, install_channel, school_channel
 from libmaker import xss_vectors
 
 EN = {"Accept-Language": "en"}
@@ -71,6 +71,16 @@ def test_a_video_page_plays_the_low_resolution_file_with_every_subtitle_track(cl
     assert _fetch(client, poster).mimetype == "image/png"
     track = re.search(r'<track kind="subtitles" src="([^"]+)"', html).group(1)
     assert _fetch(client, track).mimetype == "text/vtt"
+
+
+def test_an_audio_page_has_a_player_of_its_file_with_the_resources_details(client, channel):
+    audio = _node_id(channel, "Дала әні")
+    html = client.get(f"/channels/{channel.channel_id}/{audio}", headers=EN).get_data(as_text=True)
+    source = re.search(r'<audio controls[^>]* src="([^"]+)"', html)
+    assert source and source.group(1).endswith(f"{hashlib.sha256(MP3).hexdigest()}.mp3")
+    assert "Licence" in html and "CC BY" in html  # every resource page names its licence
+    answer = _fetch(client, source.group(1), headers={"Range": "bytes=0-2"})
+    assert answer.status_code == 206 and answer.data == MP3[:3] and answer.mimetype == "audio/mpeg"
 
 
 def test_a_file_of_another_resource_or_not_in_the_channel_is_not_served(client, channel):

@@ -115,3 +115,28 @@ def test_a_resource_without_a_language_is_stemmed_in_its_topics_or_the_channels_
     with app.test_client() as client:
         assert f"/channels/{channel.id}/{kazakh}" in _found(client, "айналым")  # a stem, not the surface form
         assert f"/channels/{channel.id}/{water}" in _found(client, "воду")
+
+
+def test_a_language_other_than_kazakh_russian_and_english_is_searched_by_folded_forms(app, tmp_path):
+    """Swahili has no stemmer here: its words are indexed as folded surface forms (case, accents), and found."""
+    from channel_support import install_channel
+    from kolibri_maker import ChannelBuilder
+
+    from contentserver.channels.catalog import list_channels, load_tree
+    from contentserver.channels.textindex import document, index_channels
+
+    builder = ChannelBuilder(tmp_path / "stick", name="Hadithi")
+    story = builder.resource("document", "Hadithi za Wanyama", files=[("document", "pdf", b"%PDF-1.4 s")],
+                             lang_id="sw", description="Sungura na Kobe")  # fmt: skip
+    builder.write()
+    install_channel(app, tmp_path / "stick")
+    with app.app_context():
+        store = app.extensions["object_store"]
+        (channel,) = list_channels(store)
+        indexed = document(channel.id, load_tree(store, channel).nodes[story], store)
+        assert indexed["lang"] == "sw" and indexed["title_key"] == "Hadithi za Wanyama"
+        assert not [key for key in indexed if "_stem_" in key]
+        index_channels(app.config["DATA_DIR"], store)
+    with app.test_client() as client:
+        for query in ("wanyama", "SUNGURA", "hadithi"):
+            assert f"/channels/{channel.id}/{story}" in _found(client, query), query
