@@ -87,3 +87,14 @@ def test_the_list_says_when_nothing_was_answered(app, tmp_path):
     _login(teacher, "anna")
     listed = teacher.get("/teach/channels/", headers=EN).get_data(as_text=True)
     assert "No exercise of the installed channels has been answered yet." in listed
+
+
+def test_a_schools_push_names_the_channel_exercise_answered(app, answered):
+    """The practice report a push carries to the hub: the exercise's counts under its quiz id, with its title."""
+    from contentserver.quizzes.report import build_quiz_results
+
+    builder, node = answered
+    with app.app_context():
+        days = build_quiz_results(store=app.extensions["object_store"])["days"]
+    (row,) = [d for d in days if d["lesson_id"] == f"channels/{builder.channel_id}/{node}"]
+    assert (row["title"], row["attempts"], row["correct"]) == ("Санау", 3, 1)
