@@ -224,8 +224,9 @@ def _image_widget(widget: dict) -> str:
     url = background.get("url") if isinstance(background, dict) else None
     if not isinstance(url, str) or GRAPHIE in url or not IMAGE_RE.fullmatch(url):
         raise ValueError("an image widget without a picture file of the exercise")
-    alt = options.get("alt") if isinstance(options.get("alt"), str) else ""
-    return f"![{ALT_UNSAFE_RE.sub(' ', alt)[:200].strip()}]({url})"
+    alt = options.get("alt")
+    alt = ALT_UNSAFE_RE.sub(" ", alt)[:200].strip() if isinstance(alt, str) else ""
+    return f"![{alt}]({url})"
 
 
 def read_exercise(path: Path, item_ids: tuple[str, ...], mastery_json: str | None) -> Exercise:
