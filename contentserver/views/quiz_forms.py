@@ -6,6 +6,7 @@ Signing is done here, in the web process, with the app's SECRET_KEY: the render 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 from flask import current_app, render_template
 from itsdangerous import URLSafeTimedSerializer
@@ -20,6 +21,11 @@ TOKEN_MAX_AGE = 30 * 24 * 3600
 
 def serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=QUESTION_SALT)
+
+
+def as_typed(text: str) -> str:
+    """A quiz text as it was typed (the template escapes it): lessons' quiz texts are plain text."""
+    return text
 
 
 def question_token(lesson_id: str, body_sha256: str, quiz: int, question: int) -> str:
@@ -41,9 +47,11 @@ def fill_quizzes(
     body_sha256: str,
     action: str,
     body: str | None = None,
+    text: Callable[[str], str] | None = None,
 ) -> str:
     """Each quiz block as forms; a malformed one is left out for students. With `body` (the teacher's preview)
-    a malformed block shows its line in the Markdown and the reason, and the forms are not for answering."""
+    a malformed block shows its line in the Markdown and the reason, and the forms are not for answering.
+    `text` makes a quiz text HTML (a channel exercise's pictures); by default texts are shown as typed."""
 
     def show(block: Block) -> str:
         if block.error is not None:
@@ -63,6 +71,8 @@ def fill_quizzes(
             }
             for number, question in enumerate(quiz.questions)
         ]
-        return render_template("practice/_quiz.html", quiz=quiz, questions=questions, action=action)
+        return render_template(
+            "practice/_quiz.html", quiz=quiz, questions=questions, action=action, show=text or as_typed
+        )
 
     return replace_blocks(body_html, show)
