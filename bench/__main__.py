@@ -31,6 +31,7 @@ REGISTRY: tuple[tuple[str, bool], ...] = (
     ("kolibri", False),  # issue 17: reading and planning a 20,000-resource Kolibri channel
     ("practice", False),  # issue 21: 40 devices answering a quiz at the same moment
     ("video", False),  # issue 22: transcode speed and sizes, browsing p99 while ffmpeg runs, bytes low vs all
+    ("video_pull", False),  # issue 22: bytes on the wire of a pull, VIDEO_PULL=low vs all, one 1080p clip
     ("usage", False),  # issue 23: lesson-page throughput with usage counting on and off
 )
 

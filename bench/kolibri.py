@@ -31,7 +31,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from bench.cache import cached_folder, digest  # noqa: E402
 
-CHANNEL_FORM = 1  # raise when build_channel() changes what it writes, so the cached channel is built anew
+CHANNEL_FORM = 2  # raise when build_channel() changes what it writes, so the cached channel is built anew
 FANOUT = 4  # 4 ** 5 = 1,024 topics at the fifth level hold the resources
 DEPTH = 5
 KINDS = ("video",) * 8 + ("document",) * 5 + ("audio",) * 2 + ("html5",) * 2 + ("exercise",) * 3
@@ -134,6 +134,7 @@ def _zip(members: dict[str, str]) -> bytes:
 
 def build_channel(root: Path, resources: int) -> None:
     from kolibri_maker import ChannelBuilder
+    from libmaker import png_bytes
 
     builder = ChannelBuilder(root, version="7", name="Bench channel", channel_id="b" * 32)
     level = [builder.root_id]
@@ -148,6 +149,7 @@ def build_channel(root: Path, resources: int) -> None:
                 ("low_res_video", "mp4", b"low video " + unique),
                 ("high_res_video", "mp4", b"high video " + unique),
                 ("video_subtitle", "vtt", b"WEBVTT\n\n" + unique, "kk"),
+                ("video_thumbnail", "png", png_bytes(160, 90, (i % 256, i // 256 % 256, 7))),  # topic lists show it
             ]
         elif kind == "document":
             files = [("document", "pdf", b"%PDF-1.4 " + unique)]

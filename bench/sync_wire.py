@@ -68,8 +68,8 @@ class CountingNginx:
         self.proc.wait(timeout=20)
 
 
-def _school(data: Path, url: str, key: SigningKey):
-    app = create_app({"DATA_DIR": str(data), "STARTER_LIBRARY": ""})
+def _school(data: Path, url: str, key: SigningKey, **settings):
+    app = create_app({"DATA_DIR": str(data), "STARTER_LIBRARY": "", **settings})
     with app.app_context():
         db.session.add(Hub(url=url, public_key=key.verify_key.encode().hex()))
         db.session.commit()

@@ -22,6 +22,25 @@ def _lesson_paths() -> list[str]:
     return sorted(f"/lessons/{folder.name}" for folder in (REPO / "content").iterdir() if folder.is_dir())
 
 
+def _videos_converted(data_dir: Path, timeout: float = 600) -> None:
+    """Wait until the starter library's videos have their copies: ffmpeg is a child of the server, so its CPU
+    would count as the pages' and its core would be taken from the load (it ran during the first rounds)."""
+    import time
+
+    waiting = (
+        "SELECT count(*) FROM attachments WHERE kind = 'video' AND sha256 NOT IN "
+        "(SELECT sha256 FROM video_jobs WHERE state IN ('done', 'failed'))"
+    )
+    deadline = time.monotonic() + timeout
+    while True:
+        with sqlite3.connect(data_dir / "library.sqlite", timeout=30) as conn:
+            if conn.execute(waiting).fetchone()[0] == 0:
+                return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the videos of {data_dir} were not converted in {timeout:g} s")
+        time.sleep(0.5)
+
+
 def _env(counting: bool) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONTENTSERVER_")}
     env["CONTENTSERVER_USAGE_COUNTS"] = "1" if counting else "0"
@@ -35,8 +54,9 @@ def _rounds(servers: dict, paths: list[str]) -> dict[str, list[tuple[LoadResult,
     """Alternating rounds; each gives the load's result and the server's CPU microseconds per request, which
     other programs on a shared machine disturb far less than they disturb throughput."""
     out: dict[str, list[tuple[LoadResult, float]]] = {name: [] for name in servers}
-    for _ in range(ROUNDS):
-        for name, server in servers.items():
+    for round_ in range(ROUNDS):
+        order = list(servers.items())
+        for name, server in order if round_ % 2 == 0 else order[::-1]:  # neither always goes first
             before = server.cpu_s()
             result = run_load(server.base_url, paths, SECONDS, CONNECTIONS)
             out[name].append((result, (server.cpu_s() - before) / max(result.requests, 1) * 1e6))
@@ -79,6 +99,8 @@ def main() -> dict:
             serving("counting", contentserver_command(on_dir, on_port), on_port, env=_env(True)) as on,
             serving("not counting", contentserver_command(off_dir, off_port), off_port, env=_env(False)) as off,
         ):
+            for data_dir in (on_dir, off_dir):
+                _videos_converted(data_dir)
             for server in (on, off):  # every page rendered once: the rounds measure cached lesson pages
                 for path in paths:
                     get(server.base_url, path)

@@ -129,14 +129,19 @@ def _quiet_transcode(source: Path, out_dir: Path, processes: list) -> None:
         pass
 
 
-def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(prog="python -m bench video", description=__doc__.splitlines()[0])
+def clip_arguments(prog: str, doc: str, argv: list[str] | None) -> tuple[argparse.Namespace, Path]:
+    """--seconds and --keep, and the source clip kept there (made on the first run): shared by the video benches."""
+    parser = argparse.ArgumentParser(prog=prog, description=doc.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=180, help="length of the 1080p test clip (default 180)")
     parser.add_argument("--keep", type=Path, default=Path(tempfile.gettempdir()) / "contentserver-bench-video")
     args = parser.parse_args(argv)
     args.keep.mkdir(parents=True, exist_ok=True)
+    return args, make_source(args.keep / f"source-1080p-{args.seconds}s.mp4", args.seconds)
+
+
+def main(argv: list[str] | None = None) -> dict:
     started = time.monotonic()
-    source = make_source(args.keep / f"source-1080p-{args.seconds}s.mp4", args.seconds)
+    _args, source = clip_arguments("python -m bench video", __doc__ or "", argv)
     print(f"source: {source.stat().st_size / 1e6:.0f} MB, made in {time.monotonic() - started:.0f} s", flush=True)
     with tempfile.TemporaryDirectory(prefix="bench-video-") as tmp:
         work = Path(tmp)
@@ -170,7 +175,10 @@ def main(argv: list[str] | None = None) -> dict:
         f"{browsing['transcode_p99_ms']:.1f} ms ({browsing['p99_ratio']:.2f}×); "
         f"rps {browsing['idle_rps']:.0f} vs {browsing['transcode_rps']:.0f} ({load_tool()}, median of {ROUNDS})"
     )
-    print(f"bytes a school pulls: low only {low_only / 1e6:.1f} MB, all renditions {everything / 1e6:.1f} MB")
+    print(
+        f"objects a school keeps: low only {low_only / 1e6:.1f} MB, all renditions {everything / 1e6:.1f} MB "
+        "(a real pull on the wire: python -m bench video_pull)"
+    )
     return figures
 
 

@@ -76,7 +76,7 @@ def read_size(stream: BinaryIO) -> Size | None:
 
 
 @lru_cache(maxsize=4096)
-def _object_size(path: Path) -> Size | None:
+def object_size(path: Path) -> Size | None:
     try:
         with open(path, "rb") as stream:
             size = read_size(stream)
@@ -103,7 +103,7 @@ def shown_images(attachments: Iterable, store: ObjectStore) -> dict[str, ShownIm
         variant = variants.get(image.sha256)
         if variant is not None:
             shown[image.sha256] = ShownImage(variant.variant_sha256, variant.width, variant.height)
-        elif size := _object_size(store.path(image.sha256)):
+        elif size := object_size(store.path(image.sha256)):
             shown[image.sha256] = ShownImage(image.sha256, *size)
     return shown
 

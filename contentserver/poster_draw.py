@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from fpdf import FPDF
 from markupsafe import escape
 
 from .errors import AppError
 from .poster import PosterContent
 from .qr import QUIET_ZONE, Code, svg_path
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 PAGE_W, PAGE_H, MARGIN = 210.0, 297.0, 15.0  # A4, mm
 PT = 25.4 / 72  # mm per point
@@ -58,6 +61,9 @@ def _fonts(fonts=FONTS) -> tuple[str, str]:
 
 
 def _pdf() -> FPDF:
+    # fpdf2 and its fontTools are the heaviest imports of the web app, and only a poster needs them.
+    from fpdf import FPDF
+
     regular, bold = _fonts()
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
     pdf.set_auto_page_break(False)

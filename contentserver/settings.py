@@ -15,6 +15,7 @@ from .ratelimit import RateCap  # the sync job's parser, so the server refuses w
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ENV_PREFIX = "CONTENTSERVER_"
+VIDEO_PULL_CHOICES = ("low", "all")
 
 
 class SettingsError(Exception):
@@ -102,6 +103,13 @@ SETTINGS: tuple[Setting, ...] = (
         False,
         bool,
         "A push sends videos' originals; off (default): each video goes up as its low copy (360p, ~15 MB for 3 min).",
+    ),
+    Setting(
+        "VIDEO_PULL",
+        "low",
+        str,
+        "Which copies of a video the sync pull (and a USB import) brings: low (default: the low copy and poster the "
+        "hub lists, never the original they stand for) or all (the original too).",
     ),
     Setting(
         "VIDEO_MAX_PIXELS",
@@ -346,6 +354,10 @@ def load_settings(
         values[name] = _coerce(SETTINGS_BY_NAME[name], value, "the configuration")
     if values["DEFAULT_LOCALE"] not in ("kk", "kk-Latn", "ru", "en"):
         raise SettingsError(f"setting DEFAULT_LOCALE: {values['DEFAULT_LOCALE']!r} is not one of kk, ru, en, kk-Latn")
+    if values["VIDEO_PULL"] not in VIDEO_PULL_CHOICES:
+        raise SettingsError(
+            f"setting VIDEO_PULL: {values['VIDEO_PULL']!r} is not one of {', '.join(VIDEO_PULL_CHOICES)}"
+        )
     if values["TIMEZONE"] not in pytz.all_timezones_set:
         raise SettingsError(f"setting TIMEZONE: {values['TIMEZONE']!r} is not a time zone name such as Asia/Almaty")
     for name in POSITIVE:

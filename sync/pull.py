@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy import select
 
 from contentserver.db import db
 from contentserver.library.atomic import atomic_write
@@ -37,7 +38,8 @@ from contentserver.library.importer import ImportLimits, install_bundle
 from contentserver.library.manifests import read_manifest
 from contentserver.library.objects import ObjectStore
 from contentserver.library.signing import open_signed
-from contentserver.models import Hub, InstalledLibrary
+from contentserver.library.store import bump_data_version
+from contentserver.models import Attachment, Hub, InstalledLibrary, Lesson
 
 from .errors import DiskFull, Refused
 from .progress import Display
@@ -78,6 +80,7 @@ class Puller:
             result.up_to_date, result.library_id = True, self.hub.library_id or ""
             installed = db.session.get(InstalledLibrary, result.library_id)
             result.from_version = result.to_version = installed.version if installed else None
+            self._top_up(installed, result)
             return result
         head = parse_head(open_signed(head_raw, self.hub.public_key, HEAD_NAME), self.limits.max_manifest_bytes)
         result.library_id, result.to_version = head.library_id, head.version
@@ -90,6 +93,7 @@ class Puller:
         if installed is not None and installed.manifest_sha256 == head.manifest_sha256:
             self._remember(head_raw, etag, head)
             result.up_to_date = True
+            self._top_up(installed, result)
             return result
         if installed is not None and head.version <= installed.version:
             raise Refused(
@@ -97,7 +101,8 @@ class Puller:
                 "installed; an older (or rewritten) library is never installed over a newer one"
             )
         manifest, base, pack, inline = self._manifest(head, installed)
-        missing = {sha: size for sha, size in manifest.objects().items() if not self.store.has(sha)}
+        wanted = manifest.wanted_objects(self.limits.originals)  # VIDEO_PULL: originals only if "all"
+        missing = {sha: size for sha, size in wanted.items() if not self.store.has(sha)}
         for sha, size in missing.items():
             if size > self.limits.max_object_bytes:
                 raise Refused(f"object {sha} is {size} bytes; at most {self.limits.max_object_bytes} are accepted")
@@ -126,6 +131,34 @@ class Puller:
         for part in self.kept:
             _drop(part)
         return result
+
+    def _top_up(self, installed: InstalledLibrary | None, result: PullResult) -> None:
+        """VIDEO_PULL "all" on a box that left videos' originals on the hub (it pulled with "low", or a stick
+        brought the copies only): fetch them now, though the library has not changed; the pages then offer them."""
+        if installed is None or not self.limits.originals or not self._lacks_a_video(installed.library_id):
+            return
+        raw = read_manifest(self.store, installed.manifest_sha256)
+        if raw is None:
+            return
+        optional = parse_manifest(raw, self.limits.max_lessons).optional_originals()
+        missing = {sha: size for sha, size in optional.items() if not self.store.has(sha)}
+        result.objects, result.object_bytes = len(missing), sum(missing.values())
+        if not missing:
+            return
+        self._check_disk(result.object_bytes)
+        self.display.start(len(missing), result.object_bytes)
+        for sha, size in sorted(missing.items(), key=lambda item: item[1]):
+            self._fetch_object(sha, size)
+        self.display.stop()
+        bump_data_version()  # lesson pages made without the originals are made again
+        db.session.commit()
+
+    def _lacks_a_video(self, library_id: str) -> bool:
+        """Whether a video of the library is not in the store: the cheap look before any manifest is read."""
+        videos = (
+            select(Attachment.sha256).join(Lesson).where(Lesson.library_id == library_id, Attachment.kind == "video")
+        )
+        return any(not self.store.has(sha) for sha in db.session.scalars(videos))
 
     def _head(self) -> tuple[bytes | None, str | None]:
         """The signed head, or None when it has not changed since the last run (a conditional request)."""

@@ -85,7 +85,7 @@ class Pusher:
             "push_id": push.push_id,
             "lessons": lessons,
             "report": report,
-            "quiz_results": build_quiz_results(),
+            "quiz_results": build_quiz_results(store=self.store),
             "usage": usage,
         }
         status, answer = self._request("POST", "push/commit", _json_bytes(body))

@@ -59,7 +59,10 @@ def client_for(app: Flask, url: str, display: Display, on_bytes: bool = True) ->
 
 def _summary(result: PullResult) -> str:
     if result.up_to_date:
-        return f"library {result.library_id} is up to date (version {result.to_version or result.from_version})"
+        text = f"library {result.library_id} is up to date (version {result.to_version or result.from_version})"
+        if result.objects:  # VIDEO_PULL all on a box that had left originals on the hub
+            text += f"; {result.objects} videos' originals, {result.object_bytes} bytes fetched"
+        return text
     return (
         f"installed library {result.library_id} version {result.to_version} (was {result.from_version}): "
         f"{len(result.added)} added, {len(result.updated)} updated, {len(result.removed)} removed; "

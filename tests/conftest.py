@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from forked_servers import run_py_forks
 from hypothesis import settings as hypothesis_settings
 from libmaker import (
     CONTENT,
@@ -91,6 +92,9 @@ def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"
 
 
+APP_TEST_CONFIG = {"TESTING": True, "STARTER_LIBRARY": "", "LIBRARY_CHECK_SECONDS": 0.0}
+
+
 @pytest.fixture
 def make_app(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
     """make_app(**settings) -> a Flask app over tmp data; no starter library, page cache checks every request."""
@@ -98,29 +102,29 @@ def make_app(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., A
         if key.startswith("CONTENTSERVER_"):
             monkeypatch.delenv(key)
     from contentserver import create_app
-    from contentserver.db import db
 
     apps = []
 
     def make(**settings: Any):
-        config = {
-            "TESTING": True,
-            "DATA_DIR": str(data_dir),
-            "STARTER_LIBRARY": "",
-            "LIBRARY_CHECK_SECONDS": 0.0,
-            **settings,
-        }
+        config = {**APP_TEST_CONFIG, "DATA_DIR": str(data_dir), **settings}
         app = create_app(config)
         apps.append(app)
         return app
 
     yield make
     for app in apps:
-        if "book_searchers" in app.extensions:
-            app.extensions["book_searchers"].close()
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+        close_app(app)
+
+
+def close_app(app) -> None:
+    """Close what an in-process app holds open (its database connections, book searchers)."""
+    from contentserver.db import db
+
+    if "book_searchers" in app.extensions:
+        app.extensions["book_searchers"].close()
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture
@@ -147,11 +151,24 @@ def import_library_into() -> Callable[[Any, Path], Any]:
     return import_into
 
 
-@pytest.fixture
-def imported_app(app):
-    """An app with the real starter library content/ imported."""
+@functools.cache
+def imported_data_folder() -> Path:
+    """A data folder with content/ imported in process, made once per test process (imported_app copies it)."""
+    from contentserver import create_app
+
+    root = Path(tempfile.mkdtemp(prefix="imported-data-"))
+    atexit.register(shutil.rmtree, root, True)
+    app = create_app({**APP_TEST_CONFIG, "DATA_DIR": str(root / "data")})
     import_into(app, CONTENT)
-    return app
+    close_app(app)
+    return root / "data"
+
+
+@pytest.fixture
+def imported_app(make_app, data_dir):
+    """An app with the real starter library content/ imported."""
+    shutil.copytree(imported_data_folder(), data_dir)
+    return make_app()
 
 
 @pytest.fixture
@@ -258,11 +275,17 @@ def spawn_run_py(
     run_py: Path = REPO / "run.py",
     url_host: str = "127.0.0.1",
 ) -> LiveServer:
-    """run.py in a process of its own over `data_dir`, its output in `log` (running: wait until it listens)."""
-    command = [sys.executable, str(run_py), "--host", host, "--port", str(port), "--data", str(data_dir)]
+    """run.py in a process of its own over `data_dir`, its output in `log` (running: wait until it listens).
+    The repository's run.py is forked from a process that has imported it (forked_servers.py); another copy of
+    run.py (an install's) starts as a program of its own."""
+    args = ["--host", host, "--port", str(port), "--data", str(data_dir), "--threads", str(threads)]
+    if run_py == REPO / "run.py":
+        return LiveServer(
+            f"http://{url_host}:{port}", data_dir, run_py_forks().spawn(args, environ, log.parent, log), log
+        )
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [*command, "--threads", str(threads)], cwd=log.parent, env=environ, stdout=out, stderr=subprocess.STDOUT
+            [sys.executable, str(run_py), *args], cwd=log.parent, env=environ, stdout=out, stderr=subprocess.STDOUT
         )
     return LiveServer(f"http://{url_host}:{port}", data_dir, proc, log)
 

@@ -116,3 +116,102 @@ def test_the_disk_reserve_and_the_monthly_cap_warn_before_they_bite(start_server
 
 def test_the_clock_tolerance_is_a_minute():
     assert CLOCK_TOLERANCE == 60
+
+
+def test_the_admin_sees_what_is_being_indexed_and_transcoded(make_app, make_library):
+    from conftest import FAKE_MP4, import_into, lesson_spec
+    from flask import render_template
+
+    from contentserver.db import db
+    from contentserver.models import Book, VideoJob
+    from contentserver.status.collect import box_status
+    from contentserver.video import queue
+    from contentserver.views.admin_connectivity import link_charts
+    from contentserver.views.admin_status import status_view
+
+    app = make_app()
+    videos = {"film.mp4": FAKE_MP4, "clip.mp4": FAKE_MP4 + b"\0"}
+    import_into(app, make_library([lesson_spec("film", body="# Film\n", attachments=videos)]))
+    with app.app_context():
+        assert box_status(app)["content"]["videos"] == {"queued": 0, "failed": 0, "converting": []}
+        assert queue.enqueue_missing() == 2
+        running = queue.claim()
+        queue.set_progress(running, 0.425)
+        queue.enqueue("0" * 64)  # a video no lesson holds (a channel's), then refused
+        refused = db.session.get(VideoJob, "0" * 64)
+        queue.fail(refused, "not_video")
+        # a book as its import leaves it while the search index is built, 40 of its 100 articles done
+        book = Book(id="wiki-kk", title="Уикипедия", lang="kk", zim_sha256="1" * 64, zim_size=10, article_count=100)
+        book.indexed_upto = 40
+        db.session.add(book)
+        db.session.commit()
+        books = box_status(app)["content"]["books"]
+        videos_now = box_status(app)["content"]["videos"]
+        assert_documented(box_status(app))
+        db.session.remove()
+    assert videos_now["queued"] == 1 and videos_now["failed"] == 1
+    assert [(b["id"], b["indexed"], b["indexed_articles"], b["articles"]) for b in books] == [
+        ("wiki-kk", False, 40, 100)
+    ]
+    [converting] = videos_now["converting"]
+    assert converting["lesson_id"] == "film" and converting["progress"] == 0.425
+    assert converting["name"] in videos
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        html = render_template("admin/_status.html", **status_view(), link=link_charts())
+        db.session.remove()
+    assert f"Making a small copy for phones of the video {converting['name']}: 42% done." in html
+    assert "Videos waiting for their small copy for phones: 1." in html
+    assert "Videos that could not be converted: 1" in html
+    assert "Indexing the book Уикипедия for search: 40 of 100 articles." in html
+
+
+def test_the_health_figures_count_server_errors_and_the_95th_percentile():
+    from contentserver.health import MAX_ERRORS_KEPT, RequestStats
+    from contentserver.usage.counter import UsageCounter
+    from contentserver.views.usage_layer import UsageLayer
+
+    stats = RequestStats()
+    for _ in range(95):
+        stats.record(0.010, "200 OK", "/")
+    for n in range(4):
+        stats.record(2.0, "503 SERVICE UNAVAILABLE", f"/search/{n}")
+
+    def broken(environ, start_response):
+        raise RuntimeError("a bug")
+
+    with pytest.raises(RuntimeError):
+        UsageLayer(broken, UsageCounter("Asia/Almaty"), stats)({"PATH_INFO": "/lessons/x"}, lambda *a: None)
+    hour = stats.last_hour()
+    assert hour.requests == 100 and hour.errors == 5
+    assert 0.010 <= hour.p95_seconds < 0.010 * 1.25, "the histogram's slot that holds the 95th answer"
+    assert len(hour.recent_errors) == MAX_ERRORS_KEPT
+    assert [(status[:3], path) for _at, status, path in hour.recent_errors][-1] == ("500", "/lessons/x")
+    assert hour.per_minute > 0
+
+
+def test_free_disk_warns_from_twice_the_reserve(app, data_dir):
+    from contentserver.status.storage import storage
+
+    with app.app_context():
+        free = shutil.disk_usage(data_dir).free
+        assert storage(data_dir, free // 4)["warning"] is None
+        assert storage(data_dir, int(free * 0.75))["warning"] == "low"
+        assert storage(data_dir, free * 2)["warning"] == "below_reserve"
+
+
+def test_the_most_read_books_are_counted_by_their_articles_and_shown_by_title(start_server, tmp_path):
+    from test_books_browse import RAY_ID, import_zim
+    from zims import RAY
+
+    data_dir = tmp_path / "data"
+    import_zim(data_dir, RAY)
+    add_user(data_dir, "boss", admin=True)
+    server = start_server(data_dir=data_dir, starter="")
+    student = Client(server.url)
+    for path in ("A/Ray_Charles", "A/Ray_Charles", "A/index", "I/m/Ray_Charles_classic_piano_pose.jpg"):
+        assert student.get(f"/books/{RAY_ID}/{path}").status == 200
+    status = json.loads(_logged_in(server, "boss").get("/api/admin/status").text)
+    assert_documented(status)
+    [book] = status["usage"]["top_books"]
+    assert (book["id"], book["count"]) == (RAY_ID, 3), "three articles read; the picture is no page"
+    assert book["title"] and status["storage"]["books"] == 1 and status["storage"]["book_bytes"] == RAY.stat().st_size

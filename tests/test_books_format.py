@@ -35,7 +35,7 @@ def with_books(*books: dict, version: int = 2) -> dict:
 
 def test_version_two_carries_books_and_their_zim_object():
     manifest = parse(with_books(book(), book(id="wikipedia-be", lang="bel", subject="history")))
-    assert FORMAT_VERSION == 3 and manifest.format_version == 2  # 3 added channels; books alone are still 2
+    assert FORMAT_VERSION == 4 and manifest.format_version == 2  # 3 added channels, 4 renditions; books alone: 2
     assert [b.id for b in manifest.books] == ["wikipedia-kk", "wikipedia-be"]
     assert manifest.books[0].meta("License") == "CC-BY-SA" and manifest.books[1].subject == "history"
     assert manifest.objects()[ZIM_SHA] == 12345

@@ -38,7 +38,7 @@ def test_choices_numbers_and_text_answers_become_quiz_lines_with_the_mastery_mod
     assert text.answers == ["Astana", "Астана"] and [ok for _c, ok in multiple.choices] == [True, False, True]
 
 
-def test_a_question_with_a_picture_is_left_out_and_counted():
+def test_a_question_whose_picture_is_not_in_the_exercise_is_left_out_and_counted():
     picture = _radio("Which shape? ![](${☣ LOCALPATH}/images/a.png)", images=("images/a.png",))
     markdown, asked, left_out = exercise_markdown(None, [picture, _radio("2+2?")])
     assert (asked, left_out) == (1, 1) and "LOCALPATH" not in markdown

@@ -6,7 +6,7 @@ import hashlib
 import re
 
 import pytest
-from channel_support import EPUB, HIGH, LOW, PDF, install_channel, school_channel
+from channel_support import EPUB, HIGH, LOW, MP3, PDF, install_channel, school_channel
 from libmaker import xss_vectors
 
 EN = {"Accept-Language": "en"}
@@ -71,6 +71,16 @@ def test_a_video_page_plays_the_low_resolution_file_with_every_subtitle_track(cl
     assert _fetch(client, poster).mimetype == "image/png"
     track = re.search(r'<track kind="subtitles" src="([^"]+)"', html).group(1)
     assert _fetch(client, track).mimetype == "text/vtt"
+
+
+def test_an_audio_page_has_a_player_of_its_file_with_the_resources_details(client, channel):
+    audio = _node_id(channel, "Дала әні")
+    html = client.get(f"/channels/{channel.channel_id}/{audio}", headers=EN).get_data(as_text=True)
+    source = re.search(r'<audio controls[^>]* src="([^"]+)"', html)
+    assert source and source.group(1).endswith(f"{hashlib.sha256(MP3).hexdigest()}.mp3")
+    assert "Licence" in html and "CC BY" in html  # every resource page names its licence
+    answer = _fetch(client, source.group(1), headers={"Range": "bytes=0-2"})
+    assert answer.status_code == 206 and answer.data == MP3[:3] and answer.mimetype == "audio/mpeg"
 
 
 def test_a_file_of_another_resource_or_not_in_the_channel_is_not_served(client, channel):
@@ -211,3 +221,41 @@ def test_topics_and_resources_are_listed_interleaved_as_the_channel_orders_them(
     assert titles == ["First, a document", "Then a topic", "Last, a document"]
     ((_summary, again),) = install_channel(app, tmp_path / "mixed")
     assert again.unchanged  # the same channel version: nothing copied, nothing changed
+
+
+def test_topic_listings_show_thumbnails_small_lazy_and_sized_and_the_page_stays_light(app, client, tmp_path):
+    """A resource's thumbnail (a video's is its poster) in its topic's list: at most 96 px wide with its height
+    from the image's header, loaded lazily; a hundred of them keep the page's HTML and CSS far under 100 KB and
+    it works without JavaScript (plain <img> in the links). A thumbnail that is not an image is left out."""
+    from kolibri_maker import ChannelBuilder
+    from libmaker import png_bytes
+
+    builder = ChannelBuilder(tmp_path / "thumbs", name="Thumbs")
+    for number in range(100):
+        thumb = png_bytes(400, 225, (number, 100, 200))
+        builder.resource("video", f"Video {number}", files=[("low_res_video", "mp4", b"v%d" % number),
+                                                            ("video_thumbnail", "png", thumb)])  # fmt: skip
+    builder.resource("document", "Not a picture", files=[("document", "pdf", b"%PDF-1.4 n"),
+                                                         ("document_thumbnail", "png", b"not a png")])  # fmt: skip
+    builder.write()
+    install_channel(app, tmp_path / "thumbs")
+    page = client.get(f"/channels/{builder.channel_id}/", headers=EN)
+    html = page.get_data(as_text=True)
+    images = re.findall(r"<img [^>]*>", html)
+    assert len(images) == 100 and "<script" not in html.split("</header>")[-1]
+    assert all('loading="lazy"' in tag and 'width="96" height="54"' in tag and 'alt=""' in tag for tag in images)
+    css = _fetch(client, "/static/style.css").data
+    assert len(page.data) + len(css) < 100_000
+    first = re.search(r'src="([^"]+)"', images[0]).group(1)
+    answer = _fetch(client, first)
+    assert answer.status_code == 200 and answer.mimetype == "image/png"
+    second = client.get(f"/channels/{builder.channel_id}/?page=2", headers=EN).get_data(as_text=True)
+    assert re.search(r'<a href="[^"]+">Not a picture</a>', second) and "<img" not in second.split("<main")[-1]
+
+
+def test_a_videos_poster_is_its_thumbnail_in_the_listing_too(client, channel):
+    water = client.get(f"/channels/{channel.channel_id}/{_node_id(channel, 'Су')}").get_data(as_text=True)
+    (tag,) = re.findall(r"<img [^>]*>", water)
+    assert 'width="4" height="3"' in tag and 'loading="lazy"' in tag
+    video = client.get(f"/channels/{channel.channel_id}/{_node_id(channel, 'Судың айналымы')}").get_data(as_text=True)
+    assert re.search(r'src="([^"]+)"', tag).group(1) in re.search(r'poster="([^"]+)"', video).group(1)

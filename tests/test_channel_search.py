@@ -80,3 +80,63 @@ def test_as_you_type_suggests_channel_resource_titles(client, channel):
     assert {"title": "Судың айналымы", "url": video} in [{"title": s["title"], "url": s["url"]} for s in found]
     opensearch = client.get("/api/suggest", query_string={"q": "дала", "format": "opensearch"}).get_json()
     assert "Дала әні" in opensearch[1]
+
+
+def test_a_resource_without_a_language_is_stemmed_in_its_topics_or_the_channels_language(app, tmp_path):
+    """`lang` null on the resource: the nearest topic's language (the root's is the channel's) is taken at import,
+    and an older tree without it is indexed in the language most of the channel's resources name."""
+    from channel_support import install_channel
+    from kolibri_maker import ChannelBuilder
+
+    from contentserver.channels.catalog import list_channels, load_tree
+    from contentserver.channels.textindex import channel_lang, document, index_channels
+
+    builder = ChannelBuilder(tmp_path / "stick", name="Су")
+    builder.nodes[0]["lang_id"] = "kk"
+    russian = builder.topic("Вода", lang_id="ru")
+    kazakh = builder.resource("document", "Судың айналымы", files=[("document", "pdf", b"%PDF-1.4 a")])
+    water = builder.resource("document", "Круговорот воды", russian, files=[("document", "pdf", b"%PDF-1.4 b")])
+    own = builder.resource("document", "Water", russian, files=[("document", "pdf", b"%PDF-1.4 c")], lang_id="en")
+    builder.write()
+    install_channel(app, tmp_path / "stick")
+    with app.app_context():
+        store = app.extensions["object_store"]
+        (channel,) = list_channels(store)
+        tree = load_tree(store, channel)
+        assert [tree.nodes[i].lang for i in (kazakh, water, own)] == ["kk", "ru", "en"]
+        index_channels(app.config["DATA_DIR"], store)
+        # a tree written before resources inherited a language: the channel's most common one
+        old = tree.nodes[kazakh]
+        old.lang = None
+        assert channel_lang(tree.resources()) in ("kk", "ru", "en")
+        assert "title_stem_kk" in document(tree.id, old, store, channel_lang="kk")
+        assert not any(key.startswith("title_stem") for key in document(tree.id, old, store))
+        old.lang = "kk"
+    with app.test_client() as client:
+        assert f"/channels/{channel.id}/{kazakh}" in _found(client, "айналым")  # a stem, not the surface form
+        assert f"/channels/{channel.id}/{water}" in _found(client, "воду")
+
+
+def test_a_language_other_than_kazakh_russian_and_english_is_searched_by_folded_forms(app, tmp_path):
+    """Swahili has no stemmer here: its words are indexed as folded surface forms (case, accents), and found."""
+    from channel_support import install_channel
+    from kolibri_maker import ChannelBuilder
+
+    from contentserver.channels.catalog import list_channels, load_tree
+    from contentserver.channels.textindex import document, index_channels
+
+    builder = ChannelBuilder(tmp_path / "stick", name="Hadithi")
+    story = builder.resource("document", "Hadithi za Wanyama", files=[("document", "pdf", b"%PDF-1.4 s")],
+                             lang_id="sw", description="Sungura na Kobe")  # fmt: skip
+    builder.write()
+    install_channel(app, tmp_path / "stick")
+    with app.app_context():
+        store = app.extensions["object_store"]
+        (channel,) = list_channels(store)
+        indexed = document(channel.id, load_tree(store, channel).nodes[story], store)
+        assert indexed["lang"] == "sw" and indexed["title_key"] == "Hadithi za Wanyama"
+        assert not [key for key in indexed if "_stem_" in key]
+        index_channels(app.config["DATA_DIR"], store)
+    with app.test_client() as client:
+        for query in ("wanyama", "SUNGURA", "hadithi"):
+            assert f"/channels/{channel.id}/{story}" in _found(client, query), query

@@ -5,9 +5,10 @@ by the next pull, with its new resource and a new search index in place of the o
 
 from __future__ import annotations
 
+import hashlib
 import re
 
-from channel_support import install_channel, school_channel
+from channel_support import LOW, MP3, PDF, install_channel, school_channel
 from nacl.signing import SigningKey
 from nginx_hub import nginx
 from sync_helpers import hub_and_school, pin_hub, publish_folder, pull
@@ -68,7 +69,14 @@ def test_a_channel_is_published_pulled_and_carried_on_a_stick(tmp_path, nginx, m
     builder.write()
     install_channel(hub_app, tmp_path / "kolibri")
     publish_folder(_library_folder(hub_app, tmp_path / "hub-library-2"), tmp_path / "hub", KEY)
+    _server.reset()
     assert pull(school) == EXIT_OK
+    # a delta: the changed objects only (the new PDF, the new tree: here inside the signed head, one request of a
+    # few KB), never the files the school already has
+    asked = [uri for _status, _sent, uri in _server.log_lines()]
+    unchanged = [hashlib.sha256(data).hexdigest() for data in (LOW, PDF, MP3)]
+    assert asked and not [uri for uri in asked if any(sha in uri for sha in unchanged)], asked
+    assert _server.wire() < 64 * 1024, asked
     with school.app_context():
         assert db.session.get(InstalledLibrary, f"kolibri-{builder.channel_id}").version == 2
         db.session.remove()

@@ -33,7 +33,7 @@ def with_channels(*channels: dict, version: int = 3) -> dict:
 
 def test_version_three_carries_channels_and_their_objects():
     manifest = parse(with_channels(channel()))
-    assert FORMAT_VERSION == 3 and manifest.format_version == 3
+    assert FORMAT_VERSION == 4 and manifest.format_version == 3
     assert manifest.channels[0].title == "Khan Academy (қазақша)" and manifest.channels[0].channel_version == 7
     assert manifest.objects()[TREE] == 900 and manifest.objects()[FILE] == 12
     again = parse(json.loads(manifest_bytes(manifest)))

@@ -63,7 +63,7 @@ def rewrite_manifest(root: Path, change) -> Path:
             lambda raw: raw.replace(b'"tags": [', b'"tags": ' + b"[" * 100_000 + b"]" * 100_000 + b", ["),
             "nested too deeply",
         ),
-        (lambda raw: raw.replace(b'"format_version": 1', b'"format_version": 4'), "format version 4"),
+        (lambda raw: raw.replace(b'"format_version": 1', b'"format_version": 5'), "format version 5"),
         (lambda raw: b"", "is not valid JSON"),
     ],
     ids=["bad-json", "invalid-utf8", "deeply-nested", "unknown-format-version", "empty"],
@@ -76,9 +76,9 @@ def test_unreadable_manifest_is_refused_and_nothing_changes(installed, make_libr
 
 def test_unknown_format_version_message_says_which_version_is_needed(installed, make_library):
     app, before = installed
-    root = newer(make_library, edit=lambda m: m.update(format_version=4))
+    root = newer(make_library, edit=lambda m: m.update(format_version=5))
     error = refuse(app, root, before)
-    assert error.field == "format_version" and "reads version 1, 2, 3" in str(error) and "upgrade" in str(error)
+    assert error.field == "format_version" and "reads version 1, 2, 3, 4" in str(error) and "upgrade" in str(error)
 
 
 def attachment_named(name: str):

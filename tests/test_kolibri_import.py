@@ -118,3 +118,26 @@ def test_clean_up_keeps_an_installed_channels_files_and_drops_a_replaced_version
         row = db.session.get(InstalledLibrary, f"kolibri-{builder.channel_id}")
         channel = json.loads(read_manifest(store, row.manifest_sha256))["channels"][0]
     assert {channel["tree"]["sha256"], *(f["sha256"] for f in channel["files"])} <= remaining
+
+
+def test_every_channel_of_an_export_is_installed_and_a_file_they_share_is_stored_once(app, tmp_path):
+    """Two channels on one stick, both holding the same PDF: each channel its own library, the shared file one
+    object in the content-addressed store (as a lesson's attachment with the same bytes would be)."""
+    shared = b"%PDF-1.4 the same book in two channels"
+    first = ChannelBuilder(tmp_path / "stick", name="One")
+    first.resource("document", "Book", files=[("document", "pdf", shared)])
+    first.write()
+    second = ChannelBuilder(tmp_path / "stick", name="Two")
+    second.resource("document", "Same book", files=[("document", "pdf", shared)])
+    second.resource("audio", "Song", files=[("audio", "mp3", b"ID3 song")])
+    second.write()
+    done = _install(app, tmp_path / "stick")
+    assert sorted(result.library_id for _summary, result in done) == sorted(
+        f"kolibri-{b.channel_id}" for b in (first, second)
+    )
+    store = app.extensions["object_store"]
+    sha = hashlib.sha256(shared).hexdigest()
+    objects = [p for p in store.root.rglob("*") if p.is_file() and p.name.endswith(sha[2:])]
+    assert store.has(sha) and len(objects) == 1
+    (only,) = _install(app, tmp_path / "stick", second.channel_id)  # --channel picks one; already there
+    assert only[1].unchanged and only[1].library_id == f"kolibri-{second.channel_id}"

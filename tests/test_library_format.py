@@ -203,14 +203,16 @@ def test_more_lessons_than_max_lessons_are_refused():
 
 
 @pytest.mark.parametrize(
-    "version, advice", [(4, "upgrade contentserver"), (99, "upgrade contentserver"), (0, "rebuild the library")]
+    "version, advice", [(5, "upgrade contentserver"), (99, "upgrade contentserver"), (0, "rebuild the library")]
 )
 def test_unknown_format_version_says_which_version_is_needed(version, advice):
     data = good_manifest()
     data["format_version"] = version
     error = refused(data)
     assert error.field == "format_version"
-    assert f"format version {version}" in str(error) and "reads version 1, 2, 3" in str(error) and advice in str(error)
+    assert (
+        f"format version {version}" in str(error) and "reads version 1, 2, 3, 4" in str(error) and advice in str(error)
+    )
 
 
 def test_manifest_that_is_not_an_object_is_refused():

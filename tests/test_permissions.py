@@ -12,6 +12,8 @@ ROLES = ("anonymous", "owner", "other_teacher", "admin", "disabled_teacher")
 OWNER_ONLY = {"owner": "ok", "other_teacher": 403, "admin": "ok"}
 ANY_TEACHER = {"owner": "ok", "other_teacher": "ok", "admin": "ok"}
 ADMIN_ONLY = {"owner": 403, "other_teacher": 403, "admin": "ok"}
+ANY_TEACHER_NOT_HERE = {"owner": 404, "other_teacher": 404, "admin": 404}  # no channel on this site: a teacher's 404
+CHANNEL_EXERCISE = f"/teach/channels/{'c' * 32}/{'e' * 32}"
 _names = itertools.count()
 CONSUMING = {"teach.delete", "teach.remove_file", "admin.recover"}  # an allowed call uses its target up
 
@@ -29,6 +31,9 @@ ROUTES = [
     ("teach.results_csv", "GET", "/teach/lessons/{lesson}/results.csv", None, OWNER_ONLY),
     # a published lesson's worksheet is every teacher's to print (a draft's stays its owner's: test_worksheet_http)
     ("teach.worksheet", "GET", "/teach/lessons/{lesson}/worksheet", None, ANY_TEACHER),
+    ("teach.channel_exercises", "GET", "/teach/channels/", None, ANY_TEACHER),
+    ("teach.channel_results", "GET", f"{CHANNEL_EXERCISE}/results", None, ANY_TEACHER_NOT_HERE),
+    ("teach.channel_results_csv", "GET", f"{CHANNEL_EXERCISE}/results.csv", None, ANY_TEACHER_NOT_HERE),
     ("teach.history", "GET", "/teach/lessons/{lesson}/history", None, OWNER_ONLY),
     ("teach.version", "GET", "/teach/lessons/{lesson}/history/1", None, OWNER_ONLY),
     ("teach.restore", "POST", "/teach/lessons/{lesson}/restore/1", lambda c: {"confirm": "1"}, OWNER_ONLY),
@@ -131,6 +136,8 @@ def test_permission_matrix(matrix_site, route):
         where = f"{role} {method} {url}: {reply.status} {reply.location}"
         if want == "login":
             assert reply.status == 302 and "/auth/login" in reply.location, where
+        elif want == 404:
+            assert reply.status == 404, where
         elif want == 403:
             assert reply.status == 403, where
             assert "another teacher" in reply.text or "for administrators" in reply.text, where

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import CONTENT
+from conftest import CONTENT, free_port
 from nacl.signing import SigningKey
 from nginx_hub import nginx
 from sync_helpers import hub_and_school, pin_hub, publish_folder, pull
@@ -19,6 +19,7 @@ from teach_http import Client, add_user
 from contentserver.connectivity import build_report
 from contentserver.db import db
 from contentserver.status.collect import box_status
+from contentserver.views.admin_status import attention
 from sync.clock import clock_offset
 from sync.errors import EXIT_OK
 
@@ -103,7 +104,13 @@ def test_the_sync_service_records_its_next_attempt_for_the_admin(tmp_path, nginx
     from sync.service import run_service
 
     app, _server = hub_and_school(
-        nginx, make_app, tmp_path / "hub", SigningKey.generate(), CONTENT, SYNC_INTERVAL_SECONDS=3600.0
+        nginx,
+        make_app,
+        tmp_path / "hub",
+        SigningKey.generate(),
+        CONTENT,
+        SYNC_INTERVAL_SECONDS=3600.0,
+        SYNC_MONTHLY_CAP_BYTES=100_000,  # the starter library is larger: one pull passes 90 % of it
     )
     stop = threading.Event()
 
@@ -120,3 +127,19 @@ def test_the_sync_service_records_its_next_attempt_for_the_admin(tmp_path, nginx
     assert before + timedelta(seconds=3590) < upcoming < datetime.now(UTC) + timedelta(seconds=3601)
     assert not sync["next_attempt_overdue"] and sync["last_pull"]["ok"] and sync["bytes_this_month"] > 0
     assert sync["last_push"] is None or sync["last_push"]["ok"]
+    assert sync["monthly_cap_bytes"] == 100_000 and sync["cap_warning"]
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        warned = attention(_status(app))
+    assert any(text.startswith("Sync has used") for text in warned), warned
+
+
+def test_a_failed_pull_is_shown_with_its_outcome_and_said_at_the_top(make_app):
+    app = make_app(SYNC_GIVE_UP_SECONDS=1.0, SYNC_BACKOFF_MAX_SECONDS=0.2)
+    pin_hub(app, f"http://127.0.0.1:{free_port()}/", SigningKey.generate())  # nothing listens there
+    assert pull(app) != EXIT_OK
+    status = _status(app)
+    last = status["sync"]["last_pull"]
+    assert last["ok"] is False and last["exit_code"] != 0 and last["error"] and status["sync"]["hubs"]
+    assert status["sync"]["last_successful_pull"] is None and status["clock"]["offset_seconds"] is None
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert "The last sync with the hub failed." in attention(status)

@@ -171,3 +171,40 @@ def test_the_flushing_thread_writes_the_counts_without_being_asked(app):
     finally:
         stop()  # the last flush
     assert sum(pages for _d, pages, _s in written()) == 8
+
+
+def test_16_threads_counting_while_flushes_run_lose_no_increment(app):
+    """Far past DRAIN_AT, so request threads add up the waiting counts themselves while flushes swap them out."""
+    from contentserver.health import RequestStats
+    from contentserver.usage.counter import DRAIN_AT
+
+    counter, stats, per_thread = UsageCounter("Asia/Almaty"), RequestStats(), 3 * DRAIN_AT
+    done = threading.Event()
+    written: list[int] = []
+
+    def flushing() -> None:
+        with app.app_context():
+            while not done.is_set():
+                written.append(counter.flush(db.engine))
+
+    def requests(n: int) -> None:
+        for i in range(per_thread):
+            counter.add(LESSON, f"lesson-{(n + i) % 4}")
+            stats.record(0.001, "500" if i % 1000 == 0 else "200", "/lessons/x")
+
+    flusher = threading.Thread(target=flushing)
+    flusher.start()
+    threads = [threading.Thread(target=requests, args=(n,)) for n in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    done.set()
+    flusher.join()
+    with app.app_context():
+        written.append(counter.flush(db.engine))
+        rows = db.session.execute(db.text("SELECT key, sum(count) FROM usage_counts GROUP BY key")).all()
+    assert sum(written) == 16 * per_thread and len([n for n in written if n]) > 1, "flushed while counting"
+    assert dict(rows) == {f"lesson-{k}": 4 * per_thread for k in range(4)}
+    hour = stats.last_hour()
+    assert hour.requests == 16 * per_thread and hour.errors == 16 * 3

@@ -88,3 +88,12 @@ def get_node(tree: ChannelTree, node_id: str) -> Node:
     if node is None:
         raise NotFound()
     return node
+
+
+def exercise_title(store: ObjectStore, quiz_id: str) -> str:
+    """The title of the exercise a practice quiz id (`channels/<channel id>/<node id>`) names; "" once it is gone."""
+    _prefix, channel_id, node_id = (quiz_id.split("/") + ["", ""])[:3]
+    try:
+        return get_node(load_tree(store, get_channel(store, channel_id)), node_id).title
+    except NotFound:
+        return ""

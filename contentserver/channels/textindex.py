@@ -1,10 +1,12 @@
 """Each installed channel's search index: its resources through the lessons' own analyzers and schema.
 
-One Whoosh index per tree object, in `channels-index/<tree sha256>-f<INDEX_FORMAT>/`, as books have one per
+One Whoosh index per tree object, in `channels-index/<tree sha256>-f<INDEX_FORMAT>c<REVISION>/`, as books have one per
 ZIM, so the lessons' query planner and BM25F ranker read it unchanged. A tree never changes (a new channel
 version is a new tree), so an index is built whole into a temporary folder and renamed: it is there complete
 or not at all. Indexed: title, description, tags, exercise questions, subtitle text and PDF text (a PDF over
-MAX_PDF_BYTES is left to its title: reading it costs more than it finds).
+MAX_PDF_BYTES is left to its title: reading it costs more than it finds). A resource without a language takes
+the channel's: trees written since 2026-12-06 carry the nearest topic's language on such a resource; for older
+trees it is the language most of the channel's resources name.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,6 +30,10 @@ from .tree import Node
 FOLDER = "channels-index"
 MAX_PDF_BYTES = 20 << 20
 KIND = "channel"  # the `kinds` every channel document carries
+# What a channel index holds beyond the lessons' INDEX_FORMAT; a new revision rebuilds every channel's index
+# (the index job does it, the old folder is removed). 2: a resource without a language takes the channel's;
+# exercise questions with pictures are indexed (their pictures' alt text).
+REVISION = 2
 ExerciseText = Callable[[ObjectStore, Node], str]  # an exercise's questions as text (exercises.py)
 
 
@@ -35,7 +42,13 @@ def index_root(data_dir: Path) -> Path:
 
 
 def index_dir(data_dir: Path, tree_sha256: str) -> Path:
-    return index_root(data_dir) / f"{tree_sha256}-f{INDEX_FORMAT}"
+    return index_root(data_dir) / f"{tree_sha256}-f{INDEX_FORMAT}c{REVISION}"
+
+
+def channel_lang(resources: list[Node]) -> str | None:
+    """The language most of the channel's resources name (None when none names one)."""
+    counted = Counter(node.lang for node in resources if node.lang)
+    return counted.most_common(1)[0][0] if counted else None
 
 
 def _extra(node: Node, store: ObjectStore) -> str:
@@ -50,12 +63,16 @@ def _extra(node: Node, store: ObjectStore) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def document(channel_id: str, node: Node, store: ObjectStore, questions: str = "") -> dict:
-    """The index document of one resource; a language other than kk, ru and en is searched by folded forms."""
-    lang = node.lang if node.lang in LANGS else None
+def document(
+    channel_id: str, node: Node, store: ObjectStore, questions: str = "", channel_lang: str | None = None
+) -> dict:
+    """The index document of one resource (in its own language, else the channel's); a language other than kk,
+    ru and en is searched by folded forms."""
+    node_lang = node.lang or channel_lang
+    lang = node_lang if node_lang in LANGS else None
     doc = {
         "id": node.id,
-        "lang": node.lang or "",
+        "lang": node_lang or "",
         "script": "",
         "subject": "",
         "grade": "0",
@@ -93,9 +110,11 @@ def build_index(
         ix = FileStorage(str(building)).create_index(build_schema())
         writer = ix.writer(limitmb=64)
         try:
-            for node in tree.resources():
+            resources = tree.resources()
+            fallback = channel_lang(resources)
+            for node in resources:
                 questions = exercise_text(store, node) if exercise_text and node.kind == "exercise" else ""
-                writer.add_document(**document(tree.id, node, store, questions))
+                writer.add_document(**document(tree.id, node, store, questions, fallback))
             writer.commit()
         except BaseException:
             writer.cancel()

@@ -26,11 +26,14 @@ from ..library.signing import load_signing_key
 def publish_command(app, source: Path | None, out: Path, key_file: Path) -> None:
     """Publish the library at SOURCE (default: the installed one, with the pushed lessons a hub's admins approved)
     as a signed hub folder for any HTTP server."""
+    waiting = 0
     if source is None:
         from ..library.usb import installed_bundle
-        from .publishing import with_approved_lessons
+        from .publishing import after_last_publish, with_approved_lessons, with_renditions
 
-        bundle = with_approved_lessons(installed_bundle(app.extensions["object_store"])[0])
+        store = app.extensions["object_store"]
+        bundle, waiting = with_renditions(with_approved_lessons(installed_bundle(store)[0]), store)
+        bundle = after_last_publish(bundle, out)
     else:
         bundle = open_library(source, app.config["MAX_MANIFEST_BYTES"], app.config["MAX_LESSONS"])
     result = publish(
@@ -41,6 +44,11 @@ def publish_command(app, source: Path | None, out: Path, key_file: Path) -> None
         f"{state}: {result.library_id} version {result.version} in {out} "
         f"(head {result.head_bytes} bytes, {result.deltas} deltas)"
     )
+    if waiting:
+        console.print(
+            f"videos without a low copy yet: {waiting} (being converted, or they could not be); schools fetch "
+            "their originals: publish again when the conversions are done"
+        )
 
 
 @main.group("school")

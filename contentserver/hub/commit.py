@@ -13,7 +13,7 @@ from ..db import db
 from ..errors import BadRequest, Unprocessable
 from ..library.format import (
     FORMAT_NAME,
-    FORMAT_VERSION,
+    RENDITIONS_SINCE_VERSION,
     LessonEntry,
     Manifest,
     ManifestError,
@@ -31,6 +31,9 @@ from .staging import visible
 from .usage import UsageError, store_usage
 
 PUSH_ID_RE = re.compile(r"^[0-9a-f]{32}\Z")
+# A push names only the files it sends: a video's renditions (format 4) are the hub's own to make, never a school's
+# to name (they would point at objects the school never uploaded, another school's among them).
+PUSHED_FORMAT_VERSION = RENDITIONS_SINCE_VERSION - 1
 
 
 def _validated(lessons: Any, max_lessons: int) -> Manifest:
@@ -38,7 +41,7 @@ def _validated(lessons: Any, max_lessons: int) -> Manifest:
     return validate_manifest(
         {
             "format": FORMAT_NAME,
-            "format_version": FORMAT_VERSION,
+            "format_version": PUSHED_FORMAT_VERSION,
             "library_id": "push",
             "version": 1,
             "created": "2000-01-01T00:00:00Z",

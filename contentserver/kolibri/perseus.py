@@ -26,6 +26,7 @@ MAX_CHOICES = 26
 MAX_TEXT = 20_000
 WIDGET_RE = re.compile(r"\[\[\u2603 ([a-z0-9-]+ \d+)\]\]")
 IMAGE_RE = re.compile(r"\$\{\u2623 LOCALPATH\}/(images/[A-Za-z0-9._-]{1,200})")
+ALT_UNSAFE_RE = re.compile(r"[\[\]()\s]+")
 GRAPHIE = "web+graphie:"
 ROW_RE = re.compile(r"^num_correct_in_a_row_(\d{1,3})$")
 DECORATIVE = {"image"}  # a picture inside the question; shown as it is
@@ -189,6 +190,7 @@ def _convert(item_id: str, item: Any) -> Question:
         raise ValueError("too many widgets")
     placed = WIDGET_RE.findall(content)
     answering = [w for w in placed if str((widgets.get(w) or {}).get("type")) not in DECORATIVE]
+    pictures = {w: _image_widget(widgets.get(w) or {}) for w in placed if w not in answering}
     for name in placed:
         kind = str((widgets.get(name) or {}).get("type") or name.rsplit(" ", 1)[0])
         if kind not in DECORATIVE | {"radio", "dropdown", "numeric-input", "input-number"}:
@@ -199,10 +201,9 @@ def _convert(item_id: str, item: Any) -> Question:
         raise ValueError("graphie images are drawn by Perseus's script")
     widget = widgets[answering[0]]
     options, kind = widget.get("options") or {}, widget.get("type")
-    prompt = WIDGET_RE.sub(lambda m: "" if m.group(1) == answering[0] else m.group(0), content).strip()
+    prompt = WIDGET_RE.sub(lambda m: pictures.get(m.group(1), ""), content).strip()
     hints = tuple(_text(h.get("content", "")) for h in (item.get("hints") or []) if isinstance(h, dict))
-    if any(GRAPHIE in h for h in hints):
-        hints = ()  # a hint drawn by Perseus is left out rather than shown broken
+    hints = tuple(h for h in hints if GRAPHIE not in h and not WIDGET_RE.search(h))  # drawn by Perseus: left out
     if kind in ("radio", "dropdown"):
         qkind, choices = _radio(options) if kind == "radio" else _dropdown(options)
         images = _images(prompt, *hints, *(c.text for c in choices))
@@ -211,7 +212,21 @@ def _convert(item_id: str, item: Any) -> Question:
     qkind, answers, tolerance = _numeric(options) if kind == "numeric-input" else _input_number(options)
     if not answers:
         raise ValueError("an answer box without a usable answer")
-    return Question(item_id, qkind, prompt, answers=answers, tolerance=tolerance, hints=hints, images=_images(prompt))
+    images = _images(prompt, *hints)
+    return Question(item_id, qkind, prompt, answers=answers, tolerance=tolerance, hints=hints, images=images)
+
+
+def _image_widget(widget: dict) -> str:
+    """Perseus's image widget as the Markdown picture it shows (a file of the exercise); one Perseus draws (a
+    graphie) or that loads from outside the exercise cannot be shown."""
+    options = widget.get("options") or {}
+    background = options.get("backgroundImage") if isinstance(options, dict) else None
+    url = background.get("url") if isinstance(background, dict) else None
+    if not isinstance(url, str) or GRAPHIE in url or not IMAGE_RE.fullmatch(url):
+        raise ValueError("an image widget without a picture file of the exercise")
+    alt = options.get("alt")
+    alt = ALT_UNSAFE_RE.sub(" ", alt)[:200].strip() if isinstance(alt, str) else ""
+    return f"![{alt}]({url})"
 
 
 def read_exercise(path: Path, item_ids: tuple[str, ...], mastery_json: str | None) -> Exercise:

@@ -8,7 +8,7 @@ broken channel, a disk too small, a channel id that is not there.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from le_utils.constants import content_kinds, format_presets
@@ -164,13 +164,16 @@ class _Planner:
     def run(self) -> ChannelPlan:
         nodes = list(self.channel.nodes())
         self.plan.orphans = len(self.channel.orphans)
+        langs: dict[str, str | None] = {}  # topic id → its language, or the nearest one above it (the channel's)
         for done, node in enumerate(nodes, 1):
+            inherited = langs.get(node.parent_id) if node.parent_id else None
             if node.is_topic:
+                langs[node.id] = node.lang or inherited
                 self.plan.topics.append(node)
                 self.plan.order.append(node.id)
             else:
                 kept = len(self.plan.resources)
-                self.resource(node)
+                self.resource(node if node.lang or not inherited else replace(node, lang=inherited))
                 if len(self.plan.resources) > kept:
                     self.plan.order.append(node.id)
             if self.progress is not None and (done % 500 == 0 or done == len(nodes)):

@@ -37,6 +37,10 @@ class LibraryBundle:
         except OSError as exc:
             raise ManifestError(f"cannot be read ({exc.strerror})", file=self.describe(sha256)) from None
 
+    def has_object(self, sha256: str) -> bool:
+        """Whether the folder holds the object (a video's original may be left out when its low copy is there)."""
+        return sha256 in self.sources or self.object_path(sha256).is_file()
+
     def describe(self, sha256: str) -> str:
         source = self.sources.get(sha256, self.object_path(sha256))
         return str(source) if isinstance(source, Path) else f"body {sha256[:12]}"

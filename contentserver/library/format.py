@@ -12,13 +12,15 @@ from .fields import ID_RE, MANIFEST_NAME, ManifestError, ObjectRef, choice, obje
 from .fields import SHA256_RE as SHA256_RE  # re-exported: the format's names are read from here
 from .format_books import BOOKS_SINCE_VERSION, BookEntry, book_to_dict, parse_books
 from .format_channels import CHANNELS_SINCE_VERSION, ChannelEntry, channel_to_dict, parse_channels
+from .format_renditions import RENDITIONS_SINCE_VERSION as RENDITIONS_SINCE_VERSION
+from .format_renditions import RenditionEntry, parse_renditions, rendition_to_dict
 
 FORMAT_NAME = "contentserver-library"
 # Version 2 added books. A manifest is written in the lowest version that holds its content, so a library of
 # lessons alone keeps its version 1 bytes (and hash) and every version 1 reader still reads it.
-# Version 3 added Kolibri channels (issue 17).
-FORMAT_VERSION = 3
-SUPPORTED_FORMAT_VERSIONS = (1, 2, 3)
+# Version 3 added Kolibri channels (issue 17). Version 4 added a video's renditions (issue 22).
+FORMAT_VERSION = 4
+SUPPORTED_FORMAT_VERSIONS = (1, 2, 3, 4)
 MAX_ATTACHMENTS = 100
 MAX_TAGS = 30
 LANGS = ("kk", "ru", "en")
@@ -52,10 +54,20 @@ class AttachmentEntry:
     media_type: str
     subtitles_for: str | None = None
     lang: str | None = None
+    renditions: tuple[RenditionEntry, ...] = ()  # a video's low copy and poster (format 4)
 
     @property
     def kind(self) -> str:
         return MEDIA_TYPES[self.media_type][0]
+
+    def rendition(self, kind: str) -> RenditionEntry | None:
+        return next((r for r in self.renditions if r.kind == kind), None)
+
+    @property
+    def original_optional(self) -> bool:
+        """A video whose low copy is another object: a school may show that copy and never fetch this one."""
+        low = self.rendition("low")
+        return low is not None and low.sha256 != self.sha256
 
 
 @dataclass(frozen=True)
@@ -71,7 +83,11 @@ class LessonEntry:
     attachments: tuple[AttachmentEntry, ...] = ()
 
     def objects(self) -> list[ObjectRef]:
-        return [self.body, *(ObjectRef(a.sha256, a.size) for a in self.attachments)]
+        return [
+            self.body,
+            *(ObjectRef(a.sha256, a.size) for a in self.attachments),
+            *(ObjectRef(r.sha256, r.size) for a in self.attachments for r in a.renditions),
+        ]
 
 
 @dataclass(frozen=True)
@@ -92,10 +108,34 @@ class Manifest:
         needed.update((ref.sha256, ref.size) for channel in self.channels for ref in channel.objects())
         return needed
 
+    def optional_originals(self) -> dict[str, int]:
+        """Videos' originals a school may leave on the hub (their low copy is listed beside them): sha256 -> size.
+        An object the library also needs some other way (another lesson's video without a copy…) is not one."""
+        optional = {a.sha256: a.size for lesson in self.lessons for a in lesson.attachments if a.original_optional}
+        if not optional:
+            return {}
+        needed = {book.zim.sha256 for book in self.books}
+        needed.update(ref.sha256 for channel in self.channels for ref in channel.objects())
+        for lesson in self.lessons:
+            needed.add(lesson.body.sha256)
+            needed.update(a.sha256 for a in lesson.attachments if not a.original_optional)
+            needed.update(r.sha256 for a in lesson.attachments for r in a.renditions)
+        return {sha: size for sha, size in optional.items() if sha not in needed}
+
+    def wanted_objects(self, originals: bool) -> dict[str, int]:
+        """What a box keeps of this library: every object, or (`originals` off) all but optional_originals."""
+        objects = self.objects()
+        if originals:
+            return objects
+        optional = self.optional_originals()
+        return {sha: size for sha, size in objects.items() if sha not in optional}
+
     def written_version(self) -> int:
         """The lowest format version that holds this content: what manifest_bytes writes.
 
         A new kind of entry (Kolibri channels…) adds its own field, its `*_SINCE_VERSION` and a line here."""
+        if any(a.renditions for lesson in self.lessons for a in lesson.attachments):
+            return RENDITIONS_SINCE_VERSION
         if self.channels:
             return CHANNELS_SINCE_VERSION
         return BOOKS_SINCE_VERSION if self.books else 1
@@ -113,7 +153,7 @@ def is_safe_name(name: str) -> bool:
     return name.split(".")[0].lower() not in DEVICE_NAMES
 
 
-def _attachment(obj: Any, where: str) -> AttachmentEntry:
+def _attachment(obj: Any, where: str, version: int) -> AttachmentEntry:
     ref = object_ref(obj, where)
     name = req(obj, "name", str, where)
     if not is_safe_name(name):
@@ -131,10 +171,11 @@ def _attachment(obj: Any, where: str) -> AttachmentEntry:
         lang = choice(obj, "lang", where, LANGS)
     elif subtitles_for is not None:
         raise ManifestError("only subtitles (text/vtt) may have subtitles_for", field=f"{where}subtitles_for")
-    return AttachmentEntry(name, ref.sha256, ref.size, media_type, subtitles_for, lang)
+    renditions = parse_renditions(obj, where, version, MEDIA_TYPES[media_type][0], ref.sha256)
+    return AttachmentEntry(name, ref.sha256, ref.size, media_type, subtitles_for, lang, renditions)
 
 
-def _lesson(obj: Any, where: str) -> LessonEntry:
+def _lesson(obj: Any, where: str, version: int) -> LessonEntry:
     if not isinstance(obj, dict):
         raise ManifestError("must be an object", field=where.rstrip("."))
     lesson_id = req(obj, "id", str, where)
@@ -156,7 +197,7 @@ def _lesson(obj: Any, where: str) -> LessonEntry:
     raw_attachments = obj.get("attachments", [])
     if not isinstance(raw_attachments, list) or len(raw_attachments) > MAX_ATTACHMENTS:
         raise ManifestError(f"must be a list of at most {MAX_ATTACHMENTS}", field=f"{where}attachments")
-    attachments = tuple(_attachment(a, f"{where}attachments[{i}].") for i, a in enumerate(raw_attachments))
+    attachments = tuple(_attachment(a, f"{where}attachments[{i}].", version) for i, a in enumerate(raw_attachments))
     names = [a.name for a in attachments]
     if len(set(n.lower() for n in names)) != len(names):
         raise ManifestError("two attachments share a name", field=f"{where}attachments")
@@ -212,7 +253,7 @@ def validate_manifest(data: Any, max_lessons: int) -> Manifest:
     lessons = req(data, "lessons", list, "")
     if len(lessons) > max_lessons:
         raise ManifestError(f"lists {len(lessons)} lessons; at most {max_lessons} are accepted", field="lessons")
-    entries = tuple(_lesson(obj, f"lessons[{i}].") for i, obj in enumerate(lessons))
+    entries = tuple(_lesson(obj, f"lessons[{i}].", version) for i, obj in enumerate(lessons))
     seen: set[str] = set()
     for i, entry in enumerate(entries):
         if entry.id in seen:
@@ -250,9 +291,9 @@ def parse_manifest(raw: bytes, max_lessons: int, file: str = MANIFEST_NAME) -> M
     return validate_manifest(data, max_lessons)
 
 
-def parse_lesson(obj: Any, where: str = "") -> LessonEntry:
+def parse_lesson(obj: Any, where: str = "", version: int = FORMAT_VERSION) -> LessonEntry:
     """One lesson entry checked exactly as in a manifest (a push sends lessons one by one, docs/push.md)."""
-    return _lesson(obj, where)
+    return _lesson(obj, where, version)
 
 
 def lesson_to_dict(lesson: LessonEntry) -> dict[str, Any]:
@@ -262,6 +303,8 @@ def lesson_to_dict(lesson: LessonEntry) -> dict[str, Any]:
         out: dict[str, Any] = {"name": a.name, "sha256": a.sha256, "size": a.size, "type": a.media_type}
         if a.subtitles_for:
             out.update(subtitles_for=a.subtitles_for, lang=a.lang)
+        if a.renditions:
+            out["renditions"] = [rendition_to_dict(r) for r in a.renditions]
         return out
 
     return {

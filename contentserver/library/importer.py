@@ -21,6 +21,7 @@ from .markdown_html import object_urls
 from .objects import ObjectStore
 from .render_cache import store_rendered
 from .render_worker import RenderRefused
+from .renditions import record_listed
 from .variants import make_variants
 
 
@@ -42,10 +43,16 @@ class ImportLimits:
     max_manifest_bytes: int
     max_lessons: int
     max_object_bytes: int
+    originals: bool = True  # a video's original whose low copy is listed comes too (VIDEO_PULL all)
 
     @classmethod
     def from_config(cls, config: dict) -> ImportLimits:
-        return cls(config["MAX_MANIFEST_BYTES"], config["MAX_LESSONS"], config["MAX_OBJECT_BYTES"])
+        return cls(
+            config["MAX_MANIFEST_BYTES"],
+            config["MAX_LESSONS"],
+            config["MAX_OBJECT_BYTES"],
+            config.get("VIDEO_PULL", "low") == "all",
+        )
 
 
 def import_library(path: Path, store: ObjectStore, limits: ImportLimits) -> ImportResult:
@@ -95,6 +102,8 @@ def _object_fields(bundle: LibraryBundle) -> dict[str, str]:
         fields.setdefault(lesson.body.sha256, f"lessons[{i}].body")
         for j, a in enumerate(lesson.attachments):
             fields.setdefault(a.sha256, f"lessons[{i}].attachments[{j}] ({a.name})")
+            for k, r in enumerate(a.renditions):
+                fields.setdefault(r.sha256, f"lessons[{i}].attachments[{j}].renditions[{k}] ({a.name}, {r.kind})")
     for i, book in enumerate(bundle.manifest.books):
         fields.setdefault(book.zim.sha256, f"books[{i}].zim")
     return fields
@@ -108,7 +117,10 @@ def _copy_objects(bundle: LibraryBundle, store: ObjectStore, limits: ImportLimit
             raise ManifestError(
                 f"object {sha} is {size} bytes; at most {limits.max_object_bytes} are accepted", field=fields[sha]
             )
+    optional = bundle.manifest.optional_originals()
     for sha, size in objects.items():
+        if sha in optional and not store.has(sha) and not (limits.originals and bundle.has_object(sha)):
+            continue  # the video's low copy stands for it: VIDEO_PULL, or a stick from a box that kept copies only
         if not store.has(sha):
             try:
                 with bundle.open_object(sha) as stream:
@@ -240,6 +252,7 @@ def install_bundle(bundle: LibraryBundle, store: ObjectStore, limits: ImportLimi
         for lesson in existing.values():
             db.session.delete(lesson)
             result.removed.append(lesson.id)
+        record_listed(manifest)
         result.books = apply_library_books(manifest, zims)
         if installed is None:
             installed = InstalledLibrary(library_id=manifest.library_id)

@@ -65,6 +65,9 @@ class _Parts(io.RawIOBase):
 class StickBundle(LibraryBundle):
     """A library folder whose big objects may be split into parts."""
 
+    def has_object(self, sha256: str) -> bool:
+        return super().has_object(sha256) or part_path(self.object_path(sha256), 0).is_file()
+
     def open_object(self, sha256: str) -> BinaryIO:
         whole = self.object_path(sha256)
         if whole.is_file() or not part_path(whole, 0).is_file():
@@ -120,7 +123,9 @@ def export_library(dest: Path, store: ObjectStore, part_bytes: int) -> ExportRes
     manifest = bundle.manifest
     (dest / HEAD_NAME).unlink(missing_ok=True)
     split = 0
-    for sha, size in manifest.objects().items():
+    optional = manifest.optional_originals()
+    objects = {sha: size for sha, size in manifest.objects().items() if sha not in optional or store.has(sha)}
+    for sha, size in objects.items():  # a video's original this box left on the hub stays out: its low copy is in
         whole = dest / object_relpath(sha)
         whole.parent.mkdir(parents=True, exist_ok=True)
         with open(store.path(sha), "rb") as src:
@@ -133,7 +138,7 @@ def export_library(dest: Path, store: ObjectStore, part_bytes: int) -> ExportRes
     _copy(io.BytesIO(raw), dest / MANIFEST_NAME, len(raw))
     if head is not None:
         _copy(io.BytesIO(head), dest / HEAD_NAME, len(head))
-    return ExportResult(manifest.library_id, manifest.version, len(manifest.objects()), split)
+    return ExportResult(manifest.library_id, manifest.version, len(objects), split)
 
 
 def open_stick(path: Path, max_manifest_bytes: int, max_lessons: int) -> StickBundle:

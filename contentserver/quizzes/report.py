@@ -11,7 +11,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from ..channels.catalog import exercise_title
 from ..db import db
+from ..library.objects import ObjectStore
 from ..models import Lesson, QuizMasteryDay, QuizResultDay
 
 FORMAT = "contentserver-quiz-results/1"
@@ -19,8 +21,11 @@ DAYS = 30  # as the connectivity report: a push after a month offline still brin
 MAX_ROWS = 5000  # (lesson, quiz, day) rows in one push; the newest days first
 
 
-def build_quiz_results(days: int = DAYS, now: datetime | None = None) -> dict[str, Any]:
-    """{"format", "days": [{"date", "lesson_id", "title", "quiz", "attempts", "correct", "mastered"}]}, oldest first."""
+def build_quiz_results(
+    days: int = DAYS, now: datetime | None = None, store: ObjectStore | None = None
+) -> dict[str, Any]:
+    """{"format", "days": [{"date", "lesson_id", "title", "quiz", "attempts", "correct", "mastered"}]}, oldest first.
+    A channel exercise's `lesson_id` is `channels/<channel id>/<node id>`; with the `store` its title is named."""
     since = ((now or datetime.now(UTC)).date() - timedelta(days=days - 1)).isoformat()
     rows: dict[tuple[str, str, int], dict[str, Any]] = {}
     answered = (
@@ -44,6 +49,8 @@ def build_quiz_results(days: int = DAYS, now: datetime | None = None) -> dict[st
     ids = {lesson_id for _day, lesson_id, _quiz in rows}
     named = db.session.execute(select(Lesson.id, Lesson.title).where(Lesson.id.in_(ids)))
     titles = {key: title for key, title in named}
+    if store is not None:
+        titles.update({i: exercise_title(store, i) for i in ids if i.startswith("channels/")})
     return {
         "format": FORMAT,
         "days": [

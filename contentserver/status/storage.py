@@ -1,5 +1,5 @@
 """Storage and content: the object store, books and indexes on disk, free space against the reserve, the libraries
-installed and what is being indexed."""
+installed and what is being indexed or transcoded."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from ..books.textindex import index_root as book_index_root
 from ..db import db
 from ..models import Book, InstalledLibrary
+from ..video.queue import overview as video_overview
 from .times import iso
 
 WALK_SECONDS = 300.0  # the object store is walked at most this often: 100,000 files take a Pi a while
@@ -73,7 +74,8 @@ def storage(data_dir: Path, reserve: int) -> dict[str, Any]:
 
 
 def content(search_rebuilding: bool) -> dict[str, Any]:
-    """Libraries installed (and when), books and their indexing, the lesson search index's state."""
+    """Libraries installed (and when), books and their indexing, the lesson search index's state, the videos
+    waiting for or being given their small copy for phones."""
     libraries = db.session.scalars(select(InstalledLibrary).order_by(InstalledLibrary.installed_at.desc()))
     books = list(db.session.scalars(select(Book).order_by(Book.installed_at.desc())))
     return {
@@ -98,4 +100,5 @@ def content(search_rebuilding: bool) -> dict[str, Any]:
             for book in books
         ],
         "search_index": "rebuilding" if search_rebuilding else "ready",
+        "videos": video_overview(),
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select, update
 
@@ -113,3 +114,31 @@ def statuses(shas: Iterable[str]) -> dict[str, Status]:
             )
         out[job.sha256] = Status(job.state, job.progress, ahead, job.error, job.error_detail)
     return out
+
+
+def overview() -> dict[str, Any]:
+    """For the admin's status: how many videos wait for their copy, which are being converted now (by the name a
+    teacher gave the file, and how far along), and how many could not be converted."""
+    by_state = select(VideoJob.state, func.count()).group_by(VideoJob.state)
+    states = {state: n for state, n in db.session.execute(by_state)}
+    running = [
+        (sha, progress)
+        for sha, progress in db.session.execute(
+            select(VideoJob.sha256, VideoJob.progress).where(VideoJob.state == "running").order_by(VideoJob.queued_at)
+        )
+    ]
+    files = select(Attachment.sha256, Attachment.label, Attachment.name, Attachment.lesson_id).where(
+        Attachment.sha256.in_([sha for sha, _progress in running])
+    )
+    named: dict[str, tuple[str | None, str | None]] = {}
+    for sha, label, name, lesson in db.session.execute(files.order_by(Attachment.id)):
+        named.setdefault(sha, (label or name, lesson))  # a file in several lessons: the first that has it
+    return {
+        "queued": states.get("queued", 0),
+        "failed": states.get("failed", 0),
+        "converting": [
+            {"name": name, "lesson_id": lesson, "progress": round(progress or 0.0, 3)}
+            for sha, progress in running
+            for name, lesson in [named.get(sha, (None, None))]
+        ],
+    }

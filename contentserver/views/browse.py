@@ -92,9 +92,10 @@ def language(lang: str) -> str:
     return _listing(LANGUAGE_NAMES[lang], lang=lang)
 
 
-def _lesson_page(lesson_id: str, answer_url: str) -> tuple[Lesson, str, set[str], dict, dict]:
-    """A published lesson's body as its page shows it, the names of files it shows, its pictures' sizes, and its
-    videos' copies for phones (video/renditions.py)."""
+def _lesson_page(lesson_id: str, answer_url: str) -> tuple[Lesson, str, set[str], dict, dict, dict]:
+    """A published lesson's body as its page shows it, the names of files it shows, its pictures' sizes, its
+    videos' copies for phones (video/renditions.py), and the low copy of each video whose original this box left
+    on the hub (VIDEO_PULL): the page offers what the box has."""
     item = store.get_lesson(lesson_id)
     objects = current_app.extensions["object_store"]
     body_html = render_cache.page_html(
@@ -103,8 +104,15 @@ def _lesson_page(lesson_id: str, answer_url: str) -> tuple[Lesson, str, set[str]
     body_html = fill_quizzes(body_html, item.id, item.body_sha256, answer_url)
     media = get_template_attribute("browse/_media.html", "media")
     copies = renditions_of(a.sha256 for a in item.attachments if a.kind == "video")
+    absent = {
+        sha: rows["low"]
+        for sha, rows in copies.items()
+        if "low" in rows and rows["low"].rendition_sha256 != sha and not objects.has(sha)
+    }
     players = {
-        a.sha256: str(media(a, item, object_url, copies.get(a.sha256))) for a in item.attachments if a.kind in PLAYED
+        a.sha256: str(media(a, item, object_url, copies.get(a.sha256), a.sha256 not in absent))
+        for a in item.attachments
+        if a.kind in PLAYED
     }
     body_html, played = embed_media(body_html, players, lambda sha: f"media-{sha[:12]}")
     # Images and players the body shows are not repeated below it; PDFs always are.
@@ -114,13 +122,13 @@ def _lesson_page(lesson_id: str, answer_url: str) -> tuple[Lesson, str, set[str]
         if a.sha256 in played or (a.kind == "image" and f'src="{object_url(a.sha256)}"' in body_html)
     }
     shown = shown_images(item.attachments, objects)
-    return item, wrap_tables(show_images(body_html, shown), _("Table")), referenced, shown, copies
+    return item, wrap_tables(show_images(body_html, shown), _("Table")), referenced, shown, copies, absent
 
 
 @bp.get("/lessons/<lesson_id>")
 @cached_page
 def lesson(lesson_id: str) -> str:
-    item, body_html, referenced, shown, copies = _lesson_page(lesson_id, url_for("practice.answer"))
+    item, body_html, referenced, shown, copies, absent = _lesson_page(lesson_id, url_for("practice.answer"))
     return render_template(
         "browse/lesson.html",
         lesson=item,
@@ -129,6 +137,7 @@ def lesson(lesson_id: str) -> str:
         object_url=object_url,
         shown_images=shown,
         copies=copies,
+        absent=absent,
     )
 
 
@@ -137,7 +146,7 @@ def download(lesson_id: str) -> Response:
     """The lesson as one HTML file with its style and pictures inside: opens from Downloads with no network."""
     # the saved file's quiz forms post to this server: answers are checked when it is reachable
     answer_url = request.host_url.rstrip("/") + url_for("practice.answer")
-    item, body_html, referenced, shown, copies = _lesson_page(lesson_id, answer_url)
+    item, body_html, referenced, shown, copies, absent = _lesson_page(lesson_id, answer_url)
     page = render_template(
         "browse/lesson_file.html",
         lesson=item,
@@ -146,6 +155,7 @@ def download(lesson_id: str) -> Response:
         object_url=object_url,
         shown_images=shown,
         copies=copies,
+        absent=absent,
         css=stylesheet(current_app.static_folder or ""),
         source=request.host_url.rstrip("/") + url_for("browse.lesson", lesson_id=item.id),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Blueprint, Flask, Response, current_app, render_template, request, send_file, url_for
@@ -12,10 +13,11 @@ from flask_babel import lazy_gettext as _l
 from ..books.entries import ENTRY_CSP
 from ..books.textsearch import ArticleHit, BookResults
 from ..channels.catalog import InstalledChannel, get_channel, get_node, list_channels, load_tree
-from ..channels.exercises import channel_exercise, placeholders
+from ..channels.exercises import ChannelExercise, channel_exercise, picture_markup, placeholders, read_picture
 from ..channels.textsearch import ChannelSearchers, add_snippets
 from ..channels.tree import ChannelTree, Node
 from ..errors import Conflict, NotFound
+from ..imagesize import object_size
 from ..kolibri.appzip import read_member
 from ..kolibri.errors import ChannelError
 from .page_cache import cached_page
@@ -24,6 +26,7 @@ from .security_headers import CONTENT_SECURITY_POLICY
 
 bp = Blueprint("channels", __name__, url_prefix="/channels")
 PER_PAGE = 100
+THUMB_WIDTH = 96  # CSS pixels a listing's thumbnail takes at most (its file is the channel's own)
 ONE_YEAR = 365 * 24 * 3600
 KIND_NAMES = {
     "topic": _l("Topic"),
@@ -33,6 +36,8 @@ KIND_NAMES = {
     "html5": _l("Interactive app"),
     "exercise": _l("Exercise"),
 }
+# A picture of an exercise, opened on its own (an SVG may hold script): nothing runs, nothing loads.
+PICTURE_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 # A resource page that holds an app frames it: this page may frame its own server's (sandboxed) app, no more.
 APP_PAGE_CSP = CONTENT_SECURITY_POLICY.replace("frame-src 'none'", "frame-src 'self'")
 
@@ -93,8 +98,32 @@ def _topic_page(tree: ChannelTree, topic: Node) -> str:
     children = topic.children[(page - 1) * PER_PAGE : page * PER_PAGE]
     return render_template(
         "channels/topic.html", tree=tree, topic=topic, path=tree.path(topic), children=children, page=page,
-        pages=pages, kind_names=KIND_NAMES,
+        pages=pages, kind_names=KIND_NAMES, thumbnails=_thumbnails(tree, children),
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Thumbnail:
+    url: str
+    width: int
+    height: int
+
+
+def _thumbnails(tree: ChannelTree, children: list[Node]) -> dict[str, Thumbnail]:
+    """node id → its thumbnail (a video's is its poster) as a listing shows it: THUMB_WIDTH wide at most, its
+    height from the image's header, so the list does not jump while the images arrive; images whose size cannot
+    be read are left out."""
+    store, shown = _store(), {}
+    for child in children:
+        thumb = child.thumbnail
+        size = object_size(store.path(thumb.sha256)) if thumb is not None else None
+        if thumb is None or size is None:
+            continue
+        width = min(THUMB_WIDTH, size[0])
+        height = max(1, min(THUMB_WIDTH, round(width * size[1] / size[0])))
+        url = url_for("channels.file", channel_id=tree.id, node_id=child.id, name=thumb.name)
+        shown[child.id] = Thumbnail(url, width, height)
+    return shown
 
 
 @bp.get("/<channel_id>/")
@@ -117,13 +146,28 @@ def node(channel_id: str, node_id: str) -> str:
         if exercise is not None:
             quiz_id = exercise_quiz_id(tree.id, found.id)
             exercise_html = fill_quizzes(
-                placeholders(exercise.markdown), quiz_id, exercise.sha256, url_for("practice.answer")
-            )
+                placeholders(exercise.markdown), quiz_id, exercise.sha256, url_for("practice.answer"),
+                text=exercise_pictures(tree.id, found, exercise),
+            )  # fmt: skip
             not_available += exercise.left_out
     return render_template(
         "channels/resource.html", tree=tree, node=found, path=tree.path(found), kind_names=KIND_NAMES,
         exercise_html=exercise_html, not_available=not_available,
     )  # fmt: skip
+
+
+def exercise_pictures(channel_id: str, node: Node, exercise: ChannelExercise) -> Callable[[str], str]:
+    """The exercise's quiz texts with their pictures, each at an address naming the exercise file's version."""
+    main = node.main
+    assert main is not None
+
+    def url_of(name: str) -> str:
+        return url_for(
+            "channels.picture", channel_id=channel_id, node_id=node.id, sha256=main.sha256,
+            name=name.removeprefix("images/"),
+        )  # fmt: skip
+
+    return picture_markup(url_of, exercise.pictures)
 
 
 def exercise_quiz_id(channel_id: str, node_id: str) -> str:
@@ -139,6 +183,7 @@ class PracticeSource:
     title: str
     url: str
     body_html: str
+    show: Callable[[str], str] | None = None  # how its quiz texts are shown (a channel exercise's pictures)
 
 
 def exercise_source(quiz_id: str, body_sha256: str) -> PracticeSource:
@@ -152,7 +197,8 @@ def exercise_source(quiz_id: str, body_sha256: str) -> PracticeSource:
     if exercise is None or exercise.sha256 != body_sha256:
         raise Conflict(_("The exercise has changed since you opened it. Open it again and answer the new version."))
     url = url_for("channels.node", channel_id=channel_id, node_id=node_id)
-    return PracticeSource(quiz_id, found.title, url, placeholders(exercise.markdown))
+    show = exercise_pictures(channel_id, found, exercise)
+    return PracticeSource(quiz_id, found.title, url, placeholders(exercise.markdown), show)
 
 
 @bp.after_request
@@ -188,6 +234,29 @@ def file(channel_id: str, node_id: str, name: str) -> Response:
     response.cache_control.immutable = True
     response.cache_control.public = True
     response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/<channel_id>/<node_id>/pictures/<sha256>/<name>")
+def picture(channel_id: str, node_id: str, sha256: str, name: str) -> Response:
+    """A picture an exercise's questions show, read from the exercise's zip in the store (never unpacked); the
+    address names the zip's sha256, so it is cached for good and a new version of the exercise is a new address."""
+    found = get_node(_tree(channel_id), node_id)
+    main = found.main
+    if found.kind != "exercise" or main is None or main.sha256 != sha256:
+        raise NotFound()
+    try:
+        data, media_type = read_picture(_store(), found, f"images/{name}")
+    except ChannelError as exc:
+        raise NotFound() from exc
+    response = Response(data, content_type=media_type)
+    response.set_etag(f"{sha256[:24]}-{hashlib.blake2b(name.encode(), digest_size=8).hexdigest()}")
+    response.cache_control.max_age = ONE_YEAR
+    response.cache_control.public = True
+    response.cache_control.immutable = True
+    response.headers["Content-Security-Policy"] = PICTURE_CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.make_conditional(request)
     return response
 
 

@@ -34,7 +34,7 @@ from ..quizzes.results import count_answer
 from .channels import PracticeSource, exercise_source
 from .page_cache import page_cache
 from .practice_limit import too_many
-from .quiz_forms import TOKEN_MAX_AGE, serializer
+from .quiz_forms import TOKEN_MAX_AGE, as_typed, serializer
 
 bp = Blueprint("practice", __name__, url_prefix="/practice")
 COOKIE = "practice"
@@ -245,6 +245,7 @@ def answer():
         recorded=recorded,
         back=lesson.url + f"#quiz-{index}-{number}",
         links=_links(),
+        show=lesson.show or as_typed,
     )
     response = make_response(page)
     _save(response, progress)

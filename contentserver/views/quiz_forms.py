@@ -6,6 +6,7 @@ Signing is done here, in the web process, with the app's SECRET_KEY: the render 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from functools import lru_cache
 
 from flask import current_app, render_template
@@ -28,6 +29,11 @@ def _serializer_for(secret_key: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret_key, salt=QUESTION_SALT)
 
 
+def as_typed(text: str) -> str:
+    """A quiz text as it was typed (the template escapes it): lessons' quiz texts are plain text."""
+    return text
+
+
 def question_token(lesson_id: str, body_sha256: str, quiz: int, question: int) -> str:
     return serializer().dumps({"l": lesson_id, "b": body_sha256, "z": quiz, "q": question})
 
@@ -47,9 +53,11 @@ def fill_quizzes(
     body_sha256: str,
     action: str,
     body: str | None = None,
+    text: Callable[[str], str] | None = None,
 ) -> str:
     """Each quiz block as forms; a malformed one is left out for students. With `body` (the teacher's preview)
-    a malformed block shows its line in the Markdown and the reason, and the forms are not for answering."""
+    a malformed block shows its line in the Markdown and the reason, and the forms are not for answering.
+    `text` makes a quiz text HTML (a channel exercise's pictures); by default texts are shown as typed."""
 
     def show(block: Block) -> str:
         if block.error is not None:
@@ -69,6 +77,8 @@ def fill_quizzes(
             }
             for number, question in enumerate(quiz.questions)
         ]
-        return render_template("practice/_quiz.html", quiz=quiz, questions=questions, action=action)
+        return render_template(
+            "practice/_quiz.html", quiz=quiz, questions=questions, action=action, show=text or as_typed
+        )
 
     return replace_blocks(body_html, show)

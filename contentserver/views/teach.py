@@ -223,6 +223,11 @@ def remove_file(lesson_id: str) -> WerkzeugResponse:
 bp.add_url_rule("/lessons/<lesson_id>/results", view_func=role_required()(teach_practice.results))
 bp.add_url_rule("/lessons/<lesson_id>/results.csv", view_func=role_required()(teach_practice.results_csv))
 bp.add_url_rule("/lessons/<lesson_id>/worksheet", view_func=role_required()(teach_worksheet.worksheet))
+bp.add_url_rule("/channels/", view_func=role_required()(teach_practice.channel_exercises))
+bp.add_url_rule("/channels/<channel_id>/<node_id>/results", view_func=role_required()(teach_practice.channel_results))
+bp.add_url_rule(
+    "/channels/<channel_id>/<node_id>/results.csv", view_func=role_required()(teach_practice.channel_results_csv)
+)
 
 
 @bp.get("/lessons/<lesson_id>/history")
