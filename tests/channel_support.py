@@ -85,3 +85,10 @@ def install_channel(app, root: Path):
     with app.app_context():
         store = app.extensions["object_store"]
         return install_export(root, store, ImportLimits.from_config(app.config))
+
+
+def installed_school_channel(app, root: Path) -> ChannelBuilder:
+    """school_channel() written under `root` and installed into `app`: the builder, to look its nodes up."""
+    builder = school_channel(root)
+    install_channel(app, root)
+    return builder

@@ -174,6 +174,10 @@ class ChannelBuilder:
         )
         return node_id
 
+    def node_id(self, title: str) -> str:
+        """The id of the node with this title."""
+        return next(n["id"] for n in self.nodes if n["title"] == title)
+
     def topic(self, title: str, parent: str | None = None, **fields: Any) -> str:
         return self._node(parent or self.root_id, "topic", title, **fields)
 

@@ -5,7 +5,7 @@ audio) its file to download."""
 from __future__ import annotations
 
 import pytest
-from channel_support import PDF, install_channel, school_channel
+from channel_support import PDF, install_channel, installed_school_channel
 from test_books_catalog import feed
 
 OPEN_ACCESS = "http://opds-spec.org/acquisition/open-access"
@@ -13,13 +13,7 @@ OPEN_ACCESS = "http://opds-spec.org/acquisition/open-access"
 
 @pytest.fixture
 def channel(app, tmp_path):
-    builder = school_channel(tmp_path / "stick")
-    install_channel(app, tmp_path / "stick")
-    return builder
-
-
-def _id(builder, title: str) -> str:
-    return next(n["id"] for n in builder.nodes if n["title"] == title)
+    return installed_school_channel(app, tmp_path / "stick")
 
 
 def test_the_catalog_lists_channels_and_walks_their_topics_to_files(app, channel):
@@ -51,7 +45,7 @@ def test_the_catalog_lists_channels_and_walks_their_topics_to_files(app, channel
     assert video_links[OPEN_ACCESS].type == "video/mp4" and video.author == "Айгүл"
     assert video.rights == "CC BY-SA — Khan Academy" and video.dcterms_language == "kk"
     assert video_links["http://opds-spec.org/image/thumbnail"].type == "image/png"
-    assert video_links["alternate"].href == f"/channels/{channel.channel_id}/{_id(channel, 'Судың айналымы')}"
+    assert video_links["alternate"].href == f"/channels/{channel.channel_id}/{channel.node_id('Судың айналымы')}"
     app_entry = {e.title: e for e in science.entries}["Тәжірибе"]  # an app is a page, not a file to take
     assert [(link.rel, link.type) for link in app_entry.links if link.rel == OPEN_ACCESS] == [
         (OPEN_ACCESS, "text/html")
@@ -71,7 +65,7 @@ def test_a_big_topic_is_paged_and_unknown_channel_paths_are_404(app, channel, tm
     following = [link.href for link in first.feed.links if link.rel == "next"]
     assert len(first.entries) == 50 and following == [f"/catalog/channels/{builder.channel_id}/?page=2"]
     assert [e.title for e in feed(client, following[0]).entries] == [f"Doc {n}" for n in range(50, 60)]
-    resource = _id(channel, "Дала әні")
+    resource = channel.node_id("Дала әні")
     other = f"/catalog/channels/{channel.channel_id}"
     for path in (f"/catalog/channels/{'0' * 32}/", f"{other}/{resource}", f"{other}/x~y",
                  f"/catalog/channels/{builder.channel_id}/?page=3"):  # fmt: skip

@@ -6,7 +6,7 @@ import hashlib
 import re
 
 import pytest
-from channel_support import EPUB, HIGH, LOW, MP3, PDF, install_channel, school_channel
+from channel_support import EPUB, HIGH, LOW, MP3, PDF, install_channel, installed_school_channel
 from libmaker import xss_vectors
 
 EN = {"Accept-Language": "en"}
@@ -14,13 +14,7 @@ EN = {"Accept-Language": "en"}
 
 @pytest.fixture
 def channel(app, tmp_path):
-    builder = school_channel(tmp_path / "stick")
-    install_channel(app, tmp_path / "stick")
-    return builder
-
-
-def _node_id(builder, title: str) -> str:
-    return next(n["id"] for n in builder.nodes if n["title"] == title)
+    return installed_school_channel(app, tmp_path / "stick")
 
 
 def _fetch(client, url: str, **kw):
@@ -44,20 +38,20 @@ def test_the_home_page_and_the_channel_list_link_to_the_channel(client, channel)
 
 def test_topics_are_pages_in_the_channels_order_with_breadcrumbs(client, channel):
     root = client.get(f"/channels/{channel.channel_id}/").get_data(as_text=True)
-    science = _node_id(channel, "Жаратылыстану")
+    science = channel.node_id("Жаратылыстану")
     assert f"/channels/{channel.channel_id}/{science}" in _links(root)
     page = client.get(f"/channels/{channel.channel_id}/{science}")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "Табиғат туралы сабақтар" in html
     titles = re.findall(r'<li><a href="/channels/[^"]+"[^>]*>([^<]+)</a>', html)
     assert titles == ["Су", "Дала әні", "Дала кітабы", "Тәжірибе", "Санау", titles[-1]]
-    water = client.get(f"/channels/{channel.channel_id}/{_node_id(channel, 'Су')}").get_data(as_text=True)
+    water = client.get(f"/channels/{channel.channel_id}/{channel.node_id('Су')}").get_data(as_text=True)
     crumbs = re.search(r'<nav class="crumbs".*?</nav>', water, re.S).group(0)
     assert "/channels/" in crumbs and f"/channels/{channel.channel_id}/" in crumbs and science in crumbs
 
 
 def test_a_video_page_plays_the_low_resolution_file_with_every_subtitle_track(client, channel):
-    video = _node_id(channel, "Судың айналымы")
+    video = channel.node_id("Судың айналымы")
     html = client.get(f"/channels/{channel.channel_id}/{video}").get_data(as_text=True)
     low = hashlib.sha256(LOW).hexdigest()
     assert f"/channels/{channel.channel_id}/{video}/files/{low}.mp4" in html
@@ -74,7 +68,7 @@ def test_a_video_page_plays_the_low_resolution_file_with_every_subtitle_track(cl
 
 
 def test_an_audio_page_has_a_player_of_its_file_with_the_resources_details(client, channel):
-    audio = _node_id(channel, "Дала әні")
+    audio = channel.node_id("Дала әні")
     html = client.get(f"/channels/{channel.channel_id}/{audio}", headers=EN).get_data(as_text=True)
     source = re.search(r'<audio controls[^>]* src="([^"]+)"', html)
     assert source and source.group(1).endswith(f"{hashlib.sha256(MP3).hexdigest()}.mp3")
@@ -84,7 +78,7 @@ def test_an_audio_page_has_a_player_of_its_file_with_the_resources_details(clien
 
 
 def test_a_file_of_another_resource_or_not_in_the_channel_is_not_served(client, channel):
-    video, pdf = _node_id(channel, "Судың айналымы"), _node_id(channel, "Су айналымы (PDF)")
+    video, pdf = channel.node_id("Судың айналымы"), channel.node_id("Су айналымы (PDF)")
     low = hashlib.sha256(LOW).hexdigest()
     assert client.get(f"/channels/{channel.channel_id}/{pdf}/files/{low}.mp4").status_code == 404
     assert client.get(f"/channels/{channel.channel_id}/{video}/files/{'0' * 64}.mp4").status_code == 404
@@ -94,18 +88,18 @@ def test_a_file_of_another_resource_or_not_in_the_channel_is_not_served(client, 
 
 
 def test_documents_open_a_pdf_inline_and_offer_an_epub_for_download(client, channel):
-    pdf_page = client.get(f"/channels/{channel.channel_id}/{_node_id(channel, 'Су айналымы (PDF)')}")
+    pdf_page = client.get(f"/channels/{channel.channel_id}/{channel.node_id('Су айналымы (PDF)')}")
     url = re.search(r'<a class="button" href="([^"]+)">', pdf_page.get_data(as_text=True)).group(1)
     shown = _fetch(client, url)
     assert shown.data == PDF and shown.mimetype == "application/pdf" and "attachment" not in str(shown.headers)
-    epub_page = client.get(f"/channels/{channel.channel_id}/{_node_id(channel, 'Дала кітабы')}")
+    epub_page = client.get(f"/channels/{channel.channel_id}/{channel.node_id('Дала кітабы')}")
     url = re.search(r'href="([^"]+\.epub[^"]*)"', epub_page.get_data(as_text=True)).group(1).replace("&amp;", "&")
     got = _fetch(client, url)
     assert got.data == EPUB and got.headers["Content-Disposition"].startswith("attachment")
 
 
 def test_an_app_is_framed_from_its_zip_under_the_sandbox_policy(client, channel):
-    app_id = _node_id(channel, "Тәжірибе")
+    app_id = channel.node_id("Тәжірибе")
     page = client.get(f"/channels/{channel.channel_id}/{app_id}")
     html = page.get_data(as_text=True)
     assert 'sandbox="allow-scripts"' in html and "frame-src 'self'" in page.headers["Content-Security-Policy"]
@@ -120,18 +114,18 @@ def test_an_app_is_framed_from_its_zip_under_the_sandbox_policy(client, channel)
 
 def test_channel_text_is_shown_as_text_never_as_markup(client, channel):
     vector = xss_vectors()[0]
-    node = _node_id(channel, f"XSS {vector}")
+    node = channel.node_id(f"XSS {vector}")
     html = client.get(f"/channels/{channel.channel_id}/{node}").get_data(as_text=True)
     assert vector not in html and "&lt;" in html
 
 
 def test_the_pages_are_small(client, channel):
     for node in ("Судың айналымы", "Жаратылыстану", "Тәжірибе"):
-        assert len(client.get(f"/channels/{channel.channel_id}/{_node_id(channel, node)}").data) < 20_000
+        assert len(client.get(f"/channels/{channel.channel_id}/{channel.node_id(node)}").data) < 20_000
 
 
 def test_an_exercise_is_a_quiz_with_the_channels_mastery_and_its_unavailable_items_listed(client, channel):
-    exercise = _node_id(channel, "Санау")
+    exercise = channel.node_id("Санау")
     html = client.get(f"/channels/{channel.channel_id}/{exercise}", headers=EN).get_data(as_text=True)
     assert html.count("<form") == 2 + html.count('role="search"')
     assert "2+2?" in html and "3×3?" in html
@@ -161,7 +155,7 @@ def test_a_tree_deeper_than_pythons_stack_is_shown_with_its_counts_and_breadcrum
     install_channel(app, tmp_path / "deep")
     root = client.get(f"/channels/{builder.channel_id}/", headers=EN).get_data(as_text=True)
     assert "Level 0" in root and "1 resource" in root
-    bottom = next(n["id"] for n in builder.nodes if n["title"] == "At the bottom")
+    bottom = builder.node_id("At the bottom")
     page = client.get(f"/channels/{builder.channel_id}/{bottom}", headers=EN)
     assert page.status_code == 200 and page.get_data(as_text=True).count("Level ") == 1500
 
@@ -169,7 +163,7 @@ def test_a_tree_deeper_than_pythons_stack_is_shown_with_its_counts_and_breadcrum
 def test_an_answer_to_an_exercise_that_changed_since_the_page_is_refused_clearly(app, client, channel, tmp_path):
     from channel_support import ASSESSMENT, radio, zip_bytes
 
-    exercise = _node_id(channel, "Санау")
+    exercise = channel.node_id("Санау")
     html = client.get(f"/channels/{channel.channel_id}/{exercise}", headers=EN).get_data(as_text=True)
     token = re.findall(r'name="token" value="([^"]+)"', html)[0]
     node = next(n for n in channel.nodes if n["id"] == exercise)
@@ -254,8 +248,8 @@ def test_topic_listings_show_thumbnails_small_lazy_and_sized_and_the_page_stays_
 
 
 def test_a_videos_poster_is_its_thumbnail_in_the_listing_too(client, channel):
-    water = client.get(f"/channels/{channel.channel_id}/{_node_id(channel, 'Су')}").get_data(as_text=True)
+    water = client.get(f"/channels/{channel.channel_id}/{channel.node_id('Су')}").get_data(as_text=True)
     (tag,) = re.findall(r"<img [^>]*>", water)
     assert 'width="4" height="3"' in tag and 'loading="lazy"' in tag
-    video = client.get(f"/channels/{channel.channel_id}/{_node_id(channel, 'Судың айналымы')}").get_data(as_text=True)
+    video = client.get(f"/channels/{channel.channel_id}/{channel.node_id('Судың айналымы')}").get_data(as_text=True)
     assert re.search(r'src="([^"]+)"', tag).group(1) in re.search(r'poster="([^"]+)"', video).group(1)

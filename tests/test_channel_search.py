@@ -30,10 +30,6 @@ def channel(app, tmp_path, monkeypatch):
     return builder
 
 
-def _node_id(builder, title: str) -> str:
-    return next(n["id"] for n in builder.nodes if n["title"] == title)
-
-
 def _found(client, query: str, **args) -> list[str]:
     html = client.get("/search", query_string={"q": query, **args}, headers=EN).get_data(as_text=True)
     return re.findall(r'href="(/channels/[^"]+)"', html)
@@ -50,12 +46,12 @@ def _found(client, query: str, **args) -> list[str]:
     ],
 )
 def test_a_search_finds_channel_resources_and_links_to_their_pages(client, channel, query, title):
-    url = f"/channels/{channel.channel_id}/{_node_id(channel, title)}"
+    url = f"/channels/{channel.channel_id}/{channel.node_id(title)}"
     assert url in _found(client, query)
 
 
 def test_the_source_filter_keeps_or_leaves_out_channels(client, channel):
-    video = f"/channels/{channel.channel_id}/{_node_id(channel, 'Судың айналымы')}"
+    video = f"/channels/{channel.channel_id}/{channel.node_id('Судың айналымы')}"
     assert video in _found(client, "айналым", source="channels")
     assert video not in _found(client, "айналым", source="lessons")
     assert video not in _found(client, "айналым", source="books")
@@ -64,7 +60,7 @@ def test_the_source_filter_keeps_or_leaves_out_channels(client, channel):
 
 
 def test_an_exercise_is_found_by_its_questions_and_a_filter_by_grade_leaves_channels_out(client, channel):
-    exercise = f"/channels/{channel.channel_id}/{_node_id(channel, 'Санау')}"
+    exercise = f"/channels/{channel.channel_id}/{channel.node_id('Санау')}"
     assert exercise in _found(client, "Санау")
     assert exercise not in _found(client, "Санау", grade="5")
 
@@ -75,7 +71,7 @@ def test_importing_again_builds_no_second_index(app, channel, tmp_path):
 
 
 def test_as_you_type_suggests_channel_resource_titles(client, channel):
-    video = f"/channels/{channel.channel_id}/{_node_id(channel, 'Судың айналымы')}"
+    video = f"/channels/{channel.channel_id}/{channel.node_id('Судың айналымы')}"
     found = client.get("/api/suggest", query_string={"q": "судың айна"}).get_json()["suggestions"]
     assert {"title": "Судың айналымы", "url": video} in [{"title": s["title"], "url": s["url"]} for s in found]
     opensearch = client.get("/api/suggest", query_string={"q": "дала", "format": "opensearch"}).get_json()

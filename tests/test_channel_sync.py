@@ -40,7 +40,7 @@ def _shows_the_channel(app, builder) -> None:
     client = app.test_client()
     home = client.get("/", headers=EN).get_data(as_text=True)
     assert f"/channels/{builder.channel_id}/" in home
-    exercise = next(n["id"] for n in builder.nodes if n["title"] == "Санау")
+    exercise = builder.node_id("Санау")
     page = client.get(f"/channels/{builder.channel_id}/{exercise}", headers=EN).get_data(as_text=True)
     token = re.findall(r'name="token" value="([^"]+)"', page)[0]
     answered = client.post("/practice/answer", data={"token": token, "answer": "0"}, headers=EN)

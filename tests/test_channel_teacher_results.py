@@ -29,7 +29,7 @@ def answered(app, tmp_path):
     """The school channel installed, its exercise answered by two devices (right, wrong, wrong with 10)."""
     builder = school_channel(tmp_path / "stick")
     install_channel(app, tmp_path / "stick")
-    node = next(n["id"] for n in builder.nodes if n["title"] == "Санау")
+    node = builder.node_id("Санау")
     page = f"/channels/{builder.channel_id}/{node}"
     for answer in ("9", "10", "10"):
         device = app.test_client()
@@ -72,7 +72,7 @@ def test_students_and_visitors_are_sent_to_log_in_and_unknown_exercises_are_404(
         assert reply.status_code == 302 and "/auth/login" in reply.headers["Location"], url
     teacher = app.test_client()
     _login(teacher, "anna")
-    video = next(n["id"] for n in builder.nodes if n["title"] == "Судың айналымы")
+    video = builder.node_id("Судың айналымы")
     for url in (f"/teach/channels/{builder.channel_id}/{video}/results", f"/teach/channels/{'0' * 32}/{node}/results",
                 f"/teach/channels/{builder.channel_id}/not~an~id/results"):  # fmt: skip
         assert teacher.get(url).status_code == 404, url
