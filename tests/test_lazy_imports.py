@@ -1,5 +1,5 @@
-"""A school's server that students use never loads what only logins and a hub's pushes need (argon2, PyNaCl):
-each is resident memory of every worker (docs/performance.md)."""
+"""A school's server that students use never loads what only logins, a hub's pushes and the printed poster need
+(argon2, PyNaCl, fpdf2): each is resident memory of every worker (docs/performance.md)."""
 
 from __future__ import annotations
 
@@ -17,15 +17,15 @@ app = create_app({"DATA_DIR": sys.argv[1], "STARTER_LIBRARY": "", "TESTING": Tru
 client = app.test_client()
 assert client.get("/").status_code == 200
 assert client.get("/lessons/none-such").status_code == 404
-print(" ".join(sorted(name for name in ("argon2", "nacl") if name in sys.modules)))
+print(" ".join(sorted(name for name in ("argon2", "fpdf", "nacl") if name in sys.modules)))
 from contentserver.accounts.users import verify_login
 with app.app_context():
     assert verify_login("nobody", "wrong password") is None
-print(" ".join(sorted(name for name in ("argon2", "nacl") if name in sys.modules)))
+print(" ".join(sorted(name for name in ("argon2", "fpdf", "nacl") if name in sys.modules)))
 """
 
 
-def test_serving_students_loads_neither_argon2_nor_pynacl_until_a_login(tmp_path: Path):
+def test_serving_students_loads_no_argon2_pynacl_or_fpdf_and_a_login_loads_argon2_only(tmp_path: Path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONTENTSERVER_")}
     done = subprocess.run(
         [sys.executable, "-c", CHECK, str(tmp_path / "data")],
