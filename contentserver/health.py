@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import bisect
 import os
-import threading
 import time
-from collections import deque
 from dataclasses import dataclass, field
+
+from .drained import Drained
 
 MINUTES = 60
 # Upper bounds of the latency histogram, 0.5 ms to ~28 s, each 25% above the last: p95 within 25%.
 BOUNDS = tuple(0.0005 * 1.25**i for i in range(50))
 MAX_ERRORS_KEPT = 5
-DRAIN_AT = 1000  # timings waiting to be added up before a request adds them (as usage/counter.py's counts)
 STARTED = time.time()
 
 
@@ -42,43 +41,32 @@ class RequestStats:
     def __init__(self) -> None:
         self._minutes = [Minute() for _ in range(MINUTES)]
         self._errors: list[tuple[float, str, str]] = []
-        self._waiting: deque[tuple[float, int, str, str]] = deque()
-        self._lock = threading.Lock()  # held only to add up the waiting timings and to read the minutes
+        self._waiting: Drained[tuple[float, int, str, str]] = Drained(self._into_minute)
 
     def record(self, seconds: float, status: str, path: str) -> None:
         error = status[:1] == "5"
         self._waiting.append((time.time(), bisect.bisect_left(BOUNDS, seconds), status, path[:200] if error else ""))
-        if len(self._waiting) > DRAIN_AT and self._lock.acquire(blocking=False):
-            try:
-                self._add_up()
-            finally:
-                self._lock.release()
 
-    def _add_up(self) -> None:
-        """Under the lock: every waiting timing into its minute (a minute already reused for a later one is
-        older than an hour: dropped)."""
-        while True:
-            try:
-                now, slot, status, path = self._waiting.popleft()
-            except IndexError:
-                return
-            minute = int(now // 60)
-            bucket = self._minutes[minute % MINUTES]
-            if bucket.minute > minute:
-                continue
-            if bucket.minute != minute:
-                bucket.minute, bucket.requests, bucket.errors = minute, 0, 0
-                bucket.histogram = [0] * (len(BOUNDS) + 1)
-            bucket.requests += 1
-            bucket.histogram[slot] += 1
-            if status[:1] == "5":
-                bucket.errors += 1
-                self._errors = [*self._errors[-(MAX_ERRORS_KEPT - 1) :], (now, status, path)]
+    def _into_minute(self, timing: tuple[float, int, str, str]) -> None:
+        """One timing into its minute (a minute already reused for a later one is older than an hour: dropped)."""
+        now, slot, status, path = timing
+        minute = int(now // 60)
+        bucket = self._minutes[minute % MINUTES]
+        if bucket.minute > minute:
+            return
+        if bucket.minute != minute:
+            bucket.minute, bucket.requests, bucket.errors = minute, 0, 0
+            bucket.histogram = [0] * (len(BOUNDS) + 1)
+        bucket.requests += 1
+        bucket.histogram[slot] += 1
+        if status[:1] == "5":
+            bucket.errors += 1
+            self._errors = [*self._errors[-(MAX_ERRORS_KEPT - 1) :], (now, status, path)]
 
     def last_hour(self) -> HourFigures:
         now_minute = int(time.time() // 60)
-        with self._lock:
-            self._add_up()
+        with self._waiting.lock:
+            self._waiting.add_up()
             recent = [m for m in self._minutes if now_minute - MINUTES < m.minute <= now_minute]
             histogram = [sum(column) for column in zip(*(m.histogram for m in recent), strict=True)] if recent else []
             errors = tuple(e for e in self._errors if e[0] > time.time() - 3600)

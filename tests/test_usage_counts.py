@@ -175,8 +175,8 @@ def test_the_flushing_thread_writes_the_counts_without_being_asked(app):
 
 def test_16_threads_counting_while_flushes_run_lose_no_increment(app):
     """Far past DRAIN_AT, so request threads add up the waiting counts themselves while flushes swap them out."""
+    from contentserver.drained import DRAIN_AT
     from contentserver.health import RequestStats
-    from contentserver.usage.counter import DRAIN_AT
 
     counter, stats, per_thread = UsageCounter("Asia/Almaty"), RequestStats(), 3 * DRAIN_AT
     done = threading.Event()

@@ -3,9 +3,8 @@ and not a lock (the cost measured under 16 clients: docs/performance.md)."""
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import Counter, deque
+from collections import Counter
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,14 +12,11 @@ from sqlalchemy import Connection, delete, func, select
 from sqlalchemy.dialects.sqlite import insert as upsert
 from sqlalchemy.engine import Engine
 
+from ..drained import Drained
 from .tables import UsageCount
 
 KEEP_DAYS = 90  # days kept one by one; older ones are summed per month
 MAX_KEY_CHARS = 400
-# A request thread that finds this many counts waiting adds them up, unless another already does: memory stays
-# bounded between flushes while no request ever waits on a lock (waitress's threads contending for one cost far
-# more than the counting itself).
-DRAIN_AT = 1000
 
 Key = tuple[str, str, str, str, str]  # period, kind, key, lang, script
 
@@ -42,56 +38,38 @@ class SchoolDay:
 
 
 class UsageCounter:
-    """Counts made by every request thread: each is appended to a deque (atomic, no lock) and added up into a
-    Counter by whoever drains it; `flush` adds them to the database in one transaction and puts them back if that
+    """Counts made by every request thread: each is appended without a lock (drained.py) and added up into a
+    Counter by whoever reads them; `flush` adds them to the database in one transaction and puts them back if that
     fails, so an increment is never lost while the process lives."""
 
     def __init__(self, zone: str):
         self.days = SchoolDay(zone)
-        self._events: deque[Key] = deque()
         self._counts: Counter[Key] = Counter()
-        self._lock = threading.Lock()  # held only to add up the deque and to swap the Counter
+        self._events: Drained[Key] = Drained(self._count)  # its lock also guards swapping the Counter
         self._rolled = ""
 
     def add(self, kind: str, key: str = "", lang: str = "", script: str = "") -> None:
         self._events.append((self.days.today(), kind, key[:MAX_KEY_CHARS], lang, script))
-        if len(self._events) > DRAIN_AT:
-            self._drain(blocking=False)
 
-    def _drain(self, blocking: bool = True) -> None:
-        """The deque's counts into the Counter; without `blocking`, nothing when another thread is at it."""
-        if not self._lock.acquire(blocking):
-            return
-        try:
-            self._add_up()
-        finally:
-            self._lock.release()
-
-    def _add_up(self) -> None:
-        """Under the lock: popleft until empty (appends made meanwhile are taken too, or left for the next)."""
-        events, counts = self._events, self._counts
-        while True:
-            try:
-                counts[events.popleft()] += 1
-            except IndexError:
-                return
+    def _count(self, key: Key) -> None:
+        self._counts[key] += 1
 
     def pending(self) -> int:
-        with self._lock:
-            self._add_up()
+        with self._events.lock:
+            self._events.add_up()
             return sum(self._counts.values())
 
     def flush(self, engine: Engine) -> int:
         """Add what was counted since the last flush to the database; returns the increments written."""
-        with self._lock:
-            self._add_up()
+        with self._events.lock:
+            self._events.add_up()
             counts, self._counts = self._counts, Counter()
         if counts:
             try:
                 with engine.begin() as conn:
                     add_counts(conn, counts)
             except BaseException:
-                with self._lock:
+                with self._events.lock:
                     self._counts.update(counts)
                 raise
         today = self.days.today()
