@@ -299,7 +299,7 @@ def _video_work_left(data_dir: Path) -> int:
     """How many of the data folder's videos still wait for (or are in) the video worker."""
     conn = sqlite3.connect(data_dir / "library.sqlite", timeout=10)
     try:  # closed now, not when collected: the last connection to close removes the -wal and -shm files
-        return conn.execute("SELECT count(*) FROM video_jobs WHERE state IN ('pending', 'running')").fetchone()[0]
+        return conn.execute("SELECT count(*) FROM video_jobs WHERE state IN ('queued', 'running')").fetchone()[0]
     finally:
         conn.close()
 
